@@ -1,0 +1,206 @@
+/**
+ * `engarde` — the command line. A thin layer: parse arguments, call the programmatic API, print, set the exit code.
+ * User mistakes print as one clear message (exit 2 for config problems), never a stack trace.
+ */
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { addPlatform } from './commands/add-platform-command.js';
+import { DEFAULT_CONFIG_FILE } from './context.js';
+import { GeneratorError } from './errors.js';
+import { generate, listPlatforms } from './index.js';
+import { basePathOf } from './openapi/write-body-types.js';
+import { importOpenApi, selectionFromPlatform } from './openapi/import-openapi.js';
+
+interface Command {
+  summary: string;
+  usage: string;
+  options: NonNullable<Parameters<typeof parseArgs>[0]>['options'];
+  run(values: Record<string, unknown>, positionals: string[]): Promise<number>;
+}
+
+const interactive = Boolean(process.stderr.isTTY) && !process.env.CI;
+const progress = interactive ? (m: string) => process.stderr.write(`\r\x1b[2K… ${m}`) : undefined;
+const endProgress = () => interactive && process.stderr.write('\r\x1b[2K');
+
+const configOption = { config: { type: 'string', default: DEFAULT_CONFIG_FILE } } as const;
+
+const commands: Record<string, Command> = {
+  generate: {
+    summary: 'Write generated/adapters/ from the platform configs (or check it with --check).',
+    usage: `engarde generate [--only <id>...] [--check] [--force] [--config <file>]
+
+  --only <id>   regenerate only these platforms' files (repeatable); shared files stay in step
+  --check       regenerate in memory and compare with disk; exit 1 on any drift, with a diff
+  --force       produce every file even when the manifest says it is up to date
+  --no-type-check  skip type-checking the generated code before writing`,
+    options: {
+      only: { type: 'string', multiple: true },
+      check: { type: 'boolean', default: false },
+      force: { type: 'boolean', default: false },
+      'no-type-check': { type: 'boolean', default: false },
+      ...configOption,
+    },
+    async run(values) {
+      const started = performance.now();
+      const result = await generate({
+        only: values.only as string[] | undefined,
+        check: values.check as boolean,
+        force: values.force as boolean,
+        typeCheck: !(values['no-type-check'] as boolean),
+        configFile: values.config as string,
+        onProgress: progress,
+      });
+      endProgress();
+      const ms = Math.round(performance.now() - started);
+      if (values.check) {
+        if (result.drift.length === 0) {
+          console.log(`engarde generate --check: ${result.platforms} platforms, generated files are up to date (${ms} ms)`);
+          return 0;
+        }
+        for (const d of result.drift) {
+          console.log(`${d.status === 'extra' ? 'extra  ' : d.status === 'missing' ? 'missing' : 'stale  '} ${d.path}`);
+        }
+        for (const d of result.drift) if (d.diff) console.log(d.diff);
+        console.log(
+          `engarde generate --check: ${result.drift.length} file(s) differ from what the generator writes.\n` +
+            'Fix: run `npx engarde generate` and commit the result (never edit generated files by hand).',
+        );
+        return 1;
+      }
+      console.log(
+        `engarde generate: ${result.platforms} platforms, ${result.written.length} written, ` +
+          `${result.deleted.length} deleted, ${result.unchanged} unchanged (${ms} ms)`,
+      );
+      return 0;
+    },
+  },
+  list: {
+    summary: 'List the configured platforms.',
+    usage: 'engarde list [--category <category>] [--json] [--config <file>]',
+    options: { category: { type: 'string' }, json: { type: 'boolean', default: false }, ...configOption },
+    async run(values) {
+      const platforms = (await listPlatforms({ configFile: values.config as string })).filter(
+        (p) => !values.category || p.category === values.category,
+      );
+      if (values.json) {
+        const rows = platforms.map((p) => ({ id: p.id, name: p.name, category: p.category, auth: p.auth.kind, entities: Object.keys(p.entities).sort() }));
+        console.log(JSON.stringify(rows, null, 2));
+        return 0;
+      }
+      const width = Math.max(2, ...platforms.map((p) => p.id.length));
+      for (const p of platforms) {
+        console.log(`${p.id.padEnd(width)}  ${p.category.padEnd(18)}  ${p.auth.kind.padEnd(8)}  ${Object.keys(p.entities).sort().join(', ')}`);
+      }
+      console.log(`${platforms.length} platform(s)`);
+      return 0;
+    },
+  },
+  'import-openapi': {
+    summary: "Trim a platform's official OpenAPI description to what its config uses: configs/openapi/<id>.json.",
+    usage: `engarde import-openapi <id> <spec file> --source <url> [--config <file>]
+
+  <spec file>     the official description (JSON)
+  --source <url>  where the description is published (recorded in the trimmed file)`,
+    options: { source: { type: 'string' }, ...configOption },
+    async run(values, [id, specFile]) {
+      if (!id || !specFile) throw new GeneratorError('import-openapi: needs <id> and <spec file> (see --help)');
+      const platform = (await listPlatforms({ configFile: values.config as string })).find((p) => p.id === id);
+      if (!platform) throw new GeneratorError(`import-openapi: no platform "${id}" in ${values.config} (add it first)`);
+      const source = (values.source as string | undefined) ?? platform.openapi?.source;
+      if (!source) throw new GeneratorError('import-openapi: --source <url> is required (the description\'s published URL)');
+      const result = await importOpenApi({
+        id,
+        specFile: resolve(specFile),
+        selection: selectionFromPlatform(platform, { basePath: basePathOf(platform.baseUrl) }),
+        source: { url: source },
+        outFile: join(process.cwd(), 'configs', 'openapi', `${id}.json`),
+      });
+      console.log(`engarde import-openapi: wrote configs/openapi/${id}.json (${result.bytes} bytes); now run \`npx engarde generate --only ${id}\``);
+      return 0;
+    },
+  },
+  'add-platform': {
+    summary: 'Scaffold a platform entry in the config from flags, then regenerate it.',
+    usage: `engarde add-platform <id> --name <name> --category <category> --base-url <url> --auth <kind> [more]
+
+  --auth <kind>        oauth2 | api_key | bearer | basic
+  --docs-url <url>     API reference
+  --api-version <v>    current API version
+  --description <text>
+  --entity <name>=<path>   an entity and its list path (repeatable), e.g. --entity customers=/customers
+  --records-path <p>   where records sit in a page (default: the page is the array)
+  --id-field <f>       record id field (default id)
+  Whatever the flags do not say is left out: the command lists each missing field, by JSON pointer, to fill in.`,
+    options: {
+      name: { type: 'string' },
+      category: { type: 'string' },
+      'base-url': { type: 'string' },
+      auth: { type: 'string' },
+      'docs-url': { type: 'string' },
+      'api-version': { type: 'string' },
+      description: { type: 'string' },
+      entity: { type: 'string', multiple: true },
+      'records-path': { type: 'string' },
+      'id-field': { type: 'string' },
+      ...configOption,
+    },
+    async run(values, [id]) {
+      if (!id) throw new GeneratorError('add-platform: needs <id> (see --help)');
+      const outcome = await addPlatform({ root: process.cwd(), configFile: values.config as string, id, values });
+      console.log(outcome.message);
+      if (!outcome.complete) return 2;
+      return commands.generate!.run({ only: [id], check: false, force: false, config: values.config }, []);
+    },
+  },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((c) => c.length));
+  return [
+    'engarde — typed adapters for SaaS platforms',
+    '',
+    'Usage: engarde <command> [options]   (engarde <command> --help for its options)',
+    '',
+    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+  ].join('\n');
+}
+
+/** Runs the CLI with `argv` (without node and script) and returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(usage());
+    return name ? 0 : 2;
+  }
+  if (name === '--version') {
+    const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8').catch(() => '{}')) as { version?: string };
+    console.log(pkg.version ?? 'unknown');
+    return 0;
+  }
+  const command = commands[name];
+  if (!command) {
+    console.error(`engarde: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    console.log(`${command.summary}\n\nUsage: ${command.usage}`);
+    return 0;
+  }
+  try {
+    const { values, positionals } = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
+    return await command.run(values, positionals);
+  } catch (error) {
+    endProgress();
+    if (error instanceof GeneratorError && error.userFacing) {
+      console.error(error.message);
+      return error.exitCode;
+    }
+    if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`engarde ${name}: ${(error as Error).message}\n\nUsage: ${command.usage}`);
+      return 2;
+    }
+    console.error(error);
+    return 1;
+  }
+}

@@ -1,0 +1,37 @@
+import type { PlatformConfig } from '../../src/runtime/platform-schema.js';
+import type { WriteBodyResolver } from '../model/platform-model.js';
+import type { LoadedSpec } from './openapi-specs.js';
+import { findPathTemplate } from './trim-openapi.js';
+
+const MEDIA_TYPES = { json: 'application/json', form: 'application/x-www-form-urlencoded' } as const;
+
+/** Path prefix of a base URL (`https://api.stripe.com/v1` → `/v1`), placeholders kept. */
+export function basePathOf(baseUrl: string): string {
+  const path = baseUrl.replace(/^https:\/\/[^/]*/, '');
+  return path === '/' ? '' : path.replace(/\/$/, '');
+}
+
+/**
+ * Types an entity's write body from its OpenAPI description: the request body of its create operation (or of its
+ * update operation when it cannot be created), in the media type the entity writes, as a `paths[…]` expression
+ * over the openapi-typescript output. Undefined when the description has no such body.
+ */
+export function writeBodyResolver(specs: ReadonlyMap<string, LoadedSpec>): WriteBodyResolver {
+  return (platform: PlatformConfig, entityKey: string) => {
+    const spec = specs.get(platform.id);
+    const entity = platform.entities[entityKey];
+    if (!spec || !entity) return undefined;
+    const paths = spec.document.paths ?? {};
+    const base = basePathOf(platform.baseUrl);
+    const op = entity.write.includes('create')
+      ? { path: entity.path, method: 'post' }
+      : entity.write.includes('update')
+        ? { path: entity.itemPath ?? `${entity.path}/{id}`, method: entity.updateMethod.toLowerCase() }
+        : undefined;
+    if (!op) return undefined;
+    const specPath = findPathTemplate(Object.keys(paths), `${base}${op.path}`);
+    const mediaType = MEDIA_TYPES[entity.writeBody.encoding];
+    if (!specPath || !paths[specPath]?.[op.method]?.requestBody?.content?.[mediaType]) return undefined;
+    return `NonNullable<paths['${specPath}']['${op.method}']['requestBody']>['content']['${mediaType}']`;
+  };
+}

@@ -1,0 +1,72 @@
+import type { PlatformConfig } from './platform-schema.js';
+
+/** A platform's validated config, embedded in its generated adapter as `static meta`. */
+export type PlatformMeta = PlatformConfig;
+
+/** OAuth2 tokens as a connection keeps them. `expiresAt` is epoch milliseconds. */
+export interface OAuth2Credentials {
+  accessToken: string;
+  refreshToken?: string;
+  expiresAt?: number;
+}
+
+/** New tokens after a refresh; a store should persist them atomically (the refresh token may have rotated). */
+export interface TokenSet extends OAuth2Credentials {
+  /** Other fields the platform returned that its config asks to keep (e.g. Salesforce `instance_url`). */
+  extra?: Record<string, string>;
+}
+
+/** OAuth client registration, from the deployment's platform overrides. */
+export interface OAuthClient {
+  clientId: string;
+  clientSecret?: string;
+  tokenUrl?: string;
+}
+
+export interface AdapterOptions<Credentials, ConnectionConfig> {
+  credentials: Credentials;
+  connectionConfig: ConnectionConfig;
+  /** Overrides the configured base URL (tests and sandboxes point adapters at loopback). */
+  baseUrl?: string;
+  tenantId?: string;
+  /** OAuth client used for refresh; needed only for OAuth2 platforms that refresh. */
+  oauthClient?: OAuthClient;
+  /** Called with rotated tokens after every refresh. */
+  onTokens?: (tokens: TokenSet) => void | Promise<void>;
+  /** Per-request timeout, ms (default 30 000). */
+  timeoutMs?: number;
+  /** Requests in flight at once on this connection (default 100). */
+  maxConcurrency?: number;
+  /** Override the platform's retry policy (e.g. `{ maxAttempts: 1 }` in tests). */
+  retry?: Partial<PlatformMeta['retry']>;
+}
+
+export interface ListParams {
+  /** Only records modified at or after this instant (where the entity supports incremental reads). */
+  since?: Date;
+  /** Records per page; clamped to the platform's maximum. */
+  pageSize?: number;
+  /** Stop after this many records. */
+  limit?: number;
+  signal?: AbortSignal;
+}
+
+export interface FetchParams {
+  /** Stop after this many records. */
+  limit?: number;
+  /** Records modified at or after this instant. */
+  dateFrom?: Date;
+  /** Records modified before this instant (filtered client-side on the entity's cursor field). */
+  dateTo?: Date;
+  pageSize?: number;
+  signal?: AbortSignal;
+}
+
+/** What the registry says of a platform without loading its adapter. */
+export interface PlatformInfo {
+  id: string;
+  name: string;
+  category: PlatformMeta['category'];
+  authKind: PlatformMeta['auth']['kind'];
+  entities: string[];
+}

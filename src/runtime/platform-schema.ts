@@ -1,0 +1,618 @@
+/**
+ * The schema of one platform entry in `configs/platform_configs_extended.json`.
+ *
+ * It is the single source of truth for both sides: the generator validates config against it (and writes its JSON
+ * Schema for editors), and the runtime reads the validated value, embedded in each generated adapter as
+ * `static meta`, to decide how to authenticate, paginate, limit and retry.
+ */
+import { z } from 'zod';
+
+export const CATEGORIES = [
+  'payments',
+  'pos',
+  'advertising',
+  'analytics',
+  'crm',
+  'communication',
+  'ecommerce',
+  'marketing',
+  'workflow',
+  'social_media',
+  'accounting',
+  'project_management',
+  'data_storage',
+  'developer_tools',
+  'hr_recruiting',
+  'shipping_logistics',
+] as const;
+export type Category = (typeof CATEGORIES)[number];
+
+export const STANDARD_ENTITIES = [
+  'Customer',
+  'Order',
+  'Product',
+  'Inventory',
+  'Collection',
+  'Payment',
+  'Refund',
+  'Subscription',
+  'Invoice',
+  'Contact',
+  'Company',
+  'Account',
+  'Deal',
+  'Lead',
+  'Ticket',
+  'Campaign',
+  'AdGroup',
+  'Ad',
+  'Keyword',
+  'Audience',
+  'Insight',
+  'Message',
+  'Employee',
+  'Shipment',
+  'File',
+  'Task',
+  'Event',
+  'User',
+] as const;
+
+export const WEBHOOK_SCHEMES = [
+  'stripe-v1',
+  'shopify-hmac-sha256',
+  'github-sha256',
+  'meta-sha256',
+  'slack-v0',
+  'twilio-sha1',
+  'hubspot-v3',
+  'square-hmac-sha256',
+  'standard-webhooks',
+  'zendesk-hmac-sha256',
+  'xero-hmac-sha256',
+  'intercom-sha1',
+] as const;
+
+const ID_PATTERN = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
+const NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_]*$/;
+const ENTITY_PATTERN = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/;
+const TEMPLATE_VAR = /\{([A-Za-z][A-Za-z0-9_]*)\}/g;
+
+/** Names of `{variables}` used in a template string, in order of appearance. */
+export function templateVariables(template: string): string[] {
+  return [...template.matchAll(TEMPLATE_VAR)].map((m) => m[1] as string);
+}
+
+const httpsUrl = z
+  .string()
+  .refine((s) => /^https:\/\/[^\s]+$/.test(s), { message: 'must be an https:// URL' });
+
+/** An https URL that may contain `{variable}` placeholders. */
+const urlTemplate = z.string().refine((s) => /^https:\/\/[^\s]+$/.test(s), {
+  message: 'must be an https:// URL (placeholders such as {shop} allowed)',
+});
+
+const regexSource = z.string().superRefine((s, ctx) => {
+  if (!s.startsWith('^') || !s.endsWith('$')) {
+    ctx.addIssue({ code: 'custom', message: 'must be anchored with ^ and $' });
+    return;
+  }
+  try {
+    new RegExp(s);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: `is not a valid regular expression: ${(error as Error).message}` });
+  }
+});
+
+const jsonPointerPath = z
+  .string()
+  .regex(/^[A-Za-z0-9_$@.-]*$/, 'must be a dotted path such as "paging.next.after" (empty for the body itself)');
+
+const connectionVariable = z
+  .object({
+    type: z.literal('string'),
+    description: z.string().min(1),
+    pattern: regexSource,
+    example: z.string().min(1),
+    /** Appended when a user gives the bare value (e.g. `.myshopify.com`); stripped when they give the full host. */
+    hostSuffix: z.string().optional(),
+    default: z.string().optional(),
+  })
+  .strict();
+
+const credentialField = z
+  .object({
+    description: z.string().min(1),
+    secret: z.boolean().default(true),
+    optional: z.boolean().default(false),
+  })
+  .strict();
+
+const headerForm = z
+  .object({
+    name: z.string().min(1),
+    /** Template over credential fields, e.g. `Bearer {accessToken}` or `{accessToken}`. */
+    value: z.string().min(1),
+  })
+  .strict();
+
+const oauth2Auth = z
+  .object({
+    kind: z.literal('oauth2'),
+    grantType: z.enum(['authorization_code', 'client_credentials']).default('authorization_code'),
+    authorizationUrl: urlTemplate.optional(),
+    tokenUrl: urlTemplate,
+    revocationUrl: urlTemplate.optional(),
+    scopes: z.array(z.string().min(1)).default([]),
+    scopeSeparator: z.string().min(1).default(' '),
+    pkce: z.enum(['S256', 'none']).default('S256'),
+    clientAuth: z.enum(['client_secret_basic', 'client_secret_post']).default('client_secret_post'),
+    /** Extra query parameters on the authorization URL (e.g. Google's `access_type=offline`). */
+    authorizationParams: z.record(z.string(), z.string()).default({}),
+    refresh: z
+      .object({
+        supported: z.boolean(),
+        /** Whether a refresh answers with a new refresh token that replaces the old one. */
+        rotatesRefreshToken: z.boolean().default(false),
+        /** Lifetime of an access token when the token response omits `expires_in`, in seconds. */
+        defaultExpiresInSeconds: z.number().int().positive().optional(),
+        /** Refresh this long before expiry. */
+        skewSeconds: z.number().int().nonnegative().default(60),
+      })
+      .strict(),
+    header: headerForm.default({ name: 'Authorization', value: 'Bearer {accessToken}' }),
+    /** Fields of the token response the connection must keep (e.g. Salesforce `instance_url`). */
+    tokenResponseFields: z.array(z.string().min(1)).default([]),
+    extraCredentials: z.record(z.string().regex(NAME_PATTERN), credentialField).default({}),
+  })
+  .strict();
+
+const apiKeyAuth = z
+  .object({
+    kind: z.literal('api_key'),
+    in: z.enum(['header', 'query']),
+    /** Header or query parameter name. */
+    name: z.string().min(1),
+    /** Template over credential fields, e.g. `Bearer {apiKey}`. */
+    value: z.string().min(1).default('{apiKey}'),
+    extraCredentials: z.record(z.string().regex(NAME_PATTERN), credentialField).default({}),
+  })
+  .strict();
+
+const bearerAuth = z
+  .object({
+    kind: z.literal('bearer'),
+    header: headerForm.default({ name: 'Authorization', value: 'Bearer {token}' }),
+    extraCredentials: z.record(z.string().regex(NAME_PATTERN), credentialField).default({}),
+  })
+  .strict();
+
+const basicAuth = z
+  .object({
+    kind: z.literal('basic'),
+    /** What the platform puts in the user-name and password halves, e.g. Stripe's key as user name. */
+    usernameField: z.string().regex(NAME_PATTERN).default('username'),
+    passwordField: z.string().regex(NAME_PATTERN).optional(),
+    extraCredentials: z.record(z.string().regex(NAME_PATTERN), credentialField).default({}),
+  })
+  .strict();
+
+export const authSchema = z.discriminatedUnion('kind', [oauth2Auth, apiKeyAuth, bearerAuth, basicAuth]);
+
+const rateLimitHeaders = z
+  .object({
+    limit: z.string().optional(),
+    remaining: z.string().optional(),
+    reset: z.string().optional(),
+    retryAfter: z.string().optional(),
+    /** A combined usage header such as Shopify's `X-Shopify-Shop-Api-Call-Limit: 32/40`. */
+    usage: z.string().optional(),
+  })
+  .strict();
+
+const rateLimitCommon = {
+  /** Whose budget it is: one connection's (token/shop/account), or the whole app's. */
+  scope: z.enum(['connection', 'app']).default('connection'),
+  headers: rateLimitHeaders.default({}),
+  statusCodes: z.array(z.number().int().min(400).max(599)).min(1).default([429]),
+  /** Source of the figures, and anything the numbers alone do not say. */
+  notes: z.string().min(1),
+};
+
+export const rateLimitSchema = z.discriminatedUnion('model', [
+  z
+    .object({
+      model: z.literal('leaky-bucket'),
+      capacity: z.number().positive(),
+      leakPerSecond: z.number().positive(),
+      ...rateLimitCommon,
+    })
+    .strict(),
+  z
+    .object({
+      model: z.literal('token-bucket'),
+      capacity: z.number().positive(),
+      refillPerSecond: z.number().positive(),
+      ...rateLimitCommon,
+    })
+    .strict(),
+  z
+    .object({
+      model: z.literal('fixed-window'),
+      requests: z.number().int().positive(),
+      windowSeconds: z.number().positive(),
+      ...rateLimitCommon,
+    })
+    .strict(),
+  z
+    .object({
+      model: z.literal('sliding-window'),
+      requests: z.number().int().positive(),
+      windowSeconds: z.number().positive(),
+      ...rateLimitCommon,
+    })
+    .strict(),
+  z
+    .object({
+      model: z.literal('cost-based'),
+      /** Points a window allows; the platform reports what each request cost. */
+      points: z.number().positive(),
+      windowSeconds: z.number().positive(),
+      /** A request-rate ceiling that applies regardless of cost. */
+      requestsPerSecond: z.number().positive().optional(),
+      ...rateLimitCommon,
+    })
+    .strict(),
+]);
+
+export const retrySchema = z
+  .object({
+    maxAttempts: z.number().int().min(1).max(10).default(3),
+    baseDelayMs: z.number().int().positive().default(500),
+    maxDelayMs: z.number().int().positive().default(30_000),
+    /** Longest server-requested wait (Retry-After) the client honours before giving up. */
+    maxRetryAfterMs: z.number().int().positive().default(60_000),
+    statusCodes: z.array(z.number().int().min(400).max(599)).default([408, 429, 500, 502, 503, 504]),
+    /** Header carrying an idempotency key; writes are retried only when the platform has one. */
+    idempotencyHeader: z.string().min(1).optional(),
+  })
+  .strict();
+
+const limitFields = {
+  limitParam: z.string().min(1).optional(),
+  maxLimit: z.number().int().positive().optional(),
+  defaultLimit: z.number().int().positive().optional(),
+};
+
+export const paginationSchema = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('cursor'),
+      /** Query parameter (or body field when `in` is `body`) that carries the cursor. */
+      cursorParam: z.string().min(1),
+      in: z.enum(['query', 'body']).default('query'),
+      /** Where the next cursor comes from: a response path, or the id of the last record on the page. */
+      cursorFrom: z.enum(['response', 'last-record']).default('response'),
+      nextCursorPath: jsonPointerPath.optional(),
+      /** Response path of a boolean that says whether more pages exist (Stripe `has_more`). */
+      hasMorePath: jsonPointerPath.optional(),
+      ...limitFields,
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('offset'),
+      offsetParam: z.string().min(1),
+      totalPath: jsonPointerPath.optional(),
+      ...limitFields,
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('page'),
+      pageParam: z.string().min(1),
+      firstPage: z.number().int().min(0).default(1),
+      totalPagesPath: jsonPointerPath.optional(),
+      ...limitFields,
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('link-header'),
+      rel: z.string().min(1).default('next'),
+      ...limitFields,
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('next-url'),
+      /** Response path of the next page's URL (absolute, or relative to the host). */
+      nextUrlPath: jsonPointerPath,
+      ...limitFields,
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('token'),
+      tokenParam: z.string().min(1),
+      in: z.enum(['query', 'body']).default('query'),
+      nextTokenPath: jsonPointerPath,
+      ...limitFields,
+    })
+    .strict(),
+  z.object({ kind: z.literal('none'), reason: z.string().min(1) }).strict(),
+]);
+
+const fieldType = z
+  .string()
+  .regex(
+    /^(?:string|number|integer|boolean|object|unknown)(?:\[\])?(?:\|null)?\??$/,
+    'must be a field type such as "string", "number|null", "string[]" or "object?"',
+  );
+
+const incrementalSchema = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('query-param'),
+      /** Record field holding the modification time; the sync cursor is its maximum. */
+      cursorField: z.string().min(1),
+      /** Query parameter that filters by it. */
+      param: z.string().min(1),
+      format: z.enum(['iso8601', 'unix-seconds', 'unix-millis', 'date']).default('iso8601'),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('query-template'),
+      cursorField: z.string().min(1),
+      /**
+       * Fragment put in place of `{incremental}` in the entity's query values when a `since` is given
+       * (e.g. a SOQL ` WHERE SystemModstamp > {since}`); removed otherwise.
+       */
+      clause: z.string().min(1),
+      format: z.enum(['iso8601', 'unix-seconds', 'unix-millis', 'date']).default('iso8601'),
+    })
+    .strict(),
+  z.object({ kind: z.literal('none'), reason: z.string().min(1) }).strict(),
+]);
+
+const writeOperation = z.enum(['create', 'update', 'delete']);
+
+export const entitySchema = z
+  .object({
+    /** Path relative to the base URL; may use `{variables}` from the connection config. */
+    path: z.string().regex(/^\//, 'must start with /'),
+    method: z.enum(['GET', 'POST']).default('GET'),
+    /** Static query parameters (values may contain `{incremental}`). */
+    query: z.record(z.string(), z.string()).default({}),
+    /** Static JSON body for POST list/search endpoints (string values may contain `{incremental}`). */
+    body: z.record(z.string(), z.unknown()).optional(),
+    /** Dotted path of the record array in a page; empty when the page is the array. */
+    recordsPath: jsonPointerPath,
+    idField: z.string().min(1),
+    /** Singular of the entity name for method and type names, when the plain rule gets it wrong. */
+    singular: z.string().regex(ENTITY_PATTERN).optional(),
+    /** Path of one record, `{id}` for its id; defaults to `<path>/{id}`. */
+    itemPath: z.string().regex(/^\//, 'must start with /').optional(),
+    /** Dotted path of the record inside a single-record response; empty when it is the body. */
+    itemRecordPath: jsonPointerPath.default(''),
+    /** How the write endpoints take a body: JSON or form-encoded (Stripe), optionally wrapped (`{"customer": …}`). */
+    writeBody: z
+      .object({
+        encoding: z.enum(['json', 'form']).default('json'),
+        wrapIn: z.string().min(1).optional(),
+      })
+      .strict()
+      .default({ encoding: 'json' }),
+    write: z.array(writeOperation).default([]),
+    /** HTTP method for updates. */
+    updateMethod: z.enum(['PUT', 'PATCH', 'POST']).default('PATCH'),
+    incremental: incrementalSchema,
+    standard: z.enum(STANDARD_ENTITIES).optional(),
+    /** Standard field → dotted path in the raw record. */
+    mapping: z.record(z.string(), z.string()).default({}),
+    /** Record type from the platform's OpenAPI description (a `components.schemas` name). */
+    openapiSchema: z.string().min(1).optional(),
+    /** Record type declared here when the platform publishes no OpenAPI description. */
+    fields: z.record(z.string(), fieldType).optional(),
+    pagination: paginationSchema.optional(),
+    description: z.string().min(1),
+  })
+  .strict();
+
+const webhookSchema = z.discriminatedUnion('scheme', [
+  z
+    .object({
+      scheme: z.enum(WEBHOOK_SCHEMES),
+      signatureHeader: z.string().min(1),
+      timestampHeader: z.string().min(1).optional(),
+      deliveryIdHeader: z.string().min(1).optional(),
+      eventTypeHeader: z.string().min(1).optional(),
+      /** Replay window for schemes that sign a timestamp. */
+      toleranceSeconds: z.number().int().positive().optional(),
+      /** How subscriptions are made: by API call, or in the platform's dashboard/app settings. */
+      registration: z.discriminatedUnion('kind', [
+        z
+          .object({ kind: z.literal('api'), method: z.enum(['POST', 'PUT']), path: z.string().regex(/^\//) })
+          .strict(),
+        z.object({ kind: z.literal('dashboard'), instructions: z.string().min(1) }).strict(),
+      ]),
+      docsUrl: httpsUrl,
+    })
+    .strict(),
+  z.object({ scheme: z.literal('none'), reason: z.string().min(1) }).strict(),
+]);
+
+const platformObject = z
+  .object({
+    id: z.string().regex(ID_PATTERN, 'must be lowercase kebab-case, e.g. "google-ads"'),
+    name: z.string().min(1),
+    category: z.enum(CATEGORIES),
+    description: z.string().min(1),
+    docsUrl: httpsUrl,
+    apiVersion: z.string().min(1),
+    connectionConfig: z.record(z.string().regex(NAME_PATTERN), connectionVariable).default({}),
+    baseUrl: urlTemplate,
+    /** Extra headers on every request; templates over credential and connection fields. */
+    headers: z.record(z.string(), z.string()).default({}),
+    auth: authSchema,
+    rateLimit: rateLimitSchema,
+    retry: retrySchema.default({
+      maxAttempts: 3,
+      baseDelayMs: 500,
+      maxDelayMs: 30_000,
+      maxRetryAfterMs: 60_000,
+      statusCodes: [408, 429, 500, 502, 503, 504],
+    }),
+    pagination: paginationSchema,
+    /** A cheap authenticated request that proves the credentials work. */
+    testConnection: z
+      .object({ method: z.enum(['GET', 'POST']).default('GET'), path: z.string().regex(/^\//) })
+      .strict(),
+    entities: z
+      .record(z.string().regex(ENTITY_PATTERN, 'entity names are snake_case, e.g. "ad_groups"'), entitySchema)
+      .refine((e) => Object.keys(e).length >= 1, { message: 'must declare at least one entity' }),
+    webhooks: webhookSchema,
+    openapi: z
+      .object({
+        /** Repository-relative path of the trimmed description, `configs/openapi/<id>.json`. */
+        file: z.string().regex(/^configs\/openapi\/[a-z0-9-]+\.json$/),
+        source: httpsUrl,
+        version: z.string().min(1),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+/** Strings a host placeholder must refuse, or a value could point a request (and its credentials) elsewhere. */
+export const HOST_ESCAPE_PROBES = ['evil.com#', 'x@evil.com', 'evil.com/', 'evil.com?', 'evil.com:443', 'a b'];
+
+function credentialFieldNames(auth: z.output<typeof authSchema>): string[] {
+  const base =
+    auth.kind === 'oauth2'
+      ? ['accessToken', 'refreshToken', ...auth.tokenResponseFields.map(camelCase)]
+      : auth.kind === 'api_key'
+        ? ['apiKey']
+        : auth.kind === 'bearer'
+          ? ['token']
+          : [auth.usernameField, ...(auth.passwordField ? [auth.passwordField] : [])];
+  return [...base, ...Object.keys(auth.extraCredentials)];
+}
+
+/** `instance_url` → `instanceUrl`. */
+export function camelCase(name: string): string {
+  return name.replace(/[_-]([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** Cross-field rules the shape alone cannot say; each issue carries the path it concerns. */
+export const platformSchema = platformObject.superRefine((p, ctx) => {
+  const connectionVars = new Set([...Object.keys(p.connectionConfig), 'apiVersion']);
+  const credentialVars = new Set(credentialFieldNames(p.auth));
+  const unknownVar = (template: string, allowed: Set<string>, path: PropertyKey[], what: string) => {
+    for (const v of templateVariables(template)) {
+      if (!allowed.has(v)) {
+        ctx.addIssue({ code: 'custom', path, message: `uses {${v}}, which is not ${what}` });
+      }
+    }
+  };
+  const urlVars = (template: string, path: PropertyKey[]) => {
+    unknownVar(template, connectionVars, path, 'a connectionConfig variable or apiVersion');
+    const host = /^https:\/\/([^/]*)/.exec(template)?.[1] ?? '';
+    for (const v of templateVariables(host)) {
+      const variable = p.connectionConfig[v];
+      if (!variable) continue;
+      const re = new RegExp(variable.pattern);
+      const escapes = HOST_ESCAPE_PROBES.filter((probe) => re.test(probe));
+      if (escapes.length > 0) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['connectionConfig', v, 'pattern'],
+          message: `is used in a host but accepts ${escapes.map((e) => JSON.stringify(e)).join(', ')}, which could send requests to another host`,
+        });
+      }
+    }
+  };
+  urlVars(p.baseUrl, ['baseUrl']);
+  if (p.auth.kind === 'oauth2') {
+    for (const key of ['authorizationUrl', 'tokenUrl', 'revocationUrl'] as const) {
+      const url = p.auth[key];
+      if (url) urlVars(url, ['auth', key]);
+    }
+    if (p.auth.grantType === 'authorization_code' && !p.auth.authorizationUrl) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['auth', 'authorizationUrl'],
+        message: 'is required for the authorization_code grant',
+      });
+    }
+  }
+  const headerVars = new Set([...credentialVars, ...connectionVars]);
+  for (const [name, value] of Object.entries(p.headers)) {
+    unknownVar(value, headerVars, ['headers', name], 'a credential or connectionConfig field');
+  }
+  const authValue =
+    p.auth.kind === 'api_key' ? p.auth.value : p.auth.kind === 'oauth2' || p.auth.kind === 'bearer' ? p.auth.header.value : '';
+  unknownVar(authValue, credentialVars, ['auth', p.auth.kind === 'api_key' ? 'value' : 'header'], 'a credential field');
+
+  const checkPagination = (pg: PaginationConfig, path: PropertyKey[]) => {
+    if (pg.kind === 'cursor' && pg.cursorFrom === 'response' && !pg.nextCursorPath) {
+      ctx.addIssue({ code: 'custom', path: [...path, 'nextCursorPath'], message: 'is required when cursorFrom is "response"' });
+    }
+    if (pg.kind === 'cursor' && pg.cursorFrom === 'last-record' && !pg.hasMorePath) {
+      ctx.addIssue({ code: 'custom', path: [...path, 'hasMorePath'], message: 'is required when cursorFrom is "last-record"' });
+    }
+    if ('maxLimit' in pg && 'defaultLimit' in pg && pg.maxLimit && pg.defaultLimit && pg.defaultLimit > pg.maxLimit) {
+      ctx.addIssue({ code: 'custom', path: [...path, 'defaultLimit'], message: `must not exceed maxLimit (${pg.maxLimit})` });
+    }
+  };
+  checkPagination(p.pagination, ['pagination']);
+
+  for (const [name, e] of Object.entries(p.entities)) {
+    const at = (...rest: PropertyKey[]) => ['entities', name, ...rest];
+    unknownVar(e.path, connectionVars, at('path'), 'a connectionConfig variable or apiVersion');
+    if (e.pagination) checkPagination(e.pagination, at('pagination'));
+    if (!e.openapiSchema && !e.fields) {
+      ctx.addIssue({ code: 'custom', path: at(), message: 'needs a record type: "openapiSchema" or "fields"' });
+    }
+    if (e.openapiSchema && !p.openapi) {
+      ctx.addIssue({ code: 'custom', path: at('openapiSchema'), message: 'needs the platform\'s "openapi" source' });
+    }
+    if (Object.keys(e.mapping).length > 0 && !e.standard) {
+      ctx.addIssue({ code: 'custom', path: at('mapping'), message: 'needs "standard", the entity it maps to' });
+    }
+    if (e.fields && !(e.idField in e.fields)) {
+      ctx.addIssue({ code: 'custom', path: at('idField'), message: `"${e.idField}" is not among the declared fields` });
+    }
+    if (e.incremental.kind === 'query-template') {
+      const uses = [...Object.values(e.query), JSON.stringify(e.body ?? {})].some((v) => v.includes('{incremental}'));
+      if (!uses) {
+        ctx.addIssue({ code: 'custom', path: at('incremental'), message: 'is a query-template but no query or body value contains {incremental}' });
+      }
+    }
+    if (e.itemPath && !e.itemPath.includes('{id}')) {
+      ctx.addIssue({ code: 'custom', path: at('itemPath'), message: 'must contain {id}' });
+    }
+  }
+  if (p.webhooks.scheme !== 'none' && p.webhooks.registration.kind === 'api') {
+    unknownVar(p.webhooks.registration.path, connectionVars, ['webhooks', 'registration', 'path'], 'a connectionConfig variable or apiVersion');
+  }
+});
+
+export type PlatformConfig = z.output<typeof platformSchema>;
+export type PlatformConfigInput = z.input<typeof platformSchema>;
+export type AuthConfig = PlatformConfig['auth'];
+export type RateLimitConfig = PlatformConfig['rateLimit'];
+export type RetryConfig = PlatformConfig['retry'];
+export type PaginationConfig = z.output<typeof paginationSchema>;
+export type EntityConfig = z.output<typeof entitySchema>;
+export type WebhookConfig = PlatformConfig['webhooks'];
+export type StandardEntityName = (typeof STANDARD_ENTITIES)[number];
+
+/** The config file: a `$schema` pointer and the platforms. */
+export const configFileSchema = z
+  .object({
+    $schema: z.string().optional(),
+    platforms: z.array(z.unknown()),
+  })
+  .strict();
