@@ -40,7 +40,7 @@ export function describeIssue(issue: z.core.$ZodIssue, entry: unknown): Array<{ 
     return [{ path, message: `is required (${issue.expected})` }];
   }
   if (issue.code === 'invalid_union' && 'discriminator' in issue && issue.discriminator) {
-    const at = [...path, issue.discriminator];
+    const at = path.at(-1) === issue.discriminator ? path : [...path, issue.discriminator];
     const given = valueAt(entry, at);
     return [{ path: at, message: given === undefined ? 'is required' : `${JSON.stringify(given)} is not one of the allowed values` }];
   }

@@ -19,6 +19,7 @@ export function camelCaseName(name: string): string {
  */
 export function singularize(name: string): string {
   const rules: Array<[RegExp, string]> = [
+    [/(us|ss|is)$/, '$1'],
     [/ies$/, 'y'],
     [/(ss|sh|ch|x|z)es$/, '$1'],
     [/([^s])s$/, '$1'],

@@ -5,6 +5,8 @@ import type { LoadedConfig } from '../config/load-config.js';
 import { compareStrings } from '../config/load-config.js';
 import type { GeneratorContext } from '../context.js';
 import type { TemplateSet } from '../emit/template-renderer.js';
+import { ConfigValidationError } from '../errors.js';
+import { nameCollisions } from '../model/name-collisions.js';
 import { buildPlatformModel, type PlatformModel } from '../model/platform-model.js';
 import type { LoadedSpec } from '../openapi/openapi-specs.js';
 import { writeBodyResolver } from '../openapi/write-body-types.js';
@@ -44,6 +46,8 @@ export function planFiles({ ctx, loaded, templates, specs, fingerprint, schema }
   const files: PlannedFile[] = [];
   const resolveWriteBody = writeBodyResolver(specs);
   const models: PlatformModel[] = loaded.platforms.map((p) => buildPlatformModel(p, loaded.file, resolveWriteBody));
+  const collisions = nameCollisions(loaded, models);
+  if (collisions.length > 0) throw new ConfigValidationError(collisions);
 
   for (const [index, model] of models.entries()) {
     const platform = loaded.platforms[index]!;

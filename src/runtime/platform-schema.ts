@@ -485,6 +485,16 @@ const platformObject = z
   })
   .strict();
 
+function isAnchoredRegex(source: string): boolean {
+  if (!source.startsWith('^') || !source.endsWith('$')) return false;
+  try {
+    new RegExp(source);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Strings a host placeholder must refuse, or a value could point a request (and its credentials) elsewhere. */
 export const HOST_ESCAPE_PROBES = ['evil.com#', 'x@evil.com', 'evil.com/', 'evil.com?', 'evil.com:443', 'a b'];
 
@@ -521,7 +531,7 @@ export const platformSchema = platformObject.superRefine((p, ctx) => {
     const host = /^https:\/\/([^/]*)/.exec(template)?.[1] ?? '';
     for (const v of templateVariables(host)) {
       const variable = p.connectionConfig[v];
-      if (!variable) continue;
+      if (!variable || !isAnchoredRegex(variable.pattern)) continue;
       const re = new RegExp(variable.pattern);
       const escapes = HOST_ESCAPE_PROBES.filter((probe) => re.test(probe));
       if (escapes.length > 0) {
