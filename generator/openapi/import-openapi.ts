@@ -53,7 +53,10 @@ export interface SelectionOptions {
  * // { operations: [{ method: 'GET', path: '/v1/customers' }, { method: 'DELETE', path: '/v1/customers/{id}' },
  * //                { method: 'GET', path: '/v1/customers/{id}' }], schemas: ['customer'] }
  */
-export function selectionFromPlatform(platform: PlatformEndpointsLike, options: SelectionOptions = {}): OpenApiSelection {
+export function selectionFromPlatform(
+  platform: PlatformEndpointsLike,
+  options: SelectionOptions = {},
+): OpenApiSelection {
   const prefix = normalizeBasePath(options.basePath ?? '');
   const ops = new Map<string, OpenApiOperationRef>();
   const add = (method: string, path: string): void => {
@@ -80,8 +83,8 @@ export function selectionFromPlatform(platform: PlatformEndpointsLike, options: 
 
 /**
  * The `basePath` for `selectionFromPlatform`: what the platform's base URL path adds to the description's first
- * server path (both may hold `{variables}`, matched by position). `undefined` when the server path is not a prefix
- * of the base URL path (then pass it explicitly).
+ * server path. Both may hold `{variables}`; a server variable segment matches any segment. `undefined` when the
+ * server path is not a prefix of the base URL path (then pass it explicitly).
  *
  * @example
  * deriveBasePath('https://api.stripe.com/v1', { servers: [{ url: 'https://api.stripe.com/' }] }); // '/v1'
@@ -94,7 +97,8 @@ export function deriveBasePath(baseUrl: string, spec: unknown): string | undefin
   const server = urlPathSegments(serverUrl);
   if (server.length > base.length) return undefined;
   for (const [i, s] of server.entries()) {
-    if (pathShape(s) !== pathShape(base[i] as string)) return undefined;
+    // A server variable (`{version}`) stands for whatever the base URL has there.
+    if (!/^\{[^}]*\}$/.test(s) && pathShape(s) !== pathShape(base[i] as string)) return undefined;
   }
   return normalizeBasePath(base.slice(server.length).join('/'));
 }

@@ -64,7 +64,16 @@ export class OpenApiSelectionError extends OpenApiDocumentError {
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
 
 /** Keys that only document: dropped from every fixed-field object (never from name-keyed maps such as `properties`). */
-const PROSE_KEYS = new Set(['description', 'summary', 'title', 'example', 'examples', 'externalDocs', 'tags', '$comment']);
+const PROSE_KEYS = new Set([
+  'description',
+  'summary',
+  'title',
+  'example',
+  'examples',
+  'externalDocs',
+  'tags',
+  '$comment',
+]);
 
 /** Keys whose object value maps user-chosen names to objects (schemas, responses, media types...). */
 const MAP_KEYS = new Set([
@@ -178,7 +187,9 @@ export function trimOpenApi(spec: unknown, selection: OpenApiSelection, source: 
     }
     if (!isObject(item[method])) {
       const has = HTTP_METHODS.filter((m) => isObject(item[m])).map((m) => m.toUpperCase());
-      problems.push(`${label}: ${template} has no ${method.toUpperCase()} operation (it has ${has.join(', ') || 'none'})`);
+      problems.push(
+        `${label}: ${template} has no ${method.toUpperCase()} operation (it has ${has.join(', ') || 'none'})`,
+      );
       continue;
     }
     const methods = keptMethods.get(template) ?? new Set<string>();
@@ -219,7 +230,8 @@ export function trimOpenApi(spec: unknown, selection: OpenApiSelection, source: 
   };
   const topSecurity = Array.isArray(doc.security) ? (strip(doc.security, 'data') as unknown[]) : undefined;
   for (const requirement of [...(topSecurity ?? []), ...operationSecurity(paths)]) {
-    if (isObject(requirement)) for (const scheme of Object.keys(requirement)) pending.push(`securitySchemes\u0000${scheme}`);
+    if (isObject(requirement))
+      for (const scheme of Object.keys(requirement)) pending.push(`securitySchemes\u0000${scheme}`);
   }
   enqueueFrom(paths, 'paths');
   for (const name of selection.schemas) pending.push(`schemas\u0000${name}`);
@@ -254,9 +266,7 @@ export function trimOpenApi(spec: unknown, selection: OpenApiSelection, source: 
   if (Array.isArray(doc.servers)) out.servers = strip(doc.servers, 'fixed');
   if (topSecurity) out.security = topSecurity;
   if (components.size > 0) {
-    out.components = Object.fromEntries(
-      [...components].map(([kind, entries]) => [kind, Object.fromEntries(entries)]),
-    );
+    out.components = Object.fromEntries([...components].map(([kind, entries]) => [kind, Object.fromEntries(entries)]));
   }
   for (const ref of otherRefs) {
     if (resolvePointer(out, parsePointer(ref)) === undefined) {
@@ -264,7 +274,10 @@ export function trimOpenApi(spec: unknown, selection: OpenApiSelection, source: 
     }
   }
   if (refProblems.size > 0) {
-    throw new OpenApiDocumentError('the description has references engarde cannot keep', [...refProblems].sort(compareStrings));
+    throw new OpenApiDocumentError(
+      'the description has references engarde cannot keep',
+      [...refProblems].sort(compareStrings),
+    );
   }
   return sortKeysDeep(out) as TrimmedOpenApi;
 }

@@ -26,7 +26,16 @@ describe('selectionFromPlatform', () => {
       'Stripe-style: base path, POST updates, delete',
       {
         given: [
-          { entities: { customers: { path: '/customers', write: ['create', 'update', 'delete'], updateMethod: 'POST', openapiSchema: 'customer' } } },
+          {
+            entities: {
+              customers: {
+                path: '/customers',
+                write: ['create', 'update', 'delete'],
+                updateMethod: 'POST',
+                openapiSchema: 'customer',
+              },
+            },
+          },
           { basePath: 'v1/' },
         ],
         want: {
@@ -56,9 +65,9 @@ describe('selectionFromPlatform', () => {
           operations: [
             op('GET', '/contacts'),
             op('GET', '/contacts/{id}'),
+            op('POST', '/deals/search'),
             op('GET', '/deals/{id}'),
             op('PATCH', '/deals/{id}'),
-            op('POST', '/deals/search'),
           ],
           schemas: ['contact'],
         },
@@ -72,11 +81,39 @@ describe('selectionFromPlatform', () => {
 
 describe('deriveBasePath', () => {
   const cases: [string, { given: [string, unknown]; want: string | undefined }][] = [
-    ['Stripe: server at the root', { given: ['https://api.stripe.com/v1', { servers: [{ url: 'https://api.stripe.com/' }] }], want: '/v1' }],
-    ['server already has the prefix', { given: ['https://api.example.com/v2', { servers: [{ url: 'https://api.example.com/v2' }] }], want: '' }],
-    ['templates match by position', { given: ['https://{shop}.example.com/admin/api/2025-07', { servers: [{ url: 'https://{store}.example.com/admin/api/{version}' }] }], want: '' }],
+    [
+      'Stripe: server at the root',
+      { given: ['https://api.stripe.com/v1', { servers: [{ url: 'https://api.stripe.com/' }] }], want: '/v1' },
+    ],
+    [
+      'server already has the prefix',
+      { given: ['https://api.example.com/v2', { servers: [{ url: 'https://api.example.com/v2' }] }], want: '' },
+    ],
+    [
+      'templates match by position',
+      {
+        given: [
+          'https://{shop}.example.com/admin/api/2025-07',
+          { servers: [{ url: 'https://{store}.example.com/admin/api/{version}' }] },
+        ],
+        want: '',
+      },
+    ],
     ['no servers means /', { given: ['https://api.example.com/api', {}], want: '/api' }],
-    ['server path not a prefix', { given: ['https://api.example.com/v1', { servers: [{ url: '/rest/v3' }] }], want: undefined }],
+    [
+      'template base segment against a template server segment',
+      {
+        given: [
+          'https://{shop}.example.com/admin/{apiVersion}/x',
+          { servers: [{ url: 'https://{s}.example.com/admin/{v}' }] },
+        ],
+        want: '/x',
+      },
+    ],
+    [
+      'server path not a prefix',
+      { given: ['https://api.example.com/v1', { servers: [{ url: '/rest/v3' }] }], want: undefined },
+    ],
   ];
   test.each(cases)('%s', (_name, { given, want }) => {
     expect(deriveBasePath(...given)).toBe(want);
@@ -100,18 +137,32 @@ describe('importOpenApi', () => {
         openapi: '3.0.0',
         info: { title: 'T', version: '7' },
         paths: {
-          '/v1/things/{thing}': { get: { responses: { '200': { description: 'OK', content: { 'application/json': { schema: { $ref: '#/components/schemas/thing' } } } } } } },
+          '/v1/things/{thing}': {
+            get: {
+              responses: {
+                '200': {
+                  description: 'OK',
+                  content: { 'application/json': { schema: { $ref: '#/components/schemas/thing' } } },
+                },
+              },
+            },
+          },
           '/v1/things': { get: { responses: { '200': { description: 'OK' } } } },
           '/v1/other': { get: { responses: { '200': { description: 'OK' } } } },
         },
-        components: { schemas: { thing: { type: 'object', properties: { id: { type: 'string' } } }, unused: { type: 'string' } } },
+        components: {
+          schemas: { thing: { type: 'object', properties: { id: { type: 'string' } } }, unused: { type: 'string' } },
+        },
       }),
     );
     const outFile = join(dir, 'out', 'things.json');
     const result = await importOpenApi({
       id: 'things',
       specFile,
-      selection: selectionFromPlatform({ entities: { things: { path: '/things', openapiSchema: 'thing' } } }, { basePath: '/v1' }),
+      selection: selectionFromPlatform(
+        { entities: { things: { path: '/things', openapiSchema: 'thing' } } },
+        { basePath: '/v1' },
+      ),
       source: { url: 'https://example.com/spec.json' },
       outFile,
     });
@@ -134,21 +185,25 @@ describe('importOpenApi', () => {
         source: { url: 'https://example.com' },
         outFile: join(dir, 'never.json'),
       }),
-    ).rejects.toThrow(/^things: each configured path and method must exist in the official description:\n {2}GET \/v1\/things/);
+    ).rejects.toThrow(
+      /^things: each configured path and method must exist in the official description:\n {2}GET \/v1\/things/,
+    );
   });
 });
 
 describe('parseDescription', () => {
-  test.each([
+  const accepted: [string, { given: [string, string]; want: unknown }][] = [
     ['JSON', { given: ['{"openapi":"3.0.0"}', 'a.json'], want: { openapi: '3.0.0' } }],
     ['JSON with a BOM and no extension', { given: ['\uFEFF {"a":1}', 'spec'], want: { a: 1 } }],
-  ] as const)('%s', (_name, { given, want }) => {
+  ];
+  test.each(accepted)('%s', (_name, { given, want }) => {
     expect(parseDescription(...given)).toEqual(want);
   });
-  test.each([
-    ['YAML', ['openapi: 3.0.0', 'spec.yaml'], /YAML descriptions are not supported/],
-    ['broken JSON', ['{"a":', 'spec.json'], /spec\.json: not valid JSON/],
-  ] as const)('%s is refused', (_name, given, want) => {
+  const refused: [string, { given: [string, string]; want: RegExp }][] = [
+    ['YAML', { given: ['openapi: 3.0.0', 'spec.yaml'], want: /YAML descriptions are not supported/ }],
+    ['broken JSON', { given: ['{"a":', 'spec.json'], want: /spec\.json: not valid JSON/ }],
+  ];
+  test.each(refused)('%s is refused', (_name, { given, want }) => {
     expect(() => parseDescription(...given)).toThrow(want);
   });
 });

@@ -12,7 +12,12 @@ const tinySpec = () => ({
       get: {
         operationId: 'GetPet',
         parameters: [{ name: 'pet', in: 'path', required: true, schema: { type: 'string' } }],
-        responses: { '200': { description: 'OK', content: { 'application/json': { schema: { $ref: '#/components/schemas/pet' } } } } },
+        responses: {
+          '200': {
+            description: 'OK',
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/pet' } } },
+          },
+        },
       },
     },
   },
@@ -45,7 +50,9 @@ describe('openApiToTypeScript', () => {
   test('emits a components interface with the schema properties, alphabetized and strict', async () => {
     const source = await openApiToTypeScript(tinySpec());
     expect(source).toContain('export interface components {');
-    expect(source).toMatch(/pet: \{\s+extra\?: unknown;\s+id: string;\s+name\?: string \| null;\s+owner\?: string \| components\["schemas"\]\["owner"\];\s+\};/);
+    expect(source).toMatch(
+      /pet: \{\s+extra\?: unknown;\s+id: string;\s+name\?: string \| null;\s+owner\?: string \| components\["schemas"\]\["owner"\];\s+\};/,
+    );
     expect(source).toContain('GetPet: {');
     expect(source.endsWith(';\n') || source.endsWith('}\n')).toBe(true);
   });
@@ -78,6 +85,8 @@ describe('openApiToTypeScript', () => {
   test('an unwritable cache directory does not fail the conversion', async () => {
     const blocker = join(dir, 'not-a-dir');
     await writeFile(blocker, 'x');
-    expect(await openApiToTypeScript(tinySpec(), { cacheDir: join(blocker, 'cache') })).toContain('interface components');
+    expect(await openApiToTypeScript(tinySpec(), { cacheDir: join(blocker, 'cache') })).toContain(
+      'interface components',
+    );
   });
 });

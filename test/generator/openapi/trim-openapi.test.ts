@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import {
-  type OpenApiSelection,
   OpenApiDocumentError,
+  type OpenApiSelection,
   OpenApiSelectionError,
   pathsMatch,
   serializeOpenApi,
@@ -44,7 +44,10 @@ function widgetSpec(): Record<string, unknown> {
         delete: { operationId: 'DeleteWidget', responses: { '200': { description: 'OK' } } },
       },
       '/v1/widgets/search': {
-        get: { operationId: 'SearchWidgets', responses: { '200': { description: 'OK', ...json(ref('search_result')) } } },
+        get: {
+          operationId: 'SearchWidgets',
+          responses: { '200': { description: 'OK', ...json(ref('search_result')) } },
+        },
       },
       '/v1/gadgets': {
         get: { operationId: 'ListGadgets', responses: { '200': { description: 'OK', ...json(ref('gadget')) } } },
@@ -116,7 +119,10 @@ const componentNames = (doc: Doc) =>
   Object.fromEntries(Object.entries(doc.components ?? {}).map(([kind, entries]) => [kind, Object.keys(entries)]));
 
 describe('trimOpenApi: what it keeps', () => {
-  const cases: [string, { given: OpenApiSelection; want: { paths: Record<string, string[]>; components: Record<string, string[]> } }][] = [
+  const cases: [
+    string,
+    { given: OpenApiSelection; want: { paths: Record<string, string[]>; components: Record<string, string[]> } },
+  ][] = [
     [
       'one operation keeps its path item, only that method, and its $ref closure of every component kind',
       {
@@ -135,7 +141,10 @@ describe('trimOpenApi: what it keeps', () => {
     [
       'config {id} matches the description own parameter name; path-level parameters are kept',
       {
-        given: sel([['get', '/v1/widgets/{id}'], ['DELETE', '/v1/widgets/{id}']]),
+        given: sel([
+          ['get', '/v1/widgets/{id}'],
+          ['DELETE', '/v1/widgets/{id}'],
+        ]),
         want: {
           paths: { '/v1/widgets/{widget}': ['delete', 'get', 'parameters'] },
           components: { schemas: ['owner', 'widget'] },
@@ -146,7 +155,10 @@ describe('trimOpenApi: what it keeps', () => {
       'a template segment never matches a literal one (/v1/widgets/search stays out)',
       {
         given: sel([['GET', '/v1/widgets/{id}']]),
-        want: { paths: { '/v1/widgets/{widget}': ['get', 'parameters'] }, components: { schemas: ['owner', 'widget'] } },
+        want: {
+          paths: { '/v1/widgets/{widget}': ['get', 'parameters'] },
+          components: { schemas: ['owner', 'widget'] },
+        },
       },
     ],
     [
@@ -176,7 +188,9 @@ describe('trimOpenApi: what it keeps', () => {
   ];
   test.each(cases)('%s', (_name, { given, want }) => {
     const doc = trim(given);
-    expect(Object.fromEntries(Object.entries(doc.paths).map(([p, item]) => [p, Object.keys(item)]))).toEqual(want.paths);
+    expect(Object.fromEntries(Object.entries(doc.paths).map(([p, item]) => [p, Object.keys(item)]))).toEqual(
+      want.paths,
+    );
     expect(componentNames(doc)).toEqual(want.components);
   });
 });
@@ -191,15 +205,27 @@ describe('trimOpenApi: what it drops', () => {
       'properties named description, title and x-custom are kept',
       { given: Object.keys(widget.properties), want: ['description', 'id', 'kind', 'owner', 'title', 'x-custom'] },
     ],
-    ['prose inside a kept property', { given: widget.properties.description, want: { nullable: true, type: 'string' } }],
+    [
+      'prose inside a kept property',
+      { given: widget.properties.description, want: { nullable: true, type: 'string' } },
+    ],
     ['examples', { given: widget.properties.id, want: { type: 'string' } }],
     [
       'expandable fields keep both branches; docs-only x-expansionResources goes, and what only it referenced',
-      { given: [widget.properties.owner, 'expansion_only' in schemas], want: [{ anyOf: [{ maxLength: 5000, type: 'string' }, { $ref: '#/components/schemas/owner' }] }, false] },
+      {
+        given: [widget.properties.owner, 'expansion_only' in schemas],
+        want: [{ anyOf: [{ maxLength: 5000, type: 'string' }, { $ref: '#/components/schemas/owner' }] }, false],
+      },
     ],
-    ['enum and default are data', { given: widget.properties.kind, want: { default: 'a', enum: ['a', 'b'], type: 'string' } }],
+    [
+      'enum and default are data',
+      { given: widget.properties.kind, want: { default: 'a', enum: ['a', 'b'], type: 'string' } },
+    ],
     ['required names are data', { given: widget.required, want: ['id', 'description'] }],
-    ['operation summary and tags', { given: Object.keys(doc.paths['/v1/widgets']?.get as object), want: ['operationId', 'parameters', 'responses'] }],
+    [
+      'operation summary and tags',
+      { given: Object.keys(doc.paths['/v1/widgets']?.get as object), want: ['operationId', 'parameters', 'responses'] },
+    ],
     ['path item summary and other methods', { given: Object.keys(doc.paths['/v1/widgets'] as object), want: ['get'] }],
     ['top-level tags', { given: Object.keys(doc), want: ['components', 'info', 'openapi', 'paths', 'servers'] }],
     ['server descriptions', { given: doc.servers, want: [{ url: 'https://api.example.com/' }] }],
@@ -226,7 +252,13 @@ describe('trimOpenApi: what it drops', () => {
 });
 
 describe('trimOpenApi: errors', () => {
-  const cases: [string, { given: { spec?: unknown; selection: OpenApiSelection }; want: { type: typeof Error; lines: string[] } }][] = [
+  const cases: [
+    string,
+    {
+      given: { spec?: unknown; selection: OpenApiSelection };
+      want: { type: abstract new (...args: never[]) => Error; lines: string[] };
+    },
+  ][] = [
     [
       'names every missing path, method and schema at once',
       {
@@ -253,12 +285,23 @@ describe('trimOpenApi: errors', () => {
     ],
     [
       'Swagger 2.0',
-      { given: { spec: { swagger: '2.0', paths: {} }, selection: sel([]) }, want: { type: OpenApiDocumentError, lines: ['Swagger 2.0 is not supported'] } },
+      {
+        given: { spec: { swagger: '2.0', paths: {} }, selection: sel([]) },
+        want: { type: OpenApiDocumentError, lines: ['Swagger 2.0 is not supported'] },
+      },
     ],
     [
       'a dangling $ref',
       {
-        given: { spec: { openapi: '3.1.0', info: { title: 't', version: '1' }, paths: {}, components: { schemas: { a: ref('b') } } }, selection: sel([], ['a']) },
+        given: {
+          spec: {
+            openapi: '3.1.0',
+            info: { title: 't', version: '1' },
+            paths: {},
+            components: { schemas: { a: ref('b') } },
+          },
+          selection: sel([], ['a']),
+        },
         want: { type: OpenApiDocumentError, lines: ['$ref "#/components/schemas/b" points at nothing'] },
       },
     ],
@@ -266,7 +309,12 @@ describe('trimOpenApi: errors', () => {
       'an external $ref',
       {
         given: {
-          spec: { openapi: '3.0.3', info: { title: 't', version: '1' }, paths: {}, components: { schemas: { a: { $ref: 'other.yaml#/A' } } } },
+          spec: {
+            openapi: '3.0.3',
+            info: { title: 't', version: '1' },
+            paths: {},
+            components: { schemas: { a: { $ref: 'other.yaml#/A' } } },
+          },
           selection: sel([], ['a']),
         },
         want: { type: OpenApiDocumentError, lines: ['external $ref "other.yaml#/A"'] },
@@ -291,17 +339,44 @@ describe('trimOpenApi: determinism and purity', () => {
       Array.isArray(v)
         ? v.map(reverse)
         : v && typeof v === 'object'
-          ? Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reverse(x)]))
+          ? Object.fromEntries(
+              Object.entries(v)
+                .reverse()
+                .map(([k, x]) => [k, reverse(x)]),
+            )
           : v;
-    const selection = sel([['GET', '/v1/widgets'], ['POST', '/v1/widgets'], ['GET', '/v1/widgets/{id}']], ['standalone']);
+    const selection = sel(
+      [
+        ['GET', '/v1/widgets'],
+        ['POST', '/v1/widgets'],
+        ['GET', '/v1/widgets/{id}'],
+      ],
+      ['standalone'],
+    );
     const a = serializeOpenApi(trimOpenApi(widgetSpec(), selection, SOURCE));
-    const b = serializeOpenApi(trimOpenApi(reverse(widgetSpec()), { operations: [...selection.operations].reverse(), schemas: selection.schemas }, SOURCE));
+    const b = serializeOpenApi(
+      trimOpenApi(
+        reverse(widgetSpec()),
+        { operations: [...selection.operations].reverse(), schemas: selection.schemas },
+        SOURCE,
+      ),
+    );
     expect(b).toBe(a);
     expect(a.endsWith('}\n')).toBe(true);
     const doc = JSON.parse(a) as Doc;
     expect(Object.keys(doc)).toEqual([...Object.keys(doc)].sort());
-    expect(Object.keys(doc.components?.schemas ?? {})).toEqual(['colour', 'error', 'owner', 'part', 'standalone', 'widget']);
-    expect((doc.components?.schemas?.widget as { required: string[] }).required).toEqual(['id', 'description']);
+    expect(Object.keys(doc.components?.schemas ?? {})).toEqual([
+      'colour',
+      'error',
+      'owner',
+      'part',
+      'standalone',
+      'widget',
+    ]);
+    expect((doc.components as { schemas: { widget: { required: string[] } } }).schemas.widget.required).toEqual([
+      'id',
+      'description',
+    ]);
   });
 
   test('the input is not mutated', () => {

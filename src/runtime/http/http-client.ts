@@ -1,0 +1,378 @@
+/**
+ * The one way an adapter talks HTTP: a got 14 instance per adapter with keep-alive agents, a timeout, a cap on
+ * requests in flight, credentials applied per attempt, our own retry loop (got's is off), typed errors for every
+ * non-success status, and pino logs in which no credential appears.
+ */
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import got, { RequestError, type Got, type Response } from 'got';
+import { pino, type Logger } from 'pino';
+import type { AuthStrategy, AuthTarget, RequestDecorator } from '../auth/auth-strategy.js';
+import { AdapterError, ConnectionError, TimeoutError, errorFromResponse, type ApiError } from '../errors.js';
+import { encodeForm } from '../form-encoder.js';
+import type { RetryConfig } from '../platform-schema.js';
+import { abortableSleep, type SleepFunction } from '../retry/abortable-sleep.js';
+import { headerValue } from '../retry/retry-after.js';
+import { decideRetry, isIdempotentMethod } from '../retry/retry-policy.js';
+import { redactUrl, type RedactionOptions } from '../secret-redaction.js';
+import { ConcurrencyLimiter } from './concurrency-limiter.js';
+
+export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
+
+export type QueryValues = Readonly<Record<string, string | number | boolean | undefined>>;
+
+export interface HttpRequest {
+  method: HttpMethod;
+  /** A path relative to the base URL (`/v1/customers`), or an absolute URL (next-page links, token endpoints). */
+  url: string;
+  /** Added to (and replacing same-named parameters of) the URL's query. */
+  query?: QueryValues | URLSearchParams | undefined;
+  /** A JSON body. */
+  json?: unknown;
+  /** A form body: an object (encoded with Stripe-style brackets) or an already encoded string. */
+  form?: Readonly<Record<string, unknown>> | string | undefined;
+  headers?: Readonly<Record<string, string>> | undefined;
+  signal?: AbortSignal | undefined;
+  /** Marks a POST that only reads (search endpoints) as safe to retry. */
+  idempotent?: boolean | undefined;
+  /**
+   * `false` sends neither credentials nor platform headers, and allows another origin (token endpoints).
+   * Default `true`: authenticated requests only ever go to the base URL's origin.
+   */
+  authenticate?: boolean | undefined;
+}
+
+export interface HttpResponse<T = unknown> {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  /** Parsed JSON; the text when the body is not JSON; `undefined` when empty. */
+  body: T;
+  /** The requested URL without credentials added by auth (what paginators resolve relative links against). */
+  url: string;
+  /** Our id for the request, in every log line about it. */
+  requestId: string;
+  /** The platform's id for it (`request-id`, `x-request-id`, …), when it sent one. */
+  platformRequestId: string | undefined;
+  /** Attempts made, including the successful one. */
+  attempts: number;
+}
+
+/** Response headers that carry a platform's request id, in the order they are looked for. */
+export const REQUEST_ID_HEADERS: readonly string[] = [
+  'request-id',
+  'x-request-id',
+  'x-amzn-requestid',
+  'x-amz-request-id',
+  'x-github-request-id',
+  'x-shopify-request-id',
+  'x-fb-trace-id',
+  'x-trace-id',
+  'x-correlation-id',
+  'cf-ray',
+];
+
+export interface HttpClientOptions {
+  platformId: string;
+  /** Absolute base URL without a trailing slash; authenticated requests stay on its origin. */
+  baseUrl: string;
+  retry: RetryConfig;
+  /** Per-attempt timeout, ms. Default 30 000. */
+  timeoutMs?: number | undefined;
+  /** Requests in flight at once. Default 100. */
+  maxConcurrency?: number | undefined;
+  auth?: AuthStrategy | undefined;
+  /** The platform's static headers (applied before auth). */
+  platformHeaders?: RequestDecorator | undefined;
+  /** Default: a silent pino logger. */
+  logger?: Logger | undefined;
+  /** Waits between attempts; injected in tests. */
+  sleep?: SleepFunction | undefined;
+  /** Jitter source in [0, 1); injected in tests. */
+  random?: (() => number) | undefined;
+  /** Current secret values (credentials, client secret) to scrub from errors and logs. */
+  secrets?: (() => readonly string[]) | undefined;
+  /** More header/query names whose values are secret. */
+  sensitiveNames?: readonly string[] | undefined;
+  /** From the platform's `rateLimit`: statuses, and headers that mark a rate-limit answer. */
+  rateLimit?: { statusCodes?: readonly number[]; remainingHeader?: string | undefined; retryAfterHeader?: string | undefined } | undefined;
+  requestIdHeaders?: readonly string[] | undefined;
+  userAgent?: string | undefined;
+}
+
+type Outcome = { kind: 'response'; response: Response<string> } | { kind: 'error'; error: RequestError };
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_MAX_CONCURRENCY = 100;
+
+/**
+ * @example
+ * const client = new HttpClient({ platformId: 'stripe', baseUrl: 'https://api.stripe.com/v1', retry, auth });
+ * const { body } = await client.request({ method: 'GET', url: '/customers', query: { limit: 10 } });
+ * await client.close();
+ */
+export class HttpClient {
+  readonly platformId: string;
+  readonly baseUrl: string;
+  readonly #origin: string;
+  readonly #options: HttpClientOptions;
+  readonly #got: Got;
+  readonly #agents: { http: http.Agent; https: https.Agent };
+  readonly #limiter: ConcurrencyLimiter;
+  readonly #log: Logger;
+  readonly #sleep: SleepFunction;
+  readonly #timeoutMs: number;
+  #closed = false;
+
+  constructor(options: HttpClientOptions) {
+    this.platformId = options.platformId;
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.#origin = new URL(this.baseUrl).origin;
+    this.#options = options;
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#limiter = new ConcurrencyLimiter(options.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY);
+    this.#log = (options.logger ?? pino({ level: 'silent' })).child({ platform: options.platformId });
+    this.#sleep = options.sleep ?? abortableSleep;
+    this.#agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+    this.#got = got.extend({
+      agent: this.#agents,
+      timeout: { request: this.#timeoutMs },
+      retry: { limit: 0 },
+      throwHttpErrors: false,
+      responseType: 'text',
+      // Only same-origin redirects: a redirect elsewhere must not carry credentials (and becomes an ApiError).
+      followRedirect: (response) => {
+        const location = headerValue(response.headers, 'location');
+        if (!location) return false;
+        try {
+          return new URL(location, response.url).origin === new URL(response.url).origin;
+        } catch {
+          return false;
+        }
+      },
+      headers: { 'user-agent': options.userAgent ?? 'engarde-runtime', accept: 'application/json' },
+    });
+  }
+
+  /** Names and values to scrub from anything printed. */
+  get redaction(): RedactionOptions {
+    return {
+      names: [...(this.#options.sensitiveNames ?? []), ...(this.#options.auth?.sensitiveNames ?? [])],
+      secrets: this.#options.secrets?.() ?? [],
+    };
+  }
+
+  /** The absolute URL for a path or URL, with `query` merged in. */
+  resolveUrl(path: string, query?: HttpRequest['query']): URL {
+    let url: URL;
+    if (/^[a-z][a-z0-9+.-]*:/i.test(path)) url = new URL(path);
+    else if (path.startsWith('/')) url = new URL(this.baseUrl + path);
+    else throw new AdapterError(`${this.platformId}: request path must start with "/" or be absolute`, { platformId: this.platformId });
+    if (query) {
+      const entries = query instanceof URLSearchParams ? [...query.entries()] : Object.entries(query);
+      for (const [k, v] of entries) if (v !== undefined) url.searchParams.set(k, String(v));
+    }
+    return url;
+  }
+
+  /**
+   * Sends a request, retrying per the platform's policy; resolves with a 2xx response.
+   *
+   * @throws ApiError subclass for a non-2xx answer, `ConnectionError` / `TimeoutError` when none came,
+   *   `ConfigurationError` for missing credentials, the signal's reason when aborted.
+   */
+  async request<T = unknown>(req: HttpRequest): Promise<HttpResponse<T>> {
+    if (this.#closed) throw new AdapterError(`${this.platformId}: the adapter is closed`, { platformId: this.platformId });
+    const requestId = randomUUID();
+    const method = req.method.toUpperCase() as HttpMethod;
+    const authenticate = req.authenticate !== false;
+    const url = this.resolveUrl(req.url, req.query);
+    if (authenticate && url.origin !== this.#origin) {
+      throw new AdapterError(
+        `${this.platformId}: refusing to send credentials to ${url.origin}, which is not the base URL's origin`,
+        { platformId: this.platformId },
+      );
+    }
+
+    const headers: Record<string, string> = { ...req.headers };
+    let body: string | undefined;
+    if (req.json !== undefined) {
+      body = JSON.stringify(req.json);
+      headers['content-type'] ??= 'application/json';
+    } else if (req.form !== undefined) {
+      body = typeof req.form === 'string' ? req.form : encodeForm(req.form);
+      headers['content-type'] ??= 'application/x-www-form-urlencoded';
+    }
+
+    const idempotencyHeader = this.#options.retry.idempotencyHeader;
+    const idempotent = req.idempotent ?? isIdempotentMethod(method);
+    let hasIdempotencyKey = false;
+    if (idempotencyHeader && !idempotent) {
+      const existing = Object.keys(headers).find((h) => h.toLowerCase() === idempotencyHeader.toLowerCase());
+      if (existing === undefined) headers[idempotencyHeader] = randomUUID();
+      hasIdempotencyKey = true;
+    }
+
+    let attempt = 0;
+    let recovered = false;
+    for (;;) {
+      attempt++;
+      const target: AuthTarget = { headers: { ...headers }, query: new URLSearchParams(url.search) };
+      if (authenticate) {
+        await this.#options.platformHeaders?.apply(target, req.signal);
+        await this.#options.auth?.apply(target, req.signal);
+      }
+      const wire = new URL(url);
+      if (target.query.toString() !== url.searchParams.toString()) wire.search = target.query.toString();
+
+      const logUrl = redactUrl(url.toString(), this.redaction);
+      this.#log.debug({ requestId, method, url: logUrl, attempt }, 'http request');
+      const started = performance.now();
+      const outcome = await this.#limiter.run(() => this.#send(wire, method, target.headers, body, req.signal), req.signal);
+      const durationMs = Math.round(performance.now() - started);
+
+      if (outcome.kind === 'error') {
+        if (req.signal?.aborted) throw req.signal.reason;
+        const error = this.#connectionError(outcome.error, method, url.toString());
+        const decision = decideRetry({
+          attempt,
+          method,
+          error: error instanceof TimeoutError ? 'timeout' : 'connection',
+          hasIdempotencyKey,
+          idempotent,
+          config: this.#options.retry,
+          random: this.#options.random,
+        });
+        if (!decision.retry) {
+          this.#log.debug({ requestId, method, url: logUrl, attempt, code: error.code, durationMs }, 'http request failed');
+          throw error;
+        }
+        this.#log.warn({ requestId, method, url: logUrl, attempt, code: error.code, delayMs: decision.delayMs }, 'http retry');
+        await this.#sleep(decision.delayMs, req.signal);
+        continue;
+      }
+
+      const { response } = outcome;
+      const responseHeaders = response.headers as Record<string, string | string[] | undefined>;
+      const platformRequestId = this.#platformRequestId(responseHeaders);
+      const parsed = parseBody(response.body, responseHeaders, method, response.statusCode);
+      this.#log.debug(
+        { requestId, platformRequestId, method, url: logUrl, attempt, status: response.statusCode, durationMs },
+        'http response',
+      );
+      if (response.statusCode >= 200 && response.statusCode < 300) {
+        return {
+          status: response.statusCode,
+          headers: responseHeaders,
+          body: parsed as T,
+          url: url.toString(),
+          requestId,
+          platformRequestId,
+          attempts: attempt,
+        };
+      }
+
+      if (response.statusCode === 401 && authenticate && !recovered && this.#options.auth?.recover) {
+        recovered = true;
+        if (await this.#options.auth.recover(target, req.signal)) {
+          this.#log.info({ requestId, method, url: logUrl }, 'http credentials renewed after 401');
+          attempt--;
+          continue;
+        }
+      }
+
+      const error = this.#apiError(response.statusCode, responseHeaders, parsed, platformRequestId, method, url.toString());
+      const decision = decideRetry({
+        attempt,
+        method,
+        status: response.statusCode,
+        headers: responseHeaders,
+        hasIdempotencyKey,
+        idempotent,
+        config: this.#options.retry,
+        retryAfterHeader: this.#options.rateLimit?.retryAfterHeader,
+        random: this.#options.random,
+      });
+      if (!decision.retry) throw error;
+      this.#log.warn(
+        { requestId, platformRequestId, method, url: logUrl, attempt, status: response.statusCode, delayMs: decision.delayMs, reason: decision.reason },
+        'http retry',
+      );
+      await this.#sleep(decision.delayMs, req.signal);
+    }
+  }
+
+  /** Frees the keep-alive sockets; later requests fail. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#agents.http.destroy();
+    this.#agents.https.destroy();
+  }
+
+  async #send(url: URL, method: HttpMethod, headers: Record<string, string>, body: string | undefined, signal: AbortSignal | undefined): Promise<Outcome> {
+    try {
+      const response = await this.#got(url, { method, headers, ...(body === undefined ? {} : { body }), ...(signal ? { signal } : {}) });
+      return { kind: 'response', response: response as Response<string> };
+    } catch (error) {
+      if (error instanceof RequestError) return { kind: 'error', error };
+      throw error;
+    }
+  }
+
+  #platformRequestId(headers: Record<string, string | string[] | undefined>): string | undefined {
+    for (const name of this.#options.requestIdHeaders ?? REQUEST_ID_HEADERS) {
+      const value = headerValue(headers, name);
+      if (value) return value;
+    }
+    return undefined;
+  }
+
+  #apiError(
+    status: number,
+    headers: Record<string, string | string[] | undefined>,
+    body: unknown,
+    requestId: string | undefined,
+    method: string,
+    url: string,
+  ): ApiError {
+    return errorFromResponse({
+      platformId: this.platformId,
+      status,
+      headers,
+      body,
+      requestId,
+      method,
+      url,
+      redaction: this.redaction,
+      rateLimitStatuses: this.#options.rateLimit?.statusCodes,
+      remainingHeader: this.#options.rateLimit?.remainingHeader,
+      retryAfterHeader: this.#options.rateLimit?.retryAfterHeader,
+    });
+  }
+
+  /** A `ConnectionError`/`TimeoutError` whose cause is a plain copy of got's error (got's keeps request headers). */
+  #connectionError(error: RequestError, method: string, url: string): ConnectionError {
+    const redaction = this.redaction;
+    const cause = Object.assign(new Error(error.message), { name: error.name, code: error.code });
+    const common = { platformId: this.platformId, method, url, code: error.code, cause, redaction };
+    if (error.name === 'TimeoutError' || error.code === 'ETIMEDOUT') {
+      return new TimeoutError({ ...common, message: `no answer within ${this.#timeoutMs} ms`, timeoutMs: this.#timeoutMs });
+    }
+    return new ConnectionError({ ...common, message: `connection failed (${error.code}: ${error.message})` });
+  }
+}
+
+function parseBody(text: string, headers: Record<string, string | string[] | undefined>, method: string, status: number): unknown {
+  if (method === 'HEAD' || status === 204 || text === '') return undefined;
+  const type = headerValue(headers, 'content-type') ?? '';
+  const trimmed = text.trimStart();
+  if (/[/+]json\b/i.test(type) || trimmed.startsWith('{') || trimmed.startsWith('[')) {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text;
+    }
+  }
+  return text;
+}

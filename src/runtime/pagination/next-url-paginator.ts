@@ -1,0 +1,47 @@
+/**
+ * Next-URL pagination: the page body names the next page's URL, relative to the host (Salesforce
+ * `nextRecordsUrl`) or absolute (Meta `paging.next`). It is followed as given; an absolute URL on another origin
+ * than the base URL is a `PaginationError`, never followed.
+ */
+import type { PaginationConfig } from '../platform-schema.js';
+import {
+  LoopGuard,
+  sameOriginNextUrl,
+  stringAt,
+  withPageSize,
+  type Page,
+  type PageRequest,
+  type PaginationContext,
+  type Paginator,
+} from './paginator.js';
+
+export type NextUrlPaginationConfig = Extract<PaginationConfig, { kind: 'next-url' }>;
+
+/**
+ * @example
+ * new NextUrlPaginator({ kind: 'next-url', nextUrlPath: 'nextRecordsUrl' });
+ */
+export class NextUrlPaginator implements Paginator {
+  readonly config: NextUrlPaginationConfig;
+
+  constructor(config: NextUrlPaginationConfig) {
+    this.config = config;
+  }
+
+  async *pages(first: PageRequest, context: PaginationContext): AsyncGenerator<Page, void, undefined> {
+    const guard = new LoopGuard(context, 'URL');
+    let request = withPageSize(first, this.config, context);
+    for (let number = 1; ; number++) {
+      const response = await context.fetchPage(request);
+      const records = context.recordsOf(response.body);
+      guard.page(records);
+      yield { number, records, request, response };
+
+      const next = stringAt(response.body, this.config.nextUrlPath);
+      if (next === undefined) return;
+      const url = sameOriginNextUrl(next, response.url, context, guard);
+      guard.next(url);
+      request = { method: first.method, url, query: {}, body: first.body };
+    }
+  }
+}

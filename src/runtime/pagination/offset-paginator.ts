@@ -1,0 +1,49 @@
+/**
+ * Offset pagination: `offset` advances by the records actually received (a server that returns fewer than asked
+ * is not skipped past). Reading stops at an empty page, or once the offset reaches the total the platform
+ * reports; a short page alone never ends it.
+ */
+import type { PaginationConfig } from '../platform-schema.js';
+import {
+  LoopGuard,
+  numberAt,
+  withPageSize,
+  withParam,
+  type Page,
+  type PageRequest,
+  type PaginationContext,
+  type Paginator,
+} from './paginator.js';
+
+export type OffsetPaginationConfig = Extract<PaginationConfig, { kind: 'offset' }>;
+
+/**
+ * @example
+ * new OffsetPaginator({ kind: 'offset', offsetParam: 'offset', limitParam: 'limit', totalPath: 'total' });
+ */
+export class OffsetPaginator implements Paginator {
+  readonly config: OffsetPaginationConfig;
+
+  constructor(config: OffsetPaginationConfig) {
+    this.config = config;
+  }
+
+  async *pages(first: PageRequest, context: PaginationContext): AsyncGenerator<Page, void, undefined> {
+    const { config } = this;
+    const guard = new LoopGuard(context, 'offset');
+    let offset = 0;
+    const base = withPageSize(first, config, context);
+    for (let number = 1; ; number++) {
+      const request = withParam(base, 'query', config.offsetParam, offset);
+      const response = await context.fetchPage(request);
+      const records = context.recordsOf(response.body);
+      guard.page(records);
+      yield { number, records, request, response };
+
+      if (records.length === 0) return;
+      offset += records.length;
+      const total = config.totalPath ? numberAt(response.body, config.totalPath) : undefined;
+      if (total !== undefined && offset >= total) return;
+    }
+  }
+}

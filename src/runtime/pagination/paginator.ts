@@ -1,0 +1,161 @@
+/**
+ * The small interface every pagination variant implements: an async generator of pages that fetches the next page
+ * only when asked, and refuses to loop.
+ */
+import { createHash } from 'node:crypto';
+import { getPath, setPath } from '../dotted-path.js';
+import { PaginationError } from '../errors.js';
+import { redactUrl } from '../secret-redaction.js';
+
+/** One page request: the first comes from the entity config, the rest from the paginator. */
+export interface PageRequest {
+  method: 'GET' | 'POST';
+  /** Path relative to the base URL, or an absolute URL (next-page links). */
+  url: string;
+  query: Record<string, string>;
+  body?: Record<string, unknown> | undefined;
+}
+
+export interface PageResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: unknown;
+  /** The URL that was requested (without auth parameters); relative links resolve against it. */
+  url: string;
+}
+
+export interface PaginationContext {
+  /** Sends one page request. */
+  fetchPage(request: PageRequest): Promise<PageResponse>;
+  /** The records of a page body (from the entity's `recordsPath`). */
+  recordsOf(body: unknown): unknown[];
+  /** Record field with the id (cursor from the last record). */
+  idField: string;
+  /** Records per page to ask for; `undefined` leaves the platform's default. */
+  pageSize?: number | undefined;
+  /** The adapter's base URL: next links must stay on its origin. */
+  baseUrl: string;
+  platformId: string;
+  entity: string;
+}
+
+export interface Page {
+  /** 1-based. */
+  number: number;
+  records: unknown[];
+  request: PageRequest;
+  response: PageResponse;
+}
+
+export interface Paginator {
+  /**
+   * Pages, lazily: page n+1 is requested only after page n has been consumed.
+   * @throws PaginationError on a repeated cursor/URL/token, an identical consecutive page, or a next link elsewhere.
+   */
+  pages(first: PageRequest, context: PaginationContext): AsyncGenerator<Page, void, undefined>;
+}
+
+/** Where a paginator puts its parameters. */
+export type ParamLocation = 'query' | 'body';
+
+/** A copy of the request with a parameter set in the query or (dotted path) in the JSON body. */
+export function withParam(request: PageRequest, location: ParamLocation, name: string, value: string | number): PageRequest {
+  if (location === 'body') return { ...request, body: setPath(request.body ?? {}, name, value) };
+  return { ...request, query: { ...request.query, [name]: String(value) } };
+}
+
+/** The request with the page-size parameter, when there is one and a size was asked for. */
+export function withPageSize(
+  request: PageRequest,
+  config: { limitParam?: string | undefined },
+  context: PaginationContext,
+  location: ParamLocation = 'query',
+): PageRequest {
+  if (!config.limitParam || context.pageSize === undefined) return request;
+  return withParam(request, location, config.limitParam, context.pageSize);
+}
+
+/** A string at a dotted path of a page body, or `undefined` when absent, null or empty. */
+export function stringAt(body: unknown, path: string): string | undefined {
+  const value = getPath(body, path);
+  if (typeof value === 'string') return value === '' ? undefined : value;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return undefined;
+}
+
+/** A number at a dotted path (numeric strings accepted). */
+export function numberAt(body: unknown, path: string): number | undefined {
+  const value = getPath(body, path);
+  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN;
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** A boolean at a dotted path (`"true"`/`"false"` accepted). */
+export function booleanAt(body: unknown, path: string): boolean | undefined {
+  const value = getPath(body, path);
+  if (typeof value === 'boolean') return value;
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  return undefined;
+}
+
+/**
+ * The loop guard every paginator uses: a cursor, URL or token seen before, or a page identical to the one before
+ * it, means the platform is not advancing; reading on would never end, so it is a `PaginationError`.
+ */
+export class LoopGuard {
+  readonly #context: PaginationContext;
+  readonly #what: string;
+  readonly #seen = new Set<string>();
+  #previousPage: string | undefined;
+
+  constructor(context: PaginationContext, what: string) {
+    this.#context = context;
+    this.#what = what;
+  }
+
+  /** Records a continuation value; throws if it was seen before. */
+  next(value: string): void {
+    if (this.#seen.has(value)) {
+      const shown = this.#what === 'URL' ? redactUrl(value) : value.length > 60 ? `${value.slice(0, 60)}…` : value;
+      this.fail(`the platform returned the same ${this.#what} twice (${JSON.stringify(shown)}); stopping instead of looping`);
+    }
+    this.#seen.add(value);
+  }
+
+  /** Records a page's records; throws if they equal the previous page's (non-empty) records. */
+  page(records: readonly unknown[]): void {
+    if (records.length === 0) {
+      this.#previousPage = undefined;
+      return;
+    }
+    const digest = createHash('sha256').update(JSON.stringify(records)).digest('base64');
+    if (digest === this.#previousPage) {
+      this.fail('the platform returned the same page twice in a row; stopping instead of looping');
+    }
+    this.#previousPage = digest;
+  }
+
+  fail(message: string): never {
+    const { platformId, entity } = this.#context;
+    throw new PaginationError(`${platformId} ${entity}: ${message}`, { platformId, entity });
+  }
+}
+
+/**
+ * Resolves a next-page URL against the page that linked it and checks it stays on the base URL's origin.
+ * @throws PaginationError for another origin (credentials must not follow it).
+ */
+export function sameOriginNextUrl(next: string, pageUrl: string, context: PaginationContext, guard: LoopGuard): string {
+  let url: URL;
+  try {
+    url = new URL(next, pageUrl);
+  } catch {
+    guard.fail(`the next-page URL ${JSON.stringify(redactUrl(next))} is not a URL`);
+  }
+  const origin = new URL(context.baseUrl).origin;
+  if (url.origin !== origin) {
+    guard.fail(`the next-page URL points at ${url.origin}, not ${origin}; it is not followed`);
+  }
+  return url.toString();
+}
