@@ -9,8 +9,7 @@ import { addPlatform } from './commands/add-platform-command.js';
 import { DEFAULT_CONFIG_FILE } from './context.js';
 import { GeneratorError } from './errors.js';
 import { generate, listPlatforms } from './index.js';
-import { basePathOf } from './openapi/write-body-types.js';
-import { importOpenApi, selectionFromPlatform } from './openapi/import-openapi.js';
+import { deriveBasePath, importOpenApi, selectionFromPlatform } from './openapi/import-openapi.js';
 
 interface Command {
   summary: string;
@@ -112,7 +111,7 @@ const commands: Record<string, Command> = {
       const result = await importOpenApi({
         id,
         specFile: resolve(specFile),
-        selection: selectionFromPlatform(platform, { basePath: basePathOf(platform.baseUrl) }),
+        selection: (spec) => selectionFromPlatform(platform, { basePath: deriveBasePath(platform.baseUrl, spec) }),
         source: { url: source },
         outFile: join(process.cwd(), 'configs', 'openapi', `${id}.json`),
       });

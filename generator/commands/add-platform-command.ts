@@ -1,7 +1,8 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { platformSchema } from '../../src/runtime/platform-schema.js';
-import { compareStrings, describeIssue, jsonPointer } from '../config/load-config.js';
+import { compareStrings } from '../compare.js';
+import { describeIssue, jsonPointer } from '../config/load-config.js';
 import { ConfigError, formatConfigIssue } from '../errors.js';
 
 export interface AddPlatformInput {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
 import { type PlatformConfig, configFileSchema, platformSchema } from '../../src/runtime/platform-schema.js';
+import { compareStrings } from '../compare.js';
 import { type ConfigIssue, ConfigError, ConfigValidationError } from '../errors.js';
 
 /** Platform id used in messages about the file as a whole rather than one entry. */
@@ -112,10 +113,6 @@ export function validateConfig(raw: unknown, file: string): Omit<LoadedConfig, '
   return { file, platforms };
 }
 
-/** The one comparator for ordering output: code-unit order, independent of locale. */
-export function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 function sortIssues(issues: ConfigIssue[]): ConfigIssue[] {
   // Stable: entries stay in file order; within an entry, by pointer.

@@ -1,6 +1,6 @@
 import type { EntityConfig, PlatformConfig } from '../../src/runtime/platform-schema.js';
 import { camelCase } from '../../src/runtime/platform-schema.js';
-import { compareStrings } from '../config/load-config.js';
+import { compareStrings } from '../compare.js';
 import { pascalCase, propertyKey, singularize } from './naming.js';
 
 /** One property of a generated interface. */

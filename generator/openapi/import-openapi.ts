@@ -4,8 +4,8 @@
  */
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, extname, join } from 'node:path';
+import { compareStrings } from '../compare.js';
 import {
-  compareStrings,
   OpenApiDocumentError,
   type OpenApiOperationRef,
   type OpenApiSelection,
@@ -120,7 +120,8 @@ export interface ImportOpenApiOptions {
   id: string;
   /** The official description, JSON (`.json`). */
   specFile: string;
-  selection: OpenApiSelection;
+  /** What to keep; a function receives the parsed description (e.g. to derive the base path from its servers). */
+  selection: OpenApiSelection | ((spec: unknown) => OpenApiSelection);
   source: OpenApiSource;
   /** Default `configs/openapi/<id>.json` under the current directory. */
   outFile?: string;
@@ -153,7 +154,7 @@ export async function importOpenApi(options: ImportOpenApiOptions): Promise<Impo
   const spec = parseDescription(await readFile(specFile, 'utf8'), specFile);
   let document: TrimmedOpenApi;
   try {
-    document = trimOpenApi(spec, selection, source);
+    document = trimOpenApi(spec, typeof selection === 'function' ? selection(spec) : selection, source);
   } catch (err) {
     if (err instanceof Error) err.message = `${id}: ${err.message}`;
     throw err;

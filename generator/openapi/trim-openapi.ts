@@ -5,6 +5,7 @@
  * Pure: no I/O, the input is never mutated, and the result is deterministic (keys sorted recursively, arrays kept
  * in order, no dates or paths). `serializeOpenApi` turns it into the bytes stored in `configs/openapi/<id>.json`.
  */
+import { compareStrings } from '../compare.js';
 import { InputError } from '../errors.js';
 
 /** One configured endpoint. `path` is the full path as the description writes it, base path included. */
@@ -104,10 +105,6 @@ const MAP_KEYS = new Set([
 /** Keys whose value is data (copied as is): enum members, defaults, names of required properties, requirements. */
 const DATA_KEYS = new Set(['enum', 'const', 'default', 'required', 'dependentRequired', 'security']);
 
-/** The one comparator for everything sorted here: UTF-16 code units, independent of locale. */
-export function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 /** `/v1/customers/{customer}` → `/v1/customers/{}`: the shape two path templates must share to match. */
 export function pathShape(path: string): string {
@@ -179,7 +176,14 @@ export function trimOpenApi(spec: unknown, selection: OpenApiSelection, source: 
       problems.push(`${label}: ${op.method} is not an HTTP method`);
       continue;
     }
-    const template = findPathTemplate(Object.keys(specPaths), op.path);
+    const matches = Object.keys(specPaths)
+      .filter((p) => pathsMatch(p, op.path))
+      .sort(compareStrings);
+    if (matches.length > 1) {
+      problems.push(`${label}: ambiguous, matches ${matches.join(', ')}`);
+      continue;
+    }
+    const template = matches[0];
     const item = template === undefined ? undefined : specPaths[template];
     if (template === undefined || !isObject(item)) {
       problems.push(`${label}: no such path in the description`);
@@ -241,7 +245,7 @@ export function trimOpenApi(spec: unknown, selection: OpenApiSelection, source: 
     if (kept.has(name)) continue;
     const group = specComponents[kind];
     if (!isObject(group) || !Object.hasOwn(group, name)) {
-      refProblems.add(`$ref "#/components/${kind}/${name}" points at nothing`);
+      refProblems.add(`"#/components/${kind}/${name}" is referenced but not defined`);
       continue;
     }
     const stripped = strip(group[name], 'fixed');

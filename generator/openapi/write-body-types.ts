@@ -1,15 +1,10 @@
 import type { PlatformConfig } from '../../src/runtime/platform-schema.js';
 import type { WriteBodyResolver } from '../model/platform-model.js';
 import type { LoadedSpec } from './openapi-specs.js';
+import { deriveBasePath } from './import-openapi.js';
 import { findPathTemplate } from './trim-openapi.js';
 
 const MEDIA_TYPES = { json: 'application/json', form: 'application/x-www-form-urlencoded' } as const;
-
-/** Path prefix of a base URL (`https://api.stripe.com/v1` → `/v1`), placeholders kept. */
-export function basePathOf(baseUrl: string): string {
-  const path = baseUrl.replace(/^https:\/\/[^/]*/, '');
-  return path === '/' ? '' : path.replace(/\/$/, '');
-}
 
 /**
  * Types an entity's write body from its OpenAPI description: the request body of its create operation (or of its
@@ -22,7 +17,7 @@ export function writeBodyResolver(specs: ReadonlyMap<string, LoadedSpec>): Write
     const entity = platform.entities[entityKey];
     if (!spec || !entity) return undefined;
     const paths = spec.document.paths ?? {};
-    const base = basePathOf(platform.baseUrl);
+    const base = deriveBasePath(platform.baseUrl, spec.document) ?? '';
     const op = entity.write.includes('create')
       ? { path: entity.path, method: 'post' }
       : entity.write.includes('update')

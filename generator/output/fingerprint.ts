@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { compareStrings } from '../config/load-config.js';
+import { compareStrings } from '../compare.js';
 
 /** sha256 of a string, hex. */
 export function sha256(text: string): string {

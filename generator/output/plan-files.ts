@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LoadedConfig } from '../config/load-config.js';
-import { compareStrings } from '../config/load-config.js';
+import { compareStrings } from '../compare.js';
 import type { GeneratorContext } from '../context.js';
 import type { TemplateSet } from '../emit/template-renderer.js';
 import { ConfigValidationError } from '../errors.js';
@@ -10,7 +10,7 @@ import { nameCollisions } from '../model/name-collisions.js';
 import { buildPlatformModel, type PlatformModel } from '../model/platform-model.js';
 import type { LoadedSpec } from '../openapi/openapi-specs.js';
 import { writeBodyResolver } from '../openapi/write-body-types.js';
-import { openApiToTypeScript } from '../openapi/openapi-types.js';
+import { defaultOpenApiTypesCacheDir, openApiToTypeScript } from '../openapi/openapi-types.js';
 import { packageRoot } from '../package-root.js';
 import { sha256 } from './fingerprint.js';
 import { MANIFEST_FILE, type PlannedFile } from './output-plan.js';
@@ -103,7 +103,7 @@ export function planFiles({ ctx, loaded, templates, specs, fingerprint, schema }
             `// Inputs: ${spec.file} (openapi-typescript)`,
             `// Regenerate: ${regenerateCommand(model.id)}`,
             '',
-            await openApiToTypeScript(spec.document),
+            await openApiToTypeScript(spec.document, { cacheDir: defaultOpenApiTypesCacheDir(ctx.root) }),
           ].join('\n'),
       });
     }

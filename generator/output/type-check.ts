@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { compareStrings } from '../config/load-config.js';
+import { compareStrings } from '../compare.js';
 import { GeneratedTypeError } from '../errors.js';
 
 export interface SourceToCheck {

@@ -207,7 +207,7 @@ export class HttpClient {
     const idempotencyHeader = this.#options.retry.idempotencyHeader;
     const idempotent = req.idempotent ?? isIdempotentMethod(method);
     let hasIdempotencyKey = false;
-    if (idempotencyHeader && !idempotent) {
+    if (idempotencyHeader && !idempotent && authenticate) {
       const existing = Object.keys(headers).find((h) => h.toLowerCase() === idempotencyHeader.toLowerCase());
       if (existing === undefined) headers[idempotencyHeader] = randomUUID();
       hasIdempotencyKey = true;

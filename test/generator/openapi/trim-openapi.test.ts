@@ -291,6 +291,20 @@ describe('trimOpenApi: errors', () => {
       },
     ],
     [
+      'a path that matches two templates',
+      {
+        given: {
+          spec: {
+            openapi: '3.0.0',
+            info: { title: 't', version: '1' },
+            paths: { '/a/{x}': { get: {} }, '/a/{y}': { get: {} } },
+          },
+          selection: sel([['GET', '/a/{id}']]),
+        },
+        want: { type: OpenApiSelectionError, lines: ['GET /a/{id}: ambiguous, matches /a/{x}, /a/{y}'] },
+      },
+    ],
+    [
       'a dangling $ref',
       {
         given: {
@@ -302,7 +316,7 @@ describe('trimOpenApi: errors', () => {
           },
           selection: sel([], ['a']),
         },
-        want: { type: OpenApiDocumentError, lines: ['$ref "#/components/schemas/b" points at nothing'] },
+        want: { type: OpenApiDocumentError, lines: ['"#/components/schemas/b" is referenced but not defined'] },
       },
     ],
     [

@@ -1,0 +1,366 @@
+/**
+ * The hand-written core every generated adapter extends. Generated classes add one-line typed methods
+ * (`listCustomers`, `getCustomer`, …) over the generic operations here.
+ */
+import type { Logger } from 'pino';
+import { pino } from 'pino';
+import type { AdapterOptions, FetchParams, ListParams, PlatformMeta } from './adapter-types.js';
+import type { AuthStrategy } from './auth/auth-strategy.js';
+import { createAuthStrategy } from './auth/create-auth.js';
+import { CredentialStore } from './auth/credential-store.js';
+import { PlatformHeaders } from './auth/platform-headers.js';
+import { resolveBaseUrl, resolvePath } from './base-url.js';
+import { getPath } from './dotted-path.js';
+import {
+  AdapterError,
+  AuthenticationError,
+  ConfigurationError,
+  PaginationError,
+  PermissionDeniedError,
+} from './errors.js';
+import { HttpClient, type HttpRequest } from './http/http-client.js';
+import { applyIncremental, cursorInstant } from './incremental-filter.js';
+import { createPaginator } from './pagination/create-paginator.js';
+import type { PageRequest, PageResponse, PaginationContext } from './pagination/paginator.js';
+import type { EntityConfig, PaginationConfig } from './platform-schema.js';
+import type { SleepFunction } from './retry/abortable-sleep.js';
+
+/** Runtime knobs beyond the generated `AdapterOptions` (logging, and determinism for tests). */
+export interface RuntimeOptions {
+  /** Structured logs (pino); credentials are never logged. Default: silent. */
+  logger?: Logger | undefined;
+  /** Waits between retries; tests inject an instant one. */
+  sleep?: SleepFunction | undefined;
+  /** Jitter source in [0, 1). */
+  random?: (() => number) | undefined;
+  /** Clock, epoch ms (token expiry). */
+  now?: (() => number) | undefined;
+}
+
+export type BaseAdapterOptions<C, K> = AdapterOptions<C, K> & RuntimeOptions;
+
+/** A record in standard form: its standard type, id, the raw record, and the mapped standard fields. */
+export interface NormalizedRecord {
+  type: string;
+  id: string;
+  raw: unknown;
+  [field: string]: unknown;
+}
+
+type WriteOperation = EntityConfig['write'][number];
+
+const RESERVED_NORMALIZED = new Set(['type', 'id', 'raw']);
+
+/**
+ * @example
+ * class StripeAdapter extends BaseAdapter<StripeEntities, StripeCredentials, StripeConnectionConfig> {
+ *   static readonly meta: PlatformMeta = { ... };
+ *   constructor(options: AdapterOptions<StripeCredentials, StripeConnectionConfig>) { super(StripeAdapter.meta, options); }
+ *   listCustomers(params?: ListParams): AsyncIterable<StripeCustomer> { return this.list('customers', params); }
+ * }
+ * await using stripe = new StripeAdapter({ credentials: { apiKey }, connectionConfig: {} });
+ * for await (const customer of stripe.listCustomers({ since })) console.log(customer.id);
+ */
+export abstract class BaseAdapter<
+  E extends object = Record<string, unknown>,
+  C = Record<string, unknown>,
+  K = Record<string, string>,
+> implements AsyncDisposable
+{
+  readonly meta: PlatformMeta;
+  /** The resolved base URL (the override, or the platform's template filled from the connection config). */
+  readonly baseUrl: string;
+  protected readonly http: HttpClient;
+  protected readonly log: Logger;
+  protected readonly auth: AuthStrategy;
+  readonly #connectionConfig: Readonly<Record<string, unknown>>;
+
+  /**
+   * @throws ConfigurationError when the connection config cannot make a base URL (missing or malformed variable).
+   *   Missing credentials surface on the first request (and make `testConnection()` answer `false`).
+   */
+  constructor(meta: PlatformMeta, options: BaseAdapterOptions<C, K>) {
+    this.meta = meta;
+    this.#connectionConfig = { ...((options.connectionConfig ?? {}) as Record<string, unknown>) };
+    this.log = (options.logger ?? pino({ level: 'silent' })).child({
+      platform: meta.id,
+      ...(options.tenantId ? { tenantId: options.tenantId } : {}),
+    });
+    this.baseUrl = resolveBaseUrl(meta, this.#connectionConfig, options.baseUrl);
+
+    const store = new CredentialStore(meta, options.credentials, this.#connectionConfig);
+    this.auth = createAuthStrategy({
+      meta,
+      store,
+      connectionConfig: this.#connectionConfig,
+      oauthClient: options.oauthClient,
+      onTokens: options.onTokens,
+      now: options.now,
+      postToken: async (req) =>
+        (await this.http.request({ method: 'POST', url: req.url, form: req.form, headers: req.headers, authenticate: false, signal: req.signal })).body,
+    });
+    const platformHeaders = new PlatformHeaders(meta.headers, store);
+    const clientSecret = options.oauthClient?.clientSecret;
+    this.http = new HttpClient({
+      platformId: meta.id,
+      baseUrl: this.baseUrl,
+      retry: { ...meta.retry, ...options.retry },
+      timeoutMs: options.timeoutMs,
+      maxConcurrency: options.maxConcurrency,
+      auth: this.auth,
+      platformHeaders,
+      logger: this.log,
+      sleep: options.sleep,
+      random: options.random,
+      secrets: () => (clientSecret ? [...store.secretValues(), clientSecret] : store.secretValues()),
+      sensitiveNames: platformHeaders.sensitiveNames,
+      rateLimit: {
+        statusCodes: meta.rateLimit.statusCodes,
+        remainingHeader: meta.rateLimit.headers.remaining,
+        retryAfterHeader: meta.rateLimit.headers.retryAfter,
+      },
+    });
+  }
+
+  /**
+   * Sends the platform's cheap authenticated request. `true` when it succeeds; `false` when the credentials are
+   * refused (401/403) or missing, and also for any other failure (which is logged). Never throws.
+   *
+   * @example
+   * if (!(await adapter.testConnection())) console.log('reconnect the account');
+   */
+  async testConnection(): Promise<boolean> {
+    try {
+      const { method, path } = this.meta.testConnection;
+      await this.http.request({ method, url: resolvePath(path, this.meta, this.#connectionConfig), idempotent: true });
+      return true;
+    } catch (error) {
+      const authFailure =
+        error instanceof AuthenticationError || error instanceof PermissionDeniedError || error instanceof ConfigurationError;
+      const summary = error instanceof AdapterError ? error.toJSON() : { name: (error as Error)?.name, message: String((error as Error)?.message ?? error) };
+      if (authFailure) this.log.info({ error: summary }, 'testConnection: credentials refused or missing');
+      else this.log.warn({ error: summary }, 'testConnection failed');
+      return false;
+    }
+  }
+
+  /**
+   * Every record of an entity, page by page, fetched lazily as the iteration advances.
+   *
+   * - `since` filters server-side per the entity's `incremental` config (ignored where it has none).
+   * - `pageSize` is clamped to the platform's `maxLimit` (default: its `defaultLimit`).
+   * - `limit` stops after that many records without requesting further pages.
+   *
+   * @throws AdapterError (synchronously) for an unknown entity.
+   * @example
+   * for await (const order of adapter.list('orders', { since: new Date('2024-01-01'), limit: 500 })) { … }
+   */
+  list<N extends keyof E & string>(entity: N, params: ListParams = {}): AsyncIterable<E[N]> {
+    const config = this.entityConfig(entity);
+    return this.#records(entity, config, params) as AsyncIterable<E[N]>;
+  }
+
+  /**
+   * The records of an entity as an array (the seed's `fetch_<entity>`): from `dateFrom` (server-side where the
+   * entity supports it, and client-side on its cursor field), before `dateTo` (client-side), at most `limit`.
+   *
+   * @example
+   * const recent = await adapter.fetch('customers', { limit: 100, dateFrom: new Date('2024-05-01') });
+   */
+  async fetch<N extends keyof E & string>(entity: N, params: FetchParams = {}): Promise<Array<E[N]>> {
+    const config = this.entityConfig(entity);
+    const out: Array<E[N]> = [];
+    if (params.limit !== undefined && params.limit <= 0) return out;
+    const cursorField = config.incremental.kind === 'none' ? undefined : config.incremental.cursorField;
+    const from = params.dateFrom?.getTime();
+    const to = params.dateTo?.getTime();
+    const records = this.#records(entity, config, { since: params.dateFrom, pageSize: params.pageSize, signal: params.signal });
+    for await (const record of records) {
+      if (cursorField && (from !== undefined || to !== undefined)) {
+        const at = cursorInstant(record, cursorField);
+        if (at !== undefined && ((from !== undefined && at < from) || (to !== undefined && at >= to))) continue;
+      }
+      out.push(record as E[N]);
+      if (params.limit !== undefined && out.length >= params.limit) break;
+    }
+    return out;
+  }
+
+  /**
+   * One record by id (`itemPath`, default `<path>/{id}`; the id is percent-encoded).
+   * @throws NotFoundError when it does not exist.
+   */
+  async get<N extends keyof E & string>(entity: N, id: string): Promise<E[N]> {
+    const config = this.entityConfig(entity);
+    const response = await this.http.request({ method: 'GET', url: this.#itemPath(entity, config, id) });
+    return getPath(response.body, config.itemRecordPath) as E[N];
+  }
+
+  /**
+   * Creates a record (POST to the entity path), encoded per `writeBody`.
+   * @throws AdapterError when the entity does not allow `create`.
+   * @example
+   * await stripe.create('customers', { email: 'a@b.c', metadata: { plan: 'pro' } }); // metadata[plan]=pro
+   */
+  async create<N extends keyof E & string>(entity: N, body: Record<string, unknown>): Promise<E[N]> {
+    const config = this.#writable(entity, 'create');
+    const response = await this.http.request({
+      method: 'POST',
+      url: resolvePath(config.path, this.meta, this.#connectionConfig),
+      ...this.#writeBody(config, body),
+    });
+    return getPath(response.body, config.itemRecordPath) as E[N];
+  }
+
+  /**
+   * Updates a record with the entity's `updateMethod` (default PATCH).
+   * @throws AdapterError when the entity does not allow `update`.
+   */
+  async update<N extends keyof E & string>(entity: N, id: string, body: Record<string, unknown>): Promise<E[N]> {
+    const config = this.#writable(entity, 'update');
+    const response = await this.http.request({
+      method: config.updateMethod,
+      url: this.#itemPath(entity, config, id),
+      ...this.#writeBody(config, body),
+    });
+    return getPath(response.body, config.itemRecordPath) as E[N];
+  }
+
+  /**
+   * Deletes a record.
+   * @throws AdapterError when the entity does not allow `delete`.
+   */
+  async delete<N extends keyof E & string>(entity: N, id: string): Promise<void> {
+    const config = this.#writable(entity, 'delete');
+    await this.http.request({ method: 'DELETE', url: this.#itemPath(entity, config, id) });
+  }
+
+  /**
+   * A raw record in standard form: `{ type, id, raw, ...mapped }`, each mapped field read from its dotted path.
+   *
+   * @example
+   * adapter.normalize('customers', { id: 'cus_1', email: 'a@b.c' }); // { type: 'Customer', id: 'cus_1', raw, email: 'a@b.c' }
+   */
+  normalize<N extends keyof E & string>(entity: N, raw: E[N] | Record<string, unknown>): NormalizedRecord {
+    const config = this.entityConfig(entity);
+    const id = getPath(raw, config.idField);
+    const out: NormalizedRecord = { type: config.standard ?? entity, id: id === undefined || id === null ? '' : String(id), raw };
+    for (const [field, path] of Object.entries(config.mapping)) {
+      if (!RESERVED_NORMALIZED.has(field)) out[field] = getPath(raw, path);
+    }
+    return out;
+  }
+
+  /** Frees connections. The adapter cannot be used afterwards. */
+  async close(): Promise<void> {
+    await this.http.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /**
+   * An entity's config.
+   * @throws AdapterError naming the entity and listing the known ones.
+   */
+  protected entityConfig(entity: string): EntityConfig {
+    if (!Object.hasOwn(this.meta.entities, entity)) {
+      const known = Object.keys(this.meta.entities).sort().join(', ');
+      throw new AdapterError(`${this.meta.id}: unknown entity "${entity}"; known entities: ${known}`, { platformId: this.meta.id });
+    }
+    return this.meta.entities[entity] as EntityConfig;
+  }
+
+  /** The pagination that applies to an entity (its own, else the platform's). */
+  protected paginationFor(config: EntityConfig): PaginationConfig {
+    return config.pagination ?? this.meta.pagination;
+  }
+
+  async *#records(entity: string, config: EntityConfig, params: ListParams): AsyncGenerator<unknown, void, undefined> {
+    const limit = params.limit;
+    if (limit !== undefined && limit <= 0) return;
+    if (params.since && config.incremental.kind === 'none') {
+      this.log.debug({ entity }, 'list: entity has no incremental filter; since is ignored');
+    }
+    const pagination = this.paginationFor(config);
+    const { query, body } = applyIncremental(config, params.since);
+    const first: PageRequest = {
+      method: config.method,
+      url: resolvePath(config.path, this.meta, this.#connectionConfig),
+      query,
+      body: config.method === 'POST' ? (body ?? {}) : body,
+    };
+    const context: PaginationContext = {
+      fetchPage: (request) => this.#fetchPage(request, params.signal),
+      recordsOf: (pageBody) => this.#recordsOf(entity, config, pageBody),
+      idField: config.idField,
+      pageSize: pageSizeFor(pagination, params.pageSize, limit),
+      baseUrl: this.baseUrl,
+      platformId: this.meta.id,
+      entity,
+    };
+    let count = 0;
+    for await (const page of createPaginator(pagination).pages(first, context)) {
+      for (const record of page.records) {
+        yield record;
+        count++;
+        if (limit !== undefined && count >= limit) return;
+      }
+    }
+  }
+
+  async #fetchPage(request: PageRequest, signal: AbortSignal | undefined): Promise<PageResponse> {
+    const req: HttpRequest = { method: request.method, url: request.url, query: request.query, idempotent: true, signal };
+    if (request.method === 'POST' || request.body !== undefined) req.json = request.body ?? {};
+    const response = await this.http.request(req);
+    return { status: response.status, headers: response.headers, body: response.body, url: response.url };
+  }
+
+  #recordsOf(entity: string, config: EntityConfig, body: unknown): unknown[] {
+    const records = getPath(body, config.recordsPath);
+    if (records === undefined || records === null) return [];
+    if (!Array.isArray(records)) {
+      throw new PaginationError(
+        `${this.meta.id} ${entity}: expected an array of records at "${config.recordsPath}", got ${typeof records}`,
+        { platformId: this.meta.id, entity },
+      );
+    }
+    return records;
+  }
+
+  #itemPath(entity: string, config: EntityConfig, id: string): string {
+    if (typeof id !== 'string' || id === '') {
+      throw new AdapterError(`${this.meta.id} ${entity}: id must be a non-empty string`, { platformId: this.meta.id });
+    }
+    return resolvePath(config.itemPath ?? `${config.path}/{id}`, this.meta, this.#connectionConfig, { id });
+  }
+
+  #writable(entity: string, operation: WriteOperation): EntityConfig {
+    const config = this.entityConfig(entity);
+    if (!config.write.includes(operation)) {
+      const allowed = config.write.length > 0 ? `it allows: ${config.write.join(', ')}` : 'it is read-only';
+      throw new AdapterError(`${this.meta.id}: "${operation}" is not supported for entity "${entity}"; ${allowed}`, {
+        platformId: this.meta.id,
+      });
+    }
+    return config;
+  }
+
+  #writeBody(config: EntityConfig, body: Record<string, unknown>): Pick<HttpRequest, 'json' | 'form'> {
+    const wrapped = config.writeBody.wrapIn ? { [config.writeBody.wrapIn]: body } : body;
+    return config.writeBody.encoding === 'form' ? { form: wrapped } : { json: wrapped };
+  }
+}
+
+/** Records per page to ask for: the caller's size (or the platform default), clamped to `maxLimit` and `limit`. */
+function pageSizeFor(pagination: PaginationConfig, requested: number | undefined, limit: number | undefined): number | undefined {
+  if (pagination.kind === 'none' || !pagination.limitParam) return undefined;
+  let size = requested ?? pagination.defaultLimit;
+  if (size === undefined && limit !== undefined) size = pagination.maxLimit ?? limit;
+  if (size === undefined) return undefined;
+  size = Math.max(1, Math.floor(size));
+  if (pagination.maxLimit !== undefined) size = Math.min(size, pagination.maxLimit);
+  if (limit !== undefined && limit > 0) size = Math.min(size, limit);
+  return size;
+}
