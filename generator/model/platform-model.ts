@@ -141,14 +141,16 @@ function methodsFor(key: string, e: EntityConfig, recordType: string, inputType:
       call: `this.fetch(${entity}, params)`,
       doc: `Records of \`${key}\` in a date range, up to \`limit\`, as an array.`,
     },
-    {
+  ];
+  if (e.getById) {
+    methods.push({
       name: `get${single}`,
       params: 'id: string',
       returns: `Promise<${recordType}>`,
       call: `this.get(${entity}, id)`,
       doc: `One record of \`${key}\` by id.`,
-    },
-  ];
+    });
+  }
   if (e.write.includes('create')) {
     methods.push({
       name: `create${single}`,

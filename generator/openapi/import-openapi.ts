@@ -23,6 +23,10 @@ export interface EntityEndpointsLike {
   method?: string;
   /** Path of one record with `{id}`; default `<path>/{id}`. */
   itemPath?: string;
+  /** Whether one record is read by GET itemPath; default true. */
+  getById?: boolean;
+  /** Path that creates a record; default the list path. */
+  createPath?: string;
   write?: readonly ('create' | 'update' | 'delete')[];
   /** Default PATCH. */
   updateMethod?: string;
@@ -68,9 +72,9 @@ export function selectionFromPlatform(
     const e = platform.entities[name] as EntityEndpointsLike;
     const itemPath = e.itemPath ?? `${e.path.replace(/\/+$/, '')}/{id}`;
     add(e.method ?? 'GET', e.path);
-    add('GET', itemPath);
+    if (e.getById !== false) add('GET', itemPath);
     const write = new Set(e.write ?? []);
-    if (write.has('create')) add('POST', e.path);
+    if (write.has('create')) add('POST', e.createPath ?? e.path);
     if (write.has('update')) add(e.updateMethod ?? 'PATCH', itemPath);
     if (write.has('delete')) add('DELETE', itemPath);
     if (e.openapiSchema) schemas.add(e.openapiSchema);

@@ -19,7 +19,7 @@ export function writeBodyResolver(specs: ReadonlyMap<string, LoadedSpec>): Write
     const paths = spec.document.paths ?? {};
     const base = deriveBasePath(platform.baseUrl, spec.document) ?? '';
     const op = entity.write.includes('create')
-      ? { path: entity.path, method: 'post' }
+      ? { path: entity.createPath ?? entity.path, method: 'post' }
       : entity.write.includes('update')
         ? { path: entity.itemPath ?? `${entity.path}/{id}`, method: entity.updateMethod.toLowerCase() }
         : undefined;

@@ -113,16 +113,18 @@ export function planFiles({ ctx, loaded, templates, specs, fingerprint, schema }
   const registryView = {
     inputs: [loaded.file, templates.files.registry],
     command: regenerateCommand(),
-    platforms: models.map((m) => ({ id: m.id, className: m.className, typePrefix: m.typePrefix })),
-    platformsJson: JSON.stringify(
-      loaded.platforms.map((p) => ({
+    platforms: loaded.platforms.map((p, i) => ({
+      id: p.id,
+      className: models[i]!.className,
+      typePrefix: models[i]!.typePrefix,
+      infoJson: JSON.stringify({
         id: p.id,
         name: p.name,
         category: p.category,
         authKind: p.auth.kind,
         entities: Object.keys(p.entities).sort(compareStrings),
-      })),
-    ),
+      }),
+    })),
   };
   files.push({
     path: registryPath,

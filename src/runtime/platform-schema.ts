@@ -389,11 +389,18 @@ export const entitySchema = z
     body: z.record(z.string(), z.unknown()).optional(),
     /** Dotted path of the record array in a page; empty when the page is the array. */
     recordsPath: jsonPointerPath,
+    /** Record id: a field name, or a dotted path into nested rows (Google Ads `campaign.id`). */
     idField: z.string().min(1),
     /** Singular of the entity name for method and type names, when the plain rule gets it wrong. */
     singular: z.string().regex(ENTITY_PATTERN).optional(),
     /** Path of one record, `{id}` for its id; defaults to `<path>/{id}`. */
     itemPath: z.string().regex(/^\//, 'must start with /').optional(),
+    /** Query parameters for reading one record (e.g. Graph API `fields`). */
+    itemQuery: z.record(z.string(), z.string()).default({}),
+    /** Whether one record can be read by id (false where the API only searches, e.g. Google Ads). */
+    getById: z.boolean().default(true),
+    /** Path that creates a record, when it is not the list path (Salesforce lists by SOQL, creates at /sobjects). */
+    createPath: z.string().regex(/^\//, 'must start with /').optional(),
     /** Dotted path of the record inside a single-record response; empty when it is the body. */
     itemRecordPath: jsonPointerPath.default(''),
     /** How the write endpoints take a body: JSON or form-encoded (Stripe), optionally wrapped (`{"customer": …}`). */
@@ -591,8 +598,15 @@ export const platformSchema = platformObject.superRefine((p, ctx) => {
     if (Object.keys(e.mapping).length > 0 && !e.standard) {
       ctx.addIssue({ code: 'custom', path: at('mapping'), message: 'needs "standard", the entity it maps to' });
     }
-    if (e.fields && !(e.idField in e.fields)) {
-      ctx.addIssue({ code: 'custom', path: at('idField'), message: `"${e.idField}" is not among the declared fields` });
+    const idRoot = e.idField.split('.')[0] as string;
+    if (e.fields && !(idRoot in e.fields)) {
+      ctx.addIssue({ code: 'custom', path: at('idField'), message: `"${idRoot}" is not among the declared fields` });
+    }
+    if (!e.getById && e.write.some((w) => w !== 'create') && !e.itemPath) {
+      ctx.addIssue({ code: 'custom', path: at('itemPath'), message: 'is required for updates and deletes when getById is false' });
+    }
+    if (e.createPath && !e.write.includes('create')) {
+      ctx.addIssue({ code: 'custom', path: at('createPath'), message: 'is set but "write" does not include "create"' });
     }
     if (e.incremental.kind === 'query-template') {
       const uses = [...Object.values(e.query), JSON.stringify(e.body ?? {})].some((v) => v.includes('{incremental}'));

@@ -46,6 +46,8 @@ export class OAuth2Auth implements AuthStrategy {
   readonly #options: OAuth2AuthOptions;
   readonly #now: () => number;
   #version = 0;
+  /** When this instance last obtained tokens (epoch ms); bounds the skew for short-lived tokens. */
+  #obtainedAt: number | undefined;
   #refreshing: Promise<void> | undefined;
 
   constructor(options: OAuth2AuthOptions) {
@@ -67,13 +69,18 @@ export class OAuth2Auth implements AuthStrategy {
     return config.refresh.supported && (store.credential('refreshToken') ?? '') !== '';
   }
 
-  /** Whether the access token is missing or within `refresh.skewSeconds` of `expiresAt`. */
+  /**
+   * Whether the access token is missing or within `refresh.skewSeconds` of `expiresAt`. For tokens this instance
+   * obtained, the skew is at most half their lifetime, so a token shorter-lived than the skew is still used.
+   */
   needsRefresh(): boolean {
     const { store, config } = this.#options;
     if ((store.credential('accessToken') ?? '') === '') return true;
     const expiresAt = Number(store.credentials.expiresAt);
     if (!Number.isFinite(expiresAt) || expiresAt <= 0) return false;
-    return this.#now() >= expiresAt - config.refresh.skewSeconds * 1000;
+    let skewMs = config.refresh.skewSeconds * 1000;
+    if (this.#obtainedAt !== undefined) skewMs = Math.min(skewMs, (expiresAt - this.#obtainedAt) / 2);
+    return this.#now() >= expiresAt - skewMs;
   }
 
   async apply(target: AuthTarget, signal?: AbortSignal): Promise<void> {
@@ -144,6 +151,7 @@ export class OAuth2Auth implements AuthStrategy {
 
     const tokens = this.#readTokens(body);
     store.update({ ...tokens.extra, accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, expiresAt: tokens.expiresAt });
+    this.#obtainedAt = this.#now();
     this.#version++;
     await this.#options.onTokens?.(tokens);
   }

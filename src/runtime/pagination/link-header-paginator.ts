@@ -32,16 +32,47 @@ export function parseLinkHeader(header: string | string[] | undefined): LinkValu
   if (header === undefined) return [];
   const text = Array.isArray(header) ? header.join(', ') : header;
   const links: LinkValue[] = [];
-  const linkPattern = /<([^>]*)>((?:\s*;\s*[^;,"]+(?:=(?:"(?:[^"\\]|\\.)*"|[^;,"]*))?)*)/g;
-  for (const match of text.matchAll(linkPattern)) {
+  let i = 0;
+  const skipSpace = () => {
+    while (i < text.length && /\s/.test(text[i] as string)) i++;
+  };
+  while (i < text.length) {
+    const open = text.indexOf('<', i);
+    if (open < 0) break;
+    const close = text.indexOf('>', open);
+    if (close < 0) break;
+    const url = text.slice(open + 1, close).trim();
     const params: Record<string, string> = {};
-    const paramPattern = /;\s*([^;,"=\s]+)\s*(?:=\s*(?:"((?:[^"\\]|\\.)*)"|([^;,"\s]*)))?/g;
-    for (const p of (match[2] ?? '').matchAll(paramPattern)) {
-      const name = (p[1] ?? '').toLowerCase();
-      if (name in params) continue; // RFC 8288: only the first occurrence counts
-      params[name] = (p[2] ?? p[3] ?? '').replace(/\\(.)/g, '$1');
+    i = close + 1;
+    for (;;) {
+      skipSpace();
+      if (text[i] !== ';') break;
+      i++;
+      skipSpace();
+      let name = '';
+      while (i < text.length && !/[=;,\s]/.test(text[i] as string)) name += text[i++];
+      skipSpace();
+      let value = '';
+      if (text[i] === '=') {
+        i++;
+        skipSpace();
+        if (text[i] === '"') {
+          i++;
+          while (i < text.length && text[i] !== '"') {
+            if (text[i] === '\\' && i + 1 < text.length) i++;
+            value += text[i++];
+          }
+          i++; // closing quote
+        } else {
+          while (i < text.length && !/[;,\s]/.test(text[i] as string)) value += text[i++];
+        }
+      }
+      const key = name.toLowerCase();
+      if (key !== '' && !Object.hasOwn(params, key)) params[key] = value; // RFC 8288: only the first occurrence counts
     }
-    links.push({ url: match[1] ?? '', rel: (params.rel ?? '').toLowerCase().split(/\s+/).filter(Boolean), params });
+    links.push({ url, rel: (params.rel ?? '').toLowerCase().split(/\s+/).filter(Boolean), params });
+    // Move to the next link-value (after the separating comma).
+    while (i < text.length && text[i] !== ',') i++;
   }
   return links;
 }

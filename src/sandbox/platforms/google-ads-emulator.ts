@@ -1,6 +1,6 @@
 /**
  * Google Ads API over REST, as https://developers.google.com/google-ads/api/rest/overview describes it: OAuth bearer
- * token plus a `developer-token` header, `POST /<version>/customers/<id>/googleAds:search` with a GAQL `query` (and
+ * token (the `developer-token` header is ignored since developer tokens were sunset on 2026-09-09), `POST /<version>/customers/<id>/googleAds:search` with a GAQL `query` (and
  * `pageToken`) in the JSON body, answering `{ results, nextPageToken, fieldMask }` with rows nested by resource
  * (`{ campaign: { resourceName, id, … } }`), `GET /<version>/customers:listAccessibleCustomers`, and errors in the
  * google.rpc shape `{ error: { code, message, status } }`.
@@ -18,7 +18,6 @@ const RESOURCES: Record<string, (customer: string, i: number) => Record<string, 
 
 export interface GoogleAdsEmulatorOptions {
   accessToken?: string;
-  developerToken?: string;
   customerId?: string;
   records?: number;
   apiVersion?: string;
@@ -32,18 +31,14 @@ function rpcError(code: number, status: string, message: string) {
 
 export function googleAdsEmulator(options: GoogleAdsEmulatorOptions = {}): EmulatorHandler {
   const token = options.accessToken ?? 'ya29.emulator';
-  const developerToken = options.developerToken ?? 'emulator-developer-token';
   const customer = options.customerId ?? '1234567890';
   const count = options.records ?? 25;
-  const version = options.apiVersion ?? 'v21';
+  const version = options.apiVersion ?? 'v26';
   const pageSize = options.pageSize ?? 10_000;
   const tokens = new Map<string, { resource: string; offset: number }>();
   return (request) => {
     if (bearerToken(request) !== token) {
       return rpcError(401, 'UNAUTHENTICATED', 'Request is missing required authentication credential. Expected OAuth 2 access token.');
-    }
-    if (request.headers['developer-token'] !== developerToken) {
-      return rpcError(401, 'UNAUTHENTICATED', 'The developer token is not valid.');
     }
     const path = request.url.pathname;
     if (path === `/${version}/customers:listAccessibleCustomers` && request.method === 'GET') {

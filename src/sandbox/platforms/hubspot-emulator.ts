@@ -1,6 +1,7 @@
 /**
- * HubSpot CRM v3 objects, as https://developers.hubspot.com/docs/api/crm/understanding-the-crm describes it: bearer
- * auth (OAuth access token or private-app token), `GET /crm/v3/objects/<type>` returning `{ results, paging: { next:
+ * HubSpot CRM objects, as https://developers.hubspot.com/docs/api-reference/latest/overview describes it: bearer
+ * auth (OAuth access token or private-app token), `GET /crm/objects/<date version>/<type>` (and the legacy
+ * `/crm/v3/objects/<type>`) returning `{ results, paging: { next:
  * { after, link } } }` with `limit` (max 100, default 10) and `after`, records `{ id, properties, createdAt,
  * updatedAt, archived }`, and the `X-HubSpot-RateLimit-*` headers.
  */
@@ -16,11 +17,15 @@ const OBJECTS: Record<string, (i: number) => Record<string, string>> = {
 export interface HubSpotEmulatorOptions {
   accessToken?: string;
   records?: number;
+  /** Date-versioned API version served besides the legacy v3 paths. */
+  apiVersion?: string;
 }
 
 export function hubspotEmulator(options: HubSpotEmulatorOptions = {}): EmulatorHandler {
   const token = options.accessToken ?? 'hubspot-emulator-token';
   const count = options.records ?? 25;
+  const version = options.apiVersion ?? '2026-09';
+  const objectPath = new RegExp(`^/crm/(?:v3/objects|objects/${version})/([a-z_]+)(?:/([0-9]+))?$`);
   const store = new Map(
     Object.entries(OBJECTS).map(([type, make]) => [
       type,
@@ -39,7 +44,7 @@ export function hubspotEmulator(options: HubSpotEmulatorOptions = {}): EmulatorH
         body: { status: 'error', message: 'Authentication credentials not found.', category: 'INVALID_AUTHENTICATION', correlationId: 'emulator' },
       };
     }
-    const match = /^\/crm\/v3\/objects\/([a-z_]+)(?:\/([0-9]+))?$/.exec(request.url.pathname);
+    const match = objectPath.exec(request.url.pathname);
     const rows = match ? store.get(match[1]!) : undefined;
     if (!match || !rows || request.method !== 'GET') {
       return { status: 404, body: { status: 'error', message: 'Resource not found', category: 'OBJECT_NOT_FOUND' } };

@@ -31,7 +31,7 @@ const position = (c: string) => Number(Buffer.from(c, 'base64url').toString('utf
 export function metaAdsEmulator(options: MetaAdsEmulatorOptions = {}): EmulatorHandler {
   const token = options.accessToken ?? 'EAAemulator';
   const count = options.records ?? 25;
-  const version = options.apiVersion ?? 'v23.0';
+  const version = options.apiVersion ?? 'v26.0';
   const account = options.adAccountId ?? '1234567890';
   const store = new Map(
     Object.entries(EDGES).map(([edge, make]) => [

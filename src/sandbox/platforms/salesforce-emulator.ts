@@ -27,7 +27,7 @@ export interface SalesforceEmulatorOptions {
 export function salesforceEmulator(options: SalesforceEmulatorOptions = {}): EmulatorHandler {
   const token = options.accessToken ?? '00Demulator!token';
   const count = options.records ?? 25;
-  const version = options.apiVersion ?? 'v64.0';
+  const version = options.apiVersion ?? 'v68.0';
   const batchSize = options.batchSize ?? 2000;
   const prefix = `/services/data/${version}`;
   const store = new Map(

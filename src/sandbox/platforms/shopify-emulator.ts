@@ -29,7 +29,7 @@ export interface ShopifyEmulatorOptions {
 export function shopifyEmulator(options: ShopifyEmulatorOptions = {}): EmulatorHandler {
   const token = options.accessToken ?? 'shpat_emulator';
   const count = options.records ?? 25;
-  const version = options.apiVersion ?? '2025-07';
+  const version = options.apiVersion ?? '2026-10';
   const bucket = options.bucketSize ?? 40;
   const store = new Map<string, Row[]>();
   for (const [name, make] of Object.entries(RESOURCES)) {
