@@ -97,14 +97,23 @@ export abstract class BaseAdapter<
       onTokens: options.onTokens,
       now: options.now,
       postToken: async (req) =>
-        (await this.http.request({ method: 'POST', url: req.url, form: req.form, headers: req.headers, authenticate: false, signal: req.signal })).body,
+        (
+          await this.http.request({
+            method: 'POST',
+            url: req.url,
+            form: req.form,
+            headers: req.headers,
+            authenticate: false,
+            signal: req.signal,
+          })
+        ).body,
     });
     const platformHeaders = new PlatformHeaders(meta.headers, store);
     const clientSecret = options.oauthClient?.clientSecret;
     this.http = new HttpClient({
       platformId: meta.id,
       baseUrl: this.baseUrl,
-      retry: { ...meta.retry, ...options.retry },
+      retry: { ...meta.retry, ...definedOnly(options.retry ?? {}) },
       timeoutMs: options.timeoutMs,
       maxConcurrency: options.maxConcurrency,
       auth: this.auth,
@@ -136,8 +145,13 @@ export abstract class BaseAdapter<
       return true;
     } catch (error) {
       const authFailure =
-        error instanceof AuthenticationError || error instanceof PermissionDeniedError || error instanceof ConfigurationError;
-      const summary = error instanceof AdapterError ? error.toJSON() : { name: (error as Error)?.name, message: String((error as Error)?.message ?? error) };
+        error instanceof AuthenticationError ||
+        error instanceof PermissionDeniedError ||
+        error instanceof ConfigurationError;
+      const summary =
+        error instanceof AdapterError
+          ? error.toJSON()
+          : { name: (error as Error)?.name, message: String((error as Error)?.message ?? error) };
       if (authFailure) this.log.info({ error: summary }, 'testConnection: credentials refused or missing');
       else this.log.warn({ error: summary }, 'testConnection failed');
       return false;
@@ -174,7 +188,11 @@ export abstract class BaseAdapter<
     const cursorField = config.incremental.kind === 'none' ? undefined : config.incremental.cursorField;
     const from = params.dateFrom?.getTime();
     const to = params.dateTo?.getTime();
-    const records = this.#records(entity, config, { since: params.dateFrom, pageSize: params.pageSize, signal: params.signal });
+    const records = this.#records(entity, config, {
+      since: params.dateFrom,
+      pageSize: params.pageSize,
+      signal: params.signal,
+    });
     for await (const record of records) {
       if (cursorField && (from !== undefined || to !== undefined)) {
         const at = cursorInstant(record, cursorField);
@@ -187,17 +205,27 @@ export abstract class BaseAdapter<
   }
 
   /**
-   * One record by id (`itemPath`, default `<path>/{id}`; the id is percent-encoded).
+   * One record by id (`itemPath`, default `<path>/{id}`; the id is percent-encoded), with the entity's `itemQuery`.
    * @throws NotFoundError when it does not exist.
+   * @throws AdapterError when the entity cannot be read by id (`getById: false`).
    */
   async get<N extends keyof E & string>(entity: N, id: string): Promise<E[N]> {
     const config = this.entityConfig(entity);
-    const response = await this.http.request({ method: 'GET', url: this.#itemPath(entity, config, id) });
+    if (!config.getById) {
+      throw new AdapterError(`${this.meta.id}: entity "${entity}" cannot be read by id; list it instead`, {
+        platformId: this.meta.id,
+      });
+    }
+    const response = await this.http.request({
+      method: 'GET',
+      url: this.#itemPath(entity, config, id),
+      query: config.itemQuery,
+    });
     return getPath(response.body, config.itemRecordPath) as E[N];
   }
 
   /**
-   * Creates a record (POST to the entity path), encoded per `writeBody`.
+   * Creates a record (POST to `createPath`, default the entity path), encoded per `writeBody`.
    * @throws AdapterError when the entity does not allow `create`.
    * @example
    * await stripe.create('customers', { email: 'a@b.c', metadata: { plan: 'pro' } }); // metadata[plan]=pro
@@ -206,7 +234,7 @@ export abstract class BaseAdapter<
     const config = this.#writable(entity, 'create');
     const response = await this.http.request({
       method: 'POST',
-      url: resolvePath(config.path, this.meta, this.#connectionConfig),
+      url: resolvePath(config.createPath ?? config.path, this.meta, this.#connectionConfig),
       ...this.#writeBody(config, body),
     });
     return getPath(response.body, config.itemRecordPath) as E[N];
@@ -244,7 +272,11 @@ export abstract class BaseAdapter<
   normalize<N extends keyof E & string>(entity: N, raw: E[N] | Record<string, unknown>): NormalizedRecord {
     const config = this.entityConfig(entity);
     const id = getPath(raw, config.idField);
-    const out: NormalizedRecord = { type: config.standard ?? entity, id: id === undefined || id === null ? '' : String(id), raw };
+    const out: NormalizedRecord = {
+      type: config.standard ?? entity,
+      id: id === undefined || id === null ? '' : String(id),
+      raw,
+    };
     for (const [field, path] of Object.entries(config.mapping)) {
       if (!RESERVED_NORMALIZED.has(field)) out[field] = getPath(raw, path);
     }
@@ -267,7 +299,9 @@ export abstract class BaseAdapter<
   protected entityConfig(entity: string): EntityConfig {
     if (!Object.hasOwn(this.meta.entities, entity)) {
       const known = Object.keys(this.meta.entities).sort().join(', ');
-      throw new AdapterError(`${this.meta.id}: unknown entity "${entity}"; known entities: ${known}`, { platformId: this.meta.id });
+      throw new AdapterError(`${this.meta.id}: unknown entity "${entity}"; known entities: ${known}`, {
+        platformId: this.meta.id,
+      });
     }
     return this.meta.entities[entity] as EntityConfig;
   }
@@ -311,7 +345,13 @@ export abstract class BaseAdapter<
   }
 
   async #fetchPage(request: PageRequest, signal: AbortSignal | undefined): Promise<PageResponse> {
-    const req: HttpRequest = { method: request.method, url: request.url, query: request.query, idempotent: true, signal };
+    const req: HttpRequest = {
+      method: request.method,
+      url: request.url,
+      query: request.query,
+      idempotent: true,
+      signal,
+    };
     if (request.method === 'POST' || request.body !== undefined) req.json = request.body ?? {};
     const response = await this.http.request(req);
     return { status: response.status, headers: response.headers, body: response.body, url: response.url };
@@ -353,8 +393,17 @@ export abstract class BaseAdapter<
   }
 }
 
+/** The entries of an object whose value is not `undefined` (so a partial override cannot unset a default). */
+function definedOnly<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
 /** Records per page to ask for: the caller's size (or the platform default), clamped to `maxLimit` and `limit`. */
-function pageSizeFor(pagination: PaginationConfig, requested: number | undefined, limit: number | undefined): number | undefined {
+function pageSizeFor(
+  pagination: PaginationConfig,
+  requested: number | undefined,
+  limit: number | undefined,
+): number | undefined {
   if (pagination.kind === 'none' || !pagination.limitParam) return undefined;
   let size = requested ?? pagination.defaultLimit;
   if (size === undefined && limit !== undefined) size = pagination.maxLimit ?? limit;

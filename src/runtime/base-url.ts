@@ -143,7 +143,8 @@ function fillPath(
     if (!fromParams && name === 'apiVersion' && !Object.hasOwn(meta.connectionConfig, name)) return meta.apiVersion;
     const value = fromParams ? (params[name] as string) : connectionValue(meta, connectionConfig, name);
     const field = fromParams ? name : `connectionConfig.${name}`;
-    if (value === '' || value === '.' || value === '..') fail(meta, field, `${JSON.stringify(value)} cannot be used in a path`);
+    if (value === '' || value === '.' || value === '..')
+      fail(meta, field, `${JSON.stringify(value)} cannot be used in a path`);
     return encodeURIComponent(value);
   });
 }

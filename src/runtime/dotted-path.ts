@@ -35,6 +35,7 @@ export function setPath(target: Record<string, unknown>, path: string, value: un
   if (head === undefined || head === '' || UNSAFE_KEYS.has(head)) throw new TypeError(`cannot set path "${path}"`);
   if (rest.length === 0) return { ...target, [head]: value };
   const child = target[head];
-  const base = child !== null && typeof child === 'object' && !Array.isArray(child) ? (child as Record<string, unknown>) : {};
+  const base =
+    child !== null && typeof child === 'object' && !Array.isArray(child) ? (child as Record<string, unknown>) : {};
   return { ...target, [head]: setPath(base, rest.join('.'), value) };
 }

@@ -14,8 +14,8 @@
  * Every error sets `name`, carries `cause` when there is one, and keeps only redacted headers, URLs and bodies:
  * credentials never reach a message, `toJSON()` or a log line.
  */
-import { parseRetryAfterMs, headerValue, type HeaderMap } from './retry/retry-after.js';
-import { redactHeaders, redactString, redactUrl, redactValue, type RedactionOptions } from './secret-redaction.js';
+import { type HeaderMap, headerValue, parseRetryAfterMs } from './retry/retry-after.js';
+import { type RedactionOptions, redactHeaders, redactString, redactUrl, redactValue } from './secret-redaction.js';
 
 export interface AdapterErrorOptions {
   cause?: unknown;

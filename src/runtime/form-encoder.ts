@@ -22,9 +22,10 @@ function appendField(params: URLSearchParams, key: string, value: unknown, depth
   } else if (value instanceof Date) {
     params.append(key, value.toISOString());
   } else if (Array.isArray(value)) {
-    value.forEach((item, i) => appendField(params, `${key}[${i}]`, item, depth + 1));
+    for (const [i, item] of value.entries()) appendField(params, `${key}[${i}]`, item, depth + 1);
   } else if (typeof value === 'object') {
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) appendField(params, `${key}[${k}]`, v, depth + 1);
+    for (const [k, v] of Object.entries(value as Record<string, unknown>))
+      appendField(params, `${key}[${k}]`, v, depth + 1);
   } else {
     params.append(key, String(value));
   }

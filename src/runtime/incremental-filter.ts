@@ -42,7 +42,9 @@ function replaceDeep(value: unknown, replacement: string): unknown {
   if (typeof value === 'string') return value.split(INCREMENTAL).join(replacement);
   if (Array.isArray(value)) return value.map((v) => replaceDeep(v, replacement));
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, replaceDeep(v, replacement)]));
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, replaceDeep(v, replacement)]),
+    );
   }
   return value;
 }

@@ -73,7 +73,8 @@ export class AdapterRegistry<T extends AdapterTypeMap = AdapterTypeMap> {
       ? entries.map((e) => [e.info.id, e])
       : Object.entries(entries as Record<string, RegistryEntry<never, AnyAdapter>>);
     for (const [key, entry] of list) {
-      if (key !== entry.info.id) throw new AdapterError(`registry entry "${key}" describes platform "${entry.info.id}"`);
+      if (key !== entry.info.id)
+        throw new AdapterError(`registry entry "${key}" describes platform "${entry.info.id}"`);
       if (map.has(key)) throw new AdapterError(`registry has platform "${key}" twice`);
       map.set(key, entry as RegistryEntry<unknown, AnyAdapter>);
     }

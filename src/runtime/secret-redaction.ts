@@ -13,7 +13,8 @@ const SENSITIVE_NAME =
   /authori[sz]ation|cookie|token|secret|passw(?:or)?d|api[-_]?key|apikey|signature|session|credential|private[-_]?key|access[-_]?key|hmac|^key$|^code$|^code[-_]verifier$|^sig$|^auth$|^client[-_]assertion$/i;
 
 /** Names that contain a sensitive word but carry no secret (pagination tokens, rate-limit figures). */
-const BENIGN_NAME = /page[-_]?token|next[-_]?token|continuation|cursor|rate[-_]?limit|idempotency|token[-_]?type|expires/i;
+const BENIGN_NAME =
+  /page[-_]?token|next[-_]?token|continuation|cursor|rate[-_]?limit|idempotency|token[-_]?type|expires/i;
 
 /** Secret values shorter than this are not searched for in free text (they would match too much). */
 const MIN_SECRET_LENGTH = 4;
@@ -118,7 +119,10 @@ export function redactValue<T>(value: T, options: RedactionOptions = {}, depth =
   if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-      out[k] = isSensitiveName(k, options.names) && v !== null && typeof v !== 'object' ? REDACTED : redactValue(v, options, depth + 1);
+      out[k] =
+        isSensitiveName(k, options.names) && v !== null && typeof v !== 'object'
+          ? REDACTED
+          : redactValue(v, options, depth + 1);
     }
     return out as T;
   }

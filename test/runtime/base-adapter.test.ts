@@ -1,14 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   AdapterError,
-  BaseAdapter,
-  NotFoundError,
   type AdapterOptions,
+  BaseAdapter,
   type FetchParams,
   type ListParams,
+  NotFoundError,
   type PlatformMeta,
 } from '../../src/runtime/index.js';
-import { json, startServer, type LoopbackServer } from './support/loopback-server.js';
+import { json, type LoopbackServer, startServer } from './support/loopback-server.js';
 import { entity, makeMeta } from './support/test-meta.js';
 
 interface AcmeCustomer {
@@ -20,7 +20,7 @@ interface AcmeCustomer {
 interface AcmeItem {
   id: string;
 }
-type AcmeEntities = { customers: AcmeCustomer; items: AcmeItem; reports: { id: string } };
+type AcmeEntities = { customers: AcmeCustomer; items: AcmeItem; reports: { id: string }; leads: { Id: string } };
 type AcmeCredentials = { apiKey: string };
 type AcmeConnectionConfig = Record<string, never>;
 
@@ -28,10 +28,22 @@ type AcmeConnectionConfig = Record<string, never>;
 class AcmeAdapter extends BaseAdapter<AcmeEntities, AcmeCredentials, AcmeConnectionConfig> {
   static readonly meta: PlatformMeta = makeMeta({
     auth: { kind: 'basic', usernameField: 'apiKey' },
-    retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 2, maxRetryAfterMs: 100, idempotencyHeader: 'Idempotency-Key' },
+    retry: {
+      maxAttempts: 2,
+      baseDelayMs: 1,
+      maxDelayMs: 2,
+      maxRetryAfterMs: 100,
+      idempotencyHeader: 'Idempotency-Key',
+    },
     entities: {
-      customers: (makeMeta().entities.customers as unknown as Record<string, unknown>),
-      items: entity({ path: '/items', itemPath: '/items/{id}/detail', itemRecordPath: 'item', pagination: { kind: 'page', pageParam: 'page', limitParam: 'per_page', maxLimit: 2 } }),
+      customers: makeMeta().entities.customers as unknown as Record<string, unknown>,
+      items: entity({
+        path: '/items',
+        itemPath: '/items/{id}/detail',
+        itemQuery: { fields: 'id,name' },
+        itemRecordPath: 'item',
+        pagination: { kind: 'page', pageParam: 'page', limitParam: 'per_page', maxLimit: 2 },
+      }),
       reports: entity({
         path: '/query',
         method: 'POST',
@@ -39,6 +51,14 @@ class AcmeAdapter extends BaseAdapter<AcmeEntities, AcmeCredentials, AcmeConnect
         body: { q: 'SELECT id FROM reports{incremental}' },
         incremental: { kind: 'query-template', cursorField: 'modified', clause: ' WHERE modified > {since}' },
         pagination: { kind: 'none', reason: 'one page' },
+      }),
+      leads: entity({
+        path: '/query',
+        idField: 'Id',
+        fields: { Id: 'string' },
+        createPath: '/sobjects/Lead',
+        write: ['create'],
+        getById: false,
       }),
     },
   });
@@ -65,7 +85,11 @@ class AcmeAdapter extends BaseAdapter<AcmeEntities, AcmeCredentials, AcmeConnect
   }
 }
 
-const customers: AcmeCustomer[] = Array.from({ length: 7 }, (_, i) => ({ id: `cus_${i + 1}`, email: `c${i + 1}@acme.test`, created: 1_700_000_000 + i * 100 }));
+const customers: AcmeCustomer[] = Array.from({ length: 7 }, (_, i) => ({
+  id: `cus_${i + 1}`,
+  email: `c${i + 1}@acme.test`,
+  created: 1_700_000_000 + i * 100,
+}));
 
 let server: LoopbackServer | undefined;
 let adapter: AcmeAdapter | undefined;
@@ -76,21 +100,31 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function start(handler: Parameters<typeof startServer>[0], credentials: AcmeCredentials = { apiKey: 'sk_test_123' }) {
+async function start(
+  handler: Parameters<typeof startServer>[0],
+  credentials: AcmeCredentials = { apiKey: 'sk_test_123' },
+) {
   server = await startServer(handler);
   adapter = new AcmeAdapter({ credentials, connectionConfig: {}, baseUrl: server.url });
   return { server, adapter };
 }
 
 /** A Stripe-like customers API. */
-function stripeLike(req: Parameters<Parameters<typeof startServer>[0]>[0], res: Parameters<Parameters<typeof startServer>[0]>[1]) {
+function stripeLike(
+  req: Parameters<Parameters<typeof startServer>[0]>[0],
+  res: Parameters<Parameters<typeof startServer>[0]>[1],
+) {
   if (req.method === 'GET' && req.path === '/customers') {
     const gte = Number(req.query.get('created[gte]') ?? 0);
     const all = customers.filter((c) => c.created >= gte);
     const after = req.query.get('starting_after');
     const start = after ? all.findIndex((c) => c.id === after) + 1 : 0;
     const limit = Number(req.query.get('limit'));
-    return json(res, 200, { object: 'list', data: all.slice(start, start + limit), has_more: start + limit < all.length });
+    return json(res, 200, {
+      object: 'list',
+      data: all.slice(start, start + limit),
+      has_more: start + limit < all.length,
+    });
   }
   const one = /^\/customers\/([^/]+)$/.exec(req.path);
   if (req.method === 'GET' && one) {
@@ -100,7 +134,10 @@ function stripeLike(req: Parameters<Parameters<typeof startServer>[0]>[0], res: 
   if (req.method === 'POST' && req.path === '/customers') return json(res, 200, { id: 'cus_new', form: req.body });
   if (req.method === 'PATCH' && one) return json(res, 200, { id: one[1], form: req.body });
   if (req.method === 'DELETE' && one) return json(res, 200, { id: one[1], deleted: true });
-  if (req.path === '/account') return req.headers.authorization === `Basic ${Buffer.from('sk_test_123:').toString('base64')}` ? json(res, 200, {}) : json(res, 401, { error: { message: 'Invalid API Key' } });
+  if (req.path === '/account')
+    return req.headers.authorization === `Basic ${Buffer.from('sk_test_123:').toString('base64')}`
+      ? json(res, 200, {})
+      : json(res, 401, { error: { message: 'Invalid API Key' } });
   return json(res, 404, {});
 }
 
@@ -152,7 +189,10 @@ describe('BaseAdapter', () => {
 
   it('fetch filters dateTo client-side on the cursor field and applies limit', async () => {
     const { adapter } = await start(stripeLike);
-    const rows = await adapter.fetchCustomers({ dateFrom: new Date(1_700_000_100_000), dateTo: new Date(1_700_000_400_000) });
+    const rows = await adapter.fetchCustomers({
+      dateFrom: new Date(1_700_000_100_000),
+      dateTo: new Date(1_700_000_400_000),
+    });
     expect(rows.map((r) => r.id)).toEqual(['cus_2', 'cus_3', 'cus_4']);
     expect((await adapter.fetchCustomers({ limit: 2 })).map((r) => r.id)).toEqual(['cus_1', 'cus_2']);
   });
@@ -166,7 +206,11 @@ describe('BaseAdapter', () => {
 
   it('creates with Stripe-style nested form encoding and an idempotency key', async () => {
     const { adapter, server } = await start(stripeLike);
-    const created = (await adapter.createCustomer({ email: 'new@acme.test', metadata: { plan: 'pro' }, tags: ['a', 'b'] })) as unknown as { form: string };
+    const created = (await adapter.createCustomer({
+      email: 'new@acme.test',
+      metadata: { plan: 'pro' },
+      tags: ['a', 'b'],
+    })) as unknown as { form: string };
     expect(created.form).toBe('email=new%40acme.test&metadata%5Bplan%5D=pro&tags%5B0%5D=a&tags%5B1%5D=b');
     const request = server.requests[0];
     expect(request?.headers['content-type']).toBe('application/x-www-form-urlencoded');
@@ -177,7 +221,10 @@ describe('BaseAdapter', () => {
     const { adapter, server } = await start(stripeLike);
     await adapter.updateCustomer('cus_1', { email: 'x@acme.test' });
     await adapter.deleteCustomer('cus_1');
-    expect(server.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['PATCH /customers/cus_1', 'DELETE /customers/cus_1']);
+    expect(server.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'PATCH /customers/cus_1',
+      'DELETE /customers/cus_1',
+    ]);
   });
 
   it('uses itemPath and itemRecordPath, and entity-level pagination', async () => {
@@ -187,6 +234,7 @@ describe('BaseAdapter', () => {
       return json(res, 200, { data: page <= 3 ? [{ id: `i${page}a` }, { id: `i${page}b` }] : [] });
     });
     expect(await adapter.get('items', 'i 1')).toEqual({ id: 'i 1' });
+    expect(server.requests[0]?.query.get('fields')).toBe('id,name');
     const seen: string[] = [];
     for await (const i of adapter.list('items', { pageSize: 50 })) seen.push(i.id);
     expect(seen).toEqual(['i1a', 'i1b', 'i2a', 'i2b', 'i3a', 'i3b']);
@@ -207,6 +255,15 @@ describe('BaseAdapter', () => {
     ]);
   });
 
+  it('creates at createPath and refuses get where getById is false', async () => {
+    const { adapter, server } = await start((_req, res) => json(res, 201, { id: '00Q1', success: true }));
+    await adapter.create('leads', { LastName: 'Lovelace' });
+    expect(server.requests.map((r) => `${r.method} ${r.path} ${r.body}`)).toEqual([
+      'POST /sobjects/Lead {"LastName":"Lovelace"}',
+    ]);
+    await expect(adapter.get('leads', '00Q1')).rejects.toThrow(/cannot be read by id/);
+  });
+
   it.each([
     ['create', () => adapter!.create('items', {})],
     ['update', () => adapter!.update('items', 'x', {})],
@@ -220,7 +277,9 @@ describe('BaseAdapter', () => {
 
   it('names an unknown entity and lists the known ones', async () => {
     const { adapter } = await start(stripeLike);
-    expect(() => adapter.list('invoices' as 'customers')).toThrow(/unknown entity "invoices"; known entities: customers, items, reports/);
+    expect(() => adapter.list('invoices' as 'customers')).toThrow(
+      /unknown entity "invoices"; known entities: customers, items, leads, reports/,
+    );
   });
 
   it('testConnection is true with good credentials and false on 401', async () => {
@@ -236,14 +295,20 @@ describe('BaseAdapter', () => {
     expect(await adapter.testConnection()).toBe(false);
     expect(server.requests).toHaveLength(0);
     await server.close();
-    const offline = new AcmeAdapter({ credentials: { apiKey: 'sk_test_123' }, connectionConfig: {}, baseUrl: server.url });
+    const offline = new AcmeAdapter({
+      credentials: { apiKey: 'sk_test_123' },
+      connectionConfig: {},
+      baseUrl: server.url,
+    });
     expect(await offline.testConnection()).toBe(false);
     await offline.close();
   });
 
   it('normalizes a record with its mapping', async () => {
     const { adapter } = await start(stripeLike);
-    expect(adapter.normalize('customers', { id: 'cus_1', email: 'a@acme.test', created: 1, profile: { name: 'Ada' } })).toEqual({
+    expect(
+      adapter.normalize('customers', { id: 'cus_1', email: 'a@acme.test', created: 1, profile: { name: 'Ada' } }),
+    ).toEqual({
       type: 'Customer',
       id: 'cus_1',
       raw: { id: 'cus_1', email: 'a@acme.test', created: 1, profile: { name: 'Ada' } },
@@ -255,7 +320,11 @@ describe('BaseAdapter', () => {
   it('supports await using', async () => {
     server = await startServer(stripeLike);
     {
-      await using scoped = new AcmeAdapter({ credentials: { apiKey: 'sk_test_123' }, connectionConfig: {}, baseUrl: server.url });
+      await using scoped = new AcmeAdapter({
+        credentials: { apiKey: 'sk_test_123' },
+        connectionConfig: {},
+        baseUrl: server.url,
+      });
       expect(await scoped.testConnection()).toBe(true);
     }
   });

@@ -1,12 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError, HOST_ESCAPE_PROBES, resolveBaseUrl, resolvePath, resolveUrlTemplate } from '../../src/runtime/index.js';
+import {
+  ConfigurationError,
+  HOST_ESCAPE_PROBES,
+  resolveBaseUrl,
+  resolvePath,
+  resolveUrlTemplate,
+} from '../../src/runtime/index.js';
 import { makeMeta } from './support/test-meta.js';
 
 const shopify = makeMeta({
   id: 'shopify',
   apiVersion: '2025-07',
   connectionConfig: {
-    shop: { type: 'string', description: 'Shop', pattern: '^[a-z0-9][a-z0-9-]*$', example: 'acme', hostSuffix: '.myshopify.com' },
+    shop: {
+      type: 'string',
+      description: 'Shop',
+      pattern: '^[a-z0-9][a-z0-9-]*$',
+      example: 'acme',
+      hostSuffix: '.myshopify.com',
+    },
   },
   baseUrl: 'https://{shop}.myshopify.com/admin/api/{apiVersion}',
 });
@@ -15,7 +27,13 @@ const regional = makeMeta({
   id: 'regional',
   connectionConfig: {
     region: { type: 'string', description: 'Region', pattern: '^(us|eu)$', example: 'us', default: 'us' },
-    host: { type: 'string', description: 'Instance host', pattern: '^[a-z0-9-]+$', example: 'acme', hostSuffix: '.crm.test' },
+    host: {
+      type: 'string',
+      description: 'Instance host',
+      pattern: '^[a-z0-9-]+$',
+      example: 'acme',
+      hostSuffix: '.crm.test',
+    },
   },
   baseUrl: 'https://{host}/api/{region}',
 });
@@ -23,7 +41,11 @@ const regional = makeMeta({
 describe('resolveBaseUrl', () => {
   const cases: Array<[string, Record<string, string>, string]> = [
     ['fills a bare shop and the api version', { shop: 'acme' }, 'https://acme.myshopify.com/admin/api/2025-07'],
-    ['accepts the full host and strips the suffix', { shop: 'acme.myshopify.com' }, 'https://acme.myshopify.com/admin/api/2025-07'],
+    [
+      'accepts the full host and strips the suffix',
+      { shop: 'acme.myshopify.com' },
+      'https://acme.myshopify.com/admin/api/2025-07',
+    ],
   ];
   it.each(cases)('%s', (_name, config, want) => {
     expect(resolveBaseUrl(shopify, config)).toBe(want);
@@ -34,19 +56,22 @@ describe('resolveBaseUrl', () => {
     expect(resolveBaseUrl(regional, { host: 'acme.crm.test', region: 'eu' })).toBe('https://acme.crm.test/api/eu');
   });
 
-  it.each([...HOST_ESCAPE_PROBES, 'evil.com', 'acme.evil.com', '../x', 'ACME'])('rejects %j in a host, naming the field and pattern', (value) => {
-    let caught: unknown;
-    try {
-      resolveBaseUrl(shopify, { shop: value });
-    } catch (error) {
-      caught = error;
-    }
-    expect(caught).toBeInstanceOf(ConfigurationError);
-    const error = caught as ConfigurationError;
-    expect(error.field).toBe('connectionConfig.shop');
-    expect(error.message).toContain('connectionConfig.shop');
-    expect(error.message).toContain('^[a-z0-9][a-z0-9-]*$');
-  });
+  it.each([...HOST_ESCAPE_PROBES, 'evil.com', 'acme.evil.com', '../x', 'ACME'])(
+    'rejects %j in a host, naming the field and pattern',
+    (value) => {
+      let caught: unknown;
+      try {
+        resolveBaseUrl(shopify, { shop: value });
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(ConfigurationError);
+      const error = caught as ConfigurationError;
+      expect(error.field).toBe('connectionConfig.shop');
+      expect(error.message).toContain('connectionConfig.shop');
+      expect(error.message).toContain('^[a-z0-9][a-z0-9-]*$');
+    },
+  );
 
   it('refuses host escapes even when a lax pattern lets them through', () => {
     const lax = { ...shopify, connectionConfig: { shop: { ...shopify.connectionConfig.shop!, pattern: '^.+$' } } };
@@ -64,7 +89,9 @@ describe('resolveBaseUrl', () => {
   });
 
   it('will not fill a plain http template from config', () => {
-    expect(() => resolveUrlTemplate('http://{shop}.myshopify.com', shopify, { shop: 'acme' })).toThrow(ConfigurationError);
+    expect(() => resolveUrlTemplate('http://{shop}.myshopify.com', shopify, { shop: 'acme' })).toThrow(
+      ConfigurationError,
+    );
   });
 });
 

@@ -42,8 +42,20 @@ describe('errorFromResponse', () => {
   });
 
   it('maps a platform rate-limit status to RateLimitError only when the response says so', () => {
-    const limited = errorFromResponse({ platformId: 'gh', status: 403, headers: { 'x-ratelimit-remaining': '0' }, rateLimitStatuses: [403, 429], remainingHeader: 'X-RateLimit-Remaining' });
-    const denied = errorFromResponse({ platformId: 'gh', status: 403, headers: { 'x-ratelimit-remaining': '12' }, rateLimitStatuses: [403, 429], remainingHeader: 'X-RateLimit-Remaining' });
+    const limited = errorFromResponse({
+      platformId: 'gh',
+      status: 403,
+      headers: { 'x-ratelimit-remaining': '0' },
+      rateLimitStatuses: [403, 429],
+      remainingHeader: 'X-RateLimit-Remaining',
+    });
+    const denied = errorFromResponse({
+      platformId: 'gh',
+      status: 403,
+      headers: { 'x-ratelimit-remaining': '12' },
+      rateLimitStatuses: [403, 429],
+      remainingHeader: 'X-RateLimit-Remaining',
+    });
     expect(limited).toBeInstanceOf(RateLimitError);
     expect(denied).toBeInstanceOf(PermissionDeniedError);
   });
@@ -79,7 +91,10 @@ describe('errorFromResponse', () => {
 
 describe('other errors', () => {
   it.each([
-    ['ConnectionError', new ConnectionError({ platformId: 'acme', message: 'connection failed', code: 'ECONNREFUSED' })],
+    [
+      'ConnectionError',
+      new ConnectionError({ platformId: 'acme', message: 'connection failed', code: 'ECONNREFUSED' }),
+    ],
     ['TimeoutError', new TimeoutError({ platformId: 'acme', message: 'no answer', timeoutMs: 5 })],
     ['PaginationError', new PaginationError('loop', { platformId: 'acme', entity: 'customers' })],
     ['ConfigurationError', new ConfigurationError('missing', { field: 'credentials.apiKey' })],
@@ -96,7 +111,12 @@ describe('other errors', () => {
   });
 
   it('ConnectionError redacts the URL it keeps', () => {
-    const error = new ConnectionError({ platformId: 'acme', message: 'refused', method: 'GET', url: 'https://a.test/x?api_key=k_123456' });
+    const error = new ConnectionError({
+      platformId: 'acme',
+      message: 'refused',
+      method: 'GET',
+      url: 'https://a.test/x?api_key=k_123456',
+    });
     expect(JSON.stringify(error)).not.toContain('k_123456');
     expect(error.message).not.toContain('k_123456');
   });

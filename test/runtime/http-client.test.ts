@@ -6,19 +6,25 @@ import {
   ApiError,
   ConnectionError,
   CredentialStore,
+  createAuthStrategy,
   HttpClient,
+  type HttpClientOptions,
   NotFoundError,
   RateLimitError,
+  type RetryConfig,
   ServerError,
   TimeoutError,
-  createAuthStrategy,
-  type HttpClientOptions,
-  type RetryConfig,
 } from '../../src/runtime/index.js';
-import { json, startServer, type Handler, type LoopbackServer } from './support/loopback-server.js';
+import { type Handler, json, type LoopbackServer, startServer } from './support/loopback-server.js';
 import { makeMeta } from './support/test-meta.js';
 
-const retry: RetryConfig = { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 2, maxRetryAfterMs: 1000, statusCodes: [429, 500, 502, 503] };
+const retry: RetryConfig = {
+  maxAttempts: 3,
+  baseDelayMs: 1,
+  maxDelayMs: 2,
+  maxRetryAfterMs: 1000,
+  statusCodes: [429, 500, 502, 503],
+};
 const instant = async () => {};
 
 let server: LoopbackServer | undefined;
@@ -47,7 +53,9 @@ describe('HttpClient', () => {
 
   it('retries a GET on 503 and succeeds', async () => {
     let n = 0;
-    const { client, server } = await setup((_req, res) => (++n < 3 ? json(res, 503, { error: 'busy' }) : json(res, 200, { n })));
+    const { client, server } = await setup((_req, res) =>
+      ++n < 3 ? json(res, 503, { error: 'busy' }) : json(res, 200, { n }),
+    );
     const response = await client.request({ method: 'GET', url: '/x' });
     expect(response.body).toEqual({ n: 3 });
     expect(response.attempts).toBe(3);
@@ -63,11 +71,14 @@ describe('HttpClient', () => {
   it('waits what retry-after asks, through the injected sleep', async () => {
     const waits: number[] = [];
     let n = 0;
-    const { client } = await setup((_req, res) => (++n === 1 ? json(res, 429, {}, { 'retry-after': '0.2' }) : json(res, 200, {})), {
-      sleep: async (ms) => {
-        waits.push(ms);
+    const { client } = await setup(
+      (_req, res) => (++n === 1 ? json(res, 429, {}, { 'retry-after': '0.2' }) : json(res, 200, {})),
+      {
+        sleep: async (ms) => {
+          waits.push(ms);
+        },
       },
-    });
+    );
     await client.request({ method: 'GET', url: '/x' });
     expect(waits).toEqual([200]);
   });
@@ -99,7 +110,9 @@ describe('HttpClient', () => {
   });
 
   it('maps 404 to NotFoundError with the platform request id', async () => {
-    const { client } = await setup((_req, res) => json(res, 404, { error: { message: 'No such customer' } }, { 'request-id': 'req_9' }));
+    const { client } = await setup((_req, res) =>
+      json(res, 404, { error: { message: 'No such customer' } }, { 'request-id': 'req_9' }),
+    );
     const error = await client.request({ method: 'GET', url: '/customers/x' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(NotFoundError);
     expect((error as ApiError).requestId).toBe('req_9');
@@ -116,7 +129,10 @@ describe('HttpClient', () => {
   });
 
   it('maps a slow answer to TimeoutError', async () => {
-    const { client } = await setup((_req, res) => void setTimeout(() => json(res, 200, {}), 300), { timeoutMs: 50, retry: { ...retry, maxAttempts: 1 } });
+    const { client } = await setup((_req, res) => void setTimeout(() => json(res, 200, {}), 300), {
+      timeoutMs: 50,
+      retry: { ...retry, maxAttempts: 1 },
+    });
     await expect(client.request({ method: 'GET', url: '/slow' })).rejects.toBeInstanceOf(TimeoutError);
   });
 
@@ -138,22 +154,36 @@ describe('HttpClient', () => {
 
   it('refuses to send credentials to another origin', async () => {
     const { client, server } = await setup((_req, res) => json(res, 200, {}));
-    await expect(client.request({ method: 'GET', url: 'http://127.0.0.2:9/steal' })).rejects.toBeInstanceOf(AdapterError);
+    await expect(client.request({ method: 'GET', url: 'http://127.0.0.2:9/steal' })).rejects.toBeInstanceOf(
+      AdapterError,
+    );
     expect(server.requests).toHaveLength(0);
   });
 
   it('logs requests without any credential', async () => {
     const lines: string[] = [];
-    const logger = pino({ level: 'debug' }, new Writable({ write: (chunk, _e, cb) => (lines.push(String(chunk)), cb()) }));
+    const logger = pino(
+      { level: 'debug' },
+      new Writable({
+        write: (chunk, _e, cb) => {
+          lines.push(String(chunk));
+          cb();
+        },
+      }),
+    );
     const meta = makeMeta({ auth: { kind: 'api_key', in: 'query', name: 'key' } });
     const store = new CredentialStore(meta, { apiKey: 'k_SECRET_123' }, {});
     const auth = createAuthStrategy({ meta, store, connectionConfig: {}, postToken: async () => ({}) });
     let n = 0;
-    const { client, server } = await setup((_req, res) => (++n === 1 ? json(res, 500, { echo: 'k_SECRET_123' }) : json(res, 401, { message: 'bad key k_SECRET_123' })), {
-      auth,
-      logger,
-      secrets: () => store.secretValues(),
-    });
+    const { client, server } = await setup(
+      (_req, res) =>
+        ++n === 1 ? json(res, 500, { echo: 'k_SECRET_123' }) : json(res, 401, { message: 'bad key k_SECRET_123' }),
+      {
+        auth,
+        logger,
+        secrets: () => store.secretValues(),
+      },
+    );
     const error = await client.request({ method: 'GET', url: '/x' }).catch((e: unknown) => e);
     expect(server.requests[0]?.query.get('key')).toBe('k_SECRET_123');
     expect(lines.length).toBeGreaterThan(0);
@@ -163,7 +193,12 @@ describe('HttpClient', () => {
 
   it('renews OAuth2 tokens after a 401 and sends the request again', async () => {
     const meta = makeMeta({
-      auth: { kind: 'oauth2', grantType: 'client_credentials', tokenUrl: 'https://auth.acme.test/token', refresh: { supported: true } },
+      auth: {
+        kind: 'oauth2',
+        grantType: 'client_credentials',
+        tokenUrl: 'https://auth.acme.test/token',
+        refresh: { supported: true },
+      },
     });
     server = await startServer((req, res) => {
       if (req.path === '/token') return json(res, 200, { access_token: 'fresh', expires_in: 60 });
@@ -180,7 +215,16 @@ describe('HttpClient', () => {
         store,
         connectionConfig: {},
         oauthClient: { clientId: 'cid', clientSecret: 'cs', tokenUrl: `${server.url}/token` },
-        postToken: async (req) => (await client.request({ method: 'POST', url: req.url, form: req.form, headers: req.headers, authenticate: false })).body,
+        postToken: async (req) =>
+          (
+            await client.request({
+              method: 'POST',
+              url: req.url,
+              form: req.form,
+              headers: req.headers,
+              authenticate: false,
+            })
+          ).body,
       }),
     });
     clients.push(client);
@@ -189,5 +233,39 @@ describe('HttpClient', () => {
     expect(server.requests.map((r) => r.path)).toEqual(['/me', '/token', '/me']);
     expect(server.requests[1]?.body).toBe('grant_type=client_credentials&client_id=cid&client_secret=cs');
     expect(server.requests[1]?.headers.authorization).toBeUndefined();
+  });
+});
+
+describe('HttpClient edges', () => {
+  it('stops waiting between retries when the signal aborts', async () => {
+    const { client, server } = await setup((_req, res) => json(res, 503, {}), {
+      sleep: undefined,
+      retry: { ...retry, baseDelayMs: 10_000, maxDelayMs: 10_000 },
+      random: () => 0.99,
+    });
+    const controller = new AbortController();
+    const started = Date.now();
+    setTimeout(() => controller.abort(new Error('stop')), 30);
+    await expect(client.request({ method: 'GET', url: '/x', signal: controller.signal })).rejects.toThrow('stop');
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('follows a same-origin redirect but not one to another origin', async () => {
+    const { client } = await setup((req, res) => {
+      if (req.path === '/v1/moved') {
+        res.writeHead(301, { location: '/v1/here' });
+        return res.end();
+      }
+      if (req.path === '/v1/away') {
+        res.writeHead(302, { location: 'http://127.0.0.2:9/steal' });
+        return res.end();
+      }
+      return json(res, 200, { at: req.path });
+    });
+    expect((await client.request({ method: 'GET', url: '/moved' })).body).toEqual({ at: '/v1/here' });
+    const error = await client.request({ method: 'GET', url: '/away' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as ApiError).status).toBe(302);
   });
 });

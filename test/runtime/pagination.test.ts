@@ -3,14 +3,14 @@ import {
   createPaginator,
   getPath,
   HttpClient,
+  type PageRequest,
+  type PaginationContext,
   PaginationError,
   paginationSchema,
   parseLinkHeader,
-  type PageRequest,
-  type PaginationContext,
   type RetryConfig,
 } from '../../src/runtime/index.js';
-import { json, startServer, type Handler, type LoopbackServer } from './support/loopback-server.js';
+import { type Handler, json, type LoopbackServer, startServer } from './support/loopback-server.js';
 
 const retry: RetryConfig = { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1, statusCodes: [] };
 const ids = ['r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7'];
@@ -41,7 +41,13 @@ async function run(
   const http = client;
   const context: PaginationContext = {
     fetchPage: async (req) => {
-      const r = await http.request({ method: req.method, url: req.url, query: req.query, json: req.method === 'POST' ? (req.body ?? {}) : undefined, idempotent: true });
+      const r = await http.request({
+        method: req.method,
+        url: req.url,
+        query: req.query,
+        json: req.method === 'POST' ? (req.body ?? {}) : undefined,
+        idempotent: true,
+      });
       return { status: r.status, headers: r.headers, body: r.body, url: r.url };
     },
     recordsOf: (body) => (getPath(body, options.recordsPath ?? 'data') as unknown[] | undefined) ?? [],
@@ -67,7 +73,13 @@ const expectPaginationError = async (promise: Promise<unknown>, pattern: RegExp)
 };
 
 describe('cursor paginator', () => {
-  const stripeLike = { kind: 'cursor', cursorParam: 'starting_after', cursorFrom: 'last-record', hasMorePath: 'has_more', limitParam: 'limit' };
+  const stripeLike = {
+    kind: 'cursor',
+    cursorParam: 'starting_after',
+    cursorFrom: 'last-record',
+    hasMorePath: 'has_more',
+    limitParam: 'limit',
+  };
   const stripeHandler: Handler = (req, res) => {
     const after = req.query.get('starting_after');
     const start = after ? ids.indexOf(after) + 1 : 0;
@@ -78,7 +90,11 @@ describe('cursor paginator', () => {
   it('follows the last record id while has_more (Stripe) across 3 pages', async () => {
     const { pages, requests } = await run(stripeLike, stripeHandler);
     expect(pages).toEqual([['r1', 'r2', 'r3'], ['r4', 'r5', 'r6'], ['r7']]);
-    expect(requests.map((r) => r.url)).toEqual(['/things?limit=3', '/things?limit=3&starting_after=r3', '/things?limit=3&starting_after=r6']);
+    expect(requests.map((r) => r.url)).toEqual([
+      '/things?limit=3',
+      '/things?limit=3&starting_after=r3',
+      '/things?limit=3&starting_after=r6',
+    ]);
   });
 
   it('fetches lazily: breaking after the first page sends one request', async () => {
@@ -116,12 +132,23 @@ describe('cursor paginator', () => {
 
   it('puts the cursor in the JSON body at a dotted path (GraphQL pageInfo)', async () => {
     const { pages, requests } = await run(
-      { kind: 'cursor', cursorParam: 'variables.after', in: 'body', nextCursorPath: 'data.items.pageInfo.endCursor', hasMorePath: 'data.items.pageInfo.hasNextPage', limitParam: 'variables.first' },
+      {
+        kind: 'cursor',
+        cursorParam: 'variables.after',
+        in: 'body',
+        nextCursorPath: 'data.items.pageInfo.endCursor',
+        hasMorePath: 'data.items.pageInfo.hasNextPage',
+        limitParam: 'variables.first',
+      },
       (req, res) => {
         const body = JSON.parse(req.body) as { variables: { after?: string; first: number } };
         const start = Number(body.variables.after ?? 0);
         const end = start + body.variables.first;
-        json(res, 200, { data: { items: { nodes: records(start, end), pageInfo: { hasNextPage: end < ids.length, endCursor: String(end) } } } });
+        json(res, 200, {
+          data: {
+            items: { nodes: records(start, end), pageInfo: { hasNextPage: end < ids.length, endCursor: String(end) } },
+          },
+        });
       },
       { recordsPath: 'data.items.nodes', first: { method: 'POST', body: { query: '{ items }' } } },
     );
@@ -132,14 +159,18 @@ describe('cursor paginator', () => {
   it('fails on a repeated cursor instead of looping', async () => {
     let n = 0;
     await expectPaginationError(
-      run({ kind: 'cursor', cursorParam: 'after', nextCursorPath: 'next' }, (_req, res) => json(res, 200, { data: records(n, ++n), next: 'same' })),
+      run({ kind: 'cursor', cursorParam: 'after', nextCursorPath: 'next' }, (_req, res) =>
+        json(res, 200, { data: records(n, ++n), next: 'same' }),
+      ),
       /same cursor twice/,
     );
   });
 
   it('fails when has_more is true but the cursor is missing', async () => {
     await expectPaginationError(
-      run({ kind: 'cursor', cursorParam: 'after', nextCursorPath: 'next', hasMorePath: 'more' }, (_req, res) => json(res, 200, { data: records(0, 1), more: true })),
+      run({ kind: 'cursor', cursorParam: 'after', nextCursorPath: 'next', hasMorePath: 'more' }, (_req, res) =>
+        json(res, 200, { data: records(0, 1), more: true }),
+      ),
       /more records exist but sent no cursor/,
     );
   });
@@ -176,7 +207,9 @@ describe('offset paginator', () => {
 
   it('fails when the server ignores the offset (identical page)', async () => {
     await expectPaginationError(
-      run({ kind: 'offset', offsetParam: 'offset', limitParam: 'limit' }, (_req, res) => json(res, 200, { data: records(0, 3) })),
+      run({ kind: 'offset', offsetParam: 'offset', limitParam: 'limit' }, (_req, res) =>
+        json(res, 200, { data: records(0, 3) }),
+      ),
       /same page twice/,
     );
   });
@@ -184,25 +217,34 @@ describe('offset paginator', () => {
 
 describe('page paginator', () => {
   it('counts pages from firstPage across 3 pages and stops at totalPages', async () => {
-    const { pages, requests } = await run({ kind: 'page', pageParam: 'page', firstPage: 1, limitParam: 'per_page', totalPagesPath: 'meta.pages' }, (req, res) => {
-      const page = Number(req.query.get('page'));
-      json(res, 200, { data: records((page - 1) * 3, page * 3), meta: { pages: 3 } });
-    });
+    const { pages, requests } = await run(
+      { kind: 'page', pageParam: 'page', firstPage: 1, limitParam: 'per_page', totalPagesPath: 'meta.pages' },
+      (req, res) => {
+        const page = Number(req.query.get('page'));
+        json(res, 200, { data: records((page - 1) * 3, page * 3), meta: { pages: 3 } });
+      },
+    );
     expect(pages).toEqual([['r1', 'r2', 'r3'], ['r4', 'r5', 'r6'], ['r7']]);
     expect(requests.map((r) => r.query.get('page'))).toEqual(['1', '2', '3']);
   });
 
   it('does not stop on a short page before totalPages', async () => {
-    const { pages } = await run({ kind: 'page', pageParam: 'p', firstPage: 0, limitParam: 'n', totalPagesPath: 'pages' }, (req, res) => {
-      const page = Number(req.query.get('p'));
-      const data = [records(0, 3), records(3, 4), records(4, 7)][page] ?? [];
-      json(res, 200, { data, pages: 3 });
-    });
+    const { pages } = await run(
+      { kind: 'page', pageParam: 'p', firstPage: 0, limitParam: 'n', totalPagesPath: 'pages' },
+      (req, res) => {
+        const page = Number(req.query.get('p'));
+        const data = [records(0, 3), records(3, 4), records(4, 7)][page] ?? [];
+        json(res, 200, { data, pages: 3 });
+      },
+    );
     expect(pages).toEqual([['r1', 'r2', 'r3'], ['r4'], ['r5', 'r6', 'r7']]);
   });
 
   it('fails when the server ignores the page number', async () => {
-    await expectPaginationError(run({ kind: 'page', pageParam: 'page' }, (_req, res) => json(res, 200, { data: records(0, 2) })), /same page twice/);
+    await expectPaginationError(
+      run({ kind: 'page', pageParam: 'page' }, (_req, res) => json(res, 200, { data: records(0, 2) })),
+      /same page twice/,
+    );
   });
 });
 
@@ -236,13 +278,17 @@ describe('link-header paginator', () => {
 
   it('never follows a next link to another host', async () => {
     await expectPaginationError(
-      run({ kind: 'link-header' }, (_req, res) => json(res, 200, { data: records(0, 1) }, { link: '<https://evil.test/things?page_info=2>; rel="next"' })),
+      run({ kind: 'link-header' }, (_req, res) =>
+        json(res, 200, { data: records(0, 1) }, { link: '<https://evil.test/things?page_info=2>; rel="next"' }),
+      ),
       /not followed/,
     );
   });
 
   it('parses RFC 8288 links with several rels and quoted commas', () => {
-    const links = parseLinkHeader('<https://a.test/x?p=1>; rel="prev first"; title="a, b", <https://a.test/x?p=3>; rel=next');
+    const links = parseLinkHeader(
+      '<https://a.test/x?p=1>; rel="prev first"; title="a, b", <https://a.test/x?p=3>; rel=next',
+    );
     expect(links.map((l) => [l.url, l.rel])).toEqual([
       ['https://a.test/x?p=1', ['prev', 'first']],
       ['https://a.test/x?p=3', ['next']],
@@ -258,12 +304,20 @@ describe('next-url paginator', () => {
       (req, res) => {
         const start = req.path.startsWith('/services/data/v59.0/query/') ? Number(req.path.split('-').at(-1)) : 0;
         const done = start + 3 >= ids.length;
-        json(res, 200, { records: records(start, start + 3), done, ...(done ? {} : { nextRecordsUrl: `/services/data/v59.0/query/01g-${start + 3}` }) });
+        json(res, 200, {
+          records: records(start, start + 3),
+          done,
+          ...(done ? {} : { nextRecordsUrl: `/services/data/v59.0/query/01g-${start + 3}` }),
+        });
       },
       { recordsPath: 'records', first: { query: { q: 'SELECT Id FROM Account' } } },
     );
     expect(pages).toEqual([['r1', 'r2', 'r3'], ['r4', 'r5', 'r6'], ['r7']]);
-    expect(requests.map((r) => r.url)).toEqual(['/things?q=SELECT+Id+FROM+Account', '/services/data/v59.0/query/01g-3', '/services/data/v59.0/query/01g-6']);
+    expect(requests.map((r) => r.url)).toEqual([
+      '/things?q=SELECT+Id+FROM+Account',
+      '/services/data/v59.0/query/01g-3',
+      '/services/data/v59.0/query/01g-6',
+    ]);
   });
 
   it('follows an absolute next URL on the same host (Meta paging.next)', async () => {
@@ -277,7 +331,9 @@ describe('next-url paginator', () => {
 
   it('fails on an absolute next URL on another host, without requesting it', async () => {
     await expectPaginationError(
-      run({ kind: 'next-url', nextUrlPath: 'paging.next' }, (_req, res) => json(res, 200, { data: records(0, 2), paging: { next: 'https://graph.evil.test/things?access_token=abc' } })),
+      run({ kind: 'next-url', nextUrlPath: 'paging.next' }, (_req, res) =>
+        json(res, 200, { data: records(0, 2), paging: { next: 'https://graph.evil.test/things?access_token=abc' } }),
+      ),
       /https:\/\/graph\.evil\.test.*not followed/,
     );
     expect(server?.requests).toHaveLength(1);
@@ -286,7 +342,9 @@ describe('next-url paginator', () => {
   it('fails on a repeated next URL', async () => {
     let n = 0;
     await expectPaginationError(
-      run({ kind: 'next-url', nextUrlPath: 'next' }, (_req, res) => json(res, 200, { data: records(n, ++n), next: '/things?again=1' })),
+      run({ kind: 'next-url', nextUrlPath: 'next' }, (_req, res) =>
+        json(res, 200, { data: records(n, ++n), next: '/things?again=1' }),
+      ),
       /same URL twice/,
     );
   });
@@ -294,14 +352,19 @@ describe('next-url paginator', () => {
 
 describe('token paginator', () => {
   const handler: Handler = (req, res) => {
-    const token = req.method === 'POST' ? (JSON.parse(req.body) as { pageToken?: string }).pageToken : req.query.get('pageToken');
+    const token =
+      req.method === 'POST' ? (JSON.parse(req.body) as { pageToken?: string }).pageToken : req.query.get('pageToken');
     const start = token ? Number(token.slice(1)) : 0;
     const next = start + 3 < ids.length ? `t${start + 3}` : undefined;
     json(res, 200, { results: records(start, start + 3), ...(next ? { nextPageToken: next } : {}) });
   };
 
   it('passes nextPageToken back in the query across 3 pages', async () => {
-    const { pages, requests } = await run({ kind: 'token', tokenParam: 'pageToken', nextTokenPath: 'nextPageToken', limitParam: 'pageSize' }, handler, { recordsPath: 'results' });
+    const { pages, requests } = await run(
+      { kind: 'token', tokenParam: 'pageToken', nextTokenPath: 'nextPageToken', limitParam: 'pageSize' },
+      handler,
+      { recordsPath: 'results' },
+    );
     expect(pages).toEqual([['r1', 'r2', 'r3'], ['r4', 'r5', 'r6'], ['r7']]);
     expect(requests.map((r) => r.query.get('pageToken'))).toEqual([null, 't3', 't6']);
   });
@@ -319,7 +382,9 @@ describe('token paginator', () => {
   it('fails on a repeated token', async () => {
     let n = 0;
     await expectPaginationError(
-      run({ kind: 'token', tokenParam: 't', nextTokenPath: 'next' }, (_req, res) => json(res, 200, { data: records(n, ++n), next: 'again' })),
+      run({ kind: 'token', tokenParam: 't', nextTokenPath: 'next' }, (_req, res) =>
+        json(res, 200, { data: records(n, ++n), next: 'again' }),
+      ),
       /same page token twice/,
     );
   });
@@ -327,7 +392,9 @@ describe('token paginator', () => {
 
 describe('none paginator', () => {
   it('reads one page', async () => {
-    const { pages, requests } = await run({ kind: 'none', reason: 'all at once' }, (_req, res) => json(res, 200, { data: records(0, 7), next: 'ignored' }));
+    const { pages, requests } = await run({ kind: 'none', reason: 'all at once' }, (_req, res) =>
+      json(res, 200, { data: records(0, 7), next: 'ignored' }),
+    );
     expect(pages).toEqual([ids]);
     expect(requests).toHaveLength(1);
   });

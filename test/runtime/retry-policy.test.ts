@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { backoffCeilingMs, decideRetry, parseRetryAfterMs, type RetryConfig, type RetryInput } from '../../src/runtime/index.js';
+import {
+  backoffCeilingMs,
+  decideRetry,
+  parseRetryAfterMs,
+  type RetryConfig,
+  type RetryInput,
+} from '../../src/runtime/index.js';
 
 const config: RetryConfig = {
   maxAttempts: 4,
@@ -22,17 +28,54 @@ describe('decideRetry', () => {
     ['HEAD on timeout retries', { method: 'HEAD', error: 'timeout' }, { retry: true, delayMs: 50 }],
     ['POST 503 without idempotency key does not retry', { method: 'POST', status: 503 }, { retry: false }],
     ['PATCH connection error without key does not retry', { method: 'PATCH', error: 'connection' }, { retry: false }],
-    ['POST 503 with idempotency key retries', { method: 'POST', status: 503, hasIdempotencyKey: true }, { retry: true, delayMs: 50 }],
-    ['POST marked idempotent (search) retries', { method: 'POST', status: 502, idempotent: true }, { retry: true, delayMs: 50 }],
+    [
+      'POST 503 with idempotency key retries',
+      { method: 'POST', status: 503, hasIdempotencyKey: true },
+      { retry: true, delayMs: 50 },
+    ],
+    [
+      'POST marked idempotent (search) retries',
+      { method: 'POST', status: 502, idempotent: true },
+      { retry: true, delayMs: 50 },
+    ],
     ['attempt 2 doubles the ceiling', { method: 'GET', status: 503, attempt: 2 }, { retry: true, delayMs: 100 }],
     ['attempt 3 doubles again', { method: 'GET', status: 503, attempt: 3 }, { retry: true, delayMs: 200 }],
     ['the last attempt does not retry', { method: 'GET', status: 503, attempt: 4 }, { retry: false }],
-    ['retry-after seconds is honoured', { method: 'GET', status: 429, headers: { 'retry-after': '2' } }, { retry: true, delayMs: 2000 }],
-    ['retry-after-ms wins over retry-after', { method: 'GET', status: 429, headers: { 'retry-after-ms': '150', 'retry-after': '2' } }, { retry: true, delayMs: 150 }],
-    ['retry-after HTTP date is honoured', { method: 'GET', status: 503, now: Date.parse('2025-01-01T00:00:00Z'), headers: { 'retry-after': 'Wed, 01 Jan 2025 00:00:03 GMT' } }, { retry: true, delayMs: 3000 }],
-    ['retry-after beyond maxRetryAfterMs gives up', { method: 'GET', status: 429, headers: { 'retry-after': '60' } }, { retry: false }],
-    ['unreadable retry-after falls back to backoff', { method: 'GET', status: 503, headers: { 'retry-after': 'soon' } }, { retry: true, delayMs: 50 }],
-    ['a platform wait header is read in seconds', { method: 'GET', status: 429, headers: { 'x-wait': '1' }, retryAfterHeader: 'X-Wait' }, { retry: true, delayMs: 1000 }],
+    [
+      'retry-after seconds is honoured',
+      { method: 'GET', status: 429, headers: { 'retry-after': '2' } },
+      { retry: true, delayMs: 2000 },
+    ],
+    [
+      'retry-after-ms wins over retry-after',
+      { method: 'GET', status: 429, headers: { 'retry-after-ms': '150', 'retry-after': '2' } },
+      { retry: true, delayMs: 150 },
+    ],
+    [
+      'retry-after HTTP date is honoured',
+      {
+        method: 'GET',
+        status: 503,
+        now: Date.parse('2025-01-01T00:00:00Z'),
+        headers: { 'retry-after': 'Wed, 01 Jan 2025 00:00:03 GMT' },
+      },
+      { retry: true, delayMs: 3000 },
+    ],
+    [
+      'retry-after beyond maxRetryAfterMs gives up',
+      { method: 'GET', status: 429, headers: { 'retry-after': '60' } },
+      { retry: false },
+    ],
+    [
+      'unreadable retry-after falls back to backoff',
+      { method: 'GET', status: 503, headers: { 'retry-after': 'soon' } },
+      { retry: true, delayMs: 50 },
+    ],
+    [
+      'a platform wait header is read in seconds',
+      { method: 'GET', status: 429, headers: { 'x-wait': '1' }, retryAfterHeader: 'X-Wait' },
+      { retry: true, delayMs: 1000 },
+    ],
   ];
   it.each(cases)('%s', (_name, given, want) => {
     const decision = decideRetry({ attempt: 1, method: 'GET', config, random: half, ...given });
@@ -42,7 +85,13 @@ describe('decideRetry', () => {
 
   it('caps the backoff ceiling at maxDelayMs', () => {
     expect(backoffCeilingMs(10, config)).toBe(1000);
-    const decision = decideRetry({ attempt: 3, method: 'GET', status: 503, config: { ...config, maxAttempts: 10, maxDelayMs: 300 }, random: () => 0.999 });
+    const decision = decideRetry({
+      attempt: 3,
+      method: 'GET',
+      status: 503,
+      config: { ...config, maxAttempts: 10, maxDelayMs: 300 },
+      random: () => 0.999,
+    });
     expect(decision).toMatchObject({ retry: true });
     expect(decision.retry && decision.delayMs).toBeLessThan(300);
   });

@@ -24,7 +24,10 @@ export class ApiKeyAuth implements AuthStrategy {
 
   async apply(target: AuthTarget): Promise<void> {
     const { name } = this.#config;
-    const value = this.#store.render(this.#config.value, `the ${name} ${this.#config.in === 'header' ? 'header' : 'query parameter'}`);
+    const value = this.#store.render(
+      this.#config.value,
+      `the ${name} ${this.#config.in === 'header' ? 'header' : 'query parameter'}`,
+    );
     if (this.#config.in === 'header') target.headers[name] = value;
     else target.query.set(name, value);
   }

@@ -31,11 +31,17 @@ export class BasicAuth implements AuthStrategy {
     const platformId = this.#store.platformId;
     if (username === undefined || username === '') {
       const field = `credentials.${usernameField}`;
-      throw new ConfigurationError(`${platformId}: ${field} is required for the Authorization header`, { field, platformId });
+      throw new ConfigurationError(`${platformId}: ${field} is required for the Authorization header`, {
+        field,
+        platformId,
+      });
     }
     if (username.includes(':') || /[\r\n\0]/.test(username)) {
       const field = `credentials.${usernameField}`;
-      throw new ConfigurationError(`${platformId}: ${field} must not contain ":" or line breaks`, { field, platformId });
+      throw new ConfigurationError(`${platformId}: ${field} must not contain ":" or line breaks`, {
+        field,
+        platformId,
+      });
     }
     const password = passwordField ? (this.#store.credential(passwordField) ?? '') : '';
     target.headers.Authorization = `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;

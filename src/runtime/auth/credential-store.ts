@@ -55,9 +55,11 @@ export class CredentialStore implements TemplateSource {
     return undefined;
   }
 
-  /** `connectionConfig.<name>` for a declared connection variable, else `credentials.<name>`. */
+  /** `connectionConfig.<name>` for a declared connection variable, `apiVersion` for the platform's, else `credentials.<name>`. */
   field(name: string): string {
-    return Object.hasOwn(this.#meta.connectionConfig, name) ? `connectionConfig.${name}` : `credentials.${name}`;
+    if (Object.hasOwn(this.#meta.connectionConfig, name)) return `connectionConfig.${name}`;
+    if (name === 'apiVersion' && this.credential(name) === undefined) return 'apiVersion';
+    return `credentials.${name}`;
   }
 
   /** Whether a credential field is declared optional (an `extraCredentials` entry with `optional: true`). */

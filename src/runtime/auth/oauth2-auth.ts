@@ -6,7 +6,7 @@
  */
 import type { OAuthClient, TokenSet } from '../adapter-types.js';
 import { AdapterError, ApiError, AuthenticationError, ConfigurationError } from '../errors.js';
-import { camelCase, type AuthConfig } from '../platform-schema.js';
+import { type AuthConfig, camelCase } from '../platform-schema.js';
 import type { AuthStrategy, AuthTarget } from './auth-strategy.js';
 import type { CredentialStore } from './credential-store.js';
 
@@ -112,14 +112,20 @@ export class OAuth2Auth implements AuthStrategy {
     const { config, client, store } = this.#options;
     const platformId = store.platformId;
     if (!client?.clientId) {
-      throw new ConfigurationError(`${platformId}: an OAuth client (oauthClient.clientId) is required to refresh tokens`, {
-        field: 'oauthClient.clientId',
-        platformId,
-      });
+      throw new ConfigurationError(
+        `${platformId}: an OAuth client (oauthClient.clientId) is required to refresh tokens`,
+        {
+          field: 'oauthClient.clientId',
+          platformId,
+        },
+      );
     }
     const form: Record<string, string> =
       config.grantType === 'client_credentials'
-        ? { grant_type: 'client_credentials', ...(config.scopes.length > 0 ? { scope: config.scopes.join(config.scopeSeparator) } : {}) }
+        ? {
+            grant_type: 'client_credentials',
+            ...(config.scopes.length > 0 ? { scope: config.scopes.join(config.scopeSeparator) } : {}),
+          }
         : { grant_type: 'refresh_token', refresh_token: store.credential('refreshToken') ?? '' };
     const headers: Record<string, string> = { accept: 'application/json' };
     if (config.clientAuth === 'client_secret_basic') {
@@ -150,7 +156,12 @@ export class OAuth2Auth implements AuthStrategy {
     }
 
     const tokens = this.#readTokens(body);
-    store.update({ ...tokens.extra, accessToken: tokens.accessToken, refreshToken: tokens.refreshToken, expiresAt: tokens.expiresAt });
+    store.update({
+      ...tokens.extra,
+      accessToken: tokens.accessToken,
+      refreshToken: tokens.refreshToken,
+      expiresAt: tokens.expiresAt,
+    });
     this.#obtainedAt = this.#now();
     this.#version++;
     await this.#options.onTokens?.(tokens);
@@ -167,7 +178,9 @@ export class OAuth2Auth implements AuthStrategy {
     const expiresIn = typeof b.expires_in === 'number' ? b.expires_in : Number.parseInt(String(b.expires_in ?? ''), 10);
     const lifetime = Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn : config.refresh.defaultExpiresInSeconds;
     const refreshToken =
-      typeof b.refresh_token === 'string' && b.refresh_token !== '' ? b.refresh_token : store.credential('refreshToken');
+      typeof b.refresh_token === 'string' && b.refresh_token !== ''
+        ? b.refresh_token
+        : store.credential('refreshToken');
     const extra: Record<string, string> = {};
     for (const field of config.tokenResponseFields) {
       const value = b[field];

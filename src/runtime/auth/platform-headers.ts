@@ -18,7 +18,9 @@ export class PlatformHeaders implements RequestDecorator {
 
   /** Header names whose values come from secret credentials (redacted from logs). */
   get sensitiveNames(): string[] {
-    return this.#headers.filter(([, template]) => placeholders(template).some((n) => this.#store.field(n).startsWith('credentials.'))).map(([n]) => n);
+    return this.#headers
+      .filter(([, template]) => placeholders(template).some((n) => this.#store.field(n).startsWith('credentials.')))
+      .map(([n]) => n);
   }
 
   /**

@@ -6,16 +6,16 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
-import got, { RequestError, type Got, type Response } from 'got';
-import { pino, type Logger } from 'pino';
+import got, { type Got, RequestError, type Response } from 'got';
+import { type Logger, pino } from 'pino';
 import type { AuthStrategy, AuthTarget, RequestDecorator } from '../auth/auth-strategy.js';
-import { AdapterError, ConnectionError, TimeoutError, errorFromResponse, type ApiError } from '../errors.js';
+import { AdapterError, type ApiError, ConnectionError, errorFromResponse, TimeoutError } from '../errors.js';
 import { encodeForm } from '../form-encoder.js';
 import type { RetryConfig } from '../platform-schema.js';
 import { abortableSleep, type SleepFunction } from '../retry/abortable-sleep.js';
 import { headerValue } from '../retry/retry-after.js';
 import { decideRetry, isIdempotentMethod } from '../retry/retry-policy.js';
-import { redactUrl, type RedactionOptions } from '../secret-redaction.js';
+import { type RedactionOptions, redactUrl } from '../secret-redaction.js';
 import { ConcurrencyLimiter } from './concurrency-limiter.js';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
@@ -84,7 +84,7 @@ export interface HttpClientOptions {
   auth?: AuthStrategy | undefined;
   /** The platform's static headers (applied before auth). */
   platformHeaders?: RequestDecorator | undefined;
-  /** Default: a silent pino logger. */
+  /** Used as given (bind `platform` yourself; the base adapter does). Default: a silent pino logger. */
   logger?: Logger | undefined;
   /** Waits between attempts; injected in tests. */
   sleep?: SleepFunction | undefined;
@@ -95,7 +95,9 @@ export interface HttpClientOptions {
   /** More header/query names whose values are secret. */
   sensitiveNames?: readonly string[] | undefined;
   /** From the platform's `rateLimit`: statuses, and headers that mark a rate-limit answer. */
-  rateLimit?: { statusCodes?: readonly number[]; remainingHeader?: string | undefined; retryAfterHeader?: string | undefined } | undefined;
+  rateLimit?:
+    | { statusCodes?: readonly number[]; remainingHeader?: string | undefined; retryAfterHeader?: string | undefined }
+    | undefined;
   requestIdHeaders?: readonly string[] | undefined;
   userAgent?: string | undefined;
 }
@@ -131,7 +133,7 @@ export class HttpClient {
     this.#options = options;
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#limiter = new ConcurrencyLimiter(options.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY);
-    this.#log = (options.logger ?? pino({ level: 'silent' })).child({ platform: options.platformId });
+    this.#log = options.logger ?? pino({ level: 'silent' }).child({ platform: options.platformId });
     this.#sleep = options.sleep ?? abortableSleep;
     this.#agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
     this.#got = got.extend({
@@ -167,7 +169,10 @@ export class HttpClient {
     let url: URL;
     if (/^[a-z][a-z0-9+.-]*:/i.test(path)) url = new URL(path);
     else if (path.startsWith('/')) url = new URL(this.baseUrl + path);
-    else throw new AdapterError(`${this.platformId}: request path must start with "/" or be absolute`, { platformId: this.platformId });
+    else
+      throw new AdapterError(`${this.platformId}: request path must start with "/" or be absolute`, {
+        platformId: this.platformId,
+      });
     if (query) {
       const entries = query instanceof URLSearchParams ? [...query.entries()] : Object.entries(query);
       for (const [k, v] of entries) if (v !== undefined) url.searchParams.set(k, String(v));
@@ -182,7 +187,8 @@ export class HttpClient {
    *   `ConfigurationError` for missing credentials, the signal's reason when aborted.
    */
   async request<T = unknown>(req: HttpRequest): Promise<HttpResponse<T>> {
-    if (this.#closed) throw new AdapterError(`${this.platformId}: the adapter is closed`, { platformId: this.platformId });
+    if (this.#closed)
+      throw new AdapterError(`${this.platformId}: the adapter is closed`, { platformId: this.platformId });
     const requestId = randomUUID();
     const method = req.method.toUpperCase() as HttpMethod;
     const authenticate = req.authenticate !== false;
@@ -228,7 +234,10 @@ export class HttpClient {
       const logUrl = redactUrl(url.toString(), this.redaction);
       this.#log.debug({ requestId, method, url: logUrl, attempt }, 'http request');
       const started = performance.now();
-      const outcome = await this.#limiter.run(() => this.#send(wire, method, target.headers, body, req.signal), req.signal);
+      const outcome = await this.#limiter.run(
+        () => this.#send(wire, method, target.headers, body, req.signal),
+        req.signal,
+      );
       const durationMs = Math.round(performance.now() - started);
 
       if (outcome.kind === 'error') {
@@ -244,10 +253,16 @@ export class HttpClient {
           random: this.#options.random,
         });
         if (!decision.retry) {
-          this.#log.debug({ requestId, method, url: logUrl, attempt, code: error.code, durationMs }, 'http request failed');
+          this.#log.debug(
+            { requestId, method, url: logUrl, attempt, code: error.code, durationMs },
+            'http request failed',
+          );
           throw error;
         }
-        this.#log.warn({ requestId, method, url: logUrl, attempt, code: error.code, delayMs: decision.delayMs }, 'http retry');
+        this.#log.warn(
+          { requestId, method, url: logUrl, attempt, code: error.code, delayMs: decision.delayMs },
+          'http retry',
+        );
         await this.#sleep(decision.delayMs, req.signal);
         continue;
       }
@@ -281,7 +296,14 @@ export class HttpClient {
         }
       }
 
-      const error = this.#apiError(response.statusCode, responseHeaders, parsed, platformRequestId, method, url.toString());
+      const error = this.#apiError(
+        response.statusCode,
+        responseHeaders,
+        parsed,
+        platformRequestId,
+        method,
+        url.toString(),
+      );
       const decision = decideRetry({
         attempt,
         method,
@@ -295,7 +317,16 @@ export class HttpClient {
       });
       if (!decision.retry) throw error;
       this.#log.warn(
-        { requestId, platformRequestId, method, url: logUrl, attempt, status: response.statusCode, delayMs: decision.delayMs, reason: decision.reason },
+        {
+          requestId,
+          platformRequestId,
+          method,
+          url: logUrl,
+          attempt,
+          status: response.statusCode,
+          delayMs: decision.delayMs,
+          reason: decision.reason,
+        },
         'http retry',
       );
       await this.#sleep(decision.delayMs, req.signal);
@@ -310,9 +341,20 @@ export class HttpClient {
     this.#agents.https.destroy();
   }
 
-  async #send(url: URL, method: HttpMethod, headers: Record<string, string>, body: string | undefined, signal: AbortSignal | undefined): Promise<Outcome> {
+  async #send(
+    url: URL,
+    method: HttpMethod,
+    headers: Record<string, string>,
+    body: string | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<Outcome> {
     try {
-      const response = await this.#got(url, { method, headers, ...(body === undefined ? {} : { body }), ...(signal ? { signal } : {}) });
+      const response = await this.#got(url, {
+        method,
+        headers,
+        ...(body === undefined ? {} : { body }),
+        ...(signal ? { signal } : {}),
+      });
       return { kind: 'response', response: response as Response<string> };
     } catch (error) {
       if (error instanceof RequestError) return { kind: 'error', error };
@@ -357,13 +399,22 @@ export class HttpClient {
     const cause = Object.assign(new Error(error.message), { name: error.name, code: error.code });
     const common = { platformId: this.platformId, method, url, code: error.code, cause, redaction };
     if (error.name === 'TimeoutError' || error.code === 'ETIMEDOUT') {
-      return new TimeoutError({ ...common, message: `no answer within ${this.#timeoutMs} ms`, timeoutMs: this.#timeoutMs });
+      return new TimeoutError({
+        ...common,
+        message: `no answer within ${this.#timeoutMs} ms`,
+        timeoutMs: this.#timeoutMs,
+      });
     }
     return new ConnectionError({ ...common, message: `connection failed (${error.code}: ${error.message})` });
   }
 }
 
-function parseBody(text: string, headers: Record<string, string | string[] | undefined>, method: string, status: number): unknown {
+function parseBody(
+  text: string,
+  headers: Record<string, string | string[] | undefined>,
+  method: string,
+  status: number,
+): unknown {
   if (method === 'HEAD' || status === 204 || text === '') return undefined;
   const type = headerValue(headers, 'content-type') ?? '';
   const trimmed = text.trimStart();

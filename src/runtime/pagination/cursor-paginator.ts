@@ -8,13 +8,13 @@ import type { PaginationConfig } from '../platform-schema.js';
 import {
   booleanAt,
   LoopGuard,
-  stringAt,
-  withPageSize,
-  withParam,
   type Page,
   type PageRequest,
   type PaginationContext,
   type Paginator,
+  stringAt,
+  withPageSize,
+  withParam,
 } from './paginator.js';
 
 export type CursorPaginationConfig = Extract<PaginationConfig, { kind: 'cursor' }>;
@@ -46,15 +46,18 @@ export class CursorPaginator implements Paginator {
       if (hasMore === false) return;
       let cursor: string | undefined;
       if (config.cursorFrom === 'last-record') {
-        if (hasMore === undefined) guard.fail(`the page has no boolean at "${config.hasMorePath ?? ''}" to say whether more exist`);
+        if (hasMore === undefined)
+          guard.fail(`the page has no boolean at "${config.hasMorePath ?? ''}" to say whether more exist`);
         const last = records.at(-1);
-        if (last === undefined) guard.fail('the platform says more records exist but sent an empty page to continue from');
+        if (last === undefined)
+          guard.fail('the platform says more records exist but sent an empty page to continue from');
         cursor = stringAt(last, context.idField);
         if (cursor === undefined) guard.fail(`the last record has no "${context.idField}" to continue from`);
       } else {
         cursor = stringAt(response.body, config.nextCursorPath ?? '');
         if (cursor === undefined) {
-          if (hasMore === true) guard.fail(`the platform says more records exist but sent no cursor at "${config.nextCursorPath ?? ''}"`);
+          if (hasMore === true)
+            guard.fail(`the platform says more records exist but sent no cursor at "${config.nextCursorPath ?? ''}"`);
           return;
         }
       }

@@ -6,12 +6,12 @@
 import type { PaginationConfig } from '../platform-schema.js';
 import {
   LoopGuard,
-  sameOriginNextUrl,
-  withPageSize,
   type Page,
   type PageRequest,
   type PaginationContext,
   type Paginator,
+  sameOriginNextUrl,
+  withPageSize,
 } from './paginator.js';
 
 export type LinkHeaderPaginationConfig = Extract<PaginationConfig, { kind: 'link-header' }>;

@@ -6,13 +6,13 @@
 import type { PaginationConfig } from '../platform-schema.js';
 import {
   LoopGuard,
-  sameOriginNextUrl,
-  stringAt,
-  withPageSize,
   type Page,
   type PageRequest,
   type PaginationContext,
   type Paginator,
+  sameOriginNextUrl,
+  stringAt,
+  withPageSize,
 } from './paginator.js';
 
 export type NextUrlPaginationConfig = Extract<PaginationConfig, { kind: 'next-url' }>;

@@ -7,12 +7,12 @@ import type { PaginationConfig } from '../platform-schema.js';
 import {
   LoopGuard,
   numberAt,
-  withPageSize,
-  withParam,
   type Page,
   type PageRequest,
   type PaginationContext,
   type Paginator,
+  withPageSize,
+  withParam,
 } from './paginator.js';
 
 export type OffsetPaginationConfig = Extract<PaginationConfig, { kind: 'offset' }>;

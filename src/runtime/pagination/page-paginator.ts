@@ -6,12 +6,12 @@ import type { PaginationConfig } from '../platform-schema.js';
 import {
   LoopGuard,
   numberAt,
-  withPageSize,
-  withParam,
   type Page,
   type PageRequest,
   type PaginationContext,
   type Paginator,
+  withPageSize,
+  withParam,
 } from './paginator.js';
 
 export type PagePaginationConfig = Extract<PaginationConfig, { kind: 'page' }>;

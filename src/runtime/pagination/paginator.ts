@@ -59,7 +59,12 @@ export interface Paginator {
 export type ParamLocation = 'query' | 'body';
 
 /** A copy of the request with a parameter set in the query or (dotted path) in the JSON body. */
-export function withParam(request: PageRequest, location: ParamLocation, name: string, value: string | number): PageRequest {
+export function withParam(
+  request: PageRequest,
+  location: ParamLocation,
+  name: string,
+  value: string | number,
+): PageRequest {
   if (location === 'body') return { ...request, body: setPath(request.body ?? {}, name, value) };
   return { ...request, query: { ...request.query, [name]: String(value) } };
 }
@@ -86,7 +91,8 @@ export function stringAt(body: unknown, path: string): string | undefined {
 /** A number at a dotted path (numeric strings accepted). */
 export function numberAt(body: unknown, path: string): number | undefined {
   const value = getPath(body, path);
-  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN;
+  const n =
+    typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN;
   return Number.isFinite(n) ? n : undefined;
 }
 
@@ -118,7 +124,9 @@ export class LoopGuard {
   next(value: string): void {
     if (this.#seen.has(value)) {
       const shown = this.#what === 'URL' ? redactUrl(value) : value.length > 60 ? `${value.slice(0, 60)}…` : value;
-      this.fail(`the platform returned the same ${this.#what} twice (${JSON.stringify(shown)}); stopping instead of looping`);
+      this.fail(
+        `the platform returned the same ${this.#what} twice (${JSON.stringify(shown)}); stopping instead of looping`,
+      );
     }
     this.#seen.add(value);
   }

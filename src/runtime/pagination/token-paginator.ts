@@ -5,13 +5,13 @@
 import type { PaginationConfig } from '../platform-schema.js';
 import {
   LoopGuard,
-  stringAt,
-  withPageSize,
-  withParam,
   type Page,
   type PageRequest,
   type PaginationContext,
   type Paginator,
+  stringAt,
+  withPageSize,
+  withParam,
 } from './paginator.js';
 
 export type TokenPaginationConfig = Extract<PaginationConfig, { kind: 'token' }>;

@@ -2,7 +2,7 @@
  * When to try a request again: one pure function over what happened and the platform's `retry` config.
  */
 import type { RetryConfig } from '../platform-schema.js';
-import { parseRetryAfterMs, type HeaderMap } from './retry-after.js';
+import { type HeaderMap, parseRetryAfterMs } from './retry-after.js';
 
 /** Methods that are safe to repeat: the server ends in the same state however often they arrive. */
 export const IDEMPOTENT_METHODS: ReadonlySet<string> = new Set(['GET', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'TRACE']);
@@ -35,9 +35,7 @@ export interface RetryInput {
   now?: number | undefined;
 }
 
-export type RetryDecision =
-  | { retry: true; delayMs: number; reason: string }
-  | { retry: false; reason: string };
+export type RetryDecision = { retry: true; delayMs: number; reason: string } | { retry: false; reason: string };
 
 /**
  * The exponential backoff ceiling for an attempt: `min(maxDelayMs, baseDelayMs * 2^(attempt-1))`.

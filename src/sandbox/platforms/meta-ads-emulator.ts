@@ -48,6 +48,15 @@ export function metaAdsEmulator(options: MetaAdsEmulatorOptions = {}): EmulatorH
     }
     const path = request.url.pathname;
     if (path === `/${version}/me`) return { status: 200, body: { id: '10001', name: 'Emulator User' } };
+    const node = new RegExp(`^/${version}/([0-9]+)$`).exec(path);
+    if (node) {
+      // A node read returns only `id` unless `fields` names more, as the Graph API does.
+      const found = [...store.values()].flat().find((r) => r.id === node[1]);
+      if (found) {
+        const fields = request.url.searchParams.get('fields')?.split(',') ?? [];
+        return { status: 200, body: Object.fromEntries(Object.entries(found).filter(([k]) => k === 'id' || fields.includes(k))) };
+      }
+    }
     const match = new RegExp(`^/${version}/act_([0-9]+)/([a-z]+)$`).exec(path);
     const rows = match && match[1] === account ? store.get(match[2]!) : undefined;
     if (!match || !rows) {

@@ -69,11 +69,15 @@ export function salesforceEmulator(options: SalesforceEmulatorOptions = {}): Emu
       const from = /\bFROM\s+([A-Za-z]+)/i.exec(soql)?.[1];
       const rows = from ? store.get(from) : undefined;
       if (!rows) return { status: 400, body: [{ message: `sObject type '${from}' is not supported.`, errorCode: 'INVALID_TYPE' }] };
-      const since = /\bWHERE\s+SystemModstamp\s*>\s*(\S+)/i.exec(soql)?.[1];
+      const where = /\bWHERE\s+SystemModstamp\s*(>=|>)\s*(\S+)/i.exec(soql);
+      const since = where?.[2];
       if (since && Number.isNaN(Date.parse(since))) {
         return { status: 400, body: [{ message: `value of filter criterion for field 'SystemModstamp' must be of type dateTime`, errorCode: 'INVALID_FIELD' }] };
       }
-      const filtered = since ? rows.filter((r) => Date.parse(String(r.SystemModstamp).replace('+0000', 'Z')) > Date.parse(since)) : rows;
+      const stamp = (r: Record<string, unknown>) => Date.parse(String(r.SystemModstamp).replace('+0000', 'Z'));
+      const filtered = since
+        ? rows.filter((r) => (where?.[1] === '>=' ? stamp(r) >= Date.parse(since) : stamp(r) > Date.parse(since)))
+        : rows;
       return page(filtered, 0);
     }
     const more = path.startsWith(`${prefix}/query/`) ? cursors.get(path.slice(`${prefix}/query/`.length)) : undefined;

@@ -1,5 +1,5 @@
 /** Hand-written platform configs for runtime tests, validated by the real schema. */
-import { platformSchema, type PlatformConfigInput, type PlatformMeta } from '../../../src/runtime/index.js';
+import { type PlatformConfigInput, type PlatformMeta, platformSchema } from '../../../src/runtime/index.js';
 
 type Input = Record<string, unknown>;
 
@@ -16,7 +16,15 @@ export function makeMeta(overrides: Input = {}): PlatformMeta {
     auth: { kind: 'bearer' },
     rateLimit: { model: 'fixed-window', requests: 100, windowSeconds: 1, notes: 'test' },
     retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5, maxRetryAfterMs: 1000 },
-    pagination: { kind: 'cursor', cursorParam: 'starting_after', cursorFrom: 'last-record', hasMorePath: 'has_more', limitParam: 'limit', maxLimit: 100, defaultLimit: 10 },
+    pagination: {
+      kind: 'cursor',
+      cursorParam: 'starting_after',
+      cursorFrom: 'last-record',
+      hasMorePath: 'has_more',
+      limitParam: 'limit',
+      maxLimit: 100,
+      defaultLimit: 10,
+    },
     testConnection: { path: '/account' },
     entities: {
       customers: {
