@@ -26,12 +26,10 @@ export interface EntityModel {
   key: string;
   /** Record type name, e.g. `StripeCustomer`. */
   recordType: string;
-  /** Write-body type name, e.g. `StripeCustomerInput`. */
-  inputType: string;
   /** Right-hand side of `export type <recordType> = …` when typed from OpenAPI. */
   openapiType?: string;
-  /** Right-hand side of `export type <inputType> = …`. */
-  inputTypeSource: string;
+  /** Write-body types, one per write operation that takes a body (create, update). */
+  inputs: Array<{ name: string; source: string; doc: string }>;
   /** Declared fields when typed from config. */
   fields?: FieldModel[];
   doc: string;
@@ -122,7 +120,7 @@ function credentialFields(auth: PlatformConfig['auth']): FieldModel[] {
   return fields;
 }
 
-function methodsFor(key: string, e: EntityConfig, recordType: string, inputType: string): MethodModel[] {
+function methodsFor(key: string, e: EntityConfig, recordType: string): MethodModel[] {
   const plural = pascalCase(key);
   const single = pascalCase(e.singular ?? singularize(key));
   const entity = `'${key}'`;
@@ -154,7 +152,7 @@ function methodsFor(key: string, e: EntityConfig, recordType: string, inputType:
   if (e.write.includes('create')) {
     methods.push({
       name: `create${single}`,
-      params: `body: ${inputType}`,
+      params: `body: ${recordType}CreateInput`,
       returns: `Promise<${recordType}>`,
       call: `this.create(${entity}, body)`,
       doc: `Creates a record of \`${key}\`.`,
@@ -163,7 +161,7 @@ function methodsFor(key: string, e: EntityConfig, recordType: string, inputType:
   if (e.write.includes('update')) {
     methods.push({
       name: `update${single}`,
-      params: `id: string, body: ${inputType}`,
+      params: `id: string, body: ${recordType}UpdateInput`,
       returns: `Promise<${recordType}>`,
       call: `this.update(${entity}, id, body)`,
       doc: `Updates a record of \`${key}\` (${e.updateMethod}).`,
@@ -187,7 +185,11 @@ export function commentSafe(text: string): string {
 }
 
 /** Resolves an entity's write-body type from the OpenAPI description, when it has one. */
-export type WriteBodyResolver = (platform: PlatformConfig, entityKey: string) => string | undefined;
+export type WriteBodyResolver = (
+  platform: PlatformConfig,
+  entityKey: string,
+  operation: 'create' | 'update',
+) => string | undefined;
 
 /**
  * Builds the render model of one platform: pure, and sorted so that output never depends on input order.
@@ -203,7 +205,6 @@ export function buildPlatformModel(
     .map(([key, e]): EntityModel => {
       const single = pascalCase(e.singular ?? singularize(key));
       const recordType = `${typePrefix}${single}`;
-      const inputType = `${recordType}Input`;
       const fields = e.fields
         ? Object.entries(e.fields)
             .sort(([a], [b]) => compareStrings(a, b))
@@ -212,12 +213,17 @@ export function buildPlatformModel(
       return {
         key,
         recordType,
-        inputType,
         openapiType: e.openapiSchema ? `components['schemas']['${e.openapiSchema}']` : undefined,
-        inputTypeSource: resolveWriteBody(p, key) ?? `Partial<${recordType}>`,
+        inputs: (['create', 'update'] as const)
+          .filter((op) => e.write.includes(op))
+          .map((op) => ({
+            name: `${recordType}${op === 'create' ? 'Create' : 'Update'}Input`,
+            source: resolveWriteBody(p, key, op) ?? `Partial<${recordType}>`,
+            doc: `Body of a${op === 'update' ? 'n' : ''} ${op} of \`${key}\`.`,
+          })),
         fields,
         doc: commentSafe(e.description),
-        methods: methodsFor(key, e, recordType, inputType).map((m) => ({ ...m, doc: commentSafe(m.doc) })),
+        methods: methodsFor(key, e, recordType).map((m) => ({ ...m, doc: commentSafe(m.doc) })),
       };
     });
   return {

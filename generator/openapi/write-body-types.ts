@@ -7,23 +7,21 @@ import { findPathTemplate } from './trim-openapi.js';
 const MEDIA_TYPES = { json: 'application/json', form: 'application/x-www-form-urlencoded' } as const;
 
 /**
- * Types an entity's write body from its OpenAPI description: the request body of its create operation (or of its
- * update operation when it cannot be created), in the media type the entity writes, as a `paths[…]` expression
- * over the openapi-typescript output. Undefined when the description has no such body.
+ * Types an entity's write body from its OpenAPI description: the request body of its create or update operation, in
+ * the media type the entity writes, as a `paths[…]` expression over the openapi-typescript output. Undefined when
+ * the description has no such body.
  */
 export function writeBodyResolver(specs: ReadonlyMap<string, LoadedSpec>): WriteBodyResolver {
-  return (platform: PlatformConfig, entityKey: string) => {
+  return (platform: PlatformConfig, entityKey: string, operation: 'create' | 'update') => {
     const spec = specs.get(platform.id);
     const entity = platform.entities[entityKey];
     if (!spec || !entity) return undefined;
     const paths = spec.document.paths ?? {};
     const base = deriveBasePath(platform.baseUrl, spec.document) ?? '';
-    const op = entity.write.includes('create')
-      ? { path: entity.createPath ?? entity.path, method: 'post' }
-      : entity.write.includes('update')
-        ? { path: entity.itemPath ?? `${entity.path}/{id}`, method: entity.updateMethod.toLowerCase() }
-        : undefined;
-    if (!op) return undefined;
+    const op =
+      operation === 'create'
+        ? { path: entity.createPath ?? entity.path, method: 'post' }
+        : { path: entity.itemPath ?? `${entity.path}/{id}`, method: entity.updateMethod.toLowerCase() };
     const specPath = findPathTemplate(Object.keys(paths), `${base}${op.path}`);
     const mediaType = MEDIA_TYPES[entity.writeBody.encoding];
     if (!specPath || !paths[specPath]?.[op.method]?.requestBody?.content?.[mediaType]) return undefined;

@@ -57,10 +57,7 @@ export function planFiles({ ctx, loaded, templates, specs, fingerprint, schema }
       `${model.typePrefix}ConnectionConfig`,
       `${model.typePrefix}Credentials`,
       `${model.typePrefix}Entities`,
-      ...model.entities.flatMap((e) => [
-        e.recordType,
-        ...(e.methods.some((m) => m.params.includes(e.inputType)) ? [e.inputType] : []),
-      ]),
+      ...model.entities.flatMap((e) => [e.recordType, ...e.inputs.map((i) => i.name)]),
     ].sort(compareStrings);
     const adapterModel = {
       ...model,
@@ -74,7 +71,7 @@ export function planFiles({ ctx, loaded, templates, specs, fingerprint, schema }
       ...model,
       ...header,
       inputs: [...model.inputs, templates.files.types],
-      usesPaths: model.entities.some((e) => e.inputTypeSource.includes('paths[')),
+      usesPaths: model.entities.some((e) => e.inputs.some((i) => i.source.includes('paths['))),
     };
     for (const [file, kind, view] of [
       ['index.ts', 'adapter', adapterModel],

@@ -27,9 +27,6 @@ export interface GoogleAdsAdGroup {
   [field: string]: unknown;
 }
 
-/** Body of a ad_groups write. */
-export type GoogleAdsAdGroupInput = Partial<GoogleAdsAdGroup>;
-
 /** Ads as placed in ad groups (the ad_group_ad resource): rows { adGroupAd: { resourceName, status, ad: {...} }, adGroup, campaign }. An ad group ad id is not globally unique, so the unique key is adGroupAd.resourceName (customers/{c}/adGroupAds/{adGroupId}~{adId}). */
 export interface GoogleAdsAd {
   adGroup: Record<string, unknown>;
@@ -38,17 +35,11 @@ export interface GoogleAdsAd {
   [field: string]: unknown;
 }
 
-/** Body of a ads write. */
-export type GoogleAdsAdInput = Partial<GoogleAdsAd>;
-
 /** Audience lists from the user_list resource (remarketing, Customer Match, rule-based, logical and lookalike lists) with their sizes and membership status; this is what the account owns and targets. The separate audience resource holds reusable audience definitions (segment combinations for Performance Max and Demand Gen), not lists of users, so it is not the standard Audience. The id is userList.id. */
 export interface GoogleAdsAudience {
   userList: Record<string, unknown>;
   [field: string]: unknown;
 }
-
-/** Body of a audiences write. */
-export type GoogleAdsAudienceInput = Partial<GoogleAdsAudience>;
 
 /** Campaigns, one GAQL row each: { campaign: {...}, customer: { currencyCode } }. The record's id is campaign.id (campaign.resourceName is customers/{customerId}/campaigns/{id}). Since v23 the dates are campaign.start_date_time and end_date_time ('yyyy-MM-dd HH:mm:ss' in the account's time zone). The page size is fixed at 10,000 rows. */
 export interface GoogleAdsCampaign {
@@ -57,9 +48,6 @@ export interface GoogleAdsCampaign {
   [field: string]: unknown;
 }
 
-/** Body of a campaigns write. */
-export type GoogleAdsCampaignInput = Partial<GoogleAdsCampaign>;
-
 /** Keywords: ad group criteria of type KEYWORD, positive and negative. A keyword's criterion_id is shared by the same keyword in different ad groups, so the unique key is adGroupCriterion.resourceName (customers/{c}/adGroupCriteria/{adGroupId}~{criterionId}). */
 export interface GoogleAdsKeyword {
   adGroup: Record<string, unknown>;
@@ -67,9 +55,6 @@ export interface GoogleAdsKeyword {
   campaign: Record<string, unknown>;
   [field: string]: unknown;
 }
-
-/** Body of a keywords write. */
-export type GoogleAdsKeywordInput = Partial<GoogleAdsKeyword>;
 
 /** Record type of each entity, by entity name. */
 export type GoogleAdsEntities = {

@@ -11,16 +11,20 @@ import {
 } from '../../../src/runtime/index.js';
 import type {
   HubspotCompany,
-  HubspotCompanyInput,
+  HubspotCompanyCreateInput,
+  HubspotCompanyUpdateInput,
   HubspotConnectionConfig,
   HubspotContact,
-  HubspotContactInput,
+  HubspotContactCreateInput,
+  HubspotContactUpdateInput,
   HubspotCredentials,
   HubspotDeal,
-  HubspotDealInput,
+  HubspotDealCreateInput,
+  HubspotDealUpdateInput,
   HubspotEntities,
   HubspotTicket,
-  HubspotTicketInput,
+  HubspotTicketCreateInput,
+  HubspotTicketUpdateInput,
 } from './types.js';
 
 export type * from './types.js';
@@ -308,12 +312,12 @@ export class HubspotAdapter extends BaseAdapter<HubspotEntities, HubspotCredenti
   }
 
   /** Creates a record of `companies`. */
-  createCompany(body: HubspotCompanyInput): Promise<HubspotCompany> {
+  createCompany(body: HubspotCompanyCreateInput): Promise<HubspotCompany> {
     return this.create('companies', body);
   }
 
   /** Updates a record of `companies` (PATCH). */
-  updateCompany(id: string, body: HubspotCompanyInput): Promise<HubspotCompany> {
+  updateCompany(id: string, body: HubspotCompanyUpdateInput): Promise<HubspotCompany> {
     return this.update('companies', id, body);
   }
 
@@ -338,12 +342,12 @@ export class HubspotAdapter extends BaseAdapter<HubspotEntities, HubspotCredenti
   }
 
   /** Creates a record of `contacts`. */
-  createContact(body: HubspotContactInput): Promise<HubspotContact> {
+  createContact(body: HubspotContactCreateInput): Promise<HubspotContact> {
     return this.create('contacts', body);
   }
 
   /** Updates a record of `contacts` (PATCH). */
-  updateContact(id: string, body: HubspotContactInput): Promise<HubspotContact> {
+  updateContact(id: string, body: HubspotContactUpdateInput): Promise<HubspotContact> {
     return this.update('contacts', id, body);
   }
 
@@ -368,12 +372,12 @@ export class HubspotAdapter extends BaseAdapter<HubspotEntities, HubspotCredenti
   }
 
   /** Creates a record of `deals`. */
-  createDeal(body: HubspotDealInput): Promise<HubspotDeal> {
+  createDeal(body: HubspotDealCreateInput): Promise<HubspotDeal> {
     return this.create('deals', body);
   }
 
   /** Updates a record of `deals` (PATCH). */
-  updateDeal(id: string, body: HubspotDealInput): Promise<HubspotDeal> {
+  updateDeal(id: string, body: HubspotDealUpdateInput): Promise<HubspotDeal> {
     return this.update('deals', id, body);
   }
 
@@ -398,12 +402,12 @@ export class HubspotAdapter extends BaseAdapter<HubspotEntities, HubspotCredenti
   }
 
   /** Creates a record of `tickets`. */
-  createTicket(body: HubspotTicketInput): Promise<HubspotTicket> {
+  createTicket(body: HubspotTicketCreateInput): Promise<HubspotTicket> {
     return this.create('tickets', body);
   }
 
   /** Updates a record of `tickets` (PATCH). */
-  updateTicket(id: string, body: HubspotTicketInput): Promise<HubspotTicket> {
+  updateTicket(id: string, body: HubspotTicketUpdateInput): Promise<HubspotTicket> {
     return this.update('tickets', id, body);
   }
 

@@ -28,8 +28,11 @@ export interface HubspotCompany {
   [field: string]: unknown;
 }
 
-/** Body of a companies write. */
-export type HubspotCompanyInput = Partial<HubspotCompany>;
+/** Body of a create of `companies`. */
+export type HubspotCompanyCreateInput = Partial<HubspotCompany>;
+
+/** Body of an update of `companies`. */
+export type HubspotCompanyUpdateInput = Partial<HubspotCompany>;
 
 /** Contacts. Email is the de-duplication key; the last-modified property is lastmodifieddate. */
 export interface HubspotContact {
@@ -44,8 +47,11 @@ export interface HubspotContact {
   [field: string]: unknown;
 }
 
-/** Body of a contacts write. */
-export type HubspotContactInput = Partial<HubspotContact>;
+/** Body of a create of `contacts`. */
+export type HubspotContactCreateInput = Partial<HubspotContact>;
+
+/** Body of an update of `contacts`. */
+export type HubspotContactUpdateInput = Partial<HubspotContact>;
 
 /** Deals; dealstage and pipeline are internal ids of the portal’s pipelines. */
 export interface HubspotDeal {
@@ -60,8 +66,11 @@ export interface HubspotDeal {
   [field: string]: unknown;
 }
 
-/** Body of a deals write. */
-export type HubspotDealInput = Partial<HubspotDeal>;
+/** Body of a create of `deals`. */
+export type HubspotDealCreateInput = Partial<HubspotDeal>;
+
+/** Body of an update of `deals`. */
+export type HubspotDealUpdateInput = Partial<HubspotDeal>;
 
 /** Service tickets (scope tickets); hs_pipeline_stage is the status. */
 export interface HubspotTicket {
@@ -76,8 +85,11 @@ export interface HubspotTicket {
   [field: string]: unknown;
 }
 
-/** Body of a tickets write. */
-export type HubspotTicketInput = Partial<HubspotTicket>;
+/** Body of a create of `tickets`. */
+export type HubspotTicketCreateInput = Partial<HubspotTicket>;
+
+/** Body of an update of `tickets`. */
+export type HubspotTicketUpdateInput = Partial<HubspotTicket>;
 
 /** Record type of each entity, by entity name. */
 export type HubspotEntities = {

@@ -11,11 +11,14 @@ import {
 } from '../../../src/runtime/index.js';
 import type {
   MetaAdsAd,
-  MetaAdsAdInput,
+  MetaAdsAdCreateInput,
   MetaAdsAdSet,
-  MetaAdsAdSetInput,
+  MetaAdsAdSetCreateInput,
+  MetaAdsAdSetUpdateInput,
+  MetaAdsAdUpdateInput,
   MetaAdsCampaign,
-  MetaAdsCampaignInput,
+  MetaAdsCampaignCreateInput,
+  MetaAdsCampaignUpdateInput,
   MetaAdsConnectionConfig,
   MetaAdsCredentials,
   MetaAdsEntities,
@@ -352,12 +355,12 @@ export class MetaAdsAdapter extends BaseAdapter<MetaAdsEntities, MetaAdsCredenti
   }
 
   /** Creates a record of `ad_sets`. */
-  createAdSet(body: MetaAdsAdSetInput): Promise<MetaAdsAdSet> {
+  createAdSet(body: MetaAdsAdSetCreateInput): Promise<MetaAdsAdSet> {
     return this.create('ad_sets', body);
   }
 
   /** Updates a record of `ad_sets` (POST). */
-  updateAdSet(id: string, body: MetaAdsAdSetInput): Promise<MetaAdsAdSet> {
+  updateAdSet(id: string, body: MetaAdsAdSetUpdateInput): Promise<MetaAdsAdSet> {
     return this.update('ad_sets', id, body);
   }
 
@@ -382,12 +385,12 @@ export class MetaAdsAdapter extends BaseAdapter<MetaAdsEntities, MetaAdsCredenti
   }
 
   /** Creates a record of `ads`. */
-  createAd(body: MetaAdsAdInput): Promise<MetaAdsAd> {
+  createAd(body: MetaAdsAdCreateInput): Promise<MetaAdsAd> {
     return this.create('ads', body);
   }
 
   /** Updates a record of `ads` (POST). */
-  updateAd(id: string, body: MetaAdsAdInput): Promise<MetaAdsAd> {
+  updateAd(id: string, body: MetaAdsAdUpdateInput): Promise<MetaAdsAd> {
     return this.update('ads', id, body);
   }
 
@@ -412,12 +415,12 @@ export class MetaAdsAdapter extends BaseAdapter<MetaAdsEntities, MetaAdsCredenti
   }
 
   /** Creates a record of `campaigns`. */
-  createCampaign(body: MetaAdsCampaignInput): Promise<MetaAdsCampaign> {
+  createCampaign(body: MetaAdsCampaignCreateInput): Promise<MetaAdsCampaign> {
     return this.create('campaigns', body);
   }
 
   /** Updates a record of `campaigns` (POST). */
-  updateCampaign(id: string, body: MetaAdsCampaignInput): Promise<MetaAdsCampaign> {
+  updateCampaign(id: string, body: MetaAdsCampaignUpdateInput): Promise<MetaAdsCampaign> {
     return this.update('campaigns', id, body);
   }
 

@@ -42,8 +42,11 @@ export interface MetaAdsAdSet {
   [field: string]: unknown;
 }
 
-/** Body of a ad_sets write. */
-export type MetaAdsAdSetInput = Partial<MetaAdsAdSet>;
+/** Body of a create of `ad_sets`. */
+export type MetaAdsAdSetCreateInput = Partial<MetaAdsAdSet>;
+
+/** Body of an update of `ad_sets`. */
+export type MetaAdsAdSetUpdateInput = Partial<MetaAdsAdSet>;
 
 /** Ads of the ad account; creative is { id } (the creative itself is the adcreatives edge). Creating an ad needs an ad set and a creative. */
 export interface MetaAdsAd {
@@ -61,8 +64,11 @@ export interface MetaAdsAd {
   [field: string]: unknown;
 }
 
-/** Body of a ads write. */
-export type MetaAdsAdInput = Partial<MetaAdsAd>;
+/** Body of a create of `ads`. */
+export type MetaAdsAdCreateInput = Partial<MetaAdsAd>;
+
+/** Body of an update of `ads`. */
+export type MetaAdsAdUpdateInput = Partial<MetaAdsAd>;
 
 /** Campaigns of the ad account. Budgets are strings in the account currency's minor unit; times are ISO 8601 with a +0000-style offset. GET /{id} (the item path) returns only id unless fields are asked for. */
 export interface MetaAdsCampaign {
@@ -86,8 +92,11 @@ export interface MetaAdsCampaign {
   [field: string]: unknown;
 }
 
-/** Body of a campaigns write. */
-export type MetaAdsCampaignInput = Partial<MetaAdsCampaign>;
+/** Body of a create of `campaigns`. */
+export type MetaAdsCampaignCreateInput = Partial<MetaAdsCampaign>;
+
+/** Body of an update of `campaigns`. */
+export type MetaAdsCampaignUpdateInput = Partial<MetaAdsCampaign>;
 
 /** Daily ad-level performance for the last 30 days (GET /act_{id}/insights?level=ad&time_increment=1). Metrics come back as strings. A row is unique by ad_id and date_start together; idField holds ad_id because the schema takes one field. Large ranges should use the asynchronous report runs (POST .../insights) instead. Since June 2025 reach is omitted for breakdown queries older than 13 months. */
 export interface MetaAdsInsight {
@@ -112,9 +121,6 @@ export interface MetaAdsInsight {
   spend: string;
   [field: string]: unknown;
 }
-
-/** Body of a insights write. */
-export type MetaAdsInsightInput = Partial<MetaAdsInsight>;
 
 /** Record type of each entity, by entity name. */
 export type MetaAdsEntities = {

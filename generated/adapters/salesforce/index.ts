@@ -11,16 +11,16 @@ import {
 } from '../../../src/runtime/index.js';
 import type {
   SalesforceAccount,
-  SalesforceAccountInput,
+  SalesforceAccountUpdateInput,
   SalesforceConnectionConfig,
   SalesforceContact,
-  SalesforceContactInput,
+  SalesforceContactUpdateInput,
   SalesforceCredentials,
   SalesforceEntities,
   SalesforceLead,
-  SalesforceLeadInput,
+  SalesforceLeadUpdateInput,
   SalesforceOpportunity,
-  SalesforceOpportunityInput,
+  SalesforceOpportunityUpdateInput,
 } from './types.js';
 
 export type * from './types.js';
@@ -331,7 +331,7 @@ export class SalesforceAdapter extends BaseAdapter<
   }
 
   /** Updates a record of `accounts` (PATCH). */
-  updateAccount(id: string, body: SalesforceAccountInput): Promise<SalesforceAccount> {
+  updateAccount(id: string, body: SalesforceAccountUpdateInput): Promise<SalesforceAccount> {
     return this.update('accounts', id, body);
   }
 
@@ -356,7 +356,7 @@ export class SalesforceAdapter extends BaseAdapter<
   }
 
   /** Updates a record of `contacts` (PATCH). */
-  updateContact(id: string, body: SalesforceContactInput): Promise<SalesforceContact> {
+  updateContact(id: string, body: SalesforceContactUpdateInput): Promise<SalesforceContact> {
     return this.update('contacts', id, body);
   }
 
@@ -381,7 +381,7 @@ export class SalesforceAdapter extends BaseAdapter<
   }
 
   /** Updates a record of `leads` (PATCH). */
-  updateLead(id: string, body: SalesforceLeadInput): Promise<SalesforceLead> {
+  updateLead(id: string, body: SalesforceLeadUpdateInput): Promise<SalesforceLead> {
     return this.update('leads', id, body);
   }
 
@@ -406,7 +406,7 @@ export class SalesforceAdapter extends BaseAdapter<
   }
 
   /** Updates a record of `opportunities` (PATCH). */
-  updateOpportunity(id: string, body: SalesforceOpportunityInput): Promise<SalesforceOpportunity> {
+  updateOpportunity(id: string, body: SalesforceOpportunityUpdateInput): Promise<SalesforceOpportunity> {
     return this.update('opportunities', id, body);
   }
 

@@ -40,8 +40,8 @@ export interface SalesforceAccount {
   [field: string]: unknown;
 }
 
-/** Body of a accounts write. */
-export type SalesforceAccountInput = Partial<SalesforceAccount>;
+/** Body of an update of `accounts`. */
+export type SalesforceAccountUpdateInput = Partial<SalesforceAccount>;
 
 /** Contacts (SOQL FROM Contact). Pages hold up to 2,000 records; nextRecordsUrl is relative to the host. */
 export interface SalesforceContact {
@@ -62,8 +62,8 @@ export interface SalesforceContact {
   [field: string]: unknown;
 }
 
-/** Body of a contacts write. */
-export type SalesforceContactInput = Partial<SalesforceContact>;
+/** Body of an update of `contacts`. */
+export type SalesforceContactUpdateInput = Partial<SalesforceContact>;
 
 /** Leads (SOQL FROM Lead), including converted ones (IsConverted). */
 export interface SalesforceLead {
@@ -87,8 +87,8 @@ export interface SalesforceLead {
   [field: string]: unknown;
 }
 
-/** Body of a leads write. */
-export type SalesforceLeadInput = Partial<SalesforceLead>;
+/** Body of an update of `leads`. */
+export type SalesforceLeadUpdateInput = Partial<SalesforceLead>;
 
 /** Opportunities (SOQL FROM Opportunity). Amount is in the record's currency; CurrencyIsoCode exists only in multi-currency orgs and is therefore not selected. */
 export interface SalesforceOpportunity {
@@ -109,8 +109,8 @@ export interface SalesforceOpportunity {
   [field: string]: unknown;
 }
 
-/** Body of a opportunities write. */
-export type SalesforceOpportunityInput = Partial<SalesforceOpportunity>;
+/** Body of an update of `opportunities`. */
+export type SalesforceOpportunityUpdateInput = Partial<SalesforceOpportunity>;
 
 /** Record type of each entity, by entity name. */
 export type SalesforceEntities = {

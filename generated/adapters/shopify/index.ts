@@ -11,17 +11,21 @@ import {
 } from '../../../src/runtime/index.js';
 import type {
   ShopifyCollection,
-  ShopifyCollectionInput,
+  ShopifyCollectionCreateInput,
+  ShopifyCollectionUpdateInput,
   ShopifyConnectionConfig,
   ShopifyCredentials,
   ShopifyCustomer,
-  ShopifyCustomerInput,
+  ShopifyCustomerCreateInput,
+  ShopifyCustomerUpdateInput,
   ShopifyEntities,
   ShopifyInventoryLevel,
   ShopifyOrder,
-  ShopifyOrderInput,
+  ShopifyOrderCreateInput,
+  ShopifyOrderUpdateInput,
   ShopifyProduct,
-  ShopifyProductInput,
+  ShopifyProductCreateInput,
+  ShopifyProductUpdateInput,
 } from './types.js';
 
 export type * from './types.js';
@@ -366,12 +370,12 @@ export class ShopifyAdapter extends BaseAdapter<ShopifyEntities, ShopifyCredenti
   }
 
   /** Creates a record of `collections`. */
-  createCollection(body: ShopifyCollectionInput): Promise<ShopifyCollection> {
+  createCollection(body: ShopifyCollectionCreateInput): Promise<ShopifyCollection> {
     return this.create('collections', body);
   }
 
   /** Updates a record of `collections` (PUT). */
-  updateCollection(id: string, body: ShopifyCollectionInput): Promise<ShopifyCollection> {
+  updateCollection(id: string, body: ShopifyCollectionUpdateInput): Promise<ShopifyCollection> {
     return this.update('collections', id, body);
   }
 
@@ -396,12 +400,12 @@ export class ShopifyAdapter extends BaseAdapter<ShopifyEntities, ShopifyCredenti
   }
 
   /** Creates a record of `customers`. */
-  createCustomer(body: ShopifyCustomerInput): Promise<ShopifyCustomer> {
+  createCustomer(body: ShopifyCustomerCreateInput): Promise<ShopifyCustomer> {
     return this.create('customers', body);
   }
 
   /** Updates a record of `customers` (PUT). */
-  updateCustomer(id: string, body: ShopifyCustomerInput): Promise<ShopifyCustomer> {
+  updateCustomer(id: string, body: ShopifyCustomerUpdateInput): Promise<ShopifyCustomer> {
     return this.update('customers', id, body);
   }
 
@@ -441,12 +445,12 @@ export class ShopifyAdapter extends BaseAdapter<ShopifyEntities, ShopifyCredenti
   }
 
   /** Creates a record of `orders`. */
-  createOrder(body: ShopifyOrderInput): Promise<ShopifyOrder> {
+  createOrder(body: ShopifyOrderCreateInput): Promise<ShopifyOrder> {
     return this.create('orders', body);
   }
 
   /** Updates a record of `orders` (PUT). */
-  updateOrder(id: string, body: ShopifyOrderInput): Promise<ShopifyOrder> {
+  updateOrder(id: string, body: ShopifyOrderUpdateInput): Promise<ShopifyOrder> {
     return this.update('orders', id, body);
   }
 
@@ -471,12 +475,12 @@ export class ShopifyAdapter extends BaseAdapter<ShopifyEntities, ShopifyCredenti
   }
 
   /** Creates a record of `products`. */
-  createProduct(body: ShopifyProductInput): Promise<ShopifyProduct> {
+  createProduct(body: ShopifyProductCreateInput): Promise<ShopifyProduct> {
     return this.create('products', body);
   }
 
   /** Updates a record of `products` (PUT). */
-  updateProduct(id: string, body: ShopifyProductInput): Promise<ShopifyProduct> {
+  updateProduct(id: string, body: ShopifyProductUpdateInput): Promise<ShopifyProduct> {
     return this.update('products', id, body);
   }
 

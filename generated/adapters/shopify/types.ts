@@ -37,8 +37,11 @@ export interface ShopifyCollection {
   [field: string]: unknown;
 }
 
-/** Body of a collections write. */
-export type ShopifyCollectionInput = Partial<ShopifyCollection>;
+/** Body of a create of `collections`. */
+export type ShopifyCollectionCreateInput = Partial<ShopifyCollection>;
+
+/** Body of an update of `collections`. */
+export type ShopifyCollectionUpdateInput = Partial<ShopifyCollection>;
 
 /** Customers of the shop (GET /customers.json, filter updated_at_min). Needs the read_customers scope (write_customers to write); protected customer data access must be approved for public apps. */
 export interface ShopifyCustomer {
@@ -69,8 +72,11 @@ export interface ShopifyCustomer {
   [field: string]: unknown;
 }
 
-/** Body of a customers write. */
-export type ShopifyCustomerInput = Partial<ShopifyCustomer>;
+/** Body of a create of `customers`. */
+export type ShopifyCustomerCreateInput = Partial<ShopifyCustomer>;
+
+/** Body of an update of `customers`. */
+export type ShopifyCustomerUpdateInput = Partial<ShopifyCustomer>;
 
 /** Available quantity of each inventory item at the connection's location (GET /inventory_levels.json with location_ids, which Shopify requires; updated_at_min filters). An inventory level has no id of its own: inventory_item_id identifies it within one location (admin_graphql_api_id is the global id). Writes go through POST /inventory_levels/set.json, /adjust.json and /connect.json, which are actions rather than record updates, so none are declared. Needs the inventory scope. */
 export interface ShopifyInventoryLevel {
@@ -81,9 +87,6 @@ export interface ShopifyInventoryLevel {
   updated_at: string;
   [field: string]: unknown;
 }
-
-/** Body of a inventory_levels write. */
-export type ShopifyInventoryLevelInput = Partial<ShopifyInventoryLevel>;
 
 /** Orders (GET /orders.json?status=any; without status=any Shopify returns only open orders). Only the last 60 days are readable unless the app is granted read_all_orders. REST can create orders without payment and change only a few attributes of an existing one; line items can't be edited through REST. */
 export interface ShopifyOrder {
@@ -127,8 +130,11 @@ export interface ShopifyOrder {
   [field: string]: unknown;
 }
 
-/** Body of a orders write. */
-export type ShopifyOrderInput = Partial<ShopifyOrder>;
+/** Body of a create of `orders`. */
+export type ShopifyOrderCreateInput = Partial<ShopifyOrder>;
+
+/** Body of an update of `orders`. */
+export type ShopifyOrderUpdateInput = Partial<ShopifyOrder>;
 
 /** Products with their variants and images (GET /products.json). Deprecated REST endpoint: public apps had to move to GraphQL by Feb 2025, and REST returns and writes at most 100 variants per product. */
 export interface ShopifyProduct {
@@ -153,8 +159,11 @@ export interface ShopifyProduct {
   [field: string]: unknown;
 }
 
-/** Body of a products write. */
-export type ShopifyProductInput = Partial<ShopifyProduct>;
+/** Body of a create of `products`. */
+export type ShopifyProductCreateInput = Partial<ShopifyProduct>;
+
+/** Body of an update of `products`. */
+export type ShopifyProductUpdateInput = Partial<ShopifyProduct>;
 
 /** Record type of each entity, by entity name. */
 export type ShopifyEntities = {

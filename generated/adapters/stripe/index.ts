@@ -11,18 +11,23 @@ import {
 } from '../../../src/runtime/index.js';
 import type {
   StripeCharge,
-  StripeChargeInput,
+  StripeChargeCreateInput,
+  StripeChargeUpdateInput,
   StripeConnectionConfig,
   StripeCredentials,
   StripeCustomer,
-  StripeCustomerInput,
+  StripeCustomerCreateInput,
+  StripeCustomerUpdateInput,
   StripeEntities,
   StripeInvoice,
-  StripeInvoiceInput,
+  StripeInvoiceCreateInput,
+  StripeInvoiceUpdateInput,
   StripeRefund,
-  StripeRefundInput,
+  StripeRefundCreateInput,
+  StripeRefundUpdateInput,
   StripeSubscription,
-  StripeSubscriptionInput,
+  StripeSubscriptionCreateInput,
+  StripeSubscriptionUpdateInput,
 } from './types.js';
 
 export type * from './types.js';
@@ -263,12 +268,12 @@ export class StripeAdapter extends BaseAdapter<StripeEntities, StripeCredentials
   }
 
   /** Creates a record of `charges`. */
-  createCharge(body: StripeChargeInput): Promise<StripeCharge> {
+  createCharge(body: StripeChargeCreateInput): Promise<StripeCharge> {
     return this.create('charges', body);
   }
 
   /** Updates a record of `charges` (POST). */
-  updateCharge(id: string, body: StripeChargeInput): Promise<StripeCharge> {
+  updateCharge(id: string, body: StripeChargeUpdateInput): Promise<StripeCharge> {
     return this.update('charges', id, body);
   }
 
@@ -288,12 +293,12 @@ export class StripeAdapter extends BaseAdapter<StripeEntities, StripeCredentials
   }
 
   /** Creates a record of `customers`. */
-  createCustomer(body: StripeCustomerInput): Promise<StripeCustomer> {
+  createCustomer(body: StripeCustomerCreateInput): Promise<StripeCustomer> {
     return this.create('customers', body);
   }
 
   /** Updates a record of `customers` (POST). */
-  updateCustomer(id: string, body: StripeCustomerInput): Promise<StripeCustomer> {
+  updateCustomer(id: string, body: StripeCustomerUpdateInput): Promise<StripeCustomer> {
     return this.update('customers', id, body);
   }
 
@@ -318,12 +323,12 @@ export class StripeAdapter extends BaseAdapter<StripeEntities, StripeCredentials
   }
 
   /** Creates a record of `invoices`. */
-  createInvoice(body: StripeInvoiceInput): Promise<StripeInvoice> {
+  createInvoice(body: StripeInvoiceCreateInput): Promise<StripeInvoice> {
     return this.create('invoices', body);
   }
 
   /** Updates a record of `invoices` (POST). */
-  updateInvoice(id: string, body: StripeInvoiceInput): Promise<StripeInvoice> {
+  updateInvoice(id: string, body: StripeInvoiceUpdateInput): Promise<StripeInvoice> {
     return this.update('invoices', id, body);
   }
 
@@ -348,12 +353,12 @@ export class StripeAdapter extends BaseAdapter<StripeEntities, StripeCredentials
   }
 
   /** Creates a record of `refunds`. */
-  createRefund(body: StripeRefundInput): Promise<StripeRefund> {
+  createRefund(body: StripeRefundCreateInput): Promise<StripeRefund> {
     return this.create('refunds', body);
   }
 
   /** Updates a record of `refunds` (POST). */
-  updateRefund(id: string, body: StripeRefundInput): Promise<StripeRefund> {
+  updateRefund(id: string, body: StripeRefundUpdateInput): Promise<StripeRefund> {
     return this.update('refunds', id, body);
   }
 
@@ -373,12 +378,12 @@ export class StripeAdapter extends BaseAdapter<StripeEntities, StripeCredentials
   }
 
   /** Creates a record of `subscriptions`. */
-  createSubscription(body: StripeSubscriptionInput): Promise<StripeSubscription> {
+  createSubscription(body: StripeSubscriptionCreateInput): Promise<StripeSubscription> {
     return this.create('subscriptions', body);
   }
 
   /** Updates a record of `subscriptions` (POST). */
-  updateSubscription(id: string, body: StripeSubscriptionInput): Promise<StripeSubscription> {
+  updateSubscription(id: string, body: StripeSubscriptionUpdateInput): Promise<StripeSubscription> {
     return this.update('subscriptions', id, body);
   }
 

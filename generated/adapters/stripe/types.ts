@@ -16,41 +16,66 @@ export interface StripeConnectionConfig {}
 /** Charges (GET /v1/charges), including those created by PaymentIntents. amount is in the smallest currency unit. Creating charges directly is the legacy path (Stripe recommends PaymentIntents); update (POST /v1/charges/{id}) changes only descriptive fields and metadata. Charges cannot be deleted. */
 export type StripeCharge = components['schemas']['charge'];
 
-/** Body of a charges write. */
-export type StripeChargeInput = NonNullable<
+/** Body of a create of `charges`. */
+export type StripeChargeCreateInput = NonNullable<
   paths['/v1/charges']['post']['requestBody']
+>['content']['application/x-www-form-urlencoded'];
+
+/** Body of an update of `charges`. */
+export type StripeChargeUpdateInput = NonNullable<
+  paths['/v1/charges/{charge}']['post']['requestBody']
 >['content']['application/x-www-form-urlencoded'];
 
 /** Customers (GET /v1/customers). Update is POST /v1/customers/{id}; DELETE permanently deletes the customer and cancels its active subscriptions. created is unix seconds. */
 export type StripeCustomer = components['schemas']['customer'];
 
-/** Body of a customers write. */
-export type StripeCustomerInput = NonNullable<
+/** Body of a create of `customers`. */
+export type StripeCustomerCreateInput = NonNullable<
   paths['/v1/customers']['post']['requestBody']
+>['content']['application/x-www-form-urlencoded'];
+
+/** Body of an update of `customers`. */
+export type StripeCustomerUpdateInput = NonNullable<
+  paths['/v1/customers/{customer}']['post']['requestBody']
 >['content']['application/x-www-form-urlencoded'];
 
 /** Invoices (GET /v1/invoices). Only draft invoices can be deleted (DELETE /v1/invoices/{id}); finalized ones are voided or marked uncollectible through action endpoints instead. */
 export type StripeInvoice = components['schemas']['invoice'];
 
-/** Body of a invoices write. */
-export type StripeInvoiceInput = NonNullable<
+/** Body of a create of `invoices`. */
+export type StripeInvoiceCreateInput = NonNullable<
   paths['/v1/invoices']['post']['requestBody']
+>['content']['application/x-www-form-urlencoded'];
+
+/** Body of an update of `invoices`. */
+export type StripeInvoiceUpdateInput = NonNullable<
+  paths['/v1/invoices/{invoice}']['post']['requestBody']
 >['content']['application/x-www-form-urlencoded'];
 
 /** Refunds (GET /v1/refunds). Update (POST /v1/refunds/{id}) changes only metadata; canceling is POST /v1/refunds/{id}/cancel. Refunds cannot be deleted. */
 export type StripeRefund = components['schemas']['refund'];
 
-/** Body of a refunds write. */
-export type StripeRefundInput = NonNullable<
+/** Body of a create of `refunds`. */
+export type StripeRefundCreateInput = NonNullable<
   paths['/v1/refunds']['post']['requestBody']
+>['content']['application/x-www-form-urlencoded'];
+
+/** Body of an update of `refunds`. */
+export type StripeRefundUpdateInput = NonNullable<
+  paths['/v1/refunds/{refund}']['post']['requestBody']
 >['content']['application/x-www-form-urlencoded'];
 
 /** Subscriptions (GET /v1/subscriptions?status=all; without status Stripe leaves out canceled ones). DELETE /v1/subscriptions/{id} cancels the subscription immediately; it is not a record deletion. */
 export type StripeSubscription = components['schemas']['subscription'];
 
-/** Body of a subscriptions write. */
-export type StripeSubscriptionInput = NonNullable<
+/** Body of a create of `subscriptions`. */
+export type StripeSubscriptionCreateInput = NonNullable<
   paths['/v1/subscriptions']['post']['requestBody']
+>['content']['application/x-www-form-urlencoded'];
+
+/** Body of an update of `subscriptions`. */
+export type StripeSubscriptionUpdateInput = NonNullable<
+  paths['/v1/subscriptions/{subscription_exposed_id}']['post']['requestBody']
 >['content']['application/x-www-form-urlencoded'];
 
 /** Record type of each entity, by entity name. */

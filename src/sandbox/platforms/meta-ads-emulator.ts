@@ -11,7 +11,8 @@ const EDGES: Record<string, (i: number) => Record<string, unknown>> = {
   campaigns: (i) => ({ id: `1202${String(i).padStart(11, '0')}`, name: `Campaign ${i}`, status: 'ACTIVE', objective: 'OUTCOME_TRAFFIC' }),
   adsets: (i) => ({ id: `1203${String(i).padStart(11, '0')}`, name: `Ad set ${i}`, status: 'ACTIVE', campaign_id: `1202${String(i).padStart(11, '0')}`, daily_budget: '1000' }),
   ads: (i) => ({ id: `1204${String(i).padStart(11, '0')}`, name: `Ad ${i}`, status: 'ACTIVE', adset_id: `1203${String(i).padStart(11, '0')}` }),
-  insights: (i) => ({ campaign_id: `1202${String(i).padStart(11, '0')}`, impressions: String(100 * i), clicks: String(i), spend: `${i}.00`, date_start: '2026-01-01', date_stop: '2026-01-31' }),
+  // Ad-level rows, as `level=ad` returns them.
+  insights: (i) => ({ ad_id: `1204${String(i).padStart(11, '0')}`, adset_id: `1203${String(i).padStart(11, '0')}`, campaign_id: `1202${String(i).padStart(11, '0')}`, impressions: String(100 * i), clicks: String(i), spend: `${i}.00`, date_start: '2026-01-01', date_stop: '2026-01-01' }),
 };
 
 export interface MetaAdsEmulatorOptions {

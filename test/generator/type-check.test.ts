@@ -1,0 +1,37 @@
+import { cp, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GeneratedTypeError } from '../../generator/errors.js';
+import { generate } from '../../generator/index.js';
+import { typeCheckGenerated } from '../../generator/output/type-check.js';
+import { CONFIG, createFixtureRoot, type FixtureRoot, repoRoot } from './fixtures/fixture-root.js';
+
+describe('type-checking generated code', () => {
+  let root: FixtureRoot;
+  beforeAll(async () => {
+    root = await createFixtureRoot();
+    await cp(join(repoRoot, 'configs/openapi'), join(root.dir, 'configs/openapi'), { recursive: true });
+    await cp(join(repoRoot, CONFIG), join(root.dir, CONFIG));
+  });
+  afterAll(() => root.cleanup());
+
+  it('generates the real catalogue from scratch, type-checked, identical to the committed tree', async () => {
+    const result = await generate({ root: root.dir, typeCheck: true, force: true });
+    expect(result.platforms).toBeGreaterThanOrEqual(6);
+    for (const path of result.written.filter((p) => p.startsWith('generated/'))) {
+      expect(await readFile(join(root.dir, path), 'utf8'), path).toBe(await readFile(join(repoRoot, path), 'utf8'));
+    }
+  });
+
+  it('fails on a type error in generated code and names the platform', async () => {
+    const broken = {
+      path: 'generated/adapters/acme-crm/index.ts',
+      platformId: 'acme-crm',
+      content: "import type { Nope } from '../../../src/runtime/index.js';\nexport const x: Nope = 1;\n",
+    };
+    const error = await typeCheckGenerated(root.dir, [broken]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GeneratedTypeError);
+    expect((error as GeneratedTypeError).platforms).toEqual(['acme-crm']);
+    expect((error as Error).message).toContain("generated/adapters/acme-crm/index.ts:1:15: TS2305: Module '\"../../../src/runtime/index.js\"' has no exported member 'Nope'.");
+  });
+});
