@@ -54,7 +54,9 @@ const commands: Record<string, Command> = {
       const ms = Math.round(performance.now() - started);
       if (values.check) {
         if (result.drift.length === 0) {
-          console.log(`engarde generate --check: ${result.platforms} platforms, generated files are up to date (${ms} ms)`);
+          console.log(
+            `engarde generate --check: ${result.platforms} platforms, generated files are up to date (${ms} ms)`,
+          );
           return 0;
         }
         for (const d of result.drift) {
@@ -83,13 +85,21 @@ const commands: Record<string, Command> = {
         (p) => !values.category || p.category === values.category,
       );
       if (values.json) {
-        const rows = platforms.map((p) => ({ id: p.id, name: p.name, category: p.category, auth: p.auth.kind, entities: Object.keys(p.entities).sort() }));
+        const rows = platforms.map((p) => ({
+          id: p.id,
+          name: p.name,
+          category: p.category,
+          auth: p.auth.kind,
+          entities: Object.keys(p.entities).sort(),
+        }));
         console.log(JSON.stringify(rows, null, 2));
         return 0;
       }
       const width = Math.max(2, ...platforms.map((p) => p.id.length));
       for (const p of platforms) {
-        console.log(`${p.id.padEnd(width)}  ${p.category.padEnd(18)}  ${p.auth.kind.padEnd(8)}  ${Object.keys(p.entities).sort().join(', ')}`);
+        console.log(
+          `${p.id.padEnd(width)}  ${p.category.padEnd(18)}  ${p.auth.kind.padEnd(8)}  ${Object.keys(p.entities).sort().join(', ')}`,
+        );
       }
       console.log(`${platforms.length} platform(s)`);
       return 0;
@@ -107,7 +117,8 @@ const commands: Record<string, Command> = {
       const platform = (await listPlatforms({ configFile: values.config as string })).find((p) => p.id === id);
       if (!platform) throw new GeneratorError(`import-openapi: no platform "${id}" in ${values.config} (add it first)`);
       const source = (values.source as string | undefined) ?? platform.openapi?.source;
-      if (!source) throw new GeneratorError('import-openapi: --source <url> is required (the description\'s published URL)');
+      if (!source)
+        throw new GeneratorError("import-openapi: --source <url> is required (the description's published URL)");
       const result = await importOpenApi({
         id,
         specFile: resolve(specFile),
@@ -115,7 +126,9 @@ const commands: Record<string, Command> = {
         source: { url: source },
         outFile: join(process.cwd(), 'configs', 'openapi', `${id}.json`),
       });
-      console.log(`engarde import-openapi: wrote configs/openapi/${id}.json (${result.bytes} bytes); now run \`npx engarde generate --only ${id}\``);
+      console.log(
+        `engarde import-openapi: wrote configs/openapi/${id}.json (${result.bytes} bytes); now run \`npx engarde generate --only ${id}\``,
+      );
       return 0;
     },
   },
@@ -173,7 +186,9 @@ export async function main(argv: string[]): Promise<number> {
     return name ? 0 : 2;
   }
   if (name === '--version') {
-    const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8').catch(() => '{}')) as { version?: string };
+    const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8').catch(() => '{}')) as {
+      version?: string;
+    };
     console.log(pkg.version ?? 'unknown');
     return 0;
   }
@@ -187,7 +202,12 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   try {
-    const { values, positionals } = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({
+      args: rest,
+      options: command.options,
+      allowPositionals: true,
+      strict: true,
+    });
     return await command.run(values, positionals);
   } catch (error) {
     endProgress();

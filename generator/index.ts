@@ -4,14 +4,14 @@ import { dirname, join } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import type { PlatformConfig } from '../src/runtime/platform-schema.js';
 import { compareStrings } from './compare.js';
-import { loadConfig } from './config/load-config.js';
 import { configJsonSchema } from './config/json-schema.js';
-import { type GenerateOptions, type GeneratorContext, createContext } from './context.js';
+import { loadConfig } from './config/load-config.js';
+import { createContext, type GenerateOptions, type GeneratorContext } from './context.js';
 import { loadTemplates } from './emit/template-renderer.js';
 import { ConfigError } from './errors.js';
-import { type OpenApiDocument, loadOpenApiSpecs } from './openapi/openapi-specs.js';
+import { loadOpenApiSpecs, type OpenApiDocument } from './openapi/openapi-specs.js';
 import { generatorFingerprint, sha256 } from './output/fingerprint.js';
-import { type Manifest, MANIFEST_FILE, type PlannedFile } from './output/output-plan.js';
+import { MANIFEST_FILE, type Manifest, type PlannedFile } from './output/output-plan.js';
 import { planFiles } from './output/plan-files.js';
 import { typeCheckGenerated } from './output/type-check.js';
 import { packageRoot } from './package-root.js';
@@ -53,7 +53,13 @@ async function listOutputFiles(ctx: GeneratorContext): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
   return entries
     .filter((e) => e.isFile())
-    .map((e) => `${ctx.outDir}/${join(e.parentPath, e.name).slice(dir.length + 1).split('\\').join('/')}`)
+    .map(
+      (e) =>
+        `${ctx.outDir}/${join(e.parentPath, e.name)
+          .slice(dir.length + 1)
+          .split('\\')
+          .join('/')}`,
+    )
     .sort(compareStrings);
 }
 
@@ -122,7 +128,11 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
     const current = disk.get(file.path);
     const recorded = file.key !== undefined ? trusted[file.path] : undefined;
     const fresh =
-      !ctx.force && current !== undefined && recorded !== undefined && recorded.key === file.key && recorded.sha256 === sha256(current);
+      !ctx.force &&
+      current !== undefined &&
+      recorded !== undefined &&
+      recorded.key === file.key &&
+      recorded.sha256 === sha256(current);
     if (fresh || (!ctx.check && !selected(file) && current !== undefined)) {
       hashes.set(file.path, sha256(current as string));
     } else {
@@ -158,7 +168,9 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
         return {
           path,
           status: before === undefined ? 'missing' : 'changed',
-          diff: createTwoFilesPatch(`a/${path}`, `b/${path}`, before ?? '', after, undefined, undefined, { context: 3 }),
+          diff: createTwoFilesPatch(`a/${path}`, `b/${path}`, before ?? '', after, undefined, undefined, {
+            context: 3,
+          }),
         };
       }),
       ...orphans.map((path): Drift => ({ path, status: 'extra', diff: '' })),
@@ -172,7 +184,11 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
       ctx.root,
       plan
         .filter((f) => f.typeScript)
-        .map((f) => ({ path: f.path, platformId: f.platformId, content: produced.get(f.path) ?? (disk.get(f.path) as string) })),
+        .map((f) => ({
+          path: f.path,
+          platformId: f.platformId,
+          content: produced.get(f.path) ?? (disk.get(f.path) as string),
+        })),
     );
   }
   for (const path of changed) {
@@ -204,7 +220,9 @@ async function removeEmptyDirs(dir: string): Promise<void> {
 }
 
 /** Validated platforms of a config file, for `engarde list` and tools. */
-export async function listPlatforms(options: Pick<GenerateOptions, 'root' | 'configFile'> = {}): Promise<PlatformConfig[]> {
+export async function listPlatforms(
+  options: Pick<GenerateOptions, 'root' | 'configFile'> = {},
+): Promise<PlatformConfig[]> {
   const ctx = createContext(options);
   return (await loadConfig(ctx.root, ctx.configFile)).platforms;
 }

@@ -21,7 +21,8 @@ export interface AddPlatformOutcome {
 
 function entityFromFlag(flag: string, recordsPath: string, idField: string): [string, Record<string, unknown>] {
   const eq = flag.indexOf('=');
-  if (eq < 1) throw new ConfigError(`add-platform: --entity "${flag}" must look like <name>=<path>, e.g. customers=/customers`);
+  if (eq < 1)
+    throw new ConfigError(`add-platform: --entity "${flag}" must look like <name>=<path>, e.g. customers=/customers`);
   return [flag.slice(0, eq), { path: flag.slice(eq + 1), recordsPath, idField }];
 }
 
@@ -50,7 +51,9 @@ export async function addPlatform({ root, configFile, id, values }: AddPlatformI
     apiVersion: str('api-version'),
     baseUrl: str('base-url'),
     auth: str('auth') ? { kind: str('auth') } : undefined,
-    entities: Object.fromEntries(((values.entity as string[] | undefined) ?? []).map((e) => entityFromFlag(e, recordsPath, idField))),
+    entities: Object.fromEntries(
+      ((values.entity as string[] | undefined) ?? []).map((e) => entityFromFlag(e, recordsPath, idField)),
+    ),
   };
   for (const key of Object.keys(entry)) if (entry[key] === undefined) delete entry[key];
   file.platforms.push(entry);

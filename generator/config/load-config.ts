@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
-import { type PlatformConfig, configFileSchema, platformSchema } from '../../src/runtime/platform-schema.js';
+import { configFileSchema, type PlatformConfig, platformSchema } from '../../src/runtime/platform-schema.js';
 import { compareStrings } from '../compare.js';
-import { type ConfigIssue, ConfigError, ConfigValidationError } from '../errors.js';
+import { ConfigError, type ConfigIssue, ConfigValidationError } from '../errors.js';
 
 /** Platform id used in messages about the file as a whole rather than one entry. */
 export const FILE_LEVEL = '(file)';
@@ -32,7 +32,10 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 }
 
 /** Turns one zod issue into messages a person can act on, one per offending field. */
-export function describeIssue(issue: z.core.$ZodIssue, entry: unknown): Array<{ path: PropertyKey[]; message: string }> {
+export function describeIssue(
+  issue: z.core.$ZodIssue,
+  entry: unknown,
+): Array<{ path: PropertyKey[]; message: string }> {
   const path = [...issue.path];
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map((key) => ({ path: [...path, key], message: 'is not a known field' }));
@@ -43,7 +46,12 @@ export function describeIssue(issue: z.core.$ZodIssue, entry: unknown): Array<{ 
   if (issue.code === 'invalid_union' && 'discriminator' in issue && issue.discriminator) {
     const at = path.at(-1) === issue.discriminator ? path : [...path, issue.discriminator];
     const given = valueAt(entry, at);
-    return [{ path: at, message: given === undefined ? 'is required' : `${JSON.stringify(given)} is not one of the allowed values` }];
+    return [
+      {
+        path: at,
+        message: given === undefined ? 'is required' : `${JSON.stringify(given)} is not one of the allowed values`,
+      },
+    ];
   }
   if (issue.code === 'invalid_value') {
     const allowed = issue.values.map((v) => JSON.stringify(v)).join(', ');
@@ -59,7 +67,9 @@ function parseJson(text: string, file: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new ConfigError(`${file}: ${FILE_LEVEL} /: is not valid JSON (${(error as Error).message})`, { cause: error });
+    throw new ConfigError(`${file}: ${FILE_LEVEL} /: is not valid JSON (${(error as Error).message})`, {
+      cause: error,
+    });
   }
 }
 
@@ -74,7 +84,12 @@ export function validateConfig(raw: unknown, file: string): Omit<LoadedConfig, '
   if (!top.success) {
     throw new ConfigValidationError(
       top.error.issues.flatMap((i) =>
-        describeIssue(i, raw).map((d) => ({ file, platformId: FILE_LEVEL, pointer: jsonPointer(d.path), message: d.message })),
+        describeIssue(i, raw).map((d) => ({
+          file,
+          platformId: FILE_LEVEL,
+          pointer: jsonPointer(d.path),
+          message: d.message,
+        })),
       ),
     );
   }
@@ -102,7 +117,12 @@ export function validateConfig(raw: unknown, file: string): Omit<LoadedConfig, '
     }
     const nameKey = p.name.toLowerCase();
     if (seenNames.has(nameKey)) {
-      issues.push({ file, platformId, pointer: '/name', message: `duplicates the name of platform "${seenNames.get(nameKey)}"` });
+      issues.push({
+        file,
+        platformId,
+        pointer: '/name',
+        message: `duplicates the name of platform "${seenNames.get(nameKey)}"`,
+      });
     } else {
       seenNames.set(nameKey, p.id);
     }
@@ -112,7 +132,6 @@ export function validateConfig(raw: unknown, file: string): Omit<LoadedConfig, '
   platforms.sort((a, b) => compareStrings(a.id, b.id));
   return { file, platforms };
 }
-
 
 function sortIssues(issues: ConfigIssue[]): ConfigIssue[] {
   // Stable: entries stay in file order; within an entry, by pointer.
@@ -135,9 +154,12 @@ export async function loadConfig(root: string, file: string): Promise<LoadedConf
   try {
     text = await readFile(new URL(file, `file://${root.endsWith('/') ? root : `${root}/`}`), 'utf8');
   } catch (error) {
-    throw new ConfigError(`${file}: ${FILE_LEVEL} /: cannot be read (${(error as NodeJS.ErrnoException).code ?? error})`, {
-      cause: error,
-    });
+    throw new ConfigError(
+      `${file}: ${FILE_LEVEL} /: cannot be read (${(error as NodeJS.ErrnoException).code ?? error})`,
+      {
+        cause: error,
+      },
+    );
   }
   return { ...validateConfig(parseJson(text, file), file), hash: createHash('sha256').update(text).digest('hex') };
 }

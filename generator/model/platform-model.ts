@@ -96,7 +96,12 @@ function credentialFields(auth: PlatformConfig['auth']): FieldModel[] {
         optional: true,
         doc: auth.refresh.supported ? 'OAuth2 refresh token.' : 'Not issued by this platform.',
       });
-      fields.push({ key: 'expiresAt', type: 'number', optional: true, doc: 'Access-token expiry, epoch milliseconds.' });
+      fields.push({
+        key: 'expiresAt',
+        type: 'number',
+        optional: true,
+        doc: 'Access-token expiry, epoch milliseconds.',
+      });
       for (const f of auth.tokenResponseFields) {
         fields.push({ key: camelCase(f), type: 'string', optional: false, doc: `\`${f}\` from the token response.` });
       }
@@ -232,7 +237,11 @@ export function buildPlatformModel(
     className: `${typePrefix}Adapter`,
     typePrefix,
     inputs: [`${configFile} (${p.id})`, ...(p.openapi ? [p.openapi.file] : [])],
-    credentials: credentialFields(p.auth).map((f) => ({ ...f, key: propertyKey(f.key), doc: commentSafe(f.doc ?? '') })),
+    credentials: credentialFields(p.auth).map((f) => ({
+      ...f,
+      key: propertyKey(f.key),
+      doc: commentSafe(f.doc ?? ''),
+    })),
     connection: Object.entries(p.connectionConfig)
       .sort(([a], [b]) => compareStrings(a, b))
       .map(([key, v]) => ({

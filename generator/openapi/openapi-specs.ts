@@ -34,14 +34,24 @@ export async function loadOpenApiSpecs(root: string, config: LoadedConfig): Prom
     try {
       text = await readFile(join(root, file), 'utf8');
     } catch {
-      issues.push({ file: config.file, platformId: p.id, pointer: '/openapi/file', message: `${file} does not exist (import it with \`engarde import-openapi ${p.id} <spec>\`)` });
+      issues.push({
+        file: config.file,
+        platformId: p.id,
+        pointer: '/openapi/file',
+        message: `${file} does not exist (import it with \`engarde import-openapi ${p.id} <spec>\`)`,
+      });
       continue;
     }
     let document: OpenApiDocument;
     try {
       document = JSON.parse(text) as OpenApiDocument;
     } catch (error) {
-      issues.push({ file: config.file, platformId: p.id, pointer: '/openapi/file', message: `${file} is not valid JSON (${(error as Error).message})` });
+      issues.push({
+        file: config.file,
+        platformId: p.id,
+        pointer: '/openapi/file',
+        message: `${file} is not valid JSON (${(error as Error).message})`,
+      });
       continue;
     }
     const schemas = document.components?.schemas ?? {};

@@ -105,7 +105,6 @@ const MAP_KEYS = new Set([
 /** Keys whose value is data (copied as is): enum members, defaults, names of required properties, requirements. */
 const DATA_KEYS = new Set(['enum', 'const', 'default', 'required', 'dependentRequired', 'security']);
 
-
 /** `/v1/customers/{customer}` → `/v1/customers/{}`: the shape two path templates must share to match. */
 export function pathShape(path: string): string {
   return path.replace(/\{[^}]*\}/g, '{}');

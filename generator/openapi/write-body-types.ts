@@ -1,7 +1,7 @@
 import type { PlatformConfig } from '../../src/runtime/platform-schema.js';
 import type { WriteBodyResolver } from '../model/platform-model.js';
-import type { LoadedSpec } from './openapi-specs.js';
 import { deriveBasePath } from './import-openapi.js';
+import type { LoadedSpec } from './openapi-specs.js';
 import { findPathTemplate } from './trim-openapi.js';
 
 const MEDIA_TYPES = { json: 'application/json', form: 'application/x-www-form-urlencoded' } as const;

@@ -34,11 +34,17 @@ export async function generatorFingerprint(packageDir: string): Promise<string> 
   ].filter((f) => !f.endsWith('.d.ts') && existsSync(f));
   const fallback = sources.length > 1 ? [] : await listFiles(join(packageDir, 'dist/generator'), '.js');
   for (const file of [...sources, ...fallback]) {
-    hash.update(relative(packageDir, file)).update('\0').update(await readFile(file)).update('\0');
+    hash
+      .update(relative(packageDir, file))
+      .update('\0')
+      .update(await readFile(file))
+      .update('\0');
   }
   for (const dep of OUTPUT_DEPENDENCIES) {
     const manifest = join(packageDir, 'node_modules', dep, 'package.json');
-    const version = existsSync(manifest) ? (JSON.parse(await readFile(manifest, 'utf8')) as { version: string }).version : '?';
+    const version = existsSync(manifest)
+      ? (JSON.parse(await readFile(manifest, 'utf8')) as { version: string }).version
+      : '?';
     hash.update(`${dep}@${version}\0`);
   }
   return hash.digest('hex');

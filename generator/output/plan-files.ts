@@ -1,16 +1,16 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { LoadedConfig } from '../config/load-config.js';
 import { compareStrings } from '../compare.js';
+import type { LoadedConfig } from '../config/load-config.js';
 import type { GeneratorContext } from '../context.js';
 import type { TemplateSet } from '../emit/template-renderer.js';
 import { ConfigValidationError } from '../errors.js';
 import { nameCollisions } from '../model/name-collisions.js';
 import { buildPlatformModel, type PlatformModel } from '../model/platform-model.js';
 import type { LoadedSpec } from '../openapi/openapi-specs.js';
-import { writeBodyResolver } from '../openapi/write-body-types.js';
 import { defaultOpenApiTypesCacheDir, openApiToTypeScript } from '../openapi/openapi-types.js';
+import { writeBodyResolver } from '../openapi/write-body-types.js';
 import { packageRoot } from '../package-root.js';
 import { sha256 } from './fingerprint.js';
 import { MANIFEST_FILE, type PlannedFile } from './output-plan.js';
@@ -132,12 +132,13 @@ export function planFiles({ ctx, loaded, templates, specs, fingerprint, schema }
   });
   files.push({ path: MANIFEST_FILE, platformId: null, typeScript: false, produce: async () => '' });
   files.push({ path: ctx.schemaFile, platformId: null, typeScript: false, produce: async () => schema() });
-  if (existsSync(join(ctx.root, 'package.json'))) files.push({
-    path: 'package.json',
-    platformId: null,
-    typeScript: false,
-    produce: () => packageJsonWithExports(ctx.root, models),
-  });
+  if (existsSync(join(ctx.root, 'package.json')))
+    files.push({
+      path: 'package.json',
+      platformId: null,
+      typeScript: false,
+      produce: () => packageJsonWithExports(ctx.root, models),
+    });
   return files.sort((a, b) => compareStrings(a.path, b.path));
 }
 

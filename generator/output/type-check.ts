@@ -40,7 +40,8 @@ export async function typeCheckGenerated(root: string, files: readonly SourceToC
     if (!sourceFile) continue;
     const diagnostics = [...program.getSyntacticDiagnostics(sourceFile), ...program.getSemanticDiagnostics(sourceFile)];
     for (const d of diagnostics) {
-      const { line, character } = d.start === undefined ? { line: 0, character: 0 } : sourceFile.getLineAndCharacterOfPosition(d.start);
+      const { line, character } =
+        d.start === undefined ? { line: 0, character: 0 } : sourceFile.getLineAndCharacterOfPosition(d.start);
       const text = ts.flattenDiagnosticMessageText(d.messageText, '\n');
       messages.push(`${file.path}:${line + 1}:${character + 1}: TS${d.code}: ${text}`);
       failing.add(file.platformId ?? '(registry)');

@@ -10,13 +10,15 @@
  * Usage: npx tsx scripts/bench/generator-bench.ts [--platforms 195] [--runs 5]
  */
 import { spawnSync } from 'node:child_process';
-import { cpus, tmpdir, totalmem } from 'node:os';
 import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 const repo = new URL('../../', import.meta.url).pathname;
-const { values } = parseArgs({ options: { platforms: { type: 'string', default: '195' }, runs: { type: 'string', default: '5' } } });
+const { values } = parseArgs({
+  options: { platforms: { type: 'string', default: '195' }, runs: { type: 'string', default: '5' } },
+});
 const target = Number(values.platforms);
 const runs = Number(values.runs);
 
@@ -28,7 +30,9 @@ interface Entry {
 }
 
 async function synthesize(dir: string): Promise<{ ids: string[]; openapi: number }> {
-  const config = JSON.parse(await readFile(join(repo, 'configs/platform_configs_extended.json'), 'utf8')) as { platforms: Entry[] };
+  const config = JSON.parse(await readFile(join(repo, 'configs/platform_configs_extended.json'), 'utf8')) as {
+    platforms: Entry[];
+  };
   const real = config.platforms;
   const platforms: Entry[] = [];
   let openapi = 0;
@@ -92,7 +96,11 @@ async function main() {
     const { ids, openapi } = await synthesize(dir);
     const cache = join(repo, 'node_modules/.cache/engarde');
     const scenarios: Array<[string, () => void, string[]]> = [
-      ['full, cold cache (--force)', () => spawnSync('rm', ['-rf', cache, join(dir, 'generated')]), ['generate', '--force']],
+      [
+        'full, cold cache (--force)',
+        () => spawnSync('rm', ['-rf', cache, join(dir, 'generated')]),
+        ['generate', '--force'],
+      ],
       ['full, warm cache (--force)', () => {}, ['generate', '--force']],
       ['--check, nothing changed', () => {}, ['generate', '--check']],
       [`--only ${ids[0]} (--force)`, () => {}, ['generate', '--only', ids[0]!, '--force']],
@@ -112,8 +120,12 @@ async function main() {
     }
     const baseline = [];
     for (let i = 0; i < Math.min(runs, 3); i++) baseline.push(await tsMorphBaseline(dir));
-    console.log(`Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
-    console.log(`Catalogue: ${ids.length} platforms (${openapi} typed from their own OpenAPI description); median of ${runs} runs, each a fresh process\n`);
+    console.log(
+      `Machine: ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
+    );
+    console.log(
+      `Catalogue: ${ids.length} platforms (${openapi} typed from their own OpenAPI description); median of ${runs} runs, each a fresh process\n`,
+    );
     console.log('| scenario | wall time | peak RSS |');
     console.log('| --- | --- | --- |');
     for (const row of rows) console.log(row);

@@ -83,9 +83,7 @@ export function templateVariables(template: string): string[] {
   return [...template.matchAll(TEMPLATE_VAR)].map((m) => m[1] as string);
 }
 
-const httpsUrl = z
-  .string()
-  .refine((s) => /^https:\/\/[^\s]+$/.test(s), { message: 'must be an https:// URL' });
+const httpsUrl = z.string().refine((s) => /^https:\/\/[^\s]+$/.test(s), { message: 'must be an https:// URL' });
 
 /** An https URL that may contain `{variable}` placeholders. */
 const urlTemplate = z.string().refine((s) => /^https:\/\/[^\s]+$/.test(s), {
@@ -439,9 +437,7 @@ const webhookSchema = z.discriminatedUnion('scheme', [
       toleranceSeconds: z.number().int().positive().optional(),
       /** How subscriptions are made: by API call, or in the platform's dashboard/app settings. */
       registration: z.discriminatedUnion('kind', [
-        z
-          .object({ kind: z.literal('api'), method: z.enum(['POST', 'PUT']), path: z.string().regex(/^\//) })
-          .strict(),
+        z.object({ kind: z.literal('api'), method: z.enum(['POST', 'PUT']), path: z.string().regex(/^\//) }).strict(),
         z.object({ kind: z.literal('dashboard'), instructions: z.string().min(1) }).strict(),
       ]),
       docsUrl: httpsUrl,
@@ -569,18 +565,34 @@ export const platformSchema = platformObject.superRefine((p, ctx) => {
     unknownVar(value, headerVars, ['headers', name], 'a credential or connectionConfig field');
   }
   const authValue =
-    p.auth.kind === 'api_key' ? p.auth.value : p.auth.kind === 'oauth2' || p.auth.kind === 'bearer' ? p.auth.header.value : '';
+    p.auth.kind === 'api_key'
+      ? p.auth.value
+      : p.auth.kind === 'oauth2' || p.auth.kind === 'bearer'
+        ? p.auth.header.value
+        : '';
   unknownVar(authValue, credentialVars, ['auth', p.auth.kind === 'api_key' ? 'value' : 'header'], 'a credential field');
 
   const checkPagination = (pg: PaginationConfig, path: PropertyKey[]) => {
     if (pg.kind === 'cursor' && pg.cursorFrom === 'response' && !pg.nextCursorPath) {
-      ctx.addIssue({ code: 'custom', path: [...path, 'nextCursorPath'], message: 'is required when cursorFrom is "response"' });
+      ctx.addIssue({
+        code: 'custom',
+        path: [...path, 'nextCursorPath'],
+        message: 'is required when cursorFrom is "response"',
+      });
     }
     if (pg.kind === 'cursor' && pg.cursorFrom === 'last-record' && !pg.hasMorePath) {
-      ctx.addIssue({ code: 'custom', path: [...path, 'hasMorePath'], message: 'is required when cursorFrom is "last-record"' });
+      ctx.addIssue({
+        code: 'custom',
+        path: [...path, 'hasMorePath'],
+        message: 'is required when cursorFrom is "last-record"',
+      });
     }
     if ('maxLimit' in pg && 'defaultLimit' in pg && pg.maxLimit && pg.defaultLimit && pg.defaultLimit > pg.maxLimit) {
-      ctx.addIssue({ code: 'custom', path: [...path, 'defaultLimit'], message: `must not exceed maxLimit (${pg.maxLimit})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: [...path, 'defaultLimit'],
+        message: `must not exceed maxLimit (${pg.maxLimit})`,
+      });
     }
   };
   checkPagination(p.pagination, ['pagination']);
@@ -603,7 +615,11 @@ export const platformSchema = platformObject.superRefine((p, ctx) => {
       ctx.addIssue({ code: 'custom', path: at('idField'), message: `"${idRoot}" is not among the declared fields` });
     }
     if (!e.getById && e.write.some((w) => w !== 'create') && !e.itemPath) {
-      ctx.addIssue({ code: 'custom', path: at('itemPath'), message: 'is required for updates and deletes when getById is false' });
+      ctx.addIssue({
+        code: 'custom',
+        path: at('itemPath'),
+        message: 'is required for updates and deletes when getById is false',
+      });
     }
     if (e.createPath && !e.write.includes('create')) {
       ctx.addIssue({ code: 'custom', path: at('createPath'), message: 'is set but "write" does not include "create"' });
@@ -611,7 +627,11 @@ export const platformSchema = platformObject.superRefine((p, ctx) => {
     if (e.incremental.kind === 'query-template') {
       const uses = [...Object.values(e.query), JSON.stringify(e.body ?? {})].some((v) => v.includes('{incremental}'));
       if (!uses) {
-        ctx.addIssue({ code: 'custom', path: at('incremental'), message: 'is a query-template but no query or body value contains {incremental}' });
+        ctx.addIssue({
+          code: 'custom',
+          path: at('incremental'),
+          message: 'is a query-template but no query or body value contains {incremental}',
+        });
       }
     }
     if (e.itemPath && !e.itemPath.includes('{id}')) {
@@ -619,7 +639,12 @@ export const platformSchema = platformObject.superRefine((p, ctx) => {
     }
   }
   if (p.webhooks.scheme !== 'none' && p.webhooks.registration.kind === 'api') {
-    unknownVar(p.webhooks.registration.path, connectionVars, ['webhooks', 'registration', 'path'], 'a connectionConfig variable or apiVersion');
+    unknownVar(
+      p.webhooks.registration.path,
+      connectionVars,
+      ['webhooks', 'registration', 'path'],
+      'a connectionConfig variable or apiVersion',
+    );
   }
 });
 

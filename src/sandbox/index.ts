@@ -1,7 +1,7 @@
 export * from './emulator-server.js';
-export { googleAdsEmulator, type GoogleAdsEmulatorOptions } from './platforms/google-ads-emulator.js';
-export { hubspotEmulator, type HubSpotEmulatorOptions } from './platforms/hubspot-emulator.js';
-export { metaAdsEmulator, type MetaAdsEmulatorOptions } from './platforms/meta-ads-emulator.js';
-export { salesforceEmulator, type SalesforceEmulatorOptions } from './platforms/salesforce-emulator.js';
-export { shopifyEmulator, type ShopifyEmulatorOptions } from './platforms/shopify-emulator.js';
-export { stripeEmulator, type StripeEmulatorOptions } from './platforms/stripe-emulator.js';
+export { type GoogleAdsEmulatorOptions, googleAdsEmulator } from './platforms/google-ads-emulator.js';
+export { type HubSpotEmulatorOptions, hubspotEmulator } from './platforms/hubspot-emulator.js';
+export { type MetaAdsEmulatorOptions, metaAdsEmulator } from './platforms/meta-ads-emulator.js';
+export { type SalesforceEmulatorOptions, salesforceEmulator } from './platforms/salesforce-emulator.js';
+export { type ShopifyEmulatorOptions, shopifyEmulator } from './platforms/shopify-emulator.js';
+export { type StripeEmulatorOptions, stripeEmulator } from './platforms/stripe-emulator.js';

@@ -1,4 +1,3 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getAdapterRegistry } from 'engarde';
 import { GoogleAdsAdapter } from 'engarde/adapters/google-ads';
 import { HubspotAdapter } from 'engarde/adapters/hubspot';
@@ -6,7 +5,8 @@ import { MetaAdsAdapter } from 'engarde/adapters/meta-ads';
 import { SalesforceAdapter } from 'engarde/adapters/salesforce';
 import { ShopifyAdapter } from 'engarde/adapters/shopify';
 import { StripeAdapter } from 'engarde/adapters/stripe';
-import { getPath, type AnyAdapter } from 'engarde/runtime';
+import { type AnyAdapter, getPath } from 'engarde/runtime';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type EmulatorHandler,
   googleAdsEmulator,
@@ -128,22 +128,25 @@ describe('high-priority adapters against their emulators', () => {
     for (const request of requests) expect(request.headers[header]).toBe(value);
   });
 
-  it.each(Object.keys(cases))('%s: testConnection() is false, without throwing, for a revoked credential', async (platform) => {
-    const c = cases[platform]!;
-    const emulator = running.get(platform)!;
-    const key = Object.keys(c.credentials)[0]!;
-    const adapter = await getAdapterRegistry().create(platform as 'stripe', {
-      credentials: { ...c.credentials, [key]: 'revoked' } as never,
-      connectionConfig: c.connectionConfig as never,
-      baseUrl: `${emulator.origin}${c.basePath}`,
-      retry: { maxAttempts: 1 },
-    });
-    try {
-      expect(await adapter.testConnection()).toBe(false);
-    } finally {
-      await adapter.close();
-    }
-  });
+  it.each(Object.keys(cases))(
+    '%s: testConnection() is false, without throwing, for a revoked credential',
+    async (platform) => {
+      const c = cases[platform]!;
+      const emulator = running.get(platform)!;
+      const key = Object.keys(c.credentials)[0]!;
+      const adapter = await getAdapterRegistry().create(platform as 'stripe', {
+        credentials: { ...c.credentials, [key]: 'revoked' } as never,
+        connectionConfig: c.connectionConfig as never,
+        baseUrl: `${emulator.origin}${c.basePath}`,
+        retry: { maxAttempts: 1 },
+      });
+      try {
+        expect(await adapter.testConnection()).toBe(false);
+      } finally {
+        await adapter.close();
+      }
+    },
+  );
 
   it('types Stripe records from the official OpenAPI description', async () => {
     const stripe = adapters.get('stripe') as StripeAdapter;
@@ -174,14 +177,11 @@ describe('high-priority adapters against their emulators', () => {
 
 describe('the registry', () => {
   it('lists the six high-priority platforms, sorted by id, without loading adapters', () => {
-    expect(getAdapterRegistry().platforms().map((p) => p.id)).toEqual([
-      'google-ads',
-      'hubspot',
-      'meta-ads',
-      'salesforce',
-      'shopify',
-      'stripe',
-    ]);
+    expect(
+      getAdapterRegistry()
+        .platforms()
+        .map((p) => p.id),
+    ).toEqual(['google-ads', 'hubspot', 'meta-ads', 'salesforce', 'shopify', 'stripe']);
   });
 
   const classes = {
@@ -193,18 +193,21 @@ describe('the registry', () => {
     stripe: StripeAdapter,
   };
 
-  it.each(Object.entries(classes))('constructs the %s adapter, an instance of its generated class', async (id, AdapterClass) => {
-    // Each connection variable's documented example is a valid value.
-    const connectionConfig = Object.fromEntries(
-      Object.entries(AdapterClass.meta.connectionConfig).map(([name, variable]) => [name, variable.example]),
-    );
-    const credentials = { apiKey: 'k', accessToken: 't', instanceUrl: 'https://acme.my.salesforce.com' };
-    const adapter = await getAdapterRegistry().create(id as 'stripe', {
-      credentials: credentials as never,
-      connectionConfig: connectionConfig as never,
-    });
-    expect(adapter).toBeInstanceOf(AdapterClass);
-    expect(adapter.meta.id).toBe(id);
-    await adapter.close();
-  });
+  it.each(Object.entries(classes))(
+    'constructs the %s adapter, an instance of its generated class',
+    async (id, AdapterClass) => {
+      // Each connection variable's documented example is a valid value.
+      const connectionConfig = Object.fromEntries(
+        Object.entries(AdapterClass.meta.connectionConfig).map(([name, variable]) => [name, variable.example]),
+      );
+      const credentials = { apiKey: 'k', accessToken: 't', instanceUrl: 'https://acme.my.salesforce.com' };
+      const adapter = await getAdapterRegistry().create(id as 'stripe', {
+        credentials: credentials as never,
+        connectionConfig: connectionConfig as never,
+      });
+      expect(adapter).toBeInstanceOf(AdapterClass);
+      expect(adapter.meta.id).toBe(id);
+      await adapter.close();
+    },
+  );
 });

@@ -11,7 +11,10 @@ const BIN = join(repoRoot, 'bin/engarde.js');
 /** Runs the real `engarde` binary in `cwd`; resolves with its exit code and output instead of throwing. */
 async function engarde(cwd: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, CI: 'true' } });
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], {
+      cwd,
+      env: { ...process.env, CI: 'true' },
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };
@@ -27,11 +30,14 @@ describe('engarde CLI', () => {
   });
   afterAll(() => root.cleanup());
 
-  it.each(['generate', 'list', 'import-openapi', 'add-platform'])('%s --help prints its usage and exits 0', async (command) => {
-    const { code, stdout } = await engarde(root.dir, command, '--help');
-    expect(code).toBe(0);
-    expect(stdout).toContain(`Usage: engarde ${command}`);
-  });
+  it.each(['generate', 'list', 'import-openapi', 'add-platform'])(
+    '%s --help prints its usage and exits 0',
+    async (command) => {
+      const { code, stdout } = await engarde(root.dir, command, '--help');
+      expect(code).toBe(0);
+      expect(stdout).toContain(`Usage: engarde ${command}`);
+    },
+  );
 
   it('exits 2 on invalid config, one problem per line, without a stack trace', async () => {
     const broken = acmePlatform() as Record<string, unknown>;
@@ -42,7 +48,9 @@ describe('engarde CLI', () => {
       const { code, stderr } = await engarde(root.dir, 'generate');
       expect(code).toBe(2);
       expect(stderr.trim().split('\n')).toEqual([
-        expect.stringMatching(/^configs\/platform_configs_extended\.json: acme-crm \/category: "crm-ish" is not one of /),
+        expect.stringMatching(
+          /^configs\/platform_configs_extended\.json: acme-crm \/category: "crm-ish" is not one of /,
+        ),
         'configs/platform_configs_extended.json: acme-crm /docsUrl: is required (string)',
       ]);
       expect(stderr).not.toMatch(/\bat .*\.ts:\d+/);

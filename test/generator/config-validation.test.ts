@@ -5,6 +5,7 @@ import { acmePlatform } from './fixtures/fixture-root.js';
 
 const FILE = 'configs/platform_configs_extended.json';
 
+// biome-ignore lint/suspicious/noExplicitAny: each case reaches into the entry to break one field
 type Entry = Record<string, any>;
 
 /** Validates one broken copy of the fixture platform and returns the printed problem lines. */
@@ -26,7 +27,10 @@ const at = (pointer: string, message: string) => `${FILE}: acme-crm ${pointer}: 
 const cases: Array<[string, { given: (p: Entry) => void; want: string[] }]> = [
   [
     'an id that is not kebab-case',
-    { given: (p) => (p.id = 'Acme_CRM'), want: [`${FILE}: Acme_CRM /id: must be lowercase kebab-case, e.g. "google-ads"`] },
+    {
+      given: (p) => (p.id = 'Acme_CRM'),
+      want: [`${FILE}: Acme_CRM /id: must be lowercase kebab-case, e.g. "google-ads"`],
+    },
   ],
   [
     'an unknown category',
@@ -41,7 +45,10 @@ const cases: Array<[string, { given: (p: Entry) => void; want: string[] }]> = [
     },
   ],
   ['a missing name', { given: (p) => delete p.name, want: [at('/name', 'is required (string)')] }],
-  ['a docs URL that is not https', { given: (p) => (p.docsUrl = 'http://acme.test'), want: [at('/docsUrl', 'must be an https:// URL')] }],
+  [
+    'a docs URL that is not https',
+    { given: (p) => (p.docsUrl = 'http://acme.test'), want: [at('/docsUrl', 'must be an https:// URL')] },
+  ],
   [
     'a base URL placeholder with no connection variable',
     {
@@ -63,11 +70,17 @@ const cases: Array<[string, { given: (p: Entry) => void; want: string[] }]> = [
   ],
   [
     'an unanchored pattern',
-    { given: (p) => (p.connectionConfig.tenant.pattern = '[a-z]+'), want: [at('/connectionConfig/tenant/pattern', 'must be anchored with ^ and $')] },
+    {
+      given: (p) => (p.connectionConfig.tenant.pattern = '[a-z]+'),
+      want: [at('/connectionConfig/tenant/pattern', 'must be anchored with ^ and $')],
+    },
   ],
   [
     'an unknown auth kind',
-    { given: (p) => (p.auth = { kind: 'magic' }), want: [at('/auth/kind', '"magic" is not one of the allowed values')] },
+    {
+      given: (p) => (p.auth = { kind: 'magic' }),
+      want: [at('/auth/kind', '"magic" is not one of the allowed values')],
+    },
   ],
   [
     'an auth header template naming no credential',
@@ -78,7 +91,10 @@ const cases: Array<[string, { given: (p: Entry) => void; want: string[] }]> = [
   ],
   [
     'an unknown field, with its exact place',
-    { given: (p) => (p.entities.contacts.cursor = 'x'), want: [at('/entities/contacts/cursor', 'is not a known field')] },
+    {
+      given: (p) => (p.entities.contacts.cursor = 'x'),
+      want: [at('/entities/contacts/cursor', 'is not a known field')],
+    },
   ],
   [
     'an entity without a record type',
@@ -110,11 +126,17 @@ const cases: Array<[string, { given: (p: Entry) => void; want: string[] }]> = [
   ],
   [
     'an incremental read without a reason when it is none',
-    { given: (p) => delete p.entities.companies.incremental.reason, want: [at('/entities/companies/incremental/reason', 'is required (string)')] },
+    {
+      given: (p) => delete p.entities.companies.incremental.reason,
+      want: [at('/entities/companies/incremental/reason', 'is required (string)')],
+    },
   ],
   [
     'an id field that is not a declared field',
-    { given: (p) => (p.entities.companies.idField = 'uuid'), want: [at('/entities/companies/idField', '"uuid" is not among the declared fields')] },
+    {
+      given: (p) => (p.entities.companies.idField = 'uuid'),
+      want: [at('/entities/companies/idField', '"uuid" is not among the declared fields')],
+    },
   ],
   [
     'an OpenAPI schema on a platform with no OpenAPI source',
@@ -127,7 +149,12 @@ const cases: Array<[string, { given: (p: Entry) => void; want: string[] }]> = [
     'a field type outside the grammar',
     {
       given: (p) => (p.entities.companies.fields.name = 'text'),
-      want: [at('/entities/companies/fields/name', 'must be a field type such as "string", "number|null", "string[]" or "object?"')],
+      want: [
+        at(
+          '/entities/companies/fields/name',
+          'must be a field type such as "string", "number|null", "string[]" or "object?"',
+        ),
+      ],
     },
   ],
 ];

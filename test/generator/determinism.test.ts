@@ -13,7 +13,10 @@ async function snapshotTree(dir: string): Promise<Record<string, string>> {
       files[path.slice(dir.length + 1)] = await readFile(path, 'utf8');
     }
   }
-  files['configs/platform-config.schema.json'] = await readFile(join(dir, 'configs/platform-config.schema.json'), 'utf8');
+  files['configs/platform-config.schema.json'] = await readFile(
+    join(dir, 'configs/platform-config.schema.json'),
+    'utf8',
+  );
   return files;
 }
 

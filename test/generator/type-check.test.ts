@@ -32,6 +32,8 @@ describe('type-checking generated code', () => {
     const error = await typeCheckGenerated(root.dir, [broken]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GeneratedTypeError);
     expect((error as GeneratedTypeError).platforms).toEqual(['acme-crm']);
-    expect((error as Error).message).toContain("generated/adapters/acme-crm/index.ts:1:15: TS2305: Module '\"../../../src/runtime/index.js\"' has no exported member 'Nope'.");
+    expect((error as Error).message).toContain(
+      "generated/adapters/acme-crm/index.ts:1:15: TS2305: Module '\"../../../src/runtime/index.js\"' has no exported member 'Nope'.",
+    );
   });
 });

@@ -10,7 +10,12 @@ import { bearerToken, type EmulatorHandler, seededDate } from '../emulator-serve
 const OBJECTS: Record<string, (i: number) => Record<string, string>> = {
   contacts: (i) => ({ email: `contact${i}@example.com`, firstname: 'Contact', lastname: `${i}` }),
   companies: (i) => ({ name: `Company ${i}`, domain: `company${i}.example.com` }),
-  deals: (i) => ({ dealname: `Deal ${i}`, amount: `${1000 + i}`, dealstage: 'appointmentscheduled', pipeline: 'default' }),
+  deals: (i) => ({
+    dealname: `Deal ${i}`,
+    amount: `${1000 + i}`,
+    dealstage: 'appointmentscheduled',
+    pipeline: 'default',
+  }),
   tickets: (i) => ({ subject: `Ticket ${i}`, hs_pipeline: '0', hs_pipeline_stage: '1' }),
 };
 
@@ -32,16 +37,31 @@ export function hubspotEmulator(options: HubSpotEmulatorOptions = {}): EmulatorH
       Array.from({ length: count }, (_, n) => {
         const i = n + 1;
         const at = seededDate(i).toISOString();
-        return { id: String(100 + i), properties: { ...make(i), createdate: at, hs_object_id: String(100 + i), lastmodifieddate: at }, createdAt: at, updatedAt: at, archived: false };
+        return {
+          id: String(100 + i),
+          properties: { ...make(i), createdate: at, hs_object_id: String(100 + i), lastmodifieddate: at },
+          createdAt: at,
+          updatedAt: at,
+          archived: false,
+        };
       }),
     ]),
   );
-  const rateHeaders = { 'x-hubspot-ratelimit-max': '110', 'x-hubspot-ratelimit-remaining': '109', 'x-hubspot-ratelimit-interval-milliseconds': '10000' };
+  const rateHeaders = {
+    'x-hubspot-ratelimit-max': '110',
+    'x-hubspot-ratelimit-remaining': '109',
+    'x-hubspot-ratelimit-interval-milliseconds': '10000',
+  };
   return (request) => {
     if (bearerToken(request) !== token) {
       return {
         status: 401,
-        body: { status: 'error', message: 'Authentication credentials not found.', category: 'INVALID_AUTHENTICATION', correlationId: 'emulator' },
+        body: {
+          status: 'error',
+          message: 'Authentication credentials not found.',
+          category: 'INVALID_AUTHENTICATION',
+          correlationId: 'emulator',
+        },
       };
     }
     const match = objectPath.exec(request.url.pathname);
@@ -51,7 +71,9 @@ export function hubspotEmulator(options: HubSpotEmulatorOptions = {}): EmulatorH
     }
     if (match[2]) {
       const found = rows.find((r) => r.id === match[2]);
-      return found ? { status: 200, headers: rateHeaders, body: found } : { status: 404, body: { status: 'error', message: 'Object not found', category: 'OBJECT_NOT_FOUND' } };
+      return found
+        ? { status: 200, headers: rateHeaders, body: found }
+        : { status: 404, body: { status: 'error', message: 'Object not found', category: 'OBJECT_NOT_FOUND' } };
     }
     const q = request.url.searchParams;
     const limit = Math.min(Number(q.get('limit') ?? 10), 100);
@@ -60,7 +82,12 @@ export function hubspotEmulator(options: HubSpotEmulatorOptions = {}): EmulatorH
     const nextRow = start < 0 ? undefined : rows[start + limit];
     const body: Record<string, unknown> = { results: page };
     if (nextRow) {
-      body.paging = { next: { after: nextRow.id, link: `${request.url.origin}${request.url.pathname}?after=${nextRow.id}&limit=${limit}` } };
+      body.paging = {
+        next: {
+          after: nextRow.id,
+          link: `${request.url.origin}${request.url.pathname}?after=${nextRow.id}&limit=${limit}`,
+        },
+      };
     }
     return { status: 200, headers: rateHeaders, body };
   };

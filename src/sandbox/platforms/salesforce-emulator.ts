@@ -11,8 +11,19 @@ import { bearerToken, type EmulatorHandler, seededDate } from '../emulator-serve
 const OBJECTS: Record<string, (i: number) => Record<string, unknown>> = {
   Contact: (i) => ({ FirstName: 'Contact', LastName: `${i}`, Email: `contact${i}@example.com`, AccountId: null }),
   Account: (i) => ({ Name: `Account ${i}`, Industry: 'Technology', Website: `https://account${i}.example.com` }),
-  Opportunity: (i) => ({ Name: `Opportunity ${i}`, StageName: 'Prospecting', Amount: 1000 + i, CloseDate: '2026-12-31' }),
-  Lead: (i) => ({ FirstName: 'Lead', LastName: `${i}`, Company: `Lead Co ${i}`, Email: `lead${i}@example.com`, Status: 'Open - Not Contacted' }),
+  Opportunity: (i) => ({
+    Name: `Opportunity ${i}`,
+    StageName: 'Prospecting',
+    Amount: 1000 + i,
+    CloseDate: '2026-12-31',
+  }),
+  Lead: (i) => ({
+    FirstName: 'Lead',
+    LastName: `${i}`,
+    Company: `Lead Co ${i}`,
+    Email: `lead${i}@example.com`,
+    Status: 'Open - Not Contacted',
+  }),
 };
 const ID_PREFIX: Record<string, string> = { Contact: '003', Account: '001', Opportunity: '006', Lead: '00Q' };
 
@@ -37,7 +48,14 @@ export function salesforceEmulator(options: SalesforceEmulatorOptions = {}): Emu
         const i = n + 1;
         const id = `${ID_PREFIX[type]}${String(i).padStart(12, '0')}AAA`;
         const at = seededDate(i).toISOString().replace('Z', '+0000');
-        return { attributes: { type, url: `${prefix}/sobjects/${type}/${id}` }, Id: id, ...make(i), CreatedDate: at, LastModifiedDate: at, SystemModstamp: at };
+        return {
+          attributes: { type, url: `${prefix}/sobjects/${type}/${id}` },
+          Id: id,
+          ...make(i),
+          CreatedDate: at,
+          LastModifiedDate: at,
+          SystemModstamp: at,
+        };
       }),
     ]),
   );
@@ -68,11 +86,23 @@ export function salesforceEmulator(options: SalesforceEmulatorOptions = {}): Emu
       const soql = request.url.searchParams.get('q') ?? '';
       const from = /\bFROM\s+([A-Za-z]+)/i.exec(soql)?.[1];
       const rows = from ? store.get(from) : undefined;
-      if (!rows) return { status: 400, body: [{ message: `sObject type '${from}' is not supported.`, errorCode: 'INVALID_TYPE' }] };
+      if (!rows)
+        return {
+          status: 400,
+          body: [{ message: `sObject type '${from}' is not supported.`, errorCode: 'INVALID_TYPE' }],
+        };
       const where = /\bWHERE\s+SystemModstamp\s*(>=|>)\s*(\S+)/i.exec(soql);
       const since = where?.[2];
       if (since && Number.isNaN(Date.parse(since))) {
-        return { status: 400, body: [{ message: `value of filter criterion for field 'SystemModstamp' must be of type dateTime`, errorCode: 'INVALID_FIELD' }] };
+        return {
+          status: 400,
+          body: [
+            {
+              message: `value of filter criterion for field 'SystemModstamp' must be of type dateTime`,
+              errorCode: 'INVALID_FIELD',
+            },
+          ],
+        };
       }
       const stamp = (r: Record<string, unknown>) => Date.parse(String(r.SystemModstamp).replace('+0000', 'Z'));
       const filtered = since

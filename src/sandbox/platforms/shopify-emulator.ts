@@ -10,12 +10,51 @@ import { type EmulatorHandler, type EmulatorRequest, type EmulatorResponse, seed
 type Row = Record<string, unknown>;
 
 const RESOURCES: Record<string, (i: number) => Row> = {
-  customers: (i) => ({ id: 1000 + i, email: `customer${i}@example.com`, first_name: 'Customer', last_name: `${i}`, state: 'enabled', orders_count: i % 4 }),
-  products: (i) => ({ id: 2000 + i, title: `Product ${i}`, vendor: 'Emulator', product_type: 'Widget', status: 'active', handle: `product-${i}` }),
-  orders: (i) => ({ id: 3000 + i, name: `#${1000 + i}`, email: `customer${i}@example.com`, currency: 'USD', total_price: `${(10 + i).toFixed(2)}`, financial_status: 'paid', status: i % 5 === 0 ? 'closed' : 'open', closed_at: i % 5 === 0 ? seededDate(i).toISOString() : null }),
-  custom_collections: (i) => ({ id: 4000 + i, title: `Collection ${i}`, handle: `collection-${i}`, published_scope: 'web' }),
-  smart_collections: (i) => ({ id: 5000 + i, title: `Smart collection ${i}`, handle: `smart-${i}`, rules: [], disjunctive: false }),
-  inventory_levels: (i) => ({ inventory_item_id: 6000 + i, location_id: 1, available: i, admin_graphql_api_id: `gid://shopify/InventoryLevel/1?inventory_item_id=${6000 + i}` }),
+  customers: (i) => ({
+    id: 1000 + i,
+    email: `customer${i}@example.com`,
+    first_name: 'Customer',
+    last_name: `${i}`,
+    state: 'enabled',
+    orders_count: i % 4,
+  }),
+  products: (i) => ({
+    id: 2000 + i,
+    title: `Product ${i}`,
+    vendor: 'Emulator',
+    product_type: 'Widget',
+    status: 'active',
+    handle: `product-${i}`,
+  }),
+  orders: (i) => ({
+    id: 3000 + i,
+    name: `#${1000 + i}`,
+    email: `customer${i}@example.com`,
+    currency: 'USD',
+    total_price: `${(10 + i).toFixed(2)}`,
+    financial_status: 'paid',
+    status: i % 5 === 0 ? 'closed' : 'open',
+    closed_at: i % 5 === 0 ? seededDate(i).toISOString() : null,
+  }),
+  custom_collections: (i) => ({
+    id: 4000 + i,
+    title: `Collection ${i}`,
+    handle: `collection-${i}`,
+    published_scope: 'web',
+  }),
+  smart_collections: (i) => ({
+    id: 5000 + i,
+    title: `Smart collection ${i}`,
+    handle: `smart-${i}`,
+    rules: [],
+    disjunctive: false,
+  }),
+  inventory_levels: (i) => ({
+    inventory_item_id: 6000 + i,
+    location_id: 1,
+    available: i,
+    admin_graphql_api_id: `gid://shopify/InventoryLevel/1?inventory_item_id=${6000 + i}`,
+  }),
 };
 
 export interface ShopifyEmulatorOptions {
@@ -51,20 +90,28 @@ export function shopifyEmulator(options: ShopifyEmulatorOptions = {}): EmulatorH
 
   return (request: EmulatorRequest) => {
     if (request.headers['x-shopify-access-token'] !== token) {
-      return respond({ status: 401, body: { errors: '[API] Invalid API key or access token (unrecognized login or wrong password)' } });
+      return respond({
+        status: 401,
+        body: { errors: '[API] Invalid API key or access token (unrecognized login or wrong password)' },
+      });
     }
     const match = new RegExp(`^/admin/api/${version}/([a-z_]+)(?:/(\\d+))?\\.json$`).exec(request.url.pathname);
     if (!match) return respond({ status: 404, body: { errors: 'Not Found' } });
     const [, resource, id] = match as unknown as [string, string, string | undefined];
     if (resource === 'shop' && !id) {
-      return respond({ status: 200, body: { shop: { id: 1, name: 'Emulator shop', myshopify_domain: 'emulator.myshopify.com', currency: 'USD' } } });
+      return respond({
+        status: 200,
+        body: { shop: { id: 1, name: 'Emulator shop', myshopify_domain: 'emulator.myshopify.com', currency: 'USD' } },
+      });
     }
     const rows = store.get(resource);
     if (!rows || request.method !== 'GET') return respond({ status: 404, body: { errors: 'Not Found' } });
     const singular = resource.replace(/s$/, '');
     if (id) {
       const found = rows.find((r) => String(r.id) === id);
-      return found ? respond({ status: 200, body: { [singular]: found } }) : respond({ status: 404, body: { errors: 'Not Found' } });
+      return found
+        ? respond({ status: 200, body: { [singular]: found } })
+        : respond({ status: 404, body: { errors: 'Not Found' } });
     }
 
     const q = request.url.searchParams;
@@ -77,10 +124,14 @@ export function shopifyEmulator(options: ShopifyEmulatorOptions = {}): EmulatorH
     if (pageInfo) {
       const extra = [...q.keys()].filter((k) => k !== 'page_info' && k !== 'limit' && k !== 'fields');
       if (extra.length > 0) {
-        return respond({ status: 400, body: { errors: { page_info: `page_info cannot be combined with ${extra.join(', ')}` } } });
+        return respond({
+          status: 400,
+          body: { errors: { page_info: `page_info cannot be combined with ${extra.join(', ')}` } },
+        });
       }
       const saved = cursors.get(pageInfo);
-      if (!saved || saved.resource !== resource) return respond({ status: 400, body: { errors: { page_info: 'Invalid value.' } } });
+      if (!saved || saved.resource !== resource)
+        return respond({ status: 400, body: { errors: { page_info: 'Invalid value.' } } });
       state = saved;
     } else {
       state = { resource, offset: 0, filters: q };
@@ -91,7 +142,11 @@ export function shopifyEmulator(options: ShopifyEmulatorOptions = {}): EmulatorH
     if (resource === 'orders' && (state.filters.get('status') ?? 'open') === 'open') {
       matching = matching.filter((r) => r.status === 'open');
     }
-    if (resource === 'inventory_levels' && !state.filters.has('location_ids') && !state.filters.has('inventory_item_ids')) {
+    if (
+      resource === 'inventory_levels' &&
+      !state.filters.has('location_ids') &&
+      !state.filters.has('inventory_item_ids')
+    ) {
       return respond({ status: 422, body: { errors: { base: ['location_ids or inventory_item_ids is required'] } } });
     }
     const page = matching.slice(state.offset, state.offset + limit);
@@ -107,6 +162,10 @@ export function shopifyEmulator(options: ShopifyEmulatorOptions = {}): EmulatorH
       cursors.set(prev, { resource, offset: Math.max(0, state.offset - limit), limit, filters: state.filters });
       links.unshift(`<${base}?limit=${limit}&page_info=${prev}>; rel="previous"`);
     }
-    return respond({ status: 200, headers: links.length ? { link: links.join(', ') } : {}, body: { [resource]: page } });
+    return respond({
+      status: 200,
+      headers: links.length ? { link: links.join(', ') } : {},
+      body: { [resource]: page },
+    });
   };
 }

@@ -22,15 +22,49 @@ function seed(resource: Resource, i: number): Record<string, unknown> {
   const base = { id, object, created, livemode: false, metadata: {} };
   switch (resource) {
     case 'customers':
-      return { ...base, email: `customer${i}@example.com`, name: `Customer ${i}`, currency: 'usd', balance: 0, delinquent: false };
+      return {
+        ...base,
+        email: `customer${i}@example.com`,
+        name: `Customer ${i}`,
+        currency: 'usd',
+        balance: 0,
+        delinquent: false,
+      };
     case 'charges':
-      return { ...base, amount: 1000 + i, currency: 'usd', status: 'succeeded', paid: true, captured: true, refunded: false };
+      return {
+        ...base,
+        amount: 1000 + i,
+        currency: 'usd',
+        status: 'succeeded',
+        paid: true,
+        captured: true,
+        refunded: false,
+      };
     case 'subscriptions':
-      return { ...base, status: 'active', customer: `cus_${String(i).padStart(14, '0')}`, currency: 'usd', cancel_at_period_end: false };
+      return {
+        ...base,
+        status: 'active',
+        customer: `cus_${String(i).padStart(14, '0')}`,
+        currency: 'usd',
+        cancel_at_period_end: false,
+      };
     case 'invoices':
-      return { ...base, status: 'paid', customer: `cus_${String(i).padStart(14, '0')}`, currency: 'usd', amount_due: 500 + i, total: 500 + i };
+      return {
+        ...base,
+        status: 'paid',
+        customer: `cus_${String(i).padStart(14, '0')}`,
+        currency: 'usd',
+        amount_due: 500 + i,
+        total: 500 + i,
+      };
     case 'refunds':
-      return { ...base, amount: 100 + i, currency: 'usd', status: 'succeeded', charge: `ch_${String(i).padStart(14, '0')}` };
+      return {
+        ...base,
+        amount: 100 + i,
+        currency: 'usd',
+        status: 'succeeded',
+        charge: `ch_${String(i).padStart(14, '0')}`,
+      };
   }
 }
 
@@ -60,26 +94,48 @@ export function stripeEmulator(options: StripeEmulatorOptions = {}): EmulatorHan
   const store = new Map<Resource, Record<string, unknown>[]>();
   for (const resource of Object.keys(RESOURCES) as Resource[]) {
     // Newest first, as Stripe lists.
-    store.set(resource, Array.from({ length: count }, (_, i) => seed(resource, count - i)));
+    store.set(
+      resource,
+      Array.from({ length: count }, (_, i) => seed(resource, count - i)),
+    );
   }
   return (request) => {
     if (apiKeyOf(request) !== apiKey) {
       return error(401, 'invalid_request_error', 'Invalid API Key provided.');
     }
     const segments = request.url.pathname.split('/').filter(Boolean);
-    if (segments[0] !== 'v1') return error(404, 'invalid_request_error', `Unrecognized request URL (${request.method}: ${request.url.pathname}).`);
+    if (segments[0] !== 'v1')
+      return error(
+        404,
+        'invalid_request_error',
+        `Unrecognized request URL (${request.method}: ${request.url.pathname}).`,
+      );
     if (segments[1] === 'balance' && segments.length === 2) {
-      return { status: 200, body: { object: 'balance', available: [{ amount: 0, currency: 'usd' }], pending: [], livemode: false } };
+      return {
+        status: 200,
+        body: { object: 'balance', available: [{ amount: 0, currency: 'usd' }], pending: [], livemode: false },
+      };
     }
     const resource = segments[1] as Resource;
     const records = store.get(resource);
-    if (!records) return error(404, 'invalid_request_error', `Unrecognized request URL (${request.method}: ${request.url.pathname}).`);
+    if (!records)
+      return error(
+        404,
+        'invalid_request_error',
+        `Unrecognized request URL (${request.method}: ${request.url.pathname}).`,
+      );
     if (segments.length === 3 && request.method === 'GET') {
       const found = records.find((r) => r.id === segments[2]);
-      return found ? { status: 200, body: found } : error(404, 'invalid_request_error', `No such ${RESOURCES[resource].object}: '${segments[2]}'`);
+      return found
+        ? { status: 200, body: found }
+        : error(404, 'invalid_request_error', `No such ${RESOURCES[resource].object}: '${segments[2]}'`);
     }
     if (segments.length !== 2 || request.method !== 'GET') {
-      return error(404, 'invalid_request_error', `Unrecognized request URL (${request.method}: ${request.url.pathname}).`);
+      return error(
+        404,
+        'invalid_request_error',
+        `Unrecognized request URL (${request.method}: ${request.url.pathname}).`,
+      );
     }
     const q = request.url.searchParams;
     const limit = q.has('limit') ? Number(q.get('limit')) : 10;
