@@ -13,6 +13,7 @@ import { loadOpenApiSpecs, type OpenApiDocument } from './openapi/openapi-specs.
 import { generatorFingerprint, sha256 } from './output/fingerprint.js';
 import { MANIFEST_FILE, type Manifest, type PlannedFile } from './output/output-plan.js';
 import { planFiles } from './output/plan-files.js';
+import { formatSources } from './output/source-formatter.js';
 import { typeCheckGenerated } from './output/type-check.js';
 import { packageRoot } from './package-root.js';
 
@@ -141,13 +142,14 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
   }
   ctx.progress(`producing ${toProduce.length} of ${plan.length} files`);
   // Produce in plan order; concurrency never decides order because results are keyed by path.
-  await Promise.all(
-    toProduce.map(async (file) => {
-      const content = await file.produce();
-      produced.set(file.path, content);
-      hashes.set(file.path, sha256(content));
-    }),
-  );
+  const raw = new Map<string, string>();
+  await Promise.all(toProduce.map(async (file) => raw.set(file.path, await file.produce())));
+  const formatted = await formatSources(new Map(toProduce.filter((f) => f.format).map((f) => [f.path, raw.get(f.path)!])));
+  for (const file of toProduce) {
+    const content = formatted.get(file.path) ?? raw.get(file.path)!;
+    produced.set(file.path, content);
+    hashes.set(file.path, sha256(content));
+  }
   const inputs: Record<string, string> = { [ctx.configFile]: loaded.hash, templates: sha256(templates.sources) };
   for (const spec of [...specs.values()].sort((a, b) => compareStrings(a.file, b.file))) inputs[spec.file] = spec.hash;
   const manifest = manifestFor(plan, hashes, fingerprint, inputs);
@@ -178,17 +180,17 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
     return { platforms: loaded.platforms.length, written: changed, deleted: orphans, unchanged, drift };
   }
 
-  if (ctx.typeCheck && (changed.length > 0 || ctx.force)) {
+  if (ctx.typeCheck && changed.length > 0) {
+    // Check what this run changes, against the rest of the tree as it is on disk; the registry, which imports
+    // every platform, is always among them. Unchanged files were checked when they were written, and CI's tsc
+    // covers the whole tree.
     ctx.progress('type-checking generated code');
+    const changedSet = new Set(changed);
     await typeCheckGenerated(
       ctx.root,
       plan
-        .filter((f) => f.typeScript)
-        .map((f) => ({
-          path: f.path,
-          platformId: f.platformId,
-          content: produced.get(f.path) ?? (disk.get(f.path) as string),
-        })),
+        .filter((f) => f.typeScript && (changedSet.has(f.path) || f.platformId === null))
+        .map((f) => ({ path: f.path, platformId: f.platformId, content: produced.get(f.path) ?? (disk.get(f.path) as string) })),
     );
   }
   for (const path of changed) {

@@ -9,8 +9,10 @@ export interface PlannedFile {
    * hash, the file is up to date without producing it again. Absent for files cheap enough to always produce.
    */
   key?: string;
-  /** Renders, formats and returns the content. */
+  /** Renders and returns the content (before formatting, when `format` is set). */
   produce: () => Promise<string>;
+  /** Formatted with biome after producing (hand-shaped TypeScript from templates). */
+  format: boolean;
   /** Part of the generated TypeScript program to type-check. */
   typeScript: boolean;
 }

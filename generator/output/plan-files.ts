@@ -11,10 +11,8 @@ import { buildPlatformModel, type PlatformModel } from '../model/platform-model.
 import type { LoadedSpec } from '../openapi/openapi-specs.js';
 import { defaultOpenApiTypesCacheDir, openApiToTypeScript } from '../openapi/openapi-types.js';
 import { writeBodyResolver } from '../openapi/write-body-types.js';
-import { packageRoot } from '../package-root.js';
 import { sha256 } from './fingerprint.js';
 import { MANIFEST_FILE, type PlannedFile } from './output-plan.js';
-import { createSourceFormatter, type SourceFormatter } from './source-formatter.js';
 
 export interface PlanInputs {
   ctx: GeneratorContext;
@@ -36,11 +34,6 @@ function regenerateCommand(id?: string): string {
  * Nothing is rendered here: `--check` produces only what the manifest cannot vouch for.
  */
 export function planFiles({ ctx, loaded, templates, specs, fingerprint, schema }: PlanInputs): PlannedFile[] {
-  let formatter: Promise<SourceFormatter> | undefined;
-  const format = async (path: string, source: string) => {
-    formatter ??= createSourceFormatter(packageRoot());
-    return (await formatter).format(path, source);
-  };
   const keyOf = (...parts: string[]) => sha256([fingerprint, ...parts].join('\0'));
   const out = ctx.outDir;
   const files: PlannedFile[] = [];
@@ -83,16 +76,18 @@ export function planFiles({ ctx, loaded, templates, specs, fingerprint, schema }
         platformId: model.id,
         typeScript: true,
         key: keyOf(kind, templates.sources, JSON.stringify(view)),
-        produce: () => format(path, templates.render(kind, view)),
+        format: true,
+        produce: async () => templates.render(kind, view),
       });
     }
     const spec = specs.get(model.id);
     if (spec) {
-      const path = `${dir}/openapi.ts`;
+      const path = `${dir}/openapi.d.ts`;
       files.push({
         path,
         platformId: model.id,
         typeScript: true,
+        format: false,
         key: keyOf('openapi', spec.hash),
         produce: async () =>
           [
@@ -128,17 +123,20 @@ export function planFiles({ ctx, loaded, templates, specs, fingerprint, schema }
     platformId: null,
     typeScript: true,
     key: keyOf('registry', templates.sources, JSON.stringify(registryView)),
-    produce: () => format(registryPath, templates.render('registry', registryView)),
+    format: true,
+    produce: async () => templates.render('registry', registryView),
   });
-  files.push({ path: MANIFEST_FILE, platformId: null, typeScript: false, produce: async () => '' });
-  files.push({ path: ctx.schemaFile, platformId: null, typeScript: false, produce: async () => schema() });
-  if (existsSync(join(ctx.root, 'package.json')))
+  files.push({ path: MANIFEST_FILE, platformId: null, typeScript: false, format: false, produce: async () => '' });
+  files.push({ path: ctx.schemaFile, platformId: null, typeScript: false, format: false, produce: async () => schema() });
+  if (existsSync(join(ctx.root, 'package.json'))) {
     files.push({
       path: 'package.json',
       platformId: null,
       typeScript: false,
+      format: false,
       produce: () => packageJsonWithExports(ctx.root, models),
     });
+  }
   return files.sort((a, b) => compareStrings(a.path, b.path));
 }
 

@@ -17,7 +17,11 @@ import { parseArgs } from 'node:util';
 
 const repo = new URL('../../', import.meta.url).pathname;
 const { values } = parseArgs({
-  options: { platforms: { type: 'string', default: '195' }, runs: { type: 'string', default: '5' } },
+  options: {
+    platforms: { type: 'string', default: '195' },
+    runs: { type: 'string', default: '5' },
+    keep: { type: 'boolean', default: false },
+  },
 });
 const target = Number(values.platforms);
 const runs = Number(values.runs);
@@ -80,7 +84,7 @@ async function tsMorphBaseline(dir: string): Promise<number> {
   const { Project } = await import('ts-morph');
   const root = join(dir, 'generated/adapters');
   const files = (await readdir(root, { recursive: true, withFileTypes: true }))
-    .filter((e) => e.isFile() && e.name.endsWith('.ts') && e.name !== 'openapi.ts')
+    .filter((e) => e.isFile() && e.name.endsWith('.ts') && !e.name.endsWith('.d.ts'))
     .map((e) => join(e.parentPath, e.name));
   const project = new Project({ useInMemoryFileSystem: true });
   const sources = await Promise.all(files.map(async (f) => [f, await readFile(f, 'utf8')] as const));
@@ -93,7 +97,13 @@ async function main() {
   const dir = await mkdtemp(join(tmpdir(), 'engarde-bench-'));
   try {
     for (const name of ['src', 'node_modules', 'tsconfig.json']) await symlink(join(repo, name), join(dir, name));
+    await writeFile(join(dir, 'package.json'), '{ "name": "bench", "type": "module" }\n');
     const { ids, openapi } = await synthesize(dir);
+    if (values.keep) {
+      // Only lay out the synthetic catalogue, for profiling by hand.
+      console.log(dir);
+      return;
+    }
     const cache = join(repo, 'node_modules/.cache/engarde');
     const scenarios: Array<[string, () => void, string[]]> = [
       [
@@ -101,6 +111,7 @@ async function main() {
         () => spawnSync('rm', ['-rf', cache, join(dir, 'generated')]),
         ['generate', '--force'],
       ],
+      ['full into an empty output folder, warm cache', () => spawnSync('rm', ['-rf', join(dir, 'generated')]), ['generate']],
       ['full, warm cache (--force)', () => {}, ['generate', '--force']],
       ['--check, nothing changed', () => {}, ['generate', '--check']],
       [`--only ${ids[0]} (--force)`, () => {}, ['generate', '--only', ids[0]!, '--force']],
@@ -134,7 +145,7 @@ async function main() {
         `${(median(baseline) / 1000).toFixed(2)} s (median of ${baseline.length}).`,
     );
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    if (!values.keep) await rm(dir, { recursive: true, force: true });
   }
 }
 
