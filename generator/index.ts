@@ -144,7 +144,9 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
   // Produce in plan order; concurrency never decides order because results are keyed by path.
   const raw = new Map<string, string>();
   await Promise.all(toProduce.map(async (file) => raw.set(file.path, await file.produce())));
-  const formatted = await formatSources(new Map(toProduce.filter((f) => f.format).map((f) => [f.path, raw.get(f.path)!])));
+  const formatted = await formatSources(
+    new Map(toProduce.filter((f) => f.format).map((f) => [f.path, raw.get(f.path)!])),
+  );
   for (const file of toProduce) {
     const content = formatted.get(file.path) ?? raw.get(file.path)!;
     produced.set(file.path, content);
@@ -190,7 +192,11 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
       ctx.root,
       plan
         .filter((f) => f.typeScript && (changedSet.has(f.path) || f.platformId === null))
-        .map((f) => ({ path: f.path, platformId: f.platformId, content: produced.get(f.path) ?? (disk.get(f.path) as string) })),
+        .map((f) => ({
+          path: f.path,
+          platformId: f.platformId,
+          content: produced.get(f.path) ?? (disk.get(f.path) as string),
+        })),
     );
   }
   for (const path of changed) {

@@ -32,6 +32,8 @@ export interface EntityModel {
   inputs: Array<{ name: string; source: string; doc: string }>;
   /** Declared fields when typed from config. */
   fields?: FieldModel[];
+  /** Standard entity it normalizes into, if any. */
+  standard?: string;
   doc: string;
   methods: MethodModel[];
 }
@@ -49,6 +51,8 @@ export interface PlatformModel {
   /** The validated config with every object's keys sorted, as JSON. */
   metaJson: string;
   hasOpenApi: boolean;
+  /** Entities that normalize into a standard entity. */
+  standardEntities: Array<{ key: string; standard: string }>;
 }
 
 /** A deep copy with object keys in one canonical order, so key order in the config never reaches the output. */
@@ -227,6 +231,7 @@ export function buildPlatformModel(
             doc: `Body of a${op === 'update' ? 'n' : ''} ${op} of \`${key}\`.`,
           })),
         fields,
+        standard: e.standard,
         doc: commentSafe(e.description),
         methods: methodsFor(key, e, recordType).map((m) => ({ ...m, doc: commentSafe(m.doc) })),
       };
@@ -253,5 +258,6 @@ export function buildPlatformModel(
     entities,
     metaJson: JSON.stringify(canonicalize(p)),
     hasOpenApi: Boolean(p.openapi),
+    standardEntities: entities.flatMap((e) => (e.standard ? [{ key: e.key, standard: e.standard }] : [])),
   };
 }

@@ -50,6 +50,7 @@ export function planFiles({ ctx, loaded, templates, specs, fingerprint, schema }
       `${model.typePrefix}ConnectionConfig`,
       `${model.typePrefix}Credentials`,
       `${model.typePrefix}Entities`,
+      `${model.typePrefix}StandardTypes`,
       ...model.entities.flatMap((e) => [e.recordType, ...e.inputs.map((i) => i.name)]),
     ].sort(compareStrings);
     const adapterModel = {
@@ -127,7 +128,13 @@ export function planFiles({ ctx, loaded, templates, specs, fingerprint, schema }
     produce: async () => templates.render('registry', registryView),
   });
   files.push({ path: MANIFEST_FILE, platformId: null, typeScript: false, format: false, produce: async () => '' });
-  files.push({ path: ctx.schemaFile, platformId: null, typeScript: false, format: false, produce: async () => schema() });
+  files.push({
+    path: ctx.schemaFile,
+    platformId: null,
+    typeScript: false,
+    format: false,
+    produce: async () => schema(),
+  });
   if (existsSync(join(ctx.root, 'package.json'))) {
     files.push({
       path: 'package.json',

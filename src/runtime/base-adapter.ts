@@ -20,6 +20,8 @@ import {
 } from './errors.js';
 import { HttpClient, type HttpRequest } from './http/http-client.js';
 import { applyIncremental, cursorInstant } from './incremental-filter.js';
+import { normalizeRecord } from './normalize/normalize-record.js';
+import type { StandardEntityType, StandardRecord } from './normalize/standard-entities.js';
 import { createPaginator } from './pagination/create-paginator.js';
 import type { PageRequest, PageResponse, PaginationContext } from './pagination/paginator.js';
 import type { EntityConfig, PaginationConfig } from './platform-schema.js';
@@ -39,17 +41,7 @@ export interface RuntimeOptions {
 
 export type BaseAdapterOptions<C, K> = AdapterOptions<C, K> & RuntimeOptions;
 
-/** A record in standard form: its standard type, id, the raw record, and the mapped standard fields. */
-export interface NormalizedRecord {
-  type: string;
-  id: string;
-  raw: unknown;
-  [field: string]: unknown;
-}
-
 type WriteOperation = EntityConfig['write'][number];
-
-const RESERVED_NORMALIZED = new Set(['type', 'id', 'raw']);
 
 /**
  * @example
@@ -65,6 +57,8 @@ export abstract class BaseAdapter<
   E extends object = Record<string, unknown>,
   C = Record<string, unknown>,
   K = Record<string, string>,
+  /** Standard entity type of each entity that has one (generated per platform). */
+  S extends { [N in keyof E]?: StandardEntityType } = { [N in keyof E]?: StandardEntityType },
 > implements AsyncDisposable
 {
   readonly meta: PlatformMeta;
@@ -264,23 +258,19 @@ export abstract class BaseAdapter<
   }
 
   /**
-   * A raw record in standard form: `{ type, id, raw, ...mapped }`, each mapped field read from its dotted path.
+   * A raw record as its standard entity (`Customer`, `Order`, …), mapped and converted as the entity's config
+   * declares; the raw record is kept as `raw`.
    *
    * @example
-   * adapter.normalize('customers', { id: 'cus_1', email: 'a@b.c' }); // { type: 'Customer', id: 'cus_1', raw, email: 'a@b.c' }
+   * adapter.normalize('customers', raw); // { type: 'Customer', platform: 'stripe', id: 'cus_1', email: …, raw }
    */
-  normalize<N extends keyof E & string>(entity: N, raw: E[N] | Record<string, unknown>): NormalizedRecord {
-    const config = this.entityConfig(entity);
-    const id = getPath(raw, config.idField);
-    const out: NormalizedRecord = {
-      type: config.standard ?? entity,
-      id: id === undefined || id === null ? '' : String(id),
-      raw,
-    };
-    for (const [field, path] of Object.entries(config.mapping)) {
-      if (!RESERVED_NORMALIZED.has(field)) out[field] = getPath(raw, path);
-    }
-    return out;
+  normalize<N extends keyof E & keyof S & string>(
+    entity: N,
+    raw: E[N] | Record<string, unknown>,
+  ): StandardRecord<S[N] extends StandardEntityType ? S[N] : StandardEntityType> {
+    return normalizeRecord(this.meta.id, entity, this.entityConfig(entity), raw) as StandardRecord<
+      S[N] extends StandardEntityType ? S[N] : StandardEntityType
+    >;
   }
 
   /** Frees connections. The adapter cannot be used afterwards. */

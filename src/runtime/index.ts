@@ -18,6 +18,8 @@ export * from './form-encoder.js';
 export * from './http/concurrency-limiter.js';
 export * from './http/http-client.js';
 export * from './incremental-filter.js';
+export * from './normalize/normalize-record.js';
+export * from './normalize/standard-entities.js';
 export * from './pagination/create-paginator.js';
 export * from './pagination/cursor-paginator.js';
 export * from './pagination/link-header-paginator.js';

@@ -6,6 +6,7 @@
  * `static meta`, to decide how to authenticate, paginate, limit and retry.
  */
 import { z } from 'zod';
+import { type FieldKind, STANDARD_FIELDS, type StandardEntityType } from './normalize/standard-entities.js';
 
 export const CATEGORIES = [
   'payments',
@@ -27,36 +28,8 @@ export const CATEGORIES = [
 ] as const;
 export type Category = (typeof CATEGORIES)[number];
 
-export const STANDARD_ENTITIES = [
-  'Customer',
-  'Order',
-  'Product',
-  'Inventory',
-  'Collection',
-  'Payment',
-  'Refund',
-  'Subscription',
-  'Invoice',
-  'Contact',
-  'Company',
-  'Account',
-  'Deal',
-  'Lead',
-  'Ticket',
-  'Campaign',
-  'AdGroup',
-  'Ad',
-  'Keyword',
-  'Audience',
-  'Insight',
-  'Message',
-  'Employee',
-  'Shipment',
-  'File',
-  'Task',
-  'Event',
-  'User',
-] as const;
+/** Standard entity types, in the order `STANDARD_FIELDS` declares them. */
+export const STANDARD_ENTITIES = Object.keys(STANDARD_FIELDS) as [StandardEntityType, ...StandardEntityType[]];
 
 export const WEBHOOK_SCHEMES = [
   'stripe-v1',
@@ -376,6 +349,21 @@ const incrementalSchema = z.discriminatedUnion('kind', [
 
 const writeOperation = z.enum(['create', 'update', 'delete']);
 
+export const MAPPING_CONVERSIONS = ['unix-seconds', 'unix-millis', 'minor-units', 'major-units'] as const;
+const mappingSource = z.union([
+  jsonPointerPath.min(1),
+  z.object({ path: jsonPointerPath.min(1), as: z.enum(MAPPING_CONVERSIONS) }).strict(),
+]);
+export type MappingSource = z.output<typeof mappingSource>;
+
+/** Which conversions make sense for which field kinds. */
+const CONVERSIONS_FOR: Record<(typeof MAPPING_CONVERSIONS)[number], readonly FieldKind[]> = {
+  'unix-seconds': ['datetime', 'date'],
+  'unix-millis': ['datetime', 'date'],
+  'minor-units': ['money'],
+  'major-units': ['money'],
+};
+
 export const entitySchema = z
   .object({
     /** Path relative to the base URL; may use `{variables}` from the connection config. */
@@ -414,8 +402,11 @@ export const entitySchema = z
     updateMethod: z.enum(['PUT', 'PATCH', 'POST']).default('PATCH'),
     incremental: incrementalSchema,
     standard: z.enum(STANDARD_ENTITIES).optional(),
-    /** Standard field → dotted path in the raw record. */
-    mapping: z.record(z.string(), z.string()).default({}),
+    /**
+     * Standard field → where it is in the raw record: a dotted path, or `{ path, as }` when the raw value needs a
+     * conversion the field's kind does not imply (`unix-seconds`/`unix-millis` timestamps, `minor-units` money).
+     */
+    mapping: z.record(z.string(), mappingSource).default({}),
     /** Record type from the platform's OpenAPI description (a `components.schemas` name). */
     openapiSchema: z.string().min(1).optional(),
     /** Record type declared here when the platform publishes no OpenAPI description. */
@@ -610,6 +601,26 @@ export const platformSchema = platformObject.superRefine((p, ctx) => {
     if (Object.keys(e.mapping).length > 0 && !e.standard) {
       ctx.addIssue({ code: 'custom', path: at('mapping'), message: 'needs "standard", the entity it maps to' });
     }
+    if (e.standard) {
+      const fields: Record<string, FieldKind> = STANDARD_FIELDS[e.standard];
+      for (const [field, source] of Object.entries(e.mapping)) {
+        const kind = fields[field];
+        if (!kind) {
+          ctx.addIssue({
+            code: 'custom',
+            path: at('mapping', field),
+            message: `is not a field of the standard ${e.standard} (fields: ${Object.keys(fields).join(', ')})`,
+          });
+          continue;
+        }
+        if (typeof source === 'object' && !CONVERSIONS_FOR[source.as].includes(kind)) {
+          ctx.addIssue({ code: 'custom', path: at('mapping', field, 'as'), message: `"${source.as}" does not apply to a ${kind} field` });
+        }
+        if (typeof source === 'object' && source.as === 'minor-units' && !('currency' in e.mapping)) {
+          ctx.addIssue({ code: 'custom', path: at('mapping', field), message: 'is in minor units, so "currency" must be mapped too' });
+        }
+      }
+    }
     const idRoot = e.idField.split('.')[0] as string;
     if (e.fields && !(idRoot in e.fields)) {
       ctx.addIssue({ code: 'custom', path: at('idField'), message: `"${idRoot}" is not among the declared fields` });
@@ -656,7 +667,7 @@ export type RetryConfig = PlatformConfig['retry'];
 export type PaginationConfig = z.output<typeof paginationSchema>;
 export type EntityConfig = z.output<typeof entitySchema>;
 export type WebhookConfig = PlatformConfig['webhooks'];
-export type StandardEntityName = (typeof STANDARD_ENTITIES)[number];
+export type StandardEntityName = StandardEntityType;
 
 /** The config file: a `$schema` pointer and the platforms. */
 export const configFileSchema = z

@@ -7,7 +7,7 @@ import type { BaseAdapter, RuntimeOptions } from './base-adapter.js';
 import { AdapterError } from './errors.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: any adapter, whatever its entity, credential and config types
-export type AnyAdapter = BaseAdapter<any, any, any>;
+export type AnyAdapter = BaseAdapter<any, any, any, any>;
 
 /** Per platform id: its credentials, connection config and adapter class instance types. */
 export type AdapterTypeMap = Record<string, { credentials: unknown; connectionConfig: unknown; adapter: AnyAdapter }>;

@@ -148,6 +148,27 @@ describe('high-priority adapters against their emulators', () => {
     },
   );
 
+  it.each(rows)('%s: normalizes a %s record into its standard entity, raw kept', async (platform, entity) => {
+    const adapter = adapters.get(platform)!;
+    const config = adapter.meta.entities[entity]!;
+    const [raw] = await adapter.fetch(entity, { limit: 1 });
+    const standard = adapter.normalize(entity, raw as never);
+    expect(standard.type).toBe(config.standard);
+    expect(standard.platform).toBe(platform);
+    expect(standard.id).not.toBe('');
+    expect(standard.raw).toBe(raw);
+  });
+
+  it('normalizes Stripe money from minor units and timestamps from unix seconds', async () => {
+    const stripe = adapters.get('stripe') as StripeAdapter;
+    const [charge] = await stripe.fetchCharges({ limit: 1 });
+    const payment = stripe.normalize('charges', charge!);
+    const typed: string | null | undefined = payment.amount;
+    expect(typed).toBe(`${Math.floor(charge!.amount / 100)}.${String(charge!.amount % 100).padStart(2, '0')}`);
+    expect(payment.currency).toBe('USD');
+    expect(payment.createdAt).toBe(new Date(charge!.created * 1000).toISOString());
+  });
+
   it('types Stripe records from the official OpenAPI description', async () => {
     const stripe = adapters.get('stripe') as StripeAdapter;
     const [first] = await stripe.fetchCustomers({ limit: 1 });

@@ -157,6 +157,25 @@ const cases: Array<[string, { given: (p: Entry) => void; want: string[] }]> = [
       ],
     },
   ],
+  [
+    'a mapping to a field the standard entity does not have',
+    {
+      given: (p) => (p.entities.contacts.mapping = { emial: 'email' }),
+      want: [
+        at(
+          '/entities/contacts/mapping/emial',
+          'is not a field of the standard Contact (fields: id, createdAt, updatedAt, email, name, firstName, lastName, phone, companyName, companyId)',
+        ),
+      ],
+    },
+  ],
+  [
+    'a conversion that does not fit the field',
+    {
+      given: (p) => (p.entities.contacts.mapping = { email: { path: 'email', as: 'unix-seconds' } }),
+      want: [at('/entities/contacts/mapping/email/as', '"unix-seconds" does not apply to a string field')],
+    },
+  ],
 ];
 
 describe('config validation', () => {

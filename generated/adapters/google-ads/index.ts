@@ -18,6 +18,7 @@ import type {
   GoogleAdsCredentials,
   GoogleAdsEntities,
   GoogleAdsKeyword,
+  GoogleAdsStandardTypes,
 } from './types.js';
 
 export type * from './types.js';
@@ -29,7 +30,12 @@ export type * from './types.js';
  * const adapter = new GoogleAdsAdapter({ credentials, connectionConfig });
  * for await (const record of adapter.listAdGroups()) console.log(record);
  */
-export class GoogleAdsAdapter extends BaseAdapter<GoogleAdsEntities, GoogleAdsCredentials, GoogleAdsConnectionConfig> {
+export class GoogleAdsAdapter extends BaseAdapter<
+  GoogleAdsEntities,
+  GoogleAdsCredentials,
+  GoogleAdsConnectionConfig,
+  GoogleAdsStandardTypes
+> {
   static readonly meta: PlatformMeta = {
     apiVersion: 'v26',
     auth: {
@@ -89,9 +95,9 @@ export class GoogleAdsAdapter extends BaseAdapter<GoogleAdsEntities, GoogleAdsCr
         mapping: {
           campaignId: 'campaign.id',
           id: 'adGroup.id',
+          kind: 'adGroup.type',
           name: 'adGroup.name',
           status: 'adGroup.status',
-          type: 'adGroup.type',
         },
         method: 'POST',
         path: '/customers/{customerId}/googleAds:search',
@@ -123,9 +129,9 @@ export class GoogleAdsAdapter extends BaseAdapter<GoogleAdsEntities, GoogleAdsCr
           adGroupId: 'adGroup.id',
           campaignId: 'campaign.id',
           id: 'adGroupAd.ad.id',
+          kind: 'adGroupAd.ad.type',
           name: 'adGroupAd.ad.name',
           status: 'adGroupAd.status',
-          type: 'adGroupAd.ad.type',
         },
         method: 'POST',
         path: '/customers/{customerId}/googleAds:search',
@@ -156,11 +162,11 @@ export class GoogleAdsAdapter extends BaseAdapter<GoogleAdsEntities, GoogleAdsCr
         mapping: {
           description: 'userList.description',
           id: 'userList.id',
+          kind: 'userList.type',
           name: 'userList.name',
           sizeForDisplay: 'userList.sizeForDisplay',
           sizeForSearch: 'userList.sizeForSearch',
           status: 'userList.membershipStatus',
-          type: 'userList.type',
         },
         method: 'POST',
         path: '/customers/{customerId}/googleAds:search',

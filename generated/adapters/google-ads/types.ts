@@ -56,6 +56,15 @@ export interface GoogleAdsKeyword {
   [field: string]: unknown;
 }
 
+/** Standard entity each entity normalizes into, by entity name. */
+export type GoogleAdsStandardTypes = {
+  ad_groups: 'AdGroup';
+  ads: 'Ad';
+  audiences: 'Audience';
+  campaigns: 'Campaign';
+  keywords: 'Keyword';
+};
+
 /** Record type of each entity, by entity name. */
 export type GoogleAdsEntities = {
   ad_groups: GoogleAdsAdGroup;

@@ -22,6 +22,7 @@ import type {
   HubspotDealCreateInput,
   HubspotDealUpdateInput,
   HubspotEntities,
+  HubspotStandardTypes,
   HubspotTicket,
   HubspotTicketCreateInput,
   HubspotTicketUpdateInput,
@@ -36,7 +37,12 @@ export type * from './types.js';
  * const adapter = new HubspotAdapter({ credentials, connectionConfig });
  * for await (const record of adapter.listCompanies()) console.log(record);
  */
-export class HubspotAdapter extends BaseAdapter<HubspotEntities, HubspotCredentials, HubspotConnectionConfig> {
+export class HubspotAdapter extends BaseAdapter<
+  HubspotEntities,
+  HubspotCredentials,
+  HubspotConnectionConfig,
+  HubspotStandardTypes
+> {
   static readonly meta: PlatformMeta = {
     apiVersion: '2026-09',
     auth: {
@@ -135,7 +141,7 @@ export class HubspotAdapter extends BaseAdapter<HubspotEntities, HubspotCredenti
         itemQuery: {},
         itemRecordPath: '',
         mapping: {
-          company: 'properties.company',
+          companyName: 'properties.company',
           createdAt: 'createdAt',
           email: 'properties.email',
           firstName: 'properties.firstname',

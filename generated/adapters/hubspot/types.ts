@@ -91,6 +91,14 @@ export type HubspotTicketCreateInput = Partial<HubspotTicket>;
 /** Body of an update of `tickets`. */
 export type HubspotTicketUpdateInput = Partial<HubspotTicket>;
 
+/** Standard entity each entity normalizes into, by entity name. */
+export type HubspotStandardTypes = {
+  companies: 'Company';
+  contacts: 'Contact';
+  deals: 'Deal';
+  tickets: 'Ticket';
+};
+
 /** Record type of each entity, by entity name. */
 export type HubspotEntities = {
   companies: HubspotCompany;

@@ -23,6 +23,7 @@ import type {
   MetaAdsCredentials,
   MetaAdsEntities,
   MetaAdsInsight,
+  MetaAdsStandardTypes,
 } from './types.js';
 
 export type * from './types.js';
@@ -34,7 +35,12 @@ export type * from './types.js';
  * const adapter = new MetaAdsAdapter({ credentials, connectionConfig });
  * for await (const record of adapter.listAdSets()) console.log(record);
  */
-export class MetaAdsAdapter extends BaseAdapter<MetaAdsEntities, MetaAdsCredentials, MetaAdsConnectionConfig> {
+export class MetaAdsAdapter extends BaseAdapter<
+  MetaAdsEntities,
+  MetaAdsCredentials,
+  MetaAdsConnectionConfig,
+  MetaAdsStandardTypes
+> {
   static readonly meta: PlatformMeta = {
     apiVersion: 'v26.0',
     auth: {
@@ -106,10 +112,8 @@ export class MetaAdsAdapter extends BaseAdapter<MetaAdsEntities, MetaAdsCredenti
         mapping: {
           campaignId: 'campaign_id',
           createdAt: 'created_time',
-          dailyBudget: 'daily_budget',
           endAt: 'end_time',
           id: 'id',
-          lifetimeBudget: 'lifetime_budget',
           name: 'name',
           startAt: 'start_time',
           status: 'effective_status',
@@ -219,10 +223,8 @@ export class MetaAdsAdapter extends BaseAdapter<MetaAdsEntities, MetaAdsCredenti
         itemRecordPath: '',
         mapping: {
           createdAt: 'created_time',
-          dailyBudget: 'daily_budget',
           endAt: 'stop_time',
           id: 'id',
-          lifetimeBudget: 'lifetime_budget',
           name: 'name',
           objective: 'objective',
           startAt: 'start_time',

@@ -122,6 +122,14 @@ export interface MetaAdsInsight {
   [field: string]: unknown;
 }
 
+/** Standard entity each entity normalizes into, by entity name. */
+export type MetaAdsStandardTypes = {
+  ad_sets: 'AdGroup';
+  ads: 'Ad';
+  campaigns: 'Campaign';
+  insights: 'Insight';
+};
+
 /** Record type of each entity, by entity name. */
 export type MetaAdsEntities = {
   ad_sets: MetaAdsAdSet;

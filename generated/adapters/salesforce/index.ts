@@ -21,6 +21,7 @@ import type {
   SalesforceLeadUpdateInput,
   SalesforceOpportunity,
   SalesforceOpportunityUpdateInput,
+  SalesforceStandardTypes,
 } from './types.js';
 
 export type * from './types.js';
@@ -35,7 +36,8 @@ export type * from './types.js';
 export class SalesforceAdapter extends BaseAdapter<
   SalesforceEntities,
   SalesforceCredentials,
-  SalesforceConnectionConfig
+  SalesforceConnectionConfig,
+  SalesforceStandardTypes
 > {
   static readonly meta: PlatformMeta = {
     apiVersion: 'v68.0',
@@ -153,7 +155,7 @@ export class SalesforceAdapter extends BaseAdapter<
         itemQuery: {},
         itemRecordPath: '',
         mapping: {
-          accountId: 'AccountId',
+          companyId: 'AccountId',
           createdAt: 'CreatedDate',
           email: 'Email',
           firstName: 'FirstName',
@@ -260,9 +262,9 @@ export class SalesforceAdapter extends BaseAdapter<
         itemQuery: {},
         itemRecordPath: '',
         mapping: {
-          accountId: 'AccountId',
           amount: 'Amount',
           closeDate: 'CloseDate',
+          companyId: 'AccountId',
           createdAt: 'CreatedDate',
           id: 'Id',
           isWon: 'IsWon',

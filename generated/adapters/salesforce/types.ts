@@ -112,6 +112,14 @@ export interface SalesforceOpportunity {
 /** Body of an update of `opportunities`. */
 export type SalesforceOpportunityUpdateInput = Partial<SalesforceOpportunity>;
 
+/** Standard entity each entity normalizes into, by entity name. */
+export type SalesforceStandardTypes = {
+  accounts: 'Account';
+  contacts: 'Contact';
+  leads: 'Lead';
+  opportunities: 'Deal';
+};
+
 /** Record type of each entity, by entity name. */
 export type SalesforceEntities = {
   accounts: SalesforceAccount;

@@ -26,6 +26,7 @@ import type {
   ShopifyProduct,
   ShopifyProductCreateInput,
   ShopifyProductUpdateInput,
+  ShopifyStandardTypes,
 } from './types.js';
 
 export type * from './types.js';
@@ -37,7 +38,12 @@ export type * from './types.js';
  * const adapter = new ShopifyAdapter({ credentials, connectionConfig });
  * for await (const record of adapter.listCollections()) console.log(record);
  */
-export class ShopifyAdapter extends BaseAdapter<ShopifyEntities, ShopifyCredentials, ShopifyConnectionConfig> {
+export class ShopifyAdapter extends BaseAdapter<
+  ShopifyEntities,
+  ShopifyCredentials,
+  ShopifyConnectionConfig,
+  ShopifyStandardTypes
+> {
   static readonly meta: PlatformMeta = {
     apiVersion: '2026-10',
     auth: {
@@ -191,7 +197,13 @@ export class ShopifyAdapter extends BaseAdapter<ShopifyEntities, ShopifyCredenti
         itemPath: '/inventory_levels.json?inventory_item_ids={id}&location_ids={locationId}',
         itemQuery: {},
         itemRecordPath: 'inventory_levels.0',
-        mapping: { id: 'inventory_item_id', locationId: 'location_id', quantity: 'available', updatedAt: 'updated_at' },
+        mapping: {
+          id: 'inventory_item_id',
+          itemId: 'inventory_item_id',
+          locationId: 'location_id',
+          quantity: 'available',
+          updatedAt: 'updated_at',
+        },
         method: 'GET',
         path: '/inventory_levels.json?location_ids={locationId}',
         query: {},
@@ -250,7 +262,6 @@ export class ShopifyAdapter extends BaseAdapter<ShopifyEntities, ShopifyCredenti
         itemQuery: {},
         itemRecordPath: 'order',
         mapping: {
-          amount: 'total_price',
           createdAt: 'created_at',
           currency: 'currency',
           customerId: 'customer.id',
@@ -259,6 +270,7 @@ export class ShopifyAdapter extends BaseAdapter<ShopifyEntities, ShopifyCredenti
           id: 'id',
           number: 'name',
           status: 'financial_status',
+          total: 'total_price',
           updatedAt: 'updated_at',
         },
         method: 'GET',

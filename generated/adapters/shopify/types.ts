@@ -165,6 +165,15 @@ export type ShopifyProductCreateInput = Partial<ShopifyProduct>;
 /** Body of an update of `products`. */
 export type ShopifyProductUpdateInput = Partial<ShopifyProduct>;
 
+/** Standard entity each entity normalizes into, by entity name. */
+export type ShopifyStandardTypes = {
+  collections: 'Collection';
+  customers: 'Customer';
+  inventory_levels: 'Inventory';
+  orders: 'Order';
+  products: 'Product';
+};
+
 /** Record type of each entity, by entity name. */
 export type ShopifyEntities = {
   collections: ShopifyCollection;

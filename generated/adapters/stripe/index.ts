@@ -25,6 +25,7 @@ import type {
   StripeRefund,
   StripeRefundCreateInput,
   StripeRefundUpdateInput,
+  StripeStandardTypes,
   StripeSubscription,
   StripeSubscriptionCreateInput,
   StripeSubscriptionUpdateInput,
@@ -39,7 +40,12 @@ export type * from './types.js';
  * const adapter = new StripeAdapter({ credentials, connectionConfig });
  * for await (const record of adapter.listCharges()) console.log(record);
  */
-export class StripeAdapter extends BaseAdapter<StripeEntities, StripeCredentials, StripeConnectionConfig> {
+export class StripeAdapter extends BaseAdapter<
+  StripeEntities,
+  StripeCredentials,
+  StripeConnectionConfig,
+  StripeStandardTypes
+> {
   static readonly meta: PlatformMeta = {
     apiVersion: '2025-09-30.clover',
     auth: { extraCredentials: {}, in: 'header', kind: 'api_key', name: 'Authorization', value: 'Bearer {apiKey}' },
@@ -63,8 +69,8 @@ export class StripeAdapter extends BaseAdapter<StripeEntities, StripeCredentials
         itemQuery: {},
         itemRecordPath: '',
         mapping: {
-          amount: 'amount',
-          createdAt: 'created',
+          amount: { as: 'minor-units', path: 'amount' },
+          createdAt: { as: 'unix-seconds', path: 'created' },
           currency: 'currency',
           customerId: 'customer',
           description: 'description',
@@ -94,7 +100,14 @@ export class StripeAdapter extends BaseAdapter<StripeEntities, StripeCredentials
         },
         itemQuery: {},
         itemRecordPath: '',
-        mapping: { createdAt: 'created', currency: 'currency', email: 'email', id: 'id', name: 'name', phone: 'phone' },
+        mapping: {
+          createdAt: { as: 'unix-seconds', path: 'created' },
+          currency: 'currency',
+          email: 'email',
+          id: 'id',
+          name: 'name',
+          phone: 'phone',
+        },
         method: 'GET',
         openapiSchema: 'customer',
         path: '/customers',
@@ -118,16 +131,16 @@ export class StripeAdapter extends BaseAdapter<StripeEntities, StripeCredentials
         itemQuery: {},
         itemRecordPath: '',
         mapping: {
-          amountDue: 'amount_due',
-          amountPaid: 'amount_paid',
-          createdAt: 'created',
+          amountDue: { as: 'minor-units', path: 'amount_due' },
+          amountPaid: { as: 'minor-units', path: 'amount_paid' },
+          createdAt: { as: 'unix-seconds', path: 'created' },
           currency: 'currency',
           customerId: 'customer',
-          dueDate: 'due_date',
+          dueDate: { as: 'unix-seconds', path: 'due_date' },
           id: 'id',
           number: 'number',
           status: 'status',
-          total: 'total',
+          total: { as: 'minor-units', path: 'total' },
         },
         method: 'GET',
         openapiSchema: 'invoice',
@@ -152,11 +165,11 @@ export class StripeAdapter extends BaseAdapter<StripeEntities, StripeCredentials
         itemQuery: {},
         itemRecordPath: '',
         mapping: {
-          amount: 'amount',
-          chargeId: 'charge',
-          createdAt: 'created',
+          amount: { as: 'minor-units', path: 'amount' },
+          createdAt: { as: 'unix-seconds', path: 'created' },
           currency: 'currency',
           id: 'id',
+          paymentId: 'charge',
           paymentIntentId: 'payment_intent',
           reason: 'reason',
           status: 'status',
@@ -184,8 +197,8 @@ export class StripeAdapter extends BaseAdapter<StripeEntities, StripeCredentials
         itemQuery: {},
         itemRecordPath: '',
         mapping: {
-          canceledAt: 'canceled_at',
-          createdAt: 'created',
+          canceledAt: { as: 'unix-seconds', path: 'canceled_at' },
+          createdAt: { as: 'unix-seconds', path: 'created' },
           currency: 'currency',
           customerId: 'customer',
           id: 'id',

@@ -78,6 +78,15 @@ export type StripeSubscriptionUpdateInput = NonNullable<
   paths['/v1/subscriptions/{subscription_exposed_id}']['post']['requestBody']
 >['content']['application/x-www-form-urlencoded'];
 
+/** Standard entity each entity normalizes into, by entity name. */
+export type StripeStandardTypes = {
+  charges: 'Payment';
+  customers: 'Customer';
+  invoices: 'Invoice';
+  refunds: 'Refund';
+  subscriptions: 'Subscription';
+};
+
 /** Record type of each entity, by entity name. */
 export type StripeEntities = {
   charges: StripeCharge;
