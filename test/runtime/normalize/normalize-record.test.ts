@@ -19,6 +19,9 @@ function entity(standard: string, mapping: Record<string, unknown>, idField = 'i
   });
 }
 
+/** A normalized record's fields, whatever its standard type. */
+const fieldsOf = (record: object) => record as Record<string, unknown>;
+
 describe('normalizeRecord', () => {
   it.each([
     ['USD cents', 1050, 'usd', '10.50'],
@@ -28,7 +31,7 @@ describe('normalizeRecord', () => {
     ['an amount past 2^53 without rounding', '900719925474099312', 'usd', '9007199254740993.12'],
   ])('converts minor units: %s', (_name, amount, currency, want) => {
     const config = entity('Payment', { amount: { path: 'amount', as: 'minor-units' }, currency: 'currency' });
-    expect(normalizeRecord('p', 'payments', config, { id: 'x', amount, currency }).amount).toBe(want);
+    expect(fieldsOf(normalizeRecord('p', 'payments', config, { id: 'x', amount, currency })).amount).toBe(want);
   });
 
   it.each([
@@ -68,7 +71,7 @@ describe('normalizeRecord', () => {
       phone: null,
     });
     expect('email' in out).toBe(false);
-    expect(out.phone).toBeNull();
+    expect(fieldsOf(out).phone).toBeNull();
   });
 
   it('upper-cases currency codes and pads major-unit amounts to the currency', () => {
