@@ -122,6 +122,35 @@ function credentialFields(auth: PlatformConfig['auth']): FieldModel[] {
         fields.push({ key: auth.passwordField, type: 'string', optional: true, doc: 'Basic-auth password.' });
       }
       break;
+    case 'aws_sigv4':
+      fields.push({ key: 'accessKeyId', type: 'string', optional: false, doc: 'AWS access key id.' });
+      fields.push({ key: 'secretAccessKey', type: 'string', optional: false, doc: 'AWS secret access key.' });
+      fields.push({
+        key: 'sessionToken',
+        type: 'string',
+        optional: true,
+        doc: 'Session token of temporary credentials.',
+      });
+      break;
+    case 'google_service_account':
+      fields.push({
+        key: 'clientEmail',
+        type: 'string',
+        optional: false,
+        doc: 'Service account e-mail (`client_email`).',
+      });
+      fields.push({ key: 'privateKey', type: 'string', optional: false, doc: 'PEM private key (`private_key`).' });
+      fields.push({
+        key: 'subject',
+        type: 'string',
+        optional: true,
+        doc: 'User to impersonate (domain-wide delegation).',
+      });
+      break;
+    case 'azure_shared_key':
+      fields.push({ key: 'accountName', type: 'string', optional: false, doc: 'Storage account name.' });
+      fields.push({ key: 'accountKey', type: 'string', optional: false, doc: 'Storage account key (base64).' });
+      break;
   }
   for (const [key, c] of Object.entries(auth.extraCredentials).sort(([a], [b]) => compareStrings(a, b))) {
     fields.push({ key, type: 'string', optional: c.optional, doc: c.description });

@@ -164,11 +164,54 @@ const basicAuth = z
     /** What the platform puts in the user-name and password halves, e.g. Stripe's key as user name. */
     usernameField: z.string().regex(NAME_PATTERN).default('username'),
     passwordField: z.string().regex(NAME_PATTERN).optional(),
+    /** The user-name half when it is not a credential as is, e.g. Zendesk's `{email}/token`. */
+    usernameTemplate: z.string().min(1).optional(),
+    /** The password half when it is not a credential as is. */
+    passwordTemplate: z.string().optional(),
     extraCredentials: z.record(z.string().regex(NAME_PATTERN), credentialField).default({}),
   })
   .strict();
 
-export const authSchema = z.discriminatedUnion('kind', [oauth2Auth, apiKeyAuth, bearerAuth, basicAuth]);
+/** AWS Signature Version 4 (S3, DynamoDB, …): credentials `accessKeyId`, `secretAccessKey`, optional `sessionToken`. */
+const awsSigV4Auth = z
+  .object({
+    kind: z.literal('aws_sigv4'),
+    /** Signing name of the service, e.g. `s3`, `dynamodb`. */
+    service: z.string().regex(/^[a-z0-9-]+$/),
+    /** Region: a literal such as `us-east-1`, or a connection variable such as `{region}`. */
+    region: z.string().min(1),
+    extraCredentials: z.record(z.string().regex(NAME_PATTERN), credentialField).default({}),
+  })
+  .strict();
+
+/** Google service account: a self-signed JWT exchanged for an access token (credentials `clientEmail`, `privateKey`). */
+const googleServiceAccountAuth = z
+  .object({
+    kind: z.literal('google_service_account'),
+    tokenUrl: urlTemplate.default('https://oauth2.googleapis.com/token'),
+    scopes: z.array(z.string().min(1)).min(1),
+    header: headerForm.default({ name: 'Authorization', value: 'Bearer {accessToken}' }),
+    extraCredentials: z.record(z.string().regex(NAME_PATTERN), credentialField).default({}),
+  })
+  .strict();
+
+/** Azure Storage Shared Key: HMAC-SHA256 of the canonical request (credentials `accountName`, `accountKey`). */
+const azureSharedKeyAuth = z
+  .object({
+    kind: z.literal('azure_shared_key'),
+    extraCredentials: z.record(z.string().regex(NAME_PATTERN), credentialField).default({}),
+  })
+  .strict();
+
+export const authSchema = z.discriminatedUnion('kind', [
+  oauth2Auth,
+  apiKeyAuth,
+  bearerAuth,
+  basicAuth,
+  awsSigV4Auth,
+  googleServiceAccountAuth,
+  azureSharedKeyAuth,
+]);
 
 const rateLimitHeaders = z
   .object({
@@ -416,6 +459,12 @@ export const entitySchema = z
   })
   .strict();
 
+/** How subscriptions are made: by API call, or in the platform's dashboard/app settings. */
+const webhookRegistration = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('api'), method: z.enum(['POST', 'PUT']), path: z.string().regex(/^\//) }).strict(),
+  z.object({ kind: z.literal('dashboard'), instructions: z.string().min(1) }).strict(),
+]);
+
 const webhookSchema = z.discriminatedUnion('scheme', [
   z
     .object({
@@ -426,11 +475,22 @@ const webhookSchema = z.discriminatedUnion('scheme', [
       eventTypeHeader: z.string().min(1).optional(),
       /** Replay window for schemes that sign a timestamp. */
       toleranceSeconds: z.number().int().positive().optional(),
-      /** How subscriptions are made: by API call, or in the platform's dashboard/app settings. */
-      registration: z.discriminatedUnion('kind', [
-        z.object({ kind: z.literal('api'), method: z.enum(['POST', 'PUT']), path: z.string().regex(/^\//) }).strict(),
-        z.object({ kind: z.literal('dashboard'), instructions: z.string().min(1) }).strict(),
-      ]),
+      registration: webhookRegistration,
+      docsUrl: httpsUrl,
+    })
+    .strict(),
+  z
+    .object({
+      /** A plain HMAC of the raw body in one header, for platforms whose scheme is exactly that. */
+      scheme: z.literal('hmac-body'),
+      algorithm: z.enum(['sha1', 'sha256', 'sha512']),
+      encoding: z.enum(['hex', 'base64']),
+      /** Text before the digest in the header, e.g. `sha256=`. */
+      prefix: z.string().default(''),
+      signatureHeader: z.string().min(1),
+      deliveryIdHeader: z.string().min(1).optional(),
+      eventTypeHeader: z.string().min(1).optional(),
+      registration: webhookRegistration,
       docsUrl: httpsUrl,
     })
     .strict(),
@@ -492,16 +552,21 @@ function isAnchoredRegex(source: string): boolean {
 /** Strings a host placeholder must refuse, or a value could point a request (and its credentials) elsewhere. */
 export const HOST_ESCAPE_PROBES = ['evil.com#', 'x@evil.com', 'evil.com/', 'evil.com?', 'evil.com:443', 'a b'];
 
+type AuthOf<K extends AuthConfig['kind']> = Extract<AuthConfig, { kind: K }>;
+
+/** The credential fields each auth kind defines (optional ones included), before `extraCredentials`. */
+export const BASE_CREDENTIALS: { [K in AuthConfig['kind']]: (auth: AuthOf<K>) => string[] } = {
+  oauth2: (auth) => ['accessToken', 'refreshToken', 'expiresAt', ...auth.tokenResponseFields.map(camelCase)],
+  api_key: () => ['apiKey'],
+  bearer: () => ['token'],
+  basic: (auth) => [auth.usernameField, ...(auth.passwordField ? [auth.passwordField] : [])],
+  aws_sigv4: () => ['accessKeyId', 'secretAccessKey', 'sessionToken'],
+  google_service_account: () => ['clientEmail', 'privateKey', 'subject', 'accessToken', 'expiresAt'],
+  azure_shared_key: () => ['accountName', 'accountKey'],
+};
+
 function credentialFieldNames(auth: z.output<typeof authSchema>): string[] {
-  const base =
-    auth.kind === 'oauth2'
-      ? ['accessToken', 'refreshToken', ...auth.tokenResponseFields.map(camelCase)]
-      : auth.kind === 'api_key'
-        ? ['apiKey']
-        : auth.kind === 'bearer'
-          ? ['token']
-          : [auth.usernameField, ...(auth.passwordField ? [auth.passwordField] : [])];
-  return [...base, ...Object.keys(auth.extraCredentials)];
+  return [...BASE_CREDENTIALS[auth.kind](auth as never), ...Object.keys(auth.extraCredentials)];
 }
 
 /** `instance_url` → `instanceUrl`. */
@@ -614,10 +679,18 @@ export const platformSchema = platformObject.superRefine((p, ctx) => {
           continue;
         }
         if (typeof source === 'object' && !CONVERSIONS_FOR[source.as].includes(kind)) {
-          ctx.addIssue({ code: 'custom', path: at('mapping', field, 'as'), message: `"${source.as}" does not apply to a ${kind} field` });
+          ctx.addIssue({
+            code: 'custom',
+            path: at('mapping', field, 'as'),
+            message: `"${source.as}" does not apply to a ${kind} field`,
+          });
         }
         if (typeof source === 'object' && source.as === 'minor-units' && !('currency' in e.mapping)) {
-          ctx.addIssue({ code: 'custom', path: at('mapping', field), message: 'is in minor units, so "currency" must be mapped too' });
+          ctx.addIssue({
+            code: 'custom',
+            path: at('mapping', field),
+            message: 'is in minor units, so "currency" must be mapped too',
+          });
         }
       }
     }
