@@ -3,9 +3,15 @@ import { join } from 'node:path';
 import Handlebars from 'handlebars';
 import { InputError } from '../errors.js';
 
-/** Names of the output kinds, one `templates/<kind>.ts.hbs` each. */
-export const TEMPLATE_KINDS = ['adapter', 'types', 'registry'] as const;
+/** Names of the output kinds, one `templates/<kind>.<ext>.hbs` each. */
+export const TEMPLATE_KINDS = ['adapter', 'types', 'registry', 'platforms'] as const;
 export type TemplateKind = (typeof TEMPLATE_KINDS)[number];
+const TEMPLATE_EXTENSIONS: Record<TemplateKind, string> = {
+  adapter: 'ts',
+  types: 'ts',
+  registry: 'ts',
+  platforms: 'md',
+};
 
 export interface TemplateSet {
   render(kind: TemplateKind, model: object): string;
@@ -37,7 +43,7 @@ export async function loadTemplates(dir: string): Promise<TemplateSet> {
   const compiled = {} as Record<TemplateKind, Handlebars.TemplateDelegate>;
   const files = {} as Record<TemplateKind, string>;
   for (const kind of TEMPLATE_KINDS) {
-    const file = `${kind}.ts.hbs`;
+    const file = `${kind}.${TEMPLATE_EXTENSIONS[kind]}.hbs`;
     const source = await readFile(join(dir, file), 'utf8').catch((error: unknown) => {
       throw new InputError(`templates/${file}: cannot be read (${(error as NodeJS.ErrnoException).code})`);
     });

@@ -6,6 +6,7 @@ import type { LoadedConfig } from '../config/load-config.js';
 import type { GeneratorContext } from '../context.js';
 import type { TemplateSet } from '../emit/template-renderer.js';
 import { ConfigValidationError } from '../errors.js';
+import { buildCatalogueModel } from '../model/catalogue-model.js';
 import { nameCollisions } from '../model/name-collisions.js';
 import { buildPlatformModel, type PlatformModel } from '../model/platform-model.js';
 import type { LoadedSpec } from '../openapi/openapi-specs.js';
@@ -126,6 +127,15 @@ export function planFiles({ ctx, loaded, templates, specs, fingerprint, schema }
     key: keyOf('registry', templates.sources, JSON.stringify(registryView)),
     format: true,
     produce: async () => templates.render('registry', registryView),
+  });
+  const catalogue = buildCatalogueModel(loaded.platforms, loaded.file);
+  files.push({
+    path: 'docs/platforms.md',
+    platformId: null,
+    typeScript: false,
+    format: false,
+    key: keyOf('platforms', templates.sources, JSON.stringify(catalogue)),
+    produce: async () => templates.render('platforms', catalogue),
   });
   files.push({ path: MANIFEST_FILE, platformId: null, typeScript: false, format: false, produce: async () => '' });
   files.push({
