@@ -90,17 +90,8 @@ export abstract class BaseAdapter<
       oauthClient: options.oauthClient,
       onTokens: options.onTokens,
       now: options.now,
-      postToken: async (req) =>
-        (
-          await this.http.request({
-            method: 'POST',
-            url: req.url,
-            form: req.form,
-            headers: req.headers,
-            authenticate: false,
-            signal: req.signal,
-          })
-        ).body,
+      timeoutMs: options.timeoutMs,
+      logger: this.log,
     });
     const platformHeaders = new PlatformHeaders(meta.headers, store);
     const clientSecret = options.oauthClient?.clientSecret;

@@ -310,6 +310,7 @@ describe('BaseAdapter', () => {
       adapter.normalize('customers', { id: 'cus_1', email: 'a@acme.test', created: 1, profile: { name: 'Ada' } }),
     ).toEqual({
       type: 'Customer',
+      platform: 'acme',
       id: 'cus_1',
       raw: { id: 'cus_1', email: 'a@acme.test', created: 1, profile: { name: 'Ada' } },
       email: 'a@acme.test',

@@ -1,44 +1,47 @@
 /**
- * OAuth2 access tokens on requests, renewed before they expire and after a 401.
+ * OAuth2 access tokens on requests, renewed before they expire and after a 401 (the refresh_token grant, or the
+ * client_credentials grant), through oauth4webapi (see `oauth2-token-client.ts`).
  *
- * Renewal is single-flight: concurrent callers share one token request, so a rotating refresh token is spent once.
- * New tokens go to `onTokens` (the store persists them) before any waiting request is sent again.
+ * Renewal is single-flight: concurrent callers share one token request, so a rotating refresh token is spent
+ * once. New tokens go to the credential store and then to `onTokens` (which persists them) before any waiting
+ * request is sent; a request that starts while a renewal is in flight waits for it too. A refresh the endpoint
+ * refused (e.g. `invalid_grant`) is not tried again with the same refresh token: later calls fail at once.
  */
+import type { Logger } from 'pino';
 import type { OAuthClient, TokenSet } from '../adapter-types.js';
-import { AdapterError, ApiError, AuthenticationError, ConfigurationError } from '../errors.js';
-import { type AuthConfig, camelCase } from '../platform-schema.js';
+import { AdapterError, AuthenticationError, ConfigurationError } from '../errors.js';
+import { redactString } from '../secret-redaction.js';
 import type { AuthStrategy, AuthTarget } from './auth-strategy.js';
 import type { CredentialStore } from './credential-store.js';
+import { type OAuth2AuthConfig, OAuth2TokenClient, type TokenFetch, type TokenGrant } from './oauth2-token-client.js';
 
-export type OAuth2AuthConfig = Extract<AuthConfig, { kind: 'oauth2' }>;
-
-export interface TokenEndpointRequest {
-  url: string;
-  /** Form fields, sent `application/x-www-form-urlencoded`. */
-  form: Record<string, string>;
-  headers: Record<string, string>;
-  signal?: AbortSignal | undefined;
-}
-
-/** Posts to a token endpoint and resolves with the parsed JSON body; rejects with an `ApiError` on a non-2xx. */
-export type TokenEndpoint = (request: TokenEndpointRequest) => Promise<unknown>;
+export type { OAuth2AuthConfig } from './oauth2-token-client.js';
 
 export interface OAuth2AuthOptions {
   config: OAuth2AuthConfig;
   store: CredentialStore;
-  /** The token URL with its placeholders filled (resolved lazily: only a refresh needs it). */
+  /**
+   * The token URL with its placeholders filled, and the client's override applied (resolved lazily: only a
+   * renewal needs it). See `resolveOAuthEndpoint`.
+   */
   tokenUrl: () => string;
   client?: OAuthClient | undefined;
+  /** Receives every new token set (a rotated refresh token included); awaited before requests continue. */
   onTokens?: ((tokens: TokenSet) => void | Promise<void>) | undefined;
-  postToken: TokenEndpoint;
+  /** Transport for token requests (oauth4webapi `customFetch`); default `globalThis.fetch`. */
+  fetch?: TokenFetch | undefined;
+  /** Per token request, ms (default 30 000). */
+  timeoutMs?: number | undefined;
+  /** Token requests are logged at debug (grant, URL, status, duration), refusals at info; never a credential. */
+  logger?: Logger | undefined;
   /** Epoch ms; injected in tests. */
   now?: (() => number) | undefined;
 }
 
 /**
  * @example
- * const auth = new OAuth2Auth({ config: meta.auth, store, tokenUrl: () => url, client, onTokens, postToken });
- * await auth.apply(target); // target.headers.Authorization === 'Bearer <accessToken>' (refreshed first if expiring)
+ * const auth = new OAuth2Auth({ config: meta.auth, store, tokenUrl: () => url, client, onTokens });
+ * await auth.apply(target); // target.headers.Authorization === 'Bearer <accessToken>' (renewed first if expiring)
  */
 export class OAuth2Auth implements AuthStrategy {
   readonly kind = 'oauth2' as const;
@@ -49,6 +52,8 @@ export class OAuth2Auth implements AuthStrategy {
   /** When this instance last obtained tokens (epoch ms); bounds the skew for short-lived tokens. */
   #obtainedAt: number | undefined;
   #refreshing: Promise<void> | undefined;
+  /** The last refusal, and the refresh token it refused (`''` for client credentials). */
+  #refused: { grantKey: string; error: AuthenticationError } | undefined;
 
   constructor(options: OAuth2AuthOptions) {
     this.#options = options;
@@ -84,7 +89,8 @@ export class OAuth2Auth implements AuthStrategy {
   }
 
   async apply(target: AuthTarget, signal?: AbortSignal): Promise<void> {
-    if (this.needsRefresh() && this.canRefresh()) await this.refresh(signal);
+    if (this.#refreshing) await waitFor(this.#refreshing, signal);
+    else if (this.needsRefresh() && this.canRefresh()) await this.refresh(signal);
     const { name, value } = this.#options.config.header;
     target.headers[name] = this.#options.store.render(value, `the ${name} header`);
     target.credentialVersion = this.#version;
@@ -98,17 +104,21 @@ export class OAuth2Auth implements AuthStrategy {
   }
 
   /**
-   * Obtains new tokens; concurrent calls share one request. Resolves after `onTokens` has run.
-   * @throws AuthenticationError when the token endpoint refuses (e.g. `invalid_grant`).
+   * Obtains new tokens; concurrent calls share one request (a caller's `signal` stops only its own wait).
+   * Resolves after the store has the tokens and `onTokens` has run.
+   *
+   * @throws AuthenticationError when the token endpoint refuses (e.g. `invalid_grant`); again, without a request,
+   *   while the refused refresh token is still the connection's.
+   * @throws AdapterError when `onTokens` throws (the new tokens are in use; persisting them failed).
    */
   refresh(signal?: AbortSignal): Promise<void> {
-    this.#refreshing ??= this.#refresh(signal).finally(() => {
+    this.#refreshing ??= this.#refresh().finally(() => {
       this.#refreshing = undefined;
     });
-    return this.#refreshing;
+    return waitFor(this.#refreshing, signal);
   }
 
-  async #refresh(signal?: AbortSignal): Promise<void> {
+  async #refresh(): Promise<void> {
     const { config, client, store } = this.#options;
     const platformId = store.platformId;
     if (!client?.clientId) {
@@ -120,42 +130,40 @@ export class OAuth2Auth implements AuthStrategy {
         },
       );
     }
-    const form: Record<string, string> =
+    const refreshToken = store.credential('refreshToken') ?? '';
+    const grant: TokenGrant =
       config.grantType === 'client_credentials'
-        ? {
-            grant_type: 'client_credentials',
-            ...(config.scopes.length > 0 ? { scope: config.scopes.join(config.scopeSeparator) } : {}),
-          }
-        : { grant_type: 'refresh_token', refresh_token: store.credential('refreshToken') ?? '' };
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (config.clientAuth === 'client_secret_basic') {
-      const id = encodeURIComponent(client.clientId);
-      const secret = encodeURIComponent(client.clientSecret ?? '');
-      headers.Authorization = `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
-    } else {
-      form.client_id = client.clientId;
-      if (client.clientSecret) form.client_secret = client.clientSecret;
+        ? { grantType: 'client_credentials' }
+        : { grantType: 'refresh_token', refreshToken };
+    const grantKey = grant.grantType === 'refresh_token' ? refreshToken : '';
+    if (this.#refused?.grantKey === grantKey) throw this.#refused.error;
+    if (grant.grantType === 'refresh_token' && refreshToken === '') {
+      throw new ConfigurationError(`${platformId}: credentials.refreshToken is required to refresh the access token`, {
+        field: 'credentials.refreshToken',
+        platformId,
+      });
     }
 
-    let body: unknown;
+    const tokenClient = new OAuth2TokenClient({
+      platformId,
+      config,
+      client,
+      tokenUrl: this.#options.tokenUrl(),
+      fetch: this.#options.fetch,
+      timeoutMs: this.#options.timeoutMs,
+      logger: this.#options.logger,
+      now: this.#now,
+      secrets: () => store.secretValues(),
+    });
+    let tokens: TokenSet;
     try {
-      body = await this.#options.postToken({ url: client.tokenUrl ?? this.#options.tokenUrl(), form, headers, signal });
+      tokens = await tokenClient.request(grant);
     } catch (error) {
-      if (error instanceof ApiError && error.status >= 400 && error.status < 500) {
-        throw new AuthenticationError({
-          platformId,
-          status: error.status,
-          headers: error.headers,
-          body: error.body,
-          requestId: error.requestId,
-          message: `${platformId}: refreshing the access token failed (${error.status}${describeOAuthError(error.body)}); the connection must be authorized again`,
-          cause: error,
-        });
-      }
+      if (error instanceof AuthenticationError) this.#refused = { grantKey, error };
       throw error;
     }
+    this.#refused = undefined;
 
-    const tokens = this.#readTokens(body);
     store.update({
       ...tokens.extra,
       accessToken: tokens.accessToken,
@@ -164,38 +172,37 @@ export class OAuth2Auth implements AuthStrategy {
     });
     this.#obtainedAt = this.#now();
     this.#version++;
-    await this.#options.onTokens?.(tokens);
-  }
-
-  #readTokens(body: unknown): TokenSet {
-    const { config, store } = this.#options;
-    const b = (body !== null && typeof body === 'object' ? body : {}) as Record<string, unknown>;
-    if (typeof b.access_token !== 'string' || b.access_token === '') {
-      throw new AdapterError(`${store.platformId}: the token endpoint answered without an access_token`, {
-        platformId: store.platformId,
+    try {
+      await this.#options.onTokens?.(tokens);
+    } catch (error) {
+      const detail = redactString(error instanceof Error ? error.message : String(error), [
+        ...store.secretValues(),
+        ...(client.clientSecret ? [client.clientSecret] : []),
+      ]);
+      throw new AdapterError(`${platformId}: onTokens failed to keep the renewed tokens: ${detail}`, {
+        platformId,
+        cause: error,
       });
     }
-    const expiresIn = typeof b.expires_in === 'number' ? b.expires_in : Number.parseInt(String(b.expires_in ?? ''), 10);
-    const lifetime = Number.isFinite(expiresIn) && expiresIn > 0 ? expiresIn : config.refresh.defaultExpiresInSeconds;
-    const refreshToken =
-      typeof b.refresh_token === 'string' && b.refresh_token !== ''
-        ? b.refresh_token
-        : store.credential('refreshToken');
-    const extra: Record<string, string> = {};
-    for (const field of config.tokenResponseFields) {
-      const value = b[field];
-      if (typeof value === 'string' || typeof value === 'number') extra[camelCase(field)] = String(value);
-    }
-    const tokens: TokenSet = { accessToken: b.access_token };
-    if (refreshToken !== undefined) tokens.refreshToken = refreshToken;
-    if (lifetime !== undefined) tokens.expiresAt = this.#now() + lifetime * 1000;
-    if (Object.keys(extra).length > 0) tokens.extra = extra;
-    return tokens;
   }
 }
 
-function describeOAuthError(body: unknown): string {
-  if (body === null || typeof body !== 'object') return '';
-  const error = (body as Record<string, unknown>).error;
-  return typeof error === 'string' && /^[\w.-]{1,64}$/.test(error) ? ` ${error}` : '';
+/** Waits for a shared promise; an abort ends only this wait, not the shared work. */
+function waitFor<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
 }

@@ -1,0 +1,26 @@
+/** Webhook signature verification (inbound) and signing (the sandbox emulator's outbound deliveries). */
+export { signWebhook } from './sign-webhook.js';
+export { verifyWebhook, verifyWebhookSignature } from './verify-webhook.js';
+export {
+  lookupWebhookConfig,
+  PLATFORM_WEBHOOK_SCHEMES,
+  registerWebhookConfig,
+  unregisterWebhookConfig,
+} from './webhook-config-registry.js';
+export { constantTimeEqual } from './webhook-crypto.js';
+export type { ParsedWebhookSignature, WebhookScheme } from './webhook-scheme.js';
+export { webhookSchemeDefaults } from './webhook-schemes.js';
+export type {
+  PlatformWebhookConfig,
+  ResolvedWebhookConfig,
+  SignedWebhook,
+  SignWebhookInput,
+  VerifyWebhookOptions,
+  VerifyWebhookSignatureOptions,
+  WebhookFailure,
+  WebhookHeaders,
+  WebhookRequest,
+  WebhookSchemeName,
+  WebhookSignatureConfig,
+  WebhookVerificationResult,
+} from './webhook-types.js';

@@ -1,0 +1,269 @@
+/**
+ * The rules every scheme must follow, checked for each of them: a signed delivery verifies, any change to it or to
+ * the secret does not, missing or garbled headers and missing secrets fail closed, a second secret verifies during a
+ * rotation, and signed timestamps outside the window are replays. Deliveries are made with `signWebhook`; that it
+ * signs as each vendor does is proven separately, against the vendors' own examples and SDKs (vendor-vectors).
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  type SignedWebhook,
+  signWebhook,
+  verifyWebhookSignature,
+  WEBHOOK_SCHEMES,
+  type WebhookRequest,
+  type WebhookSchemeName,
+  webhookSchemeDefaults,
+} from '../../../src/runtime/index.js';
+
+const NOW = new Date('2025-06-01T12:00:00Z');
+const JSON_BODY = '{"id":"evt_1","type":"thing.updated","data":{"name":"Zoë","amount":1200}}';
+const FORM_BODY = 'AccountSid=AC123&Body=Hello+world&From=%2B15005550006&To=%2B15005550001';
+
+interface SchemeCase {
+  secret: string;
+  otherSecret: string;
+  rawBody: string;
+  url: string;
+  contentType: string;
+}
+
+const json = {
+  rawBody: JSON_BODY,
+  url: 'https://hooks.engarde.test/webhooks/acme/event',
+  contentType: 'application/json',
+};
+
+const CASES: Record<WebhookSchemeName, SchemeCase> = {
+  'stripe-v1': { secret: 'whsec_test_current', otherSecret: 'whsec_test_previous', ...json },
+  'shopify-hmac-sha256': { secret: 'shpss_client_secret', otherSecret: 'shpss_old_secret', ...json },
+  'github-sha256': { secret: "It's a Secret to Everybody", otherSecret: 'another secret', ...json },
+  'meta-sha256': { secret: 'meta-app-secret', otherSecret: 'old-meta-app-secret', ...json },
+  'slack-v0': { secret: '8f742231b10e8888abcd99yyyzzz85a5', otherSecret: 'aaaabbbbccccdddd0000111122223333', ...json },
+  'twilio-sha1': {
+    secret: 'twilio-auth-token-1',
+    otherSecret: 'twilio-auth-token-2',
+    rawBody: FORM_BODY,
+    url: 'https://hooks.engarde.test/webhooks/twilio/sms?tenant=t1',
+    contentType: 'application/x-www-form-urlencoded',
+  },
+  'hubspot-v3': {
+    secret: 'hubspot-client-secret',
+    otherSecret: 'hubspot-old-secret',
+    ...json,
+    url: 'https://hooks.engarde.test/webhooks/hubspot/contact?email=a%40b.test',
+  },
+  'square-hmac-sha256': { secret: 'square-signature-key', otherSecret: 'square-old-key', ...json },
+  'standard-webhooks': {
+    secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+    otherSecret: 'whsec_c2VjcmV0LW9mLWEtcm90YXRlZC1lbmRwb2ludA==',
+    ...json,
+  },
+  'zendesk-hmac-sha256': {
+    secret: 'dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ==',
+    otherSecret: 'zendesk-old-secret',
+    ...json,
+  },
+  'xero-hmac-sha256': {
+    secret: 'OSd0eLlVIY9ZhViEqlDUh4+6n6M+Lo+eDaEJheJ6OCCgWwIz2D3JIAU6jPMipHRb',
+    otherSecret: 'xero-old',
+    ...json,
+  },
+  'intercom-sha1': { secret: 'intercom-client-secret', otherSecret: 'intercom-old-secret', ...json },
+};
+
+const TIMESTAMPED = new Set<WebhookSchemeName>([
+  'stripe-v1',
+  'slack-v0',
+  'hubspot-v3',
+  'standard-webhooks',
+  'zendesk-hmac-sha256',
+]);
+
+function signed(scheme: WebhookSchemeName, overrides: { secret?: string; timestamp?: Date } = {}): SignedWebhook {
+  const c = CASES[scheme];
+  return signWebhook(scheme, {
+    secret: overrides.secret ?? c.secret,
+    rawBody: c.rawBody,
+    url: c.url,
+    contentType: c.contentType,
+    timestamp: overrides.timestamp ?? NOW,
+    deliveryId: 'delivery-1',
+  });
+}
+
+function request(scheme: WebhookSchemeName, delivery: SignedWebhook, rawBody: Buffer | string = CASES[scheme].rawBody) {
+  return {
+    method: 'POST',
+    url: delivery.url,
+    headers: { 'content-type': CASES[scheme].contentType, ...delivery.headers },
+    rawBody,
+  } satisfies WebhookRequest;
+}
+
+function verify(scheme: WebhookSchemeName, req: WebhookRequest, secrets: string[], now = NOW) {
+  return verifyWebhookSignature(scheme, undefined, req, { secrets, now });
+}
+
+function withoutHeader(headers: Record<string, string>, name: string): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([key]) => key.toLowerCase() !== name.toLowerCase()));
+}
+
+function flipLastByte(body: string): Buffer {
+  const bytes = Buffer.from(body);
+  bytes[bytes.length - 1] = (bytes[bytes.length - 1] as number) ^ 0x01;
+  return bytes;
+}
+
+describe.each([...WEBHOOK_SCHEMES])('%s', (scheme) => {
+  const c = CASES[scheme];
+  const defaults = webhookSchemeDefaults(scheme);
+
+  it('accepts a delivery signed with the secret', () => {
+    expect(verify(scheme, request(scheme, signed(scheme)), [c.secret])).toMatchObject({ ok: true });
+  });
+
+  it('accepts the body as a Buffer as well as a string', () => {
+    const req = request(scheme, signed(scheme), Buffer.from(c.rawBody));
+    expect(verify(scheme, req, [c.secret]).ok).toBe(true);
+  });
+
+  it('rejects a body with one byte flipped', () => {
+    const result = verify(scheme, request(scheme, signed(scheme), flipLastByte(c.rawBody)), [c.secret]);
+    expect(result).toEqual({ ok: false, reason: expect.stringMatching(/does not match/) });
+  });
+
+  it('rejects a delivery signed with another secret', () => {
+    const result = verify(scheme, request(scheme, signed(scheme, { secret: c.otherSecret })), [c.secret]);
+    expect(result).toEqual({ ok: false, reason: `${defaults.signatureHeader} does not match the request` });
+  });
+
+  it('rejects a delivery without the signature header, naming it', () => {
+    const delivery = signed(scheme);
+    const req = { ...request(scheme, delivery), headers: withoutHeader(delivery.headers, defaults.signatureHeader) };
+    expect(verify(scheme, req, [c.secret])).toEqual({
+      ok: false,
+      reason: `missing ${defaults.signatureHeader} header`,
+    });
+  });
+
+  it('rejects a garbled signature header, naming it', () => {
+    const delivery = signed(scheme);
+    const headers = { ...withoutHeader(delivery.headers, defaults.signatureHeader), [defaults.signatureHeader]: '%%' };
+    const result = verify(scheme, { ...request(scheme, delivery), headers }, [c.secret]);
+    expect(result).toEqual({
+      ok: false,
+      reason: expect.stringContaining(`malformed ${defaults.signatureHeader} header`),
+    });
+  });
+
+  it('fails closed when no secret is configured', () => {
+    expect(verify(scheme, request(scheme, signed(scheme)), [])).toEqual({
+      ok: false,
+      reason: 'no webhook secret configured',
+    });
+  });
+
+  it('fails closed when the only secret is empty', () => {
+    expect(verify(scheme, request(scheme, signed(scheme)), [''])).toEqual({
+      ok: false,
+      reason: 'no webhook secret configured',
+    });
+  });
+
+  it('accepts a delivery signed with the second secret during a rotation', () => {
+    const req = request(scheme, signed(scheme, { secret: c.otherSecret }));
+    expect(verify(scheme, req, [c.secret, c.otherSecret]).ok).toBe(true);
+  });
+
+  it('matches header names case-insensitively', () => {
+    const delivery = signed(scheme);
+    const upper = Object.fromEntries(Object.entries(delivery.headers).map(([k, v]) => [k.toUpperCase(), v]));
+    const lower = Object.fromEntries(Object.entries(delivery.headers).map(([k, v]) => [k.toLowerCase(), v]));
+    expect(verify(scheme, { ...request(scheme, delivery), headers: upper }, [c.secret]).ok).toBe(true);
+    expect(verify(scheme, { ...request(scheme, delivery), headers: lower }, [c.secret]).ok).toBe(true);
+  });
+
+  it('rejects the signature header sent twice', () => {
+    const delivery = signed(scheme);
+    const value = delivery.headers[defaults.signatureHeader] as string;
+    const headers = { ...delivery.headers, [defaults.signatureHeader]: [value, value] };
+    expect(verify(scheme, { ...request(scheme, delivery), headers }, [c.secret])).toEqual({
+      ok: false,
+      reason: `multiple ${defaults.signatureHeader} headers`,
+    });
+  });
+
+  it('returns the delivery id when the scheme has a delivery id header', () => {
+    const result = verify(scheme, request(scheme, signed(scheme)), [c.secret]);
+    expect(result).toMatchObject(defaults.deliveryIdHeader ? { ok: true, deliveryId: 'delivery-1' } : { ok: true });
+    if (!defaults.deliveryIdHeader) expect(result).not.toHaveProperty('deliveryId');
+  });
+
+  it('never puts a secret or an expected signature in a reason', () => {
+    const good = signed(scheme);
+    const signatures = Object.values(good.headers);
+    const failures = [
+      verify(scheme, request(scheme, signed(scheme, { secret: c.otherSecret })), [c.secret]),
+      verify(scheme, request(scheme, good, flipLastByte(c.rawBody)), [c.secret]),
+      verify(scheme, request(scheme, good), [c.otherSecret]),
+    ];
+    for (const result of failures) {
+      expect(result.ok).toBe(false);
+      const reason = result.ok ? '' : result.reason;
+      for (const secret of [c.secret, c.otherSecret]) expect(reason).not.toContain(secret);
+      for (const value of signatures) expect(reason).not.toContain(value);
+    }
+  });
+
+  if (TIMESTAMPED.has(scheme)) {
+    it('returns the signed timestamp', () => {
+      const result = verify(scheme, request(scheme, signed(scheme)), [c.secret]);
+      expect(result).toMatchObject({ ok: true, timestamp: NOW });
+    });
+
+    it('accepts a timestamp just inside the five minute window', () => {
+      const req = request(scheme, signed(scheme, { timestamp: new Date(NOW.getTime() - 299_000) }));
+      expect(verify(scheme, req, [c.secret]).ok).toBe(true);
+    });
+
+    it('rejects a stale timestamp as a replay', () => {
+      const req = request(scheme, signed(scheme, { timestamp: new Date(NOW.getTime() - 301_000) }));
+      expect(verify(scheme, req, [c.secret])).toEqual({ ok: false, reason: 'timestamp outside tolerance' });
+    });
+
+    it('rejects a timestamp too far in the future', () => {
+      const req = request(scheme, signed(scheme, { timestamp: new Date(NOW.getTime() + 301_000) }));
+      expect(verify(scheme, req, [c.secret])).toEqual({ ok: false, reason: 'timestamp outside tolerance' });
+    });
+
+    it('honours a configured tolerance', () => {
+      const req = request(scheme, signed(scheme, { timestamp: new Date(NOW.getTime() - 60_000) }));
+      const result = verifyWebhookSignature(scheme, { toleranceSeconds: 30 }, req, { secrets: [c.secret], now: NOW });
+      expect(result).toEqual({ ok: false, reason: 'timestamp outside tolerance' });
+    });
+
+    it('rejects a delivery without the timestamp header, naming it', () => {
+      const delivery = signed(scheme);
+      const name = defaults.timestampHeader;
+      if (!name) return; // Stripe carries its timestamp inside Stripe-Signature.
+      const req = { ...request(scheme, delivery), headers: withoutHeader(delivery.headers, name) };
+      expect(verify(scheme, req, [c.secret])).toEqual({ ok: false, reason: `missing ${name} header` });
+    });
+
+    it('rejects a timestamp that was changed after signing', () => {
+      const later = signed(scheme, { timestamp: new Date(NOW.getTime() + 1000) });
+      const delivery = signed(scheme);
+      const name = defaults.timestampHeader;
+      const headers = name
+        ? { ...delivery.headers, [name]: later.headers[name] as string }
+        : {
+            [defaults.signatureHeader]: (delivery.headers[defaults.signatureHeader] as string).replace(
+              /t=\d+/,
+              't=1748779201',
+            ),
+          };
+      const result = verify(scheme, { ...request(scheme, delivery), headers }, [c.secret]);
+      expect(result).toEqual({ ok: false, reason: expect.stringMatching(/does not match/) });
+    });
+  }
+});
