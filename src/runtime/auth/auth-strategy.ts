@@ -12,6 +12,12 @@ export interface AuthTarget {
   query: URLSearchParams;
   /** Set by strategies that renew credentials: which generation of credentials the request carried. */
   credentialVersion?: number;
+  /** The request as it will be sent, for strategies that sign it (AWS SigV4, Azure Shared Key). */
+  method?: string;
+  /** The request URL; its query is `query` above. */
+  url?: URL;
+  /** The encoded body, when there is one. */
+  body?: string;
 }
 
 /** Anything that adds to every request: an auth strategy, the platform's static headers. */

@@ -26,8 +26,10 @@ export class BasicAuth implements AuthStrategy {
   }
 
   async apply(target: AuthTarget): Promise<void> {
-    const { usernameField, passwordField } = this.#config;
-    const username = this.#store.credential(usernameField);
+    const { usernameField, passwordField, usernameTemplate, passwordTemplate } = this.#config;
+    const username = usernameTemplate
+      ? this.#store.render(usernameTemplate, 'the Authorization header')
+      : this.#store.credential(usernameField);
     const platformId = this.#store.platformId;
     if (username === undefined || username === '') {
       const field = `credentials.${usernameField}`;
@@ -43,7 +45,12 @@ export class BasicAuth implements AuthStrategy {
         platformId,
       });
     }
-    const password = passwordField ? (this.#store.credential(passwordField) ?? '') : '';
+    const password =
+      passwordTemplate !== undefined
+        ? passwordTemplate && this.#store.render(passwordTemplate, 'the Authorization header')
+        : passwordField
+          ? (this.#store.credential(passwordField) ?? '')
+          : '';
     target.headers.Authorization = `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
   }
 }

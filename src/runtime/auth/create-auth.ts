@@ -1,12 +1,14 @@
 /** The auth strategy for a platform's `auth` config. */
 import type { Logger } from 'pino';
 import type { OAuthClient, PlatformMeta, TokenSet } from '../adapter-types.js';
-import { ConfigurationError } from '../errors.js';
 import { ApiKeyAuth } from './api-key-auth.js';
 import type { AuthStrategy } from './auth-strategy.js';
+import { AwsSigV4Auth } from './aws-sigv4-auth.js';
+import { AzureSharedKeyAuth } from './azure-shared-key-auth.js';
 import { BasicAuth } from './basic-auth.js';
 import { BearerAuth } from './bearer-auth.js';
 import type { CredentialStore } from './credential-store.js';
+import { GoogleServiceAccountAuth } from './google-service-account-auth.js';
 import { OAuth2Auth } from './oauth2-auth.js';
 import { resolveOAuthEndpoint, type TokenFetch } from './oauth2-token-client.js';
 
@@ -67,11 +69,18 @@ export function createAuthStrategy(options: CreateAuthOptions): AuthStrategy {
       return new BearerAuth(auth, store);
     case 'basic':
       return new BasicAuth(auth, store);
-    default:
-      // Kinds the schema accepts before the runtime has their strategy (aws_sigv4, google_service_account, …).
-      throw new ConfigurationError(`${meta.id}: auth kind "${auth.kind}" has no strategy in this runtime yet`, {
-        field: 'auth.kind',
-        platformId: meta.id,
+    case 'aws_sigv4':
+      return new AwsSigV4Auth(auth, store, options.now && (() => new Date((options.now as () => number)())));
+    case 'azure_shared_key':
+      return new AzureSharedKeyAuth(auth, store, options.now && (() => new Date((options.now as () => number)())));
+    case 'google_service_account':
+      return new GoogleServiceAccountAuth({
+        config: auth,
+        store,
+        // A deployment (or a test) may point the token exchange elsewhere, as for OAuth2 clients.
+        tokenUrl: options.oauthClient?.tokenUrl ?? auth.tokenUrl,
+        fetch: options.fetch as typeof globalThis.fetch | undefined,
+        now: options.now,
       });
   }
 }

@@ -12,6 +12,7 @@ import type { AuthStrategy, AuthTarget, RequestDecorator } from '../auth/auth-st
 import { AdapterError, type ApiError, ConnectionError, errorFromResponse, TimeoutError } from '../errors.js';
 import { encodeForm } from '../form-encoder.js';
 import type { RetryConfig } from '../platform-schema.js';
+import type { RateLimiter } from '../rate-limit/rate-limiter.js';
 import { abortableSleep, type SleepFunction } from '../retry/abortable-sleep.js';
 import { headerValue } from '../retry/retry-after.js';
 import { decideRetry, isIdempotentMethod } from '../retry/retry-policy.js';
@@ -100,6 +101,12 @@ export interface HttpClientOptions {
     | undefined;
   requestIdHeaders?: readonly string[] | undefined;
   userAgent?: string | undefined;
+  /**
+   * Budget for requests to the base URL's origin: every attempt (first tries, retries, pages) waits in
+   * `acquire` before it is sent, and every response is passed to `observe`. Unauthenticated requests
+   * (token endpoints) are not counted. Default: none.
+   */
+  rateLimiter?: RateLimiter | undefined;
 }
 
 type Outcome = { kind: 'response'; response: Response<string> } | { kind: 'error'; error: RequestError };
@@ -223,7 +230,13 @@ export class HttpClient {
     let recovered = false;
     for (;;) {
       attempt++;
-      const target: AuthTarget = { headers: { ...headers }, query: new URLSearchParams(url.search) };
+      const target: AuthTarget = {
+        headers: { ...headers },
+        query: new URLSearchParams(url.search),
+        method,
+        url,
+        ...(body === undefined ? {} : { body }),
+      };
       if (authenticate) {
         await this.#options.platformHeaders?.apply(target, req.signal);
         await this.#options.auth?.apply(target, req.signal);
@@ -232,6 +245,8 @@ export class HttpClient {
       if (target.query.toString() !== url.searchParams.toString()) wire.search = target.query.toString();
 
       const logUrl = redactUrl(url.toString(), this.redaction);
+      const rateLimiter = authenticate ? this.#options.rateLimiter : undefined;
+      await rateLimiter?.acquire(1, req.signal);
       this.#log.debug({ requestId, method, url: logUrl, attempt }, 'http request');
       const started = performance.now();
       const outcome = await this.#limiter.run(
@@ -269,6 +284,7 @@ export class HttpClient {
 
       const { response } = outcome;
       const responseHeaders = response.headers as Record<string, string | string[] | undefined>;
+      if (rateLimiter) await this.#observe(rateLimiter, responseHeaders, response.statusCode, requestId);
       const platformRequestId = this.#platformRequestId(responseHeaders);
       const parsed = parseBody(response.body, responseHeaders, method, response.statusCode);
       this.#log.debug(
@@ -339,6 +355,23 @@ export class HttpClient {
     this.#closed = true;
     this.#agents.http.destroy();
     this.#agents.https.destroy();
+  }
+
+  /** Reports a response to the rate limiter; a failing store is logged, never fails the request. */
+  async #observe(
+    rateLimiter: RateLimiter,
+    headers: Record<string, string | string[] | undefined>,
+    status: number,
+    requestId: string,
+  ): Promise<void> {
+    try {
+      await rateLimiter.observe(headers, status);
+    } catch (error) {
+      this.#log.warn(
+        { requestId, status, error: String((error as Error)?.message ?? error) },
+        'rate limit observe failed',
+      );
+    }
   }
 
   async #send(
