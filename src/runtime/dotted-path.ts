@@ -5,19 +5,31 @@
 
 /**
  * The value at a dotted path; the empty path is the value itself. Array elements are addressed by index.
- * Only own properties are read.
+ * Only own properties are read. A key that itself contains dots (Microsoft Graph's `@odata.nextLink`) is found as
+ * one key: at each level the longest run of segments that names an existing key wins.
  *
  * @example
  * getPath({ paging: { next: { after: 'A2' } } }, 'paging.next.after'); // 'A2'
+ * getPath({ '@odata.nextLink': 'https://…' }, '@odata.nextLink');       // 'https://…'
  * getPath([1, 2], '');                                                // [1, 2]
  */
 export function getPath(value: unknown, path: string): unknown {
   if (path === '') return value;
+  const segments = path.split('.');
   let current: unknown = value;
-  for (const key of path.split('.')) {
+  let i = 0;
+  while (i < segments.length) {
     if (current === null || typeof current !== 'object') return undefined;
-    if (!Object.hasOwn(current, key)) return undefined;
-    current = (current as Record<string, unknown>)[key];
+    let next = -1;
+    for (let j = segments.length; j > i; j--) {
+      if (Object.hasOwn(current, segments.slice(i, j).join('.'))) {
+        next = j;
+        break;
+      }
+    }
+    if (next < 0) return undefined;
+    current = (current as Record<string, unknown>)[segments.slice(i, next).join('.')];
+    i = next;
   }
   return current;
 }

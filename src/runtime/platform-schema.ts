@@ -519,6 +519,29 @@ const platformObject = z
       statusCodes: [408, 429, 500, 502, 503, 504],
     }),
     pagination: paginationSchema,
+    /**
+     * How the platform reports an error in a 2xx body (Slack's `{ ok: false, error }`, GraphQL's `errors`): such a
+     * response is raised as the typed error its code maps to, like the status it should have had.
+     */
+    errorBody: z
+      .object({
+        /** The body is an error when `path` holds `equals`, or (without `equals`) when `path` is present. */
+        when: z.object({ path: jsonPointerPath.min(1), equals: z.union([z.boolean(), z.string(), z.number()]).optional() }).strict(),
+        messagePath: jsonPointerPath.min(1),
+        codePath: jsonPointerPath.min(1).optional(),
+        /** Error codes that mean the same as these statuses. */
+        codes: z
+          .object({
+            authentication: z.array(z.string().min(1)).default([]),
+            permission: z.array(z.string().min(1)).default([]),
+            notFound: z.array(z.string().min(1)).default([]),
+            rateLimited: z.array(z.string().min(1)).default([]),
+          })
+          .strict()
+          .default({ authentication: [], permission: [], notFound: [], rateLimited: [] }),
+      })
+      .strict()
+      .optional(),
     /** A cheap authenticated request that proves the credentials work. */
     testConnection: z
       .object({ method: z.enum(['GET', 'POST']).default('GET'), path: z.string().regex(/^\//) })
