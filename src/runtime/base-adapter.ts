@@ -9,7 +9,7 @@ import type { AuthStrategy } from './auth/auth-strategy.js';
 import { createAuthStrategy } from './auth/create-auth.js';
 import { CredentialStore } from './auth/credential-store.js';
 import { PlatformHeaders } from './auth/platform-headers.js';
-import { resolveBaseUrl, resolvePath } from './base-url.js';
+import { fillConnectionPlaceholders, resolveBaseUrl, resolvePath } from './base-url.js';
 import { getPath } from './dotted-path.js';
 import {
   AdapterError,
@@ -25,6 +25,7 @@ import type { StandardEntityType, StandardRecord } from './normalize/standard-en
 import { createPaginator } from './pagination/create-paginator.js';
 import type { PageRequest, PageResponse, PaginationContext } from './pagination/paginator.js';
 import type { EntityConfig, PaginationConfig } from './platform-schema.js';
+import { createRateLimiter } from './rate-limit/create-rate-limiter.js';
 import type { SleepFunction } from './retry/abortable-sleep.js';
 
 /** Runtime knobs beyond the generated `AdapterOptions` (logging, and determinism for tests). */
@@ -95,6 +96,16 @@ export abstract class BaseAdapter<
     });
     const platformHeaders = new PlatformHeaders(meta.headers, store);
     const clientSecret = options.oauthClient?.clientSecret;
+    const rateLimiter = createRateLimiter({
+      platformId: meta.id,
+      config: meta.rateLimit,
+      tenantId: options.tenantId,
+      connectionConfig: this.#connectionConfig,
+      rateLimiter: options.rateLimiter,
+      store: options.rateLimitStore,
+      key: options.rateLimitKey,
+      logger: this.log,
+    });
     this.http = new HttpClient({
       platformId: meta.id,
       baseUrl: this.baseUrl,
@@ -113,6 +124,7 @@ export abstract class BaseAdapter<
         remainingHeader: meta.rateLimit.headers.remaining,
         retryAfterHeader: meta.rateLimit.headers.retryAfter,
       },
+      rateLimiter,
     });
   }
 
@@ -204,7 +216,7 @@ export abstract class BaseAdapter<
     const response = await this.http.request({
       method: 'GET',
       url: this.#itemPath(entity, config, id),
-      query: config.itemQuery,
+      query: fillConnectionPlaceholders(config.itemQuery, this.meta, this.#connectionConfig),
     });
     return getPath(response.body, config.itemRecordPath) as E[N];
   }
@@ -299,7 +311,9 @@ export abstract class BaseAdapter<
       this.log.debug({ entity }, 'list: entity has no incremental filter; since is ignored');
     }
     const pagination = this.paginationFor(config);
-    const { query, body } = applyIncremental(config, params.since);
+    const parts = applyIncremental(config, params.since);
+    const query = fillConnectionPlaceholders(parts.query, this.meta, this.#connectionConfig);
+    const body = fillConnectionPlaceholders(parts.body, this.meta, this.#connectionConfig);
     const first: PageRequest = {
       method: config.method,
       url: resolvePath(config.path, this.meta, this.#connectionConfig),

@@ -148,3 +148,28 @@ function fillPath(
     return encodeURIComponent(value);
   });
 }
+
+/**
+ * A copy of a query or body value with `{name}` placeholders of connection variables (and `{apiVersion}`) filled
+ * in, deep through objects and arrays; other placeholders (`{incremental}`) are left for their own stage. Values
+ * are not URL-encoded: query strings and JSON bodies encode them themselves.
+ *
+ * @example
+ * fillConnectionPlaceholders({ advertiser_id: '{advertiserId}' }, meta, { advertiserId: '7012' }); // { advertiser_id: '7012' }
+ */
+export function fillConnectionPlaceholders<T>(value: T, meta: PlatformMeta, connectionConfig: ConnectionValues): T {
+  if (typeof value === 'string') {
+    return value.replace(PLACEHOLDER, (whole, name: string) => {
+      if (name === 'apiVersion' && !Object.hasOwn(meta.connectionConfig, name)) return meta.apiVersion;
+      if (!Object.hasOwn(meta.connectionConfig, name)) return whole;
+      return connectionValue(meta, connectionConfig, name);
+    }) as T;
+  }
+  if (Array.isArray(value)) return value.map((v) => fillConnectionPlaceholders(v, meta, connectionConfig)) as T;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, fillConnectionPlaceholders(v, meta, connectionConfig)]),
+    ) as T;
+  }
+  return value;
+}

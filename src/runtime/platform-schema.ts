@@ -412,7 +412,11 @@ export const entitySchema = z
     /** Path relative to the base URL; may use `{variables}` from the connection config. */
     path: z.string().regex(/^\//, 'must start with /'),
     method: z.enum(['GET', 'POST']).default('GET'),
-    /** Static query parameters (values may contain `{incremental}`). */
+    /**
+     * Static query parameters. `{name}` in a value is filled from the connection config when `name` is one of its
+     * variables (or `apiVersion`), `{incremental}` by the incremental clause; other braces stay as written (Graph
+     * API field expansions such as `creative{id}`).
+     */
     query: z.record(z.string(), z.string()).default({}),
     /** Static JSON body for POST list/search endpoints (string values may contain `{incremental}`). */
     body: z.record(z.string(), z.unknown()).optional(),
@@ -526,7 +530,9 @@ const platformObject = z
     errorBody: z
       .object({
         /** The body is an error when `path` holds `equals`, or (without `equals`) when `path` is present. */
-        when: z.object({ path: jsonPointerPath.min(1), equals: z.union([z.boolean(), z.string(), z.number()]).optional() }).strict(),
+        when: z
+          .object({ path: jsonPointerPath.min(1), equals: z.union([z.boolean(), z.string(), z.number()]).optional() })
+          .strict(),
         messagePath: jsonPointerPath.min(1),
         codePath: jsonPointerPath.min(1).optional(),
         /** Error codes that mean the same as these statuses. */

@@ -2,12 +2,14 @@ import { describe, expect, it } from 'vitest';
 import {
   applyIncremental,
   encodeForm,
+  fillConnectionPlaceholders,
   formatSince,
   getPath,
   redactHeaders,
   redactUrl,
   setPath,
 } from '../../src/runtime/index.js';
+import { makeMeta } from './support/test-meta.js';
 
 describe('encodeForm', () => {
   it.each([
@@ -110,5 +112,29 @@ describe('redaction', () => {
     const out = redactUrl('https://u:p@api.test/x?access_token=a1&api_key=k1&pageToken=t1&client_secret=s1');
     expect(out).not.toMatch(/a1|k1|s1|u:p/);
     expect(out).toContain('pageToken=t1');
+  });
+});
+
+describe('fillConnectionPlaceholders', () => {
+  const meta = makeMeta({
+    connectionConfig: {
+      advertiserId: { type: 'string', description: 'Advertiser.', pattern: '^[0-9]+$', example: '7012' },
+    },
+  });
+
+  it('fills connection variables and apiVersion in query and body values, deep, leaving {incremental}', () => {
+    expect(
+      fillConnectionPlaceholders(
+        { advertiser_id: '{advertiserId}', q: 'v={apiVersion}{incremental}', nested: [{ id: '{advertiserId}' }], n: 5 },
+        meta,
+        { advertiserId: '7012' },
+      ),
+    ).toEqual({ advertiser_id: '7012', q: 'v=v1{incremental}', nested: [{ id: '7012' }], n: 5 });
+  });
+
+  it('rejects a connection value that fails its pattern, naming the variable', () => {
+    expect(() => fillConnectionPlaceholders({ id: '{advertiserId}' }, meta, { advertiserId: 'x&y=1' })).toThrow(
+      /connectionConfig\.advertiserId/,
+    );
   });
 });
