@@ -320,6 +320,15 @@ describe('next-url paginator', () => {
     ]);
   });
 
+  it('stops at an empty page even when it still carries a next link (Mailgun)', async () => {
+    const { pages, requests } = await run({ kind: 'next-url', nextUrlPath: 'paging.next' }, (req, res) => {
+      const page = Number(req.query.get('page') ?? 0);
+      json(res, 200, { data: records(page * 3, page * 3 + 3), paging: { next: `/things?page=${page + 1}` } });
+    });
+    expect(pages).toEqual([['r1', 'r2', 'r3'], ['r4', 'r5', 'r6'], ['r7'], []]);
+    expect(requests).toHaveLength(4);
+  });
+
   it('follows an absolute next URL on the same host (Meta paging.next)', async () => {
     const { pages } = await run({ kind: 'next-url', nextUrlPath: 'paging.next' }, (req, res) => {
       const start = Number(req.query.get('after') ?? 0);

@@ -6,10 +6,12 @@
  * The caller keeps `state` and `codeVerifier` server-side between the two steps and compares the callback's
  * `state` with {@link statesMatch} before calling {@link exchangeAuthorizationCode}.
  */
+
 import { createHash, timingSafeEqual } from 'node:crypto';
 import * as oauth from 'oauth4webapi';
 import type { Logger } from 'pino';
 import type { PlatformMeta, TokenSet } from '../adapter-types.js';
+import { fillConnectionPlaceholders } from '../base-url.js';
 import { ConfigurationError } from '../errors.js';
 import {
   type OAuth2AuthConfig,
@@ -109,7 +111,10 @@ export async function createAuthorizationRequest(init: AuthorizationRequestInit)
     throw new ConfigurationError(`${meta.id}: state must not be empty`, { field: 'state', platformId: meta.id });
   }
   const state = init.state ?? oauth.generateRandomState();
-  const scopes = init.scopes ?? config.scopes;
+  // A scope may name the tenant's host (Dynamics 365: `https://{orgHost}/user_impersonation`).
+  const scopes = (init.scopes ?? config.scopes).map((scope) =>
+    fillConnectionPlaceholders(scope, meta, (init.connectionConfig ?? {}) as Record<string, unknown>),
+  );
 
   const url = new URL(endpoint);
   for (const [name, value] of Object.entries(config.authorizationParams)) {

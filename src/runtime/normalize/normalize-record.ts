@@ -83,7 +83,10 @@ function toIsoDate(value: unknown, as: string | undefined): Date | undefined {
   }
   if (typeof value !== 'string') return undefined;
   // Graph API and Salesforce write offsets without a colon (`+0000`); ISO 8601 basic form, which Date.parse lacks.
-  const parsed = Date.parse(value.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'));
+  // A date-time with no zone at all (WooCommerce `*_gmt`, Insightly) is UTC, never the machine's local time.
+  const withColon = value.replace(/([+-]\d{2})(\d{2})$/, '$1:$2');
+  const zoneless = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(withColon);
+  const parsed = Date.parse(zoneless ? `${withColon.replace(' ', 'T')}Z` : withColon);
   return Number.isNaN(parsed) ? undefined : new Date(parsed);
 }
 

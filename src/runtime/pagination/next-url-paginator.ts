@@ -38,7 +38,8 @@ export class NextUrlPaginator implements Paginator {
       yield { number, records, request, response };
 
       const next = stringAt(response.body, this.config.nextUrlPath);
-      if (next === undefined) return;
+      // Some platforms (Mailgun) always send a next link and end with an empty page.
+      if (next === undefined || records.length === 0) return;
       const url = sameOriginNextUrl(next, response.url, context, guard);
       guard.next(url);
       request = { method: first.method, url, query: {}, body: first.body };

@@ -45,6 +45,8 @@ describe('normalizeRecord', () => {
       '2026-01-01T00:00:00.000Z',
     ],
     ['milliseconds and an offset', 'created', '2026-01-01T00:00:00.000+0000', '2026-01-01T00:00:00.000Z'],
+    ['no zone at all, read as UTC (WooCommerce *_gmt)', 'created', '2026-01-01T00:00:00', '2026-01-01T00:00:00.000Z'],
+    ['a space instead of T and no zone', 'created', '2026-01-01 00:00:00', '2026-01-01T00:00:00.000Z'],
   ])('converts date-times: %s', (_name, source, value, want) => {
     const config = entity('Customer', { createdAt: source });
     expect(normalizeRecord('p', 'customers', config, { id: 'x', created: value }).createdAt).toBe(want);
