@@ -32,12 +32,14 @@ const commands: Record<string, Command> = {
   --only <id>   regenerate only these platforms' files (repeatable); shared files stay in step
   --check       regenerate in memory and compare with disk; exit 1 on any drift, with a diff
   --force       produce every file even when the manifest says it is up to date
-  --no-type-check  skip type-checking the generated code before writing`,
+  --no-type-check  skip type-checking the generated code before writing
+  --timings     print the time each stage took`,
     options: {
       only: { type: 'string', multiple: true },
       check: { type: 'boolean', default: false },
       force: { type: 'boolean', default: false },
       'no-type-check': { type: 'boolean', default: false },
+      timings: { type: 'boolean', default: false },
       ...configOption,
     },
     async run(values) {
@@ -52,6 +54,13 @@ const commands: Record<string, Command> = {
       });
       endProgress();
       const ms = Math.round(performance.now() - started);
+      if (values.timings) {
+        console.error(
+          Object.entries(result.timings)
+            .map(([stage, t]) => `${stage}: ${t} ms`)
+            .join(', '),
+        );
+      }
       if (values.check) {
         if (result.drift.length === 0) {
           console.log(
@@ -163,6 +172,70 @@ const commands: Record<string, Command> = {
       console.log(outcome.message);
       if (!outcome.complete) return 2;
       return commands.generate!.run({ only: [id], check: false, force: false, config: values.config }, []);
+    },
+  },
+  sandbox: {
+    summary: 'Run a platform emulator on loopback to develop against without a live account.',
+    usage: `engarde sandbox <id> [--port <n>] [--records <n>] [--faults <spec>] [--seed <n>] [--no-rate-limit]
+       engarde sandbox <id> --config-driven [--port <n>] [--records <n>]
+
+  --port <n>        TCP port on 127.0.0.1 (default: a free one)
+  --records <n>     records seeded per collection (default 25)
+  --faults <spec>   inject faults by rate, e.g. serverError=0.1,rateLimited=0.05,reset=0.02
+                    (also timeout, malformedJson, tokenExpired)
+  --seed <n>        seed for the fault PRNG (default 1): the same seed gives the same faults
+  --no-rate-limit   do not enforce the platform's documented rate limit
+  --config-driven   emulate any platform in the config from its config alone (auth, headers, entity paths,
+                    pagination, seeded records); --faults, --seed and --no-rate-limit do not apply
+  Prints the base URL, credentials and OAuth client to use; stops on Ctrl-C (SIGINT) or SIGTERM.`,
+    options: {
+      port: { type: 'string' },
+      records: { type: 'string' },
+      faults: { type: 'string' },
+      seed: { type: 'string' },
+      'no-rate-limit': { type: 'boolean', default: false },
+      'config-driven': { type: 'boolean', default: false },
+      ...configOption,
+    },
+    async run(values, [id]) {
+      const { runSandbox, SandboxUsageError } = await import('../src/sandbox/sandbox-command.js');
+      const platform = id
+        ? (await listPlatforms({ configFile: values.config as string }).catch(() => [])).find((p) => p.id === id)
+        : undefined;
+      if (values['config-driven']) {
+        const { runConfigDrivenSandbox } = await import('../src/sandbox/config-driven/config-driven-sandbox.js');
+        const integer = (name: string, max: number): number | undefined | null => {
+          const value = values[name] as string | undefined;
+          if (value === undefined) return undefined;
+          return /^\d+$/.test(value.trim()) && Number(value) <= max ? Number(value) : null;
+        };
+        const port = integer('port', 65_535);
+        const records = integer('records', 100_000);
+        if (!id || !platform || port === null || records === null) {
+          console.error(
+            !id || !platform
+              ? `engarde sandbox: --config-driven needs the id of a platform in the config${id ? `; "${id}" is not one` : ''}`
+              : `engarde sandbox: --${port === null ? 'port' : 'records'} must be a non-negative integer`,
+          );
+          return 2;
+        }
+        return runConfigDrivenSandbox({ meta: platform, root: process.cwd(), port, records });
+      }
+      try {
+        return await runSandbox({
+          id,
+          port: values.port as string | undefined,
+          records: values.records as string | undefined,
+          faults: values.faults as string | undefined,
+          seed: values.seed as string | undefined,
+          noRateLimit: values['no-rate-limit'] as boolean,
+          apiVersion: platform?.apiVersion,
+        });
+      } catch (error) {
+        if (!(error instanceof SandboxUsageError)) throw error;
+        console.error(error.message);
+        return error.exitCode;
+      }
     },
   },
 };

@@ -7,51 +7,1822 @@ import {
   type AdapterOptionsFor as RegistryOptionsFor,
   type RegistryEntries,
 } from '../../src/runtime/index.js';
+import type {
+  ActivecampaignAdapter,
+  ActivecampaignConnectionConfig,
+  ActivecampaignCredentials,
+} from './activecampaign/index.js';
+import type { AdmobAdapter, AdmobConnectionConfig, AdmobCredentials } from './admob/index.js';
+import type {
+  AdobeAnalyticsAdapter,
+  AdobeAnalyticsConnectionConfig,
+  AdobeAnalyticsCredentials,
+} from './adobe-analytics/index.js';
+import type {
+  AdobeCommerceAdapter,
+  AdobeCommerceConnectionConfig,
+  AdobeCommerceCredentials,
+} from './adobe-commerce/index.js';
+import type { AdrollAdapter, AdrollConnectionConfig, AdrollCredentials } from './adroll/index.js';
+import type { AdyenAdapter, AdyenConnectionConfig, AdyenCredentials } from './adyen/index.js';
+import type { AffinityAdapter, AffinityConnectionConfig, AffinityCredentials } from './affinity/index.js';
+import type { AircallAdapter, AircallConnectionConfig, AircallCredentials } from './aircall/index.js';
+import type { AirtableAdapter, AirtableConnectionConfig, AirtableCredentials } from './airtable/index.js';
+import type { AlgoliaAdapter, AlgoliaConnectionConfig, AlgoliaCredentials } from './algolia/index.js';
+import type { AmazonAdsAdapter, AmazonAdsConnectionConfig, AmazonAdsCredentials } from './amazon-ads/index.js';
+import type { AmazonS3Adapter, AmazonS3ConnectionConfig, AmazonS3Credentials } from './amazon-s3/index.js';
+import type {
+  AmazonSellingPartnerAdapter,
+  AmazonSellingPartnerConnectionConfig,
+  AmazonSellingPartnerCredentials,
+} from './amazon-selling-partner/index.js';
+import type { AmplitudeAdapter, AmplitudeConnectionConfig, AmplitudeCredentials } from './amplitude/index.js';
+import type {
+  ApacheAirflowAdapter,
+  ApacheAirflowConnectionConfig,
+  ApacheAirflowCredentials,
+} from './apache-airflow/index.js';
+import type {
+  AppleSearchAdsAdapter,
+  AppleSearchAdsConnectionConfig,
+  AppleSearchAdsCredentials,
+} from './apple-search-ads/index.js';
+import type { ApplovinAdapter, ApplovinConnectionConfig, ApplovinCredentials } from './applovin/index.js';
+import type { AsanaAdapter, AsanaConnectionConfig, AsanaCredentials } from './asana/index.js';
+import type {
+  AzureBlobStorageAdapter,
+  AzureBlobStorageConnectionConfig,
+  AzureBlobStorageCredentials,
+} from './azure-blob-storage/index.js';
+import type { BackblazeB2Adapter, BackblazeB2ConnectionConfig, BackblazeB2Credentials } from './backblaze-b2/index.js';
+import type { BasecampAdapter, BasecampConnectionConfig, BasecampCredentials } from './basecamp/index.js';
+import type { BigcommerceAdapter, BigcommerceConnectionConfig, BigcommerceCredentials } from './bigcommerce/index.js';
+import type { BigqueryAdapter, BigqueryConnectionConfig, BigqueryCredentials } from './bigquery/index.js';
+import type { BitbucketAdapter, BitbucketConnectionConfig, BitbucketCredentials } from './bitbucket/index.js';
+import type { BlueskyAdapter, BlueskyConnectionConfig, BlueskyCredentials } from './bluesky/index.js';
+import type { BoxAdapter, BoxConnectionConfig, BoxCredentials } from './box/index.js';
+import type { BraintreeAdapter, BraintreeConnectionConfig, BraintreeCredentials } from './braintree/index.js';
+import type { BrazeAdapter, BrazeConnectionConfig, BrazeCredentials } from './braze/index.js';
+import type { BrevoAdapter, BrevoConnectionConfig, BrevoCredentials } from './brevo/index.js';
+import type {
+  CampaignManager360Adapter,
+  CampaignManager360ConnectionConfig,
+  CampaignManager360Credentials,
+} from './campaign-manager-360/index.js';
+import type {
+  CampaignMonitorAdapter,
+  CampaignMonitorConnectionConfig,
+  CampaignMonitorCredentials,
+} from './campaign-monitor/index.js';
+import type { CapsuleCrmAdapter, CapsuleCrmConnectionConfig, CapsuleCrmCredentials } from './capsule-crm/index.js';
+import type { ChargebeeAdapter, ChargebeeConnectionConfig, ChargebeeCredentials } from './chargebee/index.js';
+import type { CheckoutComAdapter, CheckoutComConnectionConfig, CheckoutComCredentials } from './checkout-com/index.js';
+import type { ClickupAdapter, ClickupConnectionConfig, ClickupCredentials } from './clickup/index.js';
+import type { CloseAdapter, CloseConnectionConfig, CloseCredentials } from './close/index.js';
+import type {
+  CloudflareR2Adapter,
+  CloudflareR2ConnectionConfig,
+  CloudflareR2Credentials,
+} from './cloudflare-r2/index.js';
+import type { CodaAdapter, CodaConnectionConfig, CodaCredentials } from './coda/index.js';
+import type {
+  ConstantContactAdapter,
+  ConstantContactConnectionConfig,
+  ConstantContactCredentials,
+} from './constant-contact/index.js';
+import type { CriteoAdapter, CriteoConnectionConfig, CriteoCredentials } from './criteo/index.js';
+import type {
+  CriteoRetailMediaAdapter,
+  CriteoRetailMediaConnectionConfig,
+  CriteoRetailMediaCredentials,
+} from './criteo-retail-media/index.js';
+import type { CustomerIoAdapter, CustomerIoConnectionConfig, CustomerIoCredentials } from './customer-io/index.js';
+import type { DatabricksAdapter, DatabricksConnectionConfig, DatabricksCredentials } from './databricks/index.js';
+import type { DatadogAdapter, DatadogConnectionConfig, DatadogCredentials } from './datadog/index.js';
+import type { DiscordAdapter, DiscordConnectionConfig, DiscordCredentials } from './discord/index.js';
+import type {
+  DisplayVideo360Adapter,
+  DisplayVideo360ConnectionConfig,
+  DisplayVideo360Credentials,
+} from './display-video-360/index.js';
+import type { DripAdapter, DripConnectionConfig, DripCredentials } from './drip/index.js';
+import type { DropboxAdapter, DropboxConnectionConfig, DropboxCredentials } from './dropbox/index.js';
+import type { Dynamics365Adapter, Dynamics365ConnectionConfig, Dynamics365Credentials } from './dynamics-365/index.js';
+import type { EbayAdapter, EbayConnectionConfig, EbayCredentials } from './ebay/index.js';
+import type { EcwidAdapter, EcwidConnectionConfig, EcwidCredentials } from './ecwid/index.js';
+import type {
+  ElasticsearchAdapter,
+  ElasticsearchConnectionConfig,
+  ElasticsearchCredentials,
+} from './elasticsearch/index.js';
+import type { EtsyAdapter, EtsyConnectionConfig, EtsyCredentials } from './etsy/index.js';
+import type { ExactOnlineAdapter, ExactOnlineConnectionConfig, ExactOnlineCredentials } from './exact-online/index.js';
+import type {
+  FacebookPagesAdapter,
+  FacebookPagesConnectionConfig,
+  FacebookPagesCredentials,
+} from './facebook-pages/index.js';
+import type {
+  FathomAnalyticsAdapter,
+  FathomAnalyticsConnectionConfig,
+  FathomAnalyticsCredentials,
+} from './fathom-analytics/index.js';
+import type { FirestoreAdapter, FirestoreConnectionConfig, FirestoreCredentials } from './firestore/index.js';
+import type { FortnoxAdapter, FortnoxConnectionConfig, FortnoxCredentials } from './fortnox/index.js';
+import type { FreeagentAdapter, FreeagentConnectionConfig, FreeagentCredentials } from './freeagent/index.js';
+import type { FreshbooksAdapter, FreshbooksConnectionConfig, FreshbooksCredentials } from './freshbooks/index.js';
+import type { FreshsalesAdapter, FreshsalesConnectionConfig, FreshsalesCredentials } from './freshsales/index.js';
+import type { FrontAdapter, FrontConnectionConfig, FrontCredentials } from './front/index.js';
+import type { GithubAdapter, GithubConnectionConfig, GithubCredentials } from './github/index.js';
+import type { GitlabAdapter, GitlabConnectionConfig, GitlabCredentials } from './gitlab/index.js';
+import type { GocardlessAdapter, GocardlessConnectionConfig, GocardlessCredentials } from './gocardless/index.js';
+import type {
+  GoogleAdManagerAdapter,
+  GoogleAdManagerConnectionConfig,
+  GoogleAdManagerCredentials,
+} from './google-ad-manager/index.js';
 import type { GoogleAdsAdapter, GoogleAdsConnectionConfig, GoogleAdsCredentials } from './google-ads/index.js';
+import type {
+  GoogleAnalyticsAdapter,
+  GoogleAnalyticsConnectionConfig,
+  GoogleAnalyticsCredentials,
+} from './google-analytics/index.js';
+import type {
+  GoogleCloudStorageAdapter,
+  GoogleCloudStorageConnectionConfig,
+  GoogleCloudStorageCredentials,
+} from './google-cloud-storage/index.js';
+import type { GoogleDriveAdapter, GoogleDriveConnectionConfig, GoogleDriveCredentials } from './google-drive/index.js';
+import type {
+  GoogleSearchConsoleAdapter,
+  GoogleSearchConsoleConnectionConfig,
+  GoogleSearchConsoleCredentials,
+} from './google-search-console/index.js';
+import type {
+  GoogleSheetsAdapter,
+  GoogleSheetsConnectionConfig,
+  GoogleSheetsCredentials,
+} from './google-sheets/index.js';
+import type { HelpScoutAdapter, HelpScoutConnectionConfig, HelpScoutCredentials } from './help-scout/index.js';
 import type { HubspotAdapter, HubspotConnectionConfig, HubspotCredentials } from './hubspot/index.js';
+import type { ImpactAdapter, ImpactConnectionConfig, ImpactCredentials } from './impact/index.js';
+import type { InsightlyAdapter, InsightlyConnectionConfig, InsightlyCredentials } from './insightly/index.js';
+import type { InstagramAdapter, InstagramConnectionConfig, InstagramCredentials } from './instagram/index.js';
+import type { IntercomAdapter, IntercomConnectionConfig, IntercomCredentials } from './intercom/index.js';
+import type { JiraAdapter, JiraConnectionConfig, JiraCredentials } from './jira/index.js';
+import type { KeapAdapter, KeapConnectionConfig, KeapCredentials } from './keap/index.js';
+import type { KevelAdapter, KevelConnectionConfig, KevelCredentials } from './kevel/index.js';
+import type { KitAdapter, KitConnectionConfig, KitCredentials } from './kit/index.js';
+import type { KlaviyoAdapter, KlaviyoConnectionConfig, KlaviyoCredentials } from './klaviyo/index.js';
+import type {
+  LemonSqueezyAdapter,
+  LemonSqueezyConnectionConfig,
+  LemonSqueezyCredentials,
+} from './lemon-squeezy/index.js';
+import type { LinearAdapter, LinearConnectionConfig, LinearCredentials } from './linear/index.js';
+import type { LinkedinAdsAdapter, LinkedinAdsConnectionConfig, LinkedinAdsCredentials } from './linkedin-ads/index.js';
+import type {
+  LinkedinPagesAdapter,
+  LinkedinPagesConnectionConfig,
+  LinkedinPagesCredentials,
+} from './linkedin-pages/index.js';
+import type { MailchimpAdapter, MailchimpConnectionConfig, MailchimpCredentials } from './mailchimp/index.js';
+import type { MailerliteAdapter, MailerliteConnectionConfig, MailerliteCredentials } from './mailerlite/index.js';
+import type { MailgunAdapter, MailgunConnectionConfig, MailgunCredentials } from './mailgun/index.js';
+import type { MakeAdapter, MakeConnectionConfig, MakeCredentials } from './make/index.js';
+import type { MarketoAdapter, MarketoConnectionConfig, MarketoCredentials } from './marketo/index.js';
+import type { MastodonAdapter, MastodonConnectionConfig, MastodonCredentials } from './mastodon/index.js';
+import type { MatomoAdapter, MatomoConnectionConfig, MatomoCredentials } from './matomo/index.js';
 import type { MetaAdsAdapter, MetaAdsConnectionConfig, MetaAdsCredentials } from './meta-ads/index.js';
+import type {
+  MicrosoftTeamsAdapter,
+  MicrosoftTeamsConnectionConfig,
+  MicrosoftTeamsCredentials,
+} from './microsoft-teams/index.js';
+import type { MixpanelAdapter, MixpanelConnectionConfig, MixpanelCredentials } from './mixpanel/index.js';
+import type { MollieAdapter, MollieConnectionConfig, MollieCredentials } from './mollie/index.js';
+import type { MondayAdapter, MondayConnectionConfig, MondayCredentials } from './monday/index.js';
+import type { MoneybirdAdapter, MoneybirdConnectionConfig, MoneybirdCredentials } from './moneybird/index.js';
+import type { MyobAdapter, MyobConnectionConfig, MyobCredentials } from './myob/index.js';
+import type { N8nAdapter, N8nConnectionConfig, N8nCredentials } from './n8n/index.js';
+import type { NeonAdapter, NeonConnectionConfig, NeonCredentials } from './neon/index.js';
+import type { NetsuiteAdapter, NetsuiteConnectionConfig, NetsuiteCredentials } from './netsuite/index.js';
+import type { NotionAdapter, NotionConnectionConfig, NotionCredentials } from './notion/index.js';
+import type { OmnisendAdapter, OmnisendConnectionConfig, OmnisendCredentials } from './omnisend/index.js';
+import type { OnedriveAdapter, OnedriveConnectionConfig, OnedriveCredentials } from './onedrive/index.js';
+import type { OpenaiAdsAdapter, OpenaiAdsConnectionConfig, OpenaiAdsCredentials } from './openai-ads/index.js';
+import type { OutbrainAdapter, OutbrainConnectionConfig, OutbrainCredentials } from './outbrain/index.js';
+import type { PaddleAdapter, PaddleConnectionConfig, PaddleCredentials } from './paddle/index.js';
+import type { PagerdutyAdapter, PagerdutyConnectionConfig, PagerdutyCredentials } from './pagerduty/index.js';
+import type { PaypalAdapter, PaypalConnectionConfig, PaypalCredentials } from './paypal/index.js';
+import type { PineconeAdapter, PineconeConnectionConfig, PineconeCredentials } from './pinecone/index.js';
+import type { PinterestAdapter, PinterestConnectionConfig, PinterestCredentials } from './pinterest/index.js';
+import type {
+  PinterestAdsAdapter,
+  PinterestAdsConnectionConfig,
+  PinterestAdsCredentials,
+} from './pinterest-ads/index.js';
+import type { PipedreamAdapter, PipedreamConnectionConfig, PipedreamCredentials } from './pipedream/index.js';
+import type { PipedriveAdapter, PipedriveConnectionConfig, PipedriveCredentials } from './pipedrive/index.js';
+import type { PlausibleAdapter, PlausibleConnectionConfig, PlausibleCredentials } from './plausible/index.js';
+import type { PosthogAdapter, PosthogConnectionConfig, PosthogCredentials } from './posthog/index.js';
+import type { PostmarkAdapter, PostmarkConnectionConfig, PostmarkCredentials } from './postmark/index.js';
+import type {
+  PowerAutomateAdapter,
+  PowerAutomateConnectionConfig,
+  PowerAutomateCredentials,
+} from './power-automate/index.js';
+import type {
+  QuickbooksOnlineAdapter,
+  QuickbooksOnlineConnectionConfig,
+  QuickbooksOnlineCredentials,
+} from './quickbooks-online/index.js';
+import type { RampAdapter, RampConnectionConfig, RampCredentials } from './ramp/index.js';
+import type { RazorpayAdapter, RazorpayConnectionConfig, RazorpayCredentials } from './razorpay/index.js';
+import type { RecurlyAdapter, RecurlyConnectionConfig, RecurlyCredentials } from './recurly/index.js';
+import type { RedditAdapter, RedditConnectionConfig, RedditCredentials } from './reddit/index.js';
+import type { RedditAdsAdapter, RedditAdsConnectionConfig, RedditAdsCredentials } from './reddit-ads/index.js';
+import type {
+  RedshiftDataApiAdapter,
+  RedshiftDataApiConnectionConfig,
+  RedshiftDataApiCredentials,
+} from './redshift-data-api/index.js';
+import type { RingcentralAdapter, RingcentralConnectionConfig, RingcentralCredentials } from './ringcentral/index.js';
 import type { SalesforceAdapter, SalesforceConnectionConfig, SalesforceCredentials } from './salesforce/index.js';
+import type {
+  SearchAds360Adapter,
+  SearchAds360ConnectionConfig,
+  SearchAds360Credentials,
+} from './search-ads-360/index.js';
+import type { SegmentAdapter, SegmentConnectionConfig, SegmentCredentials } from './segment/index.js';
+import type { SendgridAdapter, SendgridConnectionConfig, SendgridCredentials } from './sendgrid/index.js';
+import type { SentryAdapter, SentryConnectionConfig, SentryCredentials } from './sentry/index.js';
+import type { SharepointAdapter, SharepointConnectionConfig, SharepointCredentials } from './sharepoint/index.js';
 import type { ShopifyAdapter, ShopifyConnectionConfig, ShopifyCredentials } from './shopify/index.js';
+import type { ShopwareAdapter, ShopwareConnectionConfig, ShopwareCredentials } from './shopware/index.js';
+import type { SlackAdapter, SlackConnectionConfig, SlackCredentials } from './slack/index.js';
+import type { SmartsheetAdapter, SmartsheetConnectionConfig, SmartsheetCredentials } from './smartsheet/index.js';
+import type { SnapchatAdsAdapter, SnapchatAdsConnectionConfig, SnapchatAdsCredentials } from './snapchat-ads/index.js';
+import type { SnowflakeAdapter, SnowflakeConnectionConfig, SnowflakeCredentials } from './snowflake/index.js';
+import type { SpotifyAdsAdapter, SpotifyAdsConnectionConfig, SpotifyAdsCredentials } from './spotify-ads/index.js';
+import type { SquareAdapter, SquareConnectionConfig, SquareCredentials } from './square/index.js';
+import type { SquarespaceAdapter, SquarespaceConnectionConfig, SquarespaceCredentials } from './squarespace/index.js';
+import type { StackadaptAdapter, StackadaptConnectionConfig, StackadaptCredentials } from './stackadapt/index.js';
 import type { StripeAdapter, StripeConnectionConfig, StripeCredentials } from './stripe/index.js';
+import type { SupabaseAdapter, SupabaseConnectionConfig, SupabaseCredentials } from './supabase/index.js';
+import type { TaboolaAdapter, TaboolaConnectionConfig, TaboolaCredentials } from './taboola/index.js';
+import type { TeamworkAdapter, TeamworkConnectionConfig, TeamworkCredentials } from './teamwork/index.js';
+import type { ThreadsAdapter, ThreadsConnectionConfig, ThreadsCredentials } from './threads/index.js';
+import type { TiktokAdsAdapter, TiktokAdsConnectionConfig, TiktokAdsCredentials } from './tiktok-ads/index.js';
+import type { TrayIoAdapter, TrayIoConnectionConfig, TrayIoCredentials } from './tray-io/index.js';
+import type { TrelloAdapter, TrelloConnectionConfig, TrelloCredentials } from './trello/index.js';
+import type { TwilioAdapter, TwilioConnectionConfig, TwilioCredentials } from './twilio/index.js';
+import type { UmamiAdapter, UmamiConnectionConfig, UmamiCredentials } from './umami/index.js';
+import type {
+  VismaEaccountingAdapter,
+  VismaEaccountingConnectionConfig,
+  VismaEaccountingCredentials,
+} from './visma-eaccounting/index.js';
+import type {
+  WalmartMarketplaceAdapter,
+  WalmartMarketplaceConnectionConfig,
+  WalmartMarketplaceCredentials,
+} from './walmart-marketplace/index.js';
+import type { WiseAdapter, WiseConnectionConfig, WiseCredentials } from './wise/index.js';
+import type { WixStoresAdapter, WixStoresConnectionConfig, WixStoresCredentials } from './wix-stores/index.js';
+import type { WoocommerceAdapter, WoocommerceConnectionConfig, WoocommerceCredentials } from './woocommerce/index.js';
+import type { WorkatoAdapter, WorkatoConnectionConfig, WorkatoCredentials } from './workato/index.js';
+import type { WrikeAdapter, WrikeConnectionConfig, WrikeCredentials } from './wrike/index.js';
+import type { XAdapter, XConnectionConfig, XCredentials } from './x/index.js';
+import type { XeroAdapter, XeroConnectionConfig, XeroCredentials } from './xero/index.js';
+import type { YoutubeAdapter, YoutubeConnectionConfig, YoutubeCredentials } from './youtube/index.js';
+import type { ZapierAdapter, ZapierConnectionConfig, ZapierCredentials } from './zapier/index.js';
+import type { ZendeskAdapter, ZendeskConnectionConfig, ZendeskCredentials } from './zendesk/index.js';
+import type { ZohoBooksAdapter, ZohoBooksConnectionConfig, ZohoBooksCredentials } from './zoho-books/index.js';
+import type { ZohoCrmAdapter, ZohoCrmConnectionConfig, ZohoCrmCredentials } from './zoho-crm/index.js';
+import type { ZoomAdapter, ZoomConnectionConfig, ZoomCredentials } from './zoom/index.js';
 
 /** Credentials, connection config and adapter class of every platform, by id. */
 export type AdapterTypes = {
+  activecampaign: {
+    credentials: ActivecampaignCredentials;
+    connectionConfig: ActivecampaignConnectionConfig;
+    adapter: ActivecampaignAdapter;
+  };
+  admob: {
+    credentials: AdmobCredentials;
+    connectionConfig: AdmobConnectionConfig;
+    adapter: AdmobAdapter;
+  };
+  'adobe-analytics': {
+    credentials: AdobeAnalyticsCredentials;
+    connectionConfig: AdobeAnalyticsConnectionConfig;
+    adapter: AdobeAnalyticsAdapter;
+  };
+  'adobe-commerce': {
+    credentials: AdobeCommerceCredentials;
+    connectionConfig: AdobeCommerceConnectionConfig;
+    adapter: AdobeCommerceAdapter;
+  };
+  adroll: {
+    credentials: AdrollCredentials;
+    connectionConfig: AdrollConnectionConfig;
+    adapter: AdrollAdapter;
+  };
+  adyen: {
+    credentials: AdyenCredentials;
+    connectionConfig: AdyenConnectionConfig;
+    adapter: AdyenAdapter;
+  };
+  affinity: {
+    credentials: AffinityCredentials;
+    connectionConfig: AffinityConnectionConfig;
+    adapter: AffinityAdapter;
+  };
+  aircall: {
+    credentials: AircallCredentials;
+    connectionConfig: AircallConnectionConfig;
+    adapter: AircallAdapter;
+  };
+  airtable: {
+    credentials: AirtableCredentials;
+    connectionConfig: AirtableConnectionConfig;
+    adapter: AirtableAdapter;
+  };
+  algolia: {
+    credentials: AlgoliaCredentials;
+    connectionConfig: AlgoliaConnectionConfig;
+    adapter: AlgoliaAdapter;
+  };
+  'amazon-ads': {
+    credentials: AmazonAdsCredentials;
+    connectionConfig: AmazonAdsConnectionConfig;
+    adapter: AmazonAdsAdapter;
+  };
+  'amazon-s3': {
+    credentials: AmazonS3Credentials;
+    connectionConfig: AmazonS3ConnectionConfig;
+    adapter: AmazonS3Adapter;
+  };
+  'amazon-selling-partner': {
+    credentials: AmazonSellingPartnerCredentials;
+    connectionConfig: AmazonSellingPartnerConnectionConfig;
+    adapter: AmazonSellingPartnerAdapter;
+  };
+  amplitude: {
+    credentials: AmplitudeCredentials;
+    connectionConfig: AmplitudeConnectionConfig;
+    adapter: AmplitudeAdapter;
+  };
+  'apache-airflow': {
+    credentials: ApacheAirflowCredentials;
+    connectionConfig: ApacheAirflowConnectionConfig;
+    adapter: ApacheAirflowAdapter;
+  };
+  'apple-search-ads': {
+    credentials: AppleSearchAdsCredentials;
+    connectionConfig: AppleSearchAdsConnectionConfig;
+    adapter: AppleSearchAdsAdapter;
+  };
+  applovin: {
+    credentials: ApplovinCredentials;
+    connectionConfig: ApplovinConnectionConfig;
+    adapter: ApplovinAdapter;
+  };
+  asana: {
+    credentials: AsanaCredentials;
+    connectionConfig: AsanaConnectionConfig;
+    adapter: AsanaAdapter;
+  };
+  'azure-blob-storage': {
+    credentials: AzureBlobStorageCredentials;
+    connectionConfig: AzureBlobStorageConnectionConfig;
+    adapter: AzureBlobStorageAdapter;
+  };
+  'backblaze-b2': {
+    credentials: BackblazeB2Credentials;
+    connectionConfig: BackblazeB2ConnectionConfig;
+    adapter: BackblazeB2Adapter;
+  };
+  basecamp: {
+    credentials: BasecampCredentials;
+    connectionConfig: BasecampConnectionConfig;
+    adapter: BasecampAdapter;
+  };
+  bigcommerce: {
+    credentials: BigcommerceCredentials;
+    connectionConfig: BigcommerceConnectionConfig;
+    adapter: BigcommerceAdapter;
+  };
+  bigquery: {
+    credentials: BigqueryCredentials;
+    connectionConfig: BigqueryConnectionConfig;
+    adapter: BigqueryAdapter;
+  };
+  bitbucket: {
+    credentials: BitbucketCredentials;
+    connectionConfig: BitbucketConnectionConfig;
+    adapter: BitbucketAdapter;
+  };
+  bluesky: {
+    credentials: BlueskyCredentials;
+    connectionConfig: BlueskyConnectionConfig;
+    adapter: BlueskyAdapter;
+  };
+  box: {
+    credentials: BoxCredentials;
+    connectionConfig: BoxConnectionConfig;
+    adapter: BoxAdapter;
+  };
+  braintree: {
+    credentials: BraintreeCredentials;
+    connectionConfig: BraintreeConnectionConfig;
+    adapter: BraintreeAdapter;
+  };
+  braze: {
+    credentials: BrazeCredentials;
+    connectionConfig: BrazeConnectionConfig;
+    adapter: BrazeAdapter;
+  };
+  brevo: {
+    credentials: BrevoCredentials;
+    connectionConfig: BrevoConnectionConfig;
+    adapter: BrevoAdapter;
+  };
+  'campaign-manager-360': {
+    credentials: CampaignManager360Credentials;
+    connectionConfig: CampaignManager360ConnectionConfig;
+    adapter: CampaignManager360Adapter;
+  };
+  'campaign-monitor': {
+    credentials: CampaignMonitorCredentials;
+    connectionConfig: CampaignMonitorConnectionConfig;
+    adapter: CampaignMonitorAdapter;
+  };
+  'capsule-crm': {
+    credentials: CapsuleCrmCredentials;
+    connectionConfig: CapsuleCrmConnectionConfig;
+    adapter: CapsuleCrmAdapter;
+  };
+  chargebee: {
+    credentials: ChargebeeCredentials;
+    connectionConfig: ChargebeeConnectionConfig;
+    adapter: ChargebeeAdapter;
+  };
+  'checkout-com': {
+    credentials: CheckoutComCredentials;
+    connectionConfig: CheckoutComConnectionConfig;
+    adapter: CheckoutComAdapter;
+  };
+  clickup: {
+    credentials: ClickupCredentials;
+    connectionConfig: ClickupConnectionConfig;
+    adapter: ClickupAdapter;
+  };
+  close: {
+    credentials: CloseCredentials;
+    connectionConfig: CloseConnectionConfig;
+    adapter: CloseAdapter;
+  };
+  'cloudflare-r2': {
+    credentials: CloudflareR2Credentials;
+    connectionConfig: CloudflareR2ConnectionConfig;
+    adapter: CloudflareR2Adapter;
+  };
+  coda: {
+    credentials: CodaCredentials;
+    connectionConfig: CodaConnectionConfig;
+    adapter: CodaAdapter;
+  };
+  'constant-contact': {
+    credentials: ConstantContactCredentials;
+    connectionConfig: ConstantContactConnectionConfig;
+    adapter: ConstantContactAdapter;
+  };
+  criteo: {
+    credentials: CriteoCredentials;
+    connectionConfig: CriteoConnectionConfig;
+    adapter: CriteoAdapter;
+  };
+  'criteo-retail-media': {
+    credentials: CriteoRetailMediaCredentials;
+    connectionConfig: CriteoRetailMediaConnectionConfig;
+    adapter: CriteoRetailMediaAdapter;
+  };
+  'customer-io': {
+    credentials: CustomerIoCredentials;
+    connectionConfig: CustomerIoConnectionConfig;
+    adapter: CustomerIoAdapter;
+  };
+  databricks: {
+    credentials: DatabricksCredentials;
+    connectionConfig: DatabricksConnectionConfig;
+    adapter: DatabricksAdapter;
+  };
+  datadog: {
+    credentials: DatadogCredentials;
+    connectionConfig: DatadogConnectionConfig;
+    adapter: DatadogAdapter;
+  };
+  discord: {
+    credentials: DiscordCredentials;
+    connectionConfig: DiscordConnectionConfig;
+    adapter: DiscordAdapter;
+  };
+  'display-video-360': {
+    credentials: DisplayVideo360Credentials;
+    connectionConfig: DisplayVideo360ConnectionConfig;
+    adapter: DisplayVideo360Adapter;
+  };
+  drip: {
+    credentials: DripCredentials;
+    connectionConfig: DripConnectionConfig;
+    adapter: DripAdapter;
+  };
+  dropbox: {
+    credentials: DropboxCredentials;
+    connectionConfig: DropboxConnectionConfig;
+    adapter: DropboxAdapter;
+  };
+  'dynamics-365': {
+    credentials: Dynamics365Credentials;
+    connectionConfig: Dynamics365ConnectionConfig;
+    adapter: Dynamics365Adapter;
+  };
+  ebay: {
+    credentials: EbayCredentials;
+    connectionConfig: EbayConnectionConfig;
+    adapter: EbayAdapter;
+  };
+  ecwid: {
+    credentials: EcwidCredentials;
+    connectionConfig: EcwidConnectionConfig;
+    adapter: EcwidAdapter;
+  };
+  elasticsearch: {
+    credentials: ElasticsearchCredentials;
+    connectionConfig: ElasticsearchConnectionConfig;
+    adapter: ElasticsearchAdapter;
+  };
+  etsy: {
+    credentials: EtsyCredentials;
+    connectionConfig: EtsyConnectionConfig;
+    adapter: EtsyAdapter;
+  };
+  'exact-online': {
+    credentials: ExactOnlineCredentials;
+    connectionConfig: ExactOnlineConnectionConfig;
+    adapter: ExactOnlineAdapter;
+  };
+  'facebook-pages': {
+    credentials: FacebookPagesCredentials;
+    connectionConfig: FacebookPagesConnectionConfig;
+    adapter: FacebookPagesAdapter;
+  };
+  'fathom-analytics': {
+    credentials: FathomAnalyticsCredentials;
+    connectionConfig: FathomAnalyticsConnectionConfig;
+    adapter: FathomAnalyticsAdapter;
+  };
+  firestore: {
+    credentials: FirestoreCredentials;
+    connectionConfig: FirestoreConnectionConfig;
+    adapter: FirestoreAdapter;
+  };
+  fortnox: {
+    credentials: FortnoxCredentials;
+    connectionConfig: FortnoxConnectionConfig;
+    adapter: FortnoxAdapter;
+  };
+  freeagent: {
+    credentials: FreeagentCredentials;
+    connectionConfig: FreeagentConnectionConfig;
+    adapter: FreeagentAdapter;
+  };
+  freshbooks: {
+    credentials: FreshbooksCredentials;
+    connectionConfig: FreshbooksConnectionConfig;
+    adapter: FreshbooksAdapter;
+  };
+  freshsales: {
+    credentials: FreshsalesCredentials;
+    connectionConfig: FreshsalesConnectionConfig;
+    adapter: FreshsalesAdapter;
+  };
+  front: {
+    credentials: FrontCredentials;
+    connectionConfig: FrontConnectionConfig;
+    adapter: FrontAdapter;
+  };
+  github: {
+    credentials: GithubCredentials;
+    connectionConfig: GithubConnectionConfig;
+    adapter: GithubAdapter;
+  };
+  gitlab: {
+    credentials: GitlabCredentials;
+    connectionConfig: GitlabConnectionConfig;
+    adapter: GitlabAdapter;
+  };
+  gocardless: {
+    credentials: GocardlessCredentials;
+    connectionConfig: GocardlessConnectionConfig;
+    adapter: GocardlessAdapter;
+  };
+  'google-ad-manager': {
+    credentials: GoogleAdManagerCredentials;
+    connectionConfig: GoogleAdManagerConnectionConfig;
+    adapter: GoogleAdManagerAdapter;
+  };
   'google-ads': {
     credentials: GoogleAdsCredentials;
     connectionConfig: GoogleAdsConnectionConfig;
     adapter: GoogleAdsAdapter;
+  };
+  'google-analytics': {
+    credentials: GoogleAnalyticsCredentials;
+    connectionConfig: GoogleAnalyticsConnectionConfig;
+    adapter: GoogleAnalyticsAdapter;
+  };
+  'google-cloud-storage': {
+    credentials: GoogleCloudStorageCredentials;
+    connectionConfig: GoogleCloudStorageConnectionConfig;
+    adapter: GoogleCloudStorageAdapter;
+  };
+  'google-drive': {
+    credentials: GoogleDriveCredentials;
+    connectionConfig: GoogleDriveConnectionConfig;
+    adapter: GoogleDriveAdapter;
+  };
+  'google-search-console': {
+    credentials: GoogleSearchConsoleCredentials;
+    connectionConfig: GoogleSearchConsoleConnectionConfig;
+    adapter: GoogleSearchConsoleAdapter;
+  };
+  'google-sheets': {
+    credentials: GoogleSheetsCredentials;
+    connectionConfig: GoogleSheetsConnectionConfig;
+    adapter: GoogleSheetsAdapter;
+  };
+  'help-scout': {
+    credentials: HelpScoutCredentials;
+    connectionConfig: HelpScoutConnectionConfig;
+    adapter: HelpScoutAdapter;
   };
   hubspot: {
     credentials: HubspotCredentials;
     connectionConfig: HubspotConnectionConfig;
     adapter: HubspotAdapter;
   };
+  impact: {
+    credentials: ImpactCredentials;
+    connectionConfig: ImpactConnectionConfig;
+    adapter: ImpactAdapter;
+  };
+  insightly: {
+    credentials: InsightlyCredentials;
+    connectionConfig: InsightlyConnectionConfig;
+    adapter: InsightlyAdapter;
+  };
+  instagram: {
+    credentials: InstagramCredentials;
+    connectionConfig: InstagramConnectionConfig;
+    adapter: InstagramAdapter;
+  };
+  intercom: {
+    credentials: IntercomCredentials;
+    connectionConfig: IntercomConnectionConfig;
+    adapter: IntercomAdapter;
+  };
+  jira: {
+    credentials: JiraCredentials;
+    connectionConfig: JiraConnectionConfig;
+    adapter: JiraAdapter;
+  };
+  keap: {
+    credentials: KeapCredentials;
+    connectionConfig: KeapConnectionConfig;
+    adapter: KeapAdapter;
+  };
+  kevel: {
+    credentials: KevelCredentials;
+    connectionConfig: KevelConnectionConfig;
+    adapter: KevelAdapter;
+  };
+  kit: {
+    credentials: KitCredentials;
+    connectionConfig: KitConnectionConfig;
+    adapter: KitAdapter;
+  };
+  klaviyo: {
+    credentials: KlaviyoCredentials;
+    connectionConfig: KlaviyoConnectionConfig;
+    adapter: KlaviyoAdapter;
+  };
+  'lemon-squeezy': {
+    credentials: LemonSqueezyCredentials;
+    connectionConfig: LemonSqueezyConnectionConfig;
+    adapter: LemonSqueezyAdapter;
+  };
+  linear: {
+    credentials: LinearCredentials;
+    connectionConfig: LinearConnectionConfig;
+    adapter: LinearAdapter;
+  };
+  'linkedin-ads': {
+    credentials: LinkedinAdsCredentials;
+    connectionConfig: LinkedinAdsConnectionConfig;
+    adapter: LinkedinAdsAdapter;
+  };
+  'linkedin-pages': {
+    credentials: LinkedinPagesCredentials;
+    connectionConfig: LinkedinPagesConnectionConfig;
+    adapter: LinkedinPagesAdapter;
+  };
+  mailchimp: {
+    credentials: MailchimpCredentials;
+    connectionConfig: MailchimpConnectionConfig;
+    adapter: MailchimpAdapter;
+  };
+  mailerlite: {
+    credentials: MailerliteCredentials;
+    connectionConfig: MailerliteConnectionConfig;
+    adapter: MailerliteAdapter;
+  };
+  mailgun: {
+    credentials: MailgunCredentials;
+    connectionConfig: MailgunConnectionConfig;
+    adapter: MailgunAdapter;
+  };
+  make: {
+    credentials: MakeCredentials;
+    connectionConfig: MakeConnectionConfig;
+    adapter: MakeAdapter;
+  };
+  marketo: {
+    credentials: MarketoCredentials;
+    connectionConfig: MarketoConnectionConfig;
+    adapter: MarketoAdapter;
+  };
+  mastodon: {
+    credentials: MastodonCredentials;
+    connectionConfig: MastodonConnectionConfig;
+    adapter: MastodonAdapter;
+  };
+  matomo: {
+    credentials: MatomoCredentials;
+    connectionConfig: MatomoConnectionConfig;
+    adapter: MatomoAdapter;
+  };
   'meta-ads': {
     credentials: MetaAdsCredentials;
     connectionConfig: MetaAdsConnectionConfig;
     adapter: MetaAdsAdapter;
+  };
+  'microsoft-teams': {
+    credentials: MicrosoftTeamsCredentials;
+    connectionConfig: MicrosoftTeamsConnectionConfig;
+    adapter: MicrosoftTeamsAdapter;
+  };
+  mixpanel: {
+    credentials: MixpanelCredentials;
+    connectionConfig: MixpanelConnectionConfig;
+    adapter: MixpanelAdapter;
+  };
+  mollie: {
+    credentials: MollieCredentials;
+    connectionConfig: MollieConnectionConfig;
+    adapter: MollieAdapter;
+  };
+  monday: {
+    credentials: MondayCredentials;
+    connectionConfig: MondayConnectionConfig;
+    adapter: MondayAdapter;
+  };
+  moneybird: {
+    credentials: MoneybirdCredentials;
+    connectionConfig: MoneybirdConnectionConfig;
+    adapter: MoneybirdAdapter;
+  };
+  myob: {
+    credentials: MyobCredentials;
+    connectionConfig: MyobConnectionConfig;
+    adapter: MyobAdapter;
+  };
+  n8n: {
+    credentials: N8nCredentials;
+    connectionConfig: N8nConnectionConfig;
+    adapter: N8nAdapter;
+  };
+  neon: {
+    credentials: NeonCredentials;
+    connectionConfig: NeonConnectionConfig;
+    adapter: NeonAdapter;
+  };
+  netsuite: {
+    credentials: NetsuiteCredentials;
+    connectionConfig: NetsuiteConnectionConfig;
+    adapter: NetsuiteAdapter;
+  };
+  notion: {
+    credentials: NotionCredentials;
+    connectionConfig: NotionConnectionConfig;
+    adapter: NotionAdapter;
+  };
+  omnisend: {
+    credentials: OmnisendCredentials;
+    connectionConfig: OmnisendConnectionConfig;
+    adapter: OmnisendAdapter;
+  };
+  onedrive: {
+    credentials: OnedriveCredentials;
+    connectionConfig: OnedriveConnectionConfig;
+    adapter: OnedriveAdapter;
+  };
+  'openai-ads': {
+    credentials: OpenaiAdsCredentials;
+    connectionConfig: OpenaiAdsConnectionConfig;
+    adapter: OpenaiAdsAdapter;
+  };
+  outbrain: {
+    credentials: OutbrainCredentials;
+    connectionConfig: OutbrainConnectionConfig;
+    adapter: OutbrainAdapter;
+  };
+  paddle: {
+    credentials: PaddleCredentials;
+    connectionConfig: PaddleConnectionConfig;
+    adapter: PaddleAdapter;
+  };
+  pagerduty: {
+    credentials: PagerdutyCredentials;
+    connectionConfig: PagerdutyConnectionConfig;
+    adapter: PagerdutyAdapter;
+  };
+  paypal: {
+    credentials: PaypalCredentials;
+    connectionConfig: PaypalConnectionConfig;
+    adapter: PaypalAdapter;
+  };
+  pinecone: {
+    credentials: PineconeCredentials;
+    connectionConfig: PineconeConnectionConfig;
+    adapter: PineconeAdapter;
+  };
+  pinterest: {
+    credentials: PinterestCredentials;
+    connectionConfig: PinterestConnectionConfig;
+    adapter: PinterestAdapter;
+  };
+  'pinterest-ads': {
+    credentials: PinterestAdsCredentials;
+    connectionConfig: PinterestAdsConnectionConfig;
+    adapter: PinterestAdsAdapter;
+  };
+  pipedream: {
+    credentials: PipedreamCredentials;
+    connectionConfig: PipedreamConnectionConfig;
+    adapter: PipedreamAdapter;
+  };
+  pipedrive: {
+    credentials: PipedriveCredentials;
+    connectionConfig: PipedriveConnectionConfig;
+    adapter: PipedriveAdapter;
+  };
+  plausible: {
+    credentials: PlausibleCredentials;
+    connectionConfig: PlausibleConnectionConfig;
+    adapter: PlausibleAdapter;
+  };
+  posthog: {
+    credentials: PosthogCredentials;
+    connectionConfig: PosthogConnectionConfig;
+    adapter: PosthogAdapter;
+  };
+  postmark: {
+    credentials: PostmarkCredentials;
+    connectionConfig: PostmarkConnectionConfig;
+    adapter: PostmarkAdapter;
+  };
+  'power-automate': {
+    credentials: PowerAutomateCredentials;
+    connectionConfig: PowerAutomateConnectionConfig;
+    adapter: PowerAutomateAdapter;
+  };
+  'quickbooks-online': {
+    credentials: QuickbooksOnlineCredentials;
+    connectionConfig: QuickbooksOnlineConnectionConfig;
+    adapter: QuickbooksOnlineAdapter;
+  };
+  ramp: {
+    credentials: RampCredentials;
+    connectionConfig: RampConnectionConfig;
+    adapter: RampAdapter;
+  };
+  razorpay: {
+    credentials: RazorpayCredentials;
+    connectionConfig: RazorpayConnectionConfig;
+    adapter: RazorpayAdapter;
+  };
+  recurly: {
+    credentials: RecurlyCredentials;
+    connectionConfig: RecurlyConnectionConfig;
+    adapter: RecurlyAdapter;
+  };
+  reddit: {
+    credentials: RedditCredentials;
+    connectionConfig: RedditConnectionConfig;
+    adapter: RedditAdapter;
+  };
+  'reddit-ads': {
+    credentials: RedditAdsCredentials;
+    connectionConfig: RedditAdsConnectionConfig;
+    adapter: RedditAdsAdapter;
+  };
+  'redshift-data-api': {
+    credentials: RedshiftDataApiCredentials;
+    connectionConfig: RedshiftDataApiConnectionConfig;
+    adapter: RedshiftDataApiAdapter;
+  };
+  ringcentral: {
+    credentials: RingcentralCredentials;
+    connectionConfig: RingcentralConnectionConfig;
+    adapter: RingcentralAdapter;
   };
   salesforce: {
     credentials: SalesforceCredentials;
     connectionConfig: SalesforceConnectionConfig;
     adapter: SalesforceAdapter;
   };
+  'search-ads-360': {
+    credentials: SearchAds360Credentials;
+    connectionConfig: SearchAds360ConnectionConfig;
+    adapter: SearchAds360Adapter;
+  };
+  segment: {
+    credentials: SegmentCredentials;
+    connectionConfig: SegmentConnectionConfig;
+    adapter: SegmentAdapter;
+  };
+  sendgrid: {
+    credentials: SendgridCredentials;
+    connectionConfig: SendgridConnectionConfig;
+    adapter: SendgridAdapter;
+  };
+  sentry: {
+    credentials: SentryCredentials;
+    connectionConfig: SentryConnectionConfig;
+    adapter: SentryAdapter;
+  };
+  sharepoint: {
+    credentials: SharepointCredentials;
+    connectionConfig: SharepointConnectionConfig;
+    adapter: SharepointAdapter;
+  };
   shopify: {
     credentials: ShopifyCredentials;
     connectionConfig: ShopifyConnectionConfig;
     adapter: ShopifyAdapter;
+  };
+  shopware: {
+    credentials: ShopwareCredentials;
+    connectionConfig: ShopwareConnectionConfig;
+    adapter: ShopwareAdapter;
+  };
+  slack: {
+    credentials: SlackCredentials;
+    connectionConfig: SlackConnectionConfig;
+    adapter: SlackAdapter;
+  };
+  smartsheet: {
+    credentials: SmartsheetCredentials;
+    connectionConfig: SmartsheetConnectionConfig;
+    adapter: SmartsheetAdapter;
+  };
+  'snapchat-ads': {
+    credentials: SnapchatAdsCredentials;
+    connectionConfig: SnapchatAdsConnectionConfig;
+    adapter: SnapchatAdsAdapter;
+  };
+  snowflake: {
+    credentials: SnowflakeCredentials;
+    connectionConfig: SnowflakeConnectionConfig;
+    adapter: SnowflakeAdapter;
+  };
+  'spotify-ads': {
+    credentials: SpotifyAdsCredentials;
+    connectionConfig: SpotifyAdsConnectionConfig;
+    adapter: SpotifyAdsAdapter;
+  };
+  square: {
+    credentials: SquareCredentials;
+    connectionConfig: SquareConnectionConfig;
+    adapter: SquareAdapter;
+  };
+  squarespace: {
+    credentials: SquarespaceCredentials;
+    connectionConfig: SquarespaceConnectionConfig;
+    adapter: SquarespaceAdapter;
+  };
+  stackadapt: {
+    credentials: StackadaptCredentials;
+    connectionConfig: StackadaptConnectionConfig;
+    adapter: StackadaptAdapter;
   };
   stripe: {
     credentials: StripeCredentials;
     connectionConfig: StripeConnectionConfig;
     adapter: StripeAdapter;
   };
+  supabase: {
+    credentials: SupabaseCredentials;
+    connectionConfig: SupabaseConnectionConfig;
+    adapter: SupabaseAdapter;
+  };
+  taboola: {
+    credentials: TaboolaCredentials;
+    connectionConfig: TaboolaConnectionConfig;
+    adapter: TaboolaAdapter;
+  };
+  teamwork: {
+    credentials: TeamworkCredentials;
+    connectionConfig: TeamworkConnectionConfig;
+    adapter: TeamworkAdapter;
+  };
+  threads: {
+    credentials: ThreadsCredentials;
+    connectionConfig: ThreadsConnectionConfig;
+    adapter: ThreadsAdapter;
+  };
+  'tiktok-ads': {
+    credentials: TiktokAdsCredentials;
+    connectionConfig: TiktokAdsConnectionConfig;
+    adapter: TiktokAdsAdapter;
+  };
+  'tray-io': {
+    credentials: TrayIoCredentials;
+    connectionConfig: TrayIoConnectionConfig;
+    adapter: TrayIoAdapter;
+  };
+  trello: {
+    credentials: TrelloCredentials;
+    connectionConfig: TrelloConnectionConfig;
+    adapter: TrelloAdapter;
+  };
+  twilio: {
+    credentials: TwilioCredentials;
+    connectionConfig: TwilioConnectionConfig;
+    adapter: TwilioAdapter;
+  };
+  umami: {
+    credentials: UmamiCredentials;
+    connectionConfig: UmamiConnectionConfig;
+    adapter: UmamiAdapter;
+  };
+  'visma-eaccounting': {
+    credentials: VismaEaccountingCredentials;
+    connectionConfig: VismaEaccountingConnectionConfig;
+    adapter: VismaEaccountingAdapter;
+  };
+  'walmart-marketplace': {
+    credentials: WalmartMarketplaceCredentials;
+    connectionConfig: WalmartMarketplaceConnectionConfig;
+    adapter: WalmartMarketplaceAdapter;
+  };
+  wise: {
+    credentials: WiseCredentials;
+    connectionConfig: WiseConnectionConfig;
+    adapter: WiseAdapter;
+  };
+  'wix-stores': {
+    credentials: WixStoresCredentials;
+    connectionConfig: WixStoresConnectionConfig;
+    adapter: WixStoresAdapter;
+  };
+  woocommerce: {
+    credentials: WoocommerceCredentials;
+    connectionConfig: WoocommerceConnectionConfig;
+    adapter: WoocommerceAdapter;
+  };
+  workato: {
+    credentials: WorkatoCredentials;
+    connectionConfig: WorkatoConnectionConfig;
+    adapter: WorkatoAdapter;
+  };
+  wrike: {
+    credentials: WrikeCredentials;
+    connectionConfig: WrikeConnectionConfig;
+    adapter: WrikeAdapter;
+  };
+  x: {
+    credentials: XCredentials;
+    connectionConfig: XConnectionConfig;
+    adapter: XAdapter;
+  };
+  xero: {
+    credentials: XeroCredentials;
+    connectionConfig: XeroConnectionConfig;
+    adapter: XeroAdapter;
+  };
+  youtube: {
+    credentials: YoutubeCredentials;
+    connectionConfig: YoutubeConnectionConfig;
+    adapter: YoutubeAdapter;
+  };
+  zapier: {
+    credentials: ZapierCredentials;
+    connectionConfig: ZapierConnectionConfig;
+    adapter: ZapierAdapter;
+  };
+  zendesk: {
+    credentials: ZendeskCredentials;
+    connectionConfig: ZendeskConnectionConfig;
+    adapter: ZendeskAdapter;
+  };
+  'zoho-books': {
+    credentials: ZohoBooksCredentials;
+    connectionConfig: ZohoBooksConnectionConfig;
+    adapter: ZohoBooksAdapter;
+  };
+  'zoho-crm': {
+    credentials: ZohoCrmCredentials;
+    connectionConfig: ZohoCrmConnectionConfig;
+    adapter: ZohoCrmAdapter;
+  };
+  zoom: {
+    credentials: ZoomCredentials;
+    connectionConfig: ZoomConnectionConfig;
+    adapter: ZoomAdapter;
+  };
 };
 
 /** Options to create the adapter of platform `Id`. */
 export type AdapterOptionsFor<Id extends keyof AdapterTypes> = RegistryOptionsFor<AdapterTypes, Id>;
 
-const entries: RegistryEntries<AdapterTypes> = {
+// Typed through `AdapterTypes` rather than checked entry by entry against each class: both come from the same
+// generator model, the registry test constructs every adapter, and checking 195 class types here would cost the
+// type-check more than all the adapters together.
+const entries = {
+  activecampaign: {
+    info: {
+      id: 'activecampaign',
+      name: 'ActiveCampaign',
+      category: 'marketing',
+      authKind: 'api_key',
+      entities: ['campaigns', 'contacts', 'lists'],
+    },
+    load: async () => (await import('./activecampaign/index.js')).ActivecampaignAdapter,
+  },
+  admob: {
+    info: {
+      id: 'admob',
+      name: 'AdMob API',
+      category: 'advertising',
+      authKind: 'oauth2',
+      entities: ['accounts', 'ad_units', 'apps'],
+    },
+    load: async () => (await import('./admob/index.js')).AdmobAdapter,
+  },
+  'adobe-analytics': {
+    info: {
+      id: 'adobe-analytics',
+      name: 'Adobe Analytics',
+      category: 'analytics',
+      authKind: 'oauth2',
+      entities: ['calculated_metrics', 'date_ranges', 'report_suites', 'segments'],
+    },
+    load: async () => (await import('./adobe-analytics/index.js')).AdobeAnalyticsAdapter,
+  },
+  'adobe-commerce': {
+    info: {
+      id: 'adobe-commerce',
+      name: 'Adobe Commerce',
+      category: 'ecommerce',
+      authKind: 'bearer',
+      entities: ['customers', 'orders', 'products'],
+    },
+    load: async () => (await import('./adobe-commerce/index.js')).AdobeCommerceAdapter,
+  },
+  adroll: {
+    info: {
+      id: 'adroll',
+      name: 'AdRoll (NextRoll) API',
+      category: 'advertising',
+      authKind: 'api_key',
+      entities: ['ads', 'advertisables', 'campaigns'],
+    },
+    load: async () => (await import('./adroll/index.js')).AdrollAdapter,
+  },
+  adyen: {
+    info: {
+      id: 'adyen',
+      name: 'Adyen',
+      category: 'payments',
+      authKind: 'api_key',
+      entities: ['merchants', 'stores', 'terminals', 'webhooks'],
+    },
+    load: async () => (await import('./adyen/index.js')).AdyenAdapter,
+  },
+  affinity: {
+    info: {
+      id: 'affinity',
+      name: 'Affinity',
+      category: 'crm',
+      authKind: 'api_key',
+      entities: ['companies', 'opportunities', 'persons'],
+    },
+    load: async () => (await import('./affinity/index.js')).AffinityAdapter,
+  },
+  aircall: {
+    info: {
+      id: 'aircall',
+      name: 'Aircall',
+      category: 'communication',
+      authKind: 'basic',
+      entities: ['calls', 'contacts', 'numbers'],
+    },
+    load: async () => (await import('./aircall/index.js')).AircallAdapter,
+  },
+  airtable: {
+    info: {
+      id: 'airtable',
+      name: 'Airtable',
+      category: 'data_storage',
+      authKind: 'oauth2',
+      entities: ['bases', 'records', 'tables'],
+    },
+    load: async () => (await import('./airtable/index.js')).AirtableAdapter,
+  },
+  algolia: {
+    info: {
+      id: 'algolia',
+      name: 'Algolia',
+      category: 'data_storage',
+      authKind: 'api_key',
+      entities: ['indices', 'records'],
+    },
+    load: async () => (await import('./algolia/index.js')).AlgoliaAdapter,
+  },
+  'amazon-ads': {
+    info: {
+      id: 'amazon-ads',
+      name: 'Amazon Ads API',
+      category: 'advertising',
+      authKind: 'oauth2',
+      entities: ['ad_groups', 'ads', 'campaigns', 'profiles', 'targets'],
+    },
+    load: async () => (await import('./amazon-ads/index.js')).AmazonAdsAdapter,
+  },
+  'amazon-s3': {
+    info: {
+      id: 'amazon-s3',
+      name: 'Amazon S3',
+      category: 'data_storage',
+      authKind: 'aws_sigv4',
+      entities: ['buckets', 'objects'],
+    },
+    load: async () => (await import('./amazon-s3/index.js')).AmazonS3Adapter,
+  },
+  'amazon-selling-partner': {
+    info: {
+      id: 'amazon-selling-partner',
+      name: 'Amazon Selling Partner API',
+      category: 'ecommerce',
+      authKind: 'oauth2',
+      entities: ['inventory_summaries', 'orders'],
+    },
+    load: async () => (await import('./amazon-selling-partner/index.js')).AmazonSellingPartnerAdapter,
+  },
+  amplitude: {
+    info: {
+      id: 'amplitude',
+      name: 'Amplitude',
+      category: 'analytics',
+      authKind: 'basic',
+      entities: ['annotations', 'cohorts', 'event_types'],
+    },
+    load: async () => (await import('./amplitude/index.js')).AmplitudeAdapter,
+  },
+  'apache-airflow': {
+    info: {
+      id: 'apache-airflow',
+      name: 'Apache Airflow',
+      category: 'workflow',
+      authKind: 'bearer',
+      entities: ['dag_runs', 'dags', 'pools'],
+    },
+    load: async () => (await import('./apache-airflow/index.js')).ApacheAirflowAdapter,
+  },
+  'apple-search-ads': {
+    info: {
+      id: 'apple-search-ads',
+      name: 'Apple Ads Campaign Management API',
+      category: 'advertising',
+      authKind: 'oauth2',
+      entities: ['campaigns', 'creatives', 'organizations'],
+    },
+    load: async () => (await import('./apple-search-ads/index.js')).AppleSearchAdsAdapter,
+  },
+  applovin: {
+    info: {
+      id: 'applovin',
+      name: 'AppLovin Axon Campaign Management API',
+      category: 'advertising',
+      authKind: 'api_key',
+      entities: ['campaigns', 'creative_sets'],
+    },
+    load: async () => (await import('./applovin/index.js')).ApplovinAdapter,
+  },
+  asana: {
+    info: {
+      id: 'asana',
+      name: 'Asana',
+      category: 'project_management',
+      authKind: 'oauth2',
+      entities: ['projects', 'tasks', 'users', 'workspaces'],
+    },
+    load: async () => (await import('./asana/index.js')).AsanaAdapter,
+  },
+  'azure-blob-storage': {
+    info: {
+      id: 'azure-blob-storage',
+      name: 'Azure Blob Storage',
+      category: 'data_storage',
+      authKind: 'azure_shared_key',
+      entities: ['blobs', 'containers'],
+    },
+    load: async () => (await import('./azure-blob-storage/index.js')).AzureBlobStorageAdapter,
+  },
+  'backblaze-b2': {
+    info: {
+      id: 'backblaze-b2',
+      name: 'Backblaze B2',
+      category: 'data_storage',
+      authKind: 'bearer',
+      entities: ['buckets', 'files', 'keys'],
+    },
+    load: async () => (await import('./backblaze-b2/index.js')).BackblazeB2Adapter,
+  },
+  basecamp: {
+    info: {
+      id: 'basecamp',
+      name: 'Basecamp',
+      category: 'project_management',
+      authKind: 'oauth2',
+      entities: ['people', 'projects', 'todos'],
+    },
+    load: async () => (await import('./basecamp/index.js')).BasecampAdapter,
+  },
+  bigcommerce: {
+    info: {
+      id: 'bigcommerce',
+      name: 'BigCommerce',
+      category: 'ecommerce',
+      authKind: 'api_key',
+      entities: ['customers', 'orders', 'products'],
+    },
+    load: async () => (await import('./bigcommerce/index.js')).BigcommerceAdapter,
+  },
+  bigquery: {
+    info: {
+      id: 'bigquery',
+      name: 'BigQuery',
+      category: 'data_storage',
+      authKind: 'google_service_account',
+      entities: ['datasets', 'jobs', 'tables'],
+    },
+    load: async () => (await import('./bigquery/index.js')).BigqueryAdapter,
+  },
+  bitbucket: {
+    info: {
+      id: 'bitbucket',
+      name: 'Bitbucket Cloud',
+      category: 'developer_tools',
+      authKind: 'oauth2',
+      entities: ['pipelines', 'pull_requests', 'repositories'],
+    },
+    load: async () => (await import('./bitbucket/index.js')).BitbucketAdapter,
+  },
+  bluesky: {
+    info: {
+      id: 'bluesky',
+      name: 'Bluesky',
+      category: 'social_media',
+      authKind: 'bearer',
+      entities: ['author_feed', 'followers', 'follows', 'notifications'],
+    },
+    load: async () => (await import('./bluesky/index.js')).BlueskyAdapter,
+  },
+  box: {
+    info: {
+      id: 'box',
+      name: 'Box',
+      category: 'data_storage',
+      authKind: 'oauth2',
+      entities: ['folder_items', 'groups', 'users'],
+    },
+    load: async () => (await import('./box/index.js')).BoxAdapter,
+  },
+  braintree: {
+    info: {
+      id: 'braintree',
+      name: 'Braintree',
+      category: 'payments',
+      authKind: 'basic',
+      entities: ['customers', 'refunds', 'transactions'],
+    },
+    load: async () => (await import('./braintree/index.js')).BraintreeAdapter,
+  },
+  braze: {
+    info: {
+      id: 'braze',
+      name: 'Braze',
+      category: 'marketing',
+      authKind: 'api_key',
+      entities: ['campaigns', 'canvases', 'segments'],
+    },
+    load: async () => (await import('./braze/index.js')).BrazeAdapter,
+  },
+  brevo: {
+    info: {
+      id: 'brevo',
+      name: 'Brevo',
+      category: 'marketing',
+      authKind: 'api_key',
+      entities: ['contacts', 'email_campaigns', 'lists'],
+    },
+    load: async () => (await import('./brevo/index.js')).BrevoAdapter,
+  },
+  'campaign-manager-360': {
+    info: {
+      id: 'campaign-manager-360',
+      name: 'Campaign Manager 360 API',
+      category: 'advertising',
+      authKind: 'oauth2',
+      entities: ['ads', 'advertisers', 'campaigns'],
+    },
+    load: async () => (await import('./campaign-manager-360/index.js')).CampaignManager360Adapter,
+  },
+  'campaign-monitor': {
+    info: {
+      id: 'campaign-monitor',
+      name: 'Campaign Monitor',
+      category: 'marketing',
+      authKind: 'basic',
+      entities: ['campaigns', 'lists', 'subscribers'],
+    },
+    load: async () => (await import('./campaign-monitor/index.js')).CampaignMonitorAdapter,
+  },
+  'capsule-crm': {
+    info: {
+      id: 'capsule-crm',
+      name: 'Capsule CRM',
+      category: 'crm',
+      authKind: 'bearer',
+      entities: ['opportunities', 'parties', 'tasks'],
+    },
+    load: async () => (await import('./capsule-crm/index.js')).CapsuleCrmAdapter,
+  },
+  chargebee: {
+    info: {
+      id: 'chargebee',
+      name: 'Chargebee',
+      category: 'payments',
+      authKind: 'basic',
+      entities: ['customers', 'invoices', 'subscriptions', 'transactions'],
+    },
+    load: async () => (await import('./chargebee/index.js')).ChargebeeAdapter,
+  },
+  'checkout-com': {
+    info: {
+      id: 'checkout-com',
+      name: 'Checkout.com',
+      category: 'payments',
+      authKind: 'api_key',
+      entities: ['disputes', 'reports', 'workflows'],
+    },
+    load: async () => (await import('./checkout-com/index.js')).CheckoutComAdapter,
+  },
+  clickup: {
+    info: {
+      id: 'clickup',
+      name: 'ClickUp',
+      category: 'project_management',
+      authKind: 'api_key',
+      entities: ['list_members', 'spaces', 'tasks'],
+    },
+    load: async () => (await import('./clickup/index.js')).ClickupAdapter,
+  },
+  close: {
+    info: {
+      id: 'close',
+      name: 'Close',
+      category: 'crm',
+      authKind: 'basic',
+      entities: ['contacts', 'leads', 'opportunities'],
+    },
+    load: async () => (await import('./close/index.js')).CloseAdapter,
+  },
+  'cloudflare-r2': {
+    info: {
+      id: 'cloudflare-r2',
+      name: 'Cloudflare R2',
+      category: 'data_storage',
+      authKind: 'bearer',
+      entities: ['buckets', 'custom_domains'],
+    },
+    load: async () => (await import('./cloudflare-r2/index.js')).CloudflareR2Adapter,
+  },
+  coda: {
+    info: {
+      id: 'coda',
+      name: 'Coda',
+      category: 'data_storage',
+      authKind: 'bearer',
+      entities: ['docs', 'rows', 'tables'],
+    },
+    load: async () => (await import('./coda/index.js')).CodaAdapter,
+  },
+  'constant-contact': {
+    info: {
+      id: 'constant-contact',
+      name: 'Constant Contact',
+      category: 'marketing',
+      authKind: 'oauth2',
+      entities: ['contact_lists', 'contacts', 'email_campaigns'],
+    },
+    load: async () => (await import('./constant-contact/index.js')).ConstantContactAdapter,
+  },
+  criteo: {
+    info: {
+      id: 'criteo',
+      name: 'Criteo Marketing Solutions API',
+      category: 'advertising',
+      authKind: 'oauth2',
+      entities: ['ad_sets', 'advertisers', 'campaigns'],
+    },
+    load: async () => (await import('./criteo/index.js')).CriteoAdapter,
+  },
+  'criteo-retail-media': {
+    info: {
+      id: 'criteo-retail-media',
+      name: 'Criteo Retail Media API',
+      category: 'advertising',
+      authKind: 'oauth2',
+      entities: ['accounts', 'campaigns'],
+    },
+    load: async () => (await import('./criteo-retail-media/index.js')).CriteoRetailMediaAdapter,
+  },
+  'customer-io': {
+    info: {
+      id: 'customer-io',
+      name: 'Customer.io',
+      category: 'marketing',
+      authKind: 'api_key',
+      entities: ['campaigns', 'newsletters', 'segments'],
+    },
+    load: async () => (await import('./customer-io/index.js')).CustomerIoAdapter,
+  },
+  databricks: {
+    info: {
+      id: 'databricks',
+      name: 'Databricks',
+      category: 'data_storage',
+      authKind: 'oauth2',
+      entities: ['clusters', 'job_runs', 'jobs', 'sql_warehouses'],
+    },
+    load: async () => (await import('./databricks/index.js')).DatabricksAdapter,
+  },
+  datadog: {
+    info: {
+      id: 'datadog',
+      name: 'Datadog',
+      category: 'developer_tools',
+      authKind: 'api_key',
+      entities: ['dashboards', 'monitors', 'users'],
+    },
+    load: async () => (await import('./datadog/index.js')).DatadogAdapter,
+  },
+  discord: {
+    info: {
+      id: 'discord',
+      name: 'Discord',
+      category: 'communication',
+      authKind: 'api_key',
+      entities: ['channels', 'members', 'messages'],
+    },
+    load: async () => (await import('./discord/index.js')).DiscordAdapter,
+  },
+  'display-video-360': {
+    info: {
+      id: 'display-video-360',
+      name: 'Display & Video 360 API',
+      category: 'advertising',
+      authKind: 'oauth2',
+      entities: ['campaigns', 'insertion_orders', 'line_items'],
+    },
+    load: async () => (await import('./display-video-360/index.js')).DisplayVideo360Adapter,
+  },
+  drip: {
+    info: {
+      id: 'drip',
+      name: 'Drip',
+      category: 'marketing',
+      authKind: 'basic',
+      entities: ['campaigns', 'subscribers'],
+    },
+    load: async () => (await import('./drip/index.js')).DripAdapter,
+  },
+  dropbox: {
+    info: {
+      id: 'dropbox',
+      name: 'Dropbox',
+      category: 'data_storage',
+      authKind: 'oauth2',
+      entities: ['files', 'shared_folders', 'shared_links'],
+    },
+    load: async () => (await import('./dropbox/index.js')).DropboxAdapter,
+  },
+  'dynamics-365': {
+    info: {
+      id: 'dynamics-365',
+      name: 'Microsoft Dynamics 365',
+      category: 'crm',
+      authKind: 'oauth2',
+      entities: ['accounts', 'contacts', 'leads', 'opportunities'],
+    },
+    load: async () => (await import('./dynamics-365/index.js')).Dynamics365Adapter,
+  },
+  ebay: {
+    info: {
+      id: 'ebay',
+      name: 'eBay',
+      category: 'ecommerce',
+      authKind: 'oauth2',
+      entities: ['inventory_items', 'orders'],
+    },
+    load: async () => (await import('./ebay/index.js')).EbayAdapter,
+  },
+  ecwid: {
+    info: {
+      id: 'ecwid',
+      name: 'Ecwid by Lightspeed',
+      category: 'ecommerce',
+      authKind: 'api_key',
+      entities: ['customers', 'orders', 'products'],
+    },
+    load: async () => (await import('./ecwid/index.js')).EcwidAdapter,
+  },
+  elasticsearch: {
+    info: {
+      id: 'elasticsearch',
+      name: 'Elasticsearch',
+      category: 'data_storage',
+      authKind: 'api_key',
+      entities: ['aliases', 'documents', 'indices'],
+    },
+    load: async () => (await import('./elasticsearch/index.js')).ElasticsearchAdapter,
+  },
+  etsy: {
+    info: {
+      id: 'etsy',
+      name: 'Etsy',
+      category: 'ecommerce',
+      authKind: 'oauth2',
+      entities: ['listings', 'receipts', 'transactions'],
+    },
+    load: async () => (await import('./etsy/index.js')).EtsyAdapter,
+  },
+  'exact-online': {
+    info: {
+      id: 'exact-online',
+      name: 'Exact Online',
+      category: 'accounting',
+      authKind: 'oauth2',
+      entities: ['accounts', 'contacts', 'sales_invoices'],
+    },
+    load: async () => (await import('./exact-online/index.js')).ExactOnlineAdapter,
+  },
+  'facebook-pages': {
+    info: {
+      id: 'facebook-pages',
+      name: 'Facebook Pages',
+      category: 'social_media',
+      authKind: 'bearer',
+      entities: ['conversations', 'photos', 'posts', 'videos'],
+    },
+    load: async () => (await import('./facebook-pages/index.js')).FacebookPagesAdapter,
+  },
+  'fathom-analytics': {
+    info: {
+      id: 'fathom-analytics',
+      name: 'Fathom Analytics',
+      category: 'analytics',
+      authKind: 'bearer',
+      entities: ['events', 'sites'],
+    },
+    load: async () => (await import('./fathom-analytics/index.js')).FathomAnalyticsAdapter,
+  },
+  firestore: {
+    info: {
+      id: 'firestore',
+      name: 'Cloud Firestore',
+      category: 'data_storage',
+      authKind: 'google_service_account',
+      entities: ['databases', 'documents', 'indexes'],
+    },
+    load: async () => (await import('./firestore/index.js')).FirestoreAdapter,
+  },
+  fortnox: {
+    info: {
+      id: 'fortnox',
+      name: 'Fortnox',
+      category: 'accounting',
+      authKind: 'oauth2',
+      entities: ['articles', 'customers', 'invoice_payments', 'invoices'],
+    },
+    load: async () => (await import('./fortnox/index.js')).FortnoxAdapter,
+  },
+  freeagent: {
+    info: {
+      id: 'freeagent',
+      name: 'FreeAgent',
+      category: 'accounting',
+      authKind: 'oauth2',
+      entities: ['bills', 'contacts', 'invoices'],
+    },
+    load: async () => (await import('./freeagent/index.js')).FreeagentAdapter,
+  },
+  freshbooks: {
+    info: {
+      id: 'freshbooks',
+      name: 'FreshBooks',
+      category: 'accounting',
+      authKind: 'oauth2',
+      entities: ['clients', 'invoices', 'payments'],
+    },
+    load: async () => (await import('./freshbooks/index.js')).FreshbooksAdapter,
+  },
+  freshsales: {
+    info: {
+      id: 'freshsales',
+      name: 'Freshsales',
+      category: 'crm',
+      authKind: 'api_key',
+      entities: ['contacts', 'deals', 'sales_accounts'],
+    },
+    load: async () => (await import('./freshsales/index.js')).FreshsalesAdapter,
+  },
+  front: {
+    info: {
+      id: 'front',
+      name: 'Front',
+      category: 'communication',
+      authKind: 'bearer',
+      entities: ['contacts', 'conversations', 'inboxes'],
+    },
+    load: async () => (await import('./front/index.js')).FrontAdapter,
+  },
+  github: {
+    info: {
+      id: 'github',
+      name: 'GitHub',
+      category: 'developer_tools',
+      authKind: 'oauth2',
+      entities: ['commits', 'issues', 'pull_requests', 'repositories'],
+    },
+    load: async () => (await import('./github/index.js')).GithubAdapter,
+  },
+  gitlab: {
+    info: {
+      id: 'gitlab',
+      name: 'GitLab',
+      category: 'developer_tools',
+      authKind: 'oauth2',
+      entities: ['issues', 'merge_requests', 'pipelines', 'projects'],
+    },
+    load: async () => (await import('./gitlab/index.js')).GitlabAdapter,
+  },
+  gocardless: {
+    info: {
+      id: 'gocardless',
+      name: 'GoCardless',
+      category: 'payments',
+      authKind: 'bearer',
+      entities: ['customers', 'mandates', 'payments', 'payouts', 'refunds', 'subscriptions'],
+    },
+    load: async () => (await import('./gocardless/index.js')).GocardlessAdapter,
+  },
+  'google-ad-manager': {
+    info: {
+      id: 'google-ad-manager',
+      name: 'Google Ad Manager API',
+      category: 'advertising',
+      authKind: 'oauth2',
+      entities: ['ad_units', 'companies', 'orders'],
+    },
+    load: async () => (await import('./google-ad-manager/index.js')).GoogleAdManagerAdapter,
+  },
   'google-ads': {
     info: {
       id: 'google-ads',
@@ -61,6 +1832,66 @@ const entries: RegistryEntries<AdapterTypes> = {
       entities: ['ad_groups', 'ads', 'audiences', 'campaigns', 'keywords'],
     },
     load: async () => (await import('./google-ads/index.js')).GoogleAdsAdapter,
+  },
+  'google-analytics': {
+    info: {
+      id: 'google-analytics',
+      name: 'Google Analytics',
+      category: 'analytics',
+      authKind: 'oauth2',
+      entities: ['account_summaries', 'accounts', 'custom_dimensions', 'data_streams', 'properties'],
+    },
+    load: async () => (await import('./google-analytics/index.js')).GoogleAnalyticsAdapter,
+  },
+  'google-cloud-storage': {
+    info: {
+      id: 'google-cloud-storage',
+      name: 'Google Cloud Storage',
+      category: 'data_storage',
+      authKind: 'google_service_account',
+      entities: ['buckets', 'objects'],
+    },
+    load: async () => (await import('./google-cloud-storage/index.js')).GoogleCloudStorageAdapter,
+  },
+  'google-drive': {
+    info: {
+      id: 'google-drive',
+      name: 'Google Drive',
+      category: 'data_storage',
+      authKind: 'oauth2',
+      entities: ['drives', 'files'],
+    },
+    load: async () => (await import('./google-drive/index.js')).GoogleDriveAdapter,
+  },
+  'google-search-console': {
+    info: {
+      id: 'google-search-console',
+      name: 'Google Search Console',
+      category: 'analytics',
+      authKind: 'oauth2',
+      entities: ['sitemaps', 'sites'],
+    },
+    load: async () => (await import('./google-search-console/index.js')).GoogleSearchConsoleAdapter,
+  },
+  'google-sheets': {
+    info: {
+      id: 'google-sheets',
+      name: 'Google Sheets',
+      category: 'data_storage',
+      authKind: 'oauth2',
+      entities: ['rows', 'sheets'],
+    },
+    load: async () => (await import('./google-sheets/index.js')).GoogleSheetsAdapter,
+  },
+  'help-scout': {
+    info: {
+      id: 'help-scout',
+      name: 'Help Scout',
+      category: 'communication',
+      authKind: 'oauth2',
+      entities: ['conversations', 'customers', 'mailboxes'],
+    },
+    load: async () => (await import('./help-scout/index.js')).HelpScoutAdapter,
   },
   hubspot: {
     info: {
@@ -72,6 +1903,200 @@ const entries: RegistryEntries<AdapterTypes> = {
     },
     load: async () => (await import('./hubspot/index.js')).HubspotAdapter,
   },
+  impact: {
+    info: {
+      id: 'impact',
+      name: 'impact.com Brand API',
+      category: 'advertising',
+      authKind: 'basic',
+      entities: ['ads', 'campaigns', 'media_partners'],
+    },
+    load: async () => (await import('./impact/index.js')).ImpactAdapter,
+  },
+  insightly: {
+    info: {
+      id: 'insightly',
+      name: 'Insightly',
+      category: 'crm',
+      authKind: 'basic',
+      entities: ['contacts', 'leads', 'opportunities', 'organisations'],
+    },
+    load: async () => (await import('./insightly/index.js')).InsightlyAdapter,
+  },
+  instagram: {
+    info: {
+      id: 'instagram',
+      name: 'Instagram',
+      category: 'social_media',
+      authKind: 'oauth2',
+      entities: ['conversations', 'media', 'stories'],
+    },
+    load: async () => (await import('./instagram/index.js')).InstagramAdapter,
+  },
+  intercom: {
+    info: {
+      id: 'intercom',
+      name: 'Intercom',
+      category: 'communication',
+      authKind: 'oauth2',
+      entities: ['admins', 'companies', 'contacts', 'conversations'],
+    },
+    load: async () => (await import('./intercom/index.js')).IntercomAdapter,
+  },
+  jira: {
+    info: {
+      id: 'jira',
+      name: 'Jira',
+      category: 'project_management',
+      authKind: 'oauth2',
+      entities: ['issues', 'projects', 'users'],
+    },
+    load: async () => (await import('./jira/index.js')).JiraAdapter,
+  },
+  keap: {
+    info: { id: 'keap', name: 'Keap', category: 'crm', authKind: 'oauth2', entities: ['companies', 'contacts'] },
+    load: async () => (await import('./keap/index.js')).KeapAdapter,
+  },
+  kevel: {
+    info: {
+      id: 'kevel',
+      name: 'Kevel Management API',
+      category: 'advertising',
+      authKind: 'api_key',
+      entities: ['advertisers', 'campaigns', 'flights'],
+    },
+    load: async () => (await import('./kevel/index.js')).KevelAdapter,
+  },
+  kit: {
+    info: {
+      id: 'kit',
+      name: 'Kit',
+      category: 'marketing',
+      authKind: 'api_key',
+      entities: ['broadcasts', 'subscribers', 'tags'],
+    },
+    load: async () => (await import('./kit/index.js')).KitAdapter,
+  },
+  klaviyo: {
+    info: {
+      id: 'klaviyo',
+      name: 'Klaviyo',
+      category: 'marketing',
+      authKind: 'api_key',
+      entities: ['campaigns', 'lists', 'profiles'],
+    },
+    load: async () => (await import('./klaviyo/index.js')).KlaviyoAdapter,
+  },
+  'lemon-squeezy': {
+    info: {
+      id: 'lemon-squeezy',
+      name: 'Lemon Squeezy',
+      category: 'payments',
+      authKind: 'api_key',
+      entities: ['customers', 'orders', 'products', 'subscriptions'],
+    },
+    load: async () => (await import('./lemon-squeezy/index.js')).LemonSqueezyAdapter,
+  },
+  linear: {
+    info: {
+      id: 'linear',
+      name: 'Linear',
+      category: 'project_management',
+      authKind: 'api_key',
+      entities: ['issues', 'projects', 'teams', 'users'],
+    },
+    load: async () => (await import('./linear/index.js')).LinearAdapter,
+  },
+  'linkedin-ads': {
+    info: {
+      id: 'linkedin-ads',
+      name: 'LinkedIn Marketing API',
+      category: 'advertising',
+      authKind: 'oauth2',
+      entities: ['ad_accounts', 'campaign_groups', 'campaigns', 'creatives'],
+    },
+    load: async () => (await import('./linkedin-ads/index.js')).LinkedinAdsAdapter,
+  },
+  'linkedin-pages': {
+    info: {
+      id: 'linkedin-pages',
+      name: 'LinkedIn Pages',
+      category: 'social_media',
+      authKind: 'oauth2',
+      entities: ['follower_statistics', 'organization_acls', 'posts', 'share_statistics'],
+    },
+    load: async () => (await import('./linkedin-pages/index.js')).LinkedinPagesAdapter,
+  },
+  mailchimp: {
+    info: {
+      id: 'mailchimp',
+      name: 'Mailchimp',
+      category: 'marketing',
+      authKind: 'basic',
+      entities: ['campaigns', 'lists', 'members'],
+    },
+    load: async () => (await import('./mailchimp/index.js')).MailchimpAdapter,
+  },
+  mailerlite: {
+    info: {
+      id: 'mailerlite',
+      name: 'MailerLite',
+      category: 'marketing',
+      authKind: 'api_key',
+      entities: ['campaigns', 'groups', 'subscribers'],
+    },
+    load: async () => (await import('./mailerlite/index.js')).MailerliteAdapter,
+  },
+  mailgun: {
+    info: {
+      id: 'mailgun',
+      name: 'Mailgun',
+      category: 'communication',
+      authKind: 'basic',
+      entities: ['bounces', 'complaints', 'events', 'unsubscribes'],
+    },
+    load: async () => (await import('./mailgun/index.js')).MailgunAdapter,
+  },
+  make: {
+    info: {
+      id: 'make',
+      name: 'Make',
+      category: 'workflow',
+      authKind: 'api_key',
+      entities: ['connections', 'hooks', 'scenarios'],
+    },
+    load: async () => (await import('./make/index.js')).MakeAdapter,
+  },
+  marketo: {
+    info: {
+      id: 'marketo',
+      name: 'Adobe Marketo Engage',
+      category: 'marketing',
+      authKind: 'oauth2',
+      entities: ['emails', 'leads', 'programs'],
+    },
+    load: async () => (await import('./marketo/index.js')).MarketoAdapter,
+  },
+  mastodon: {
+    info: {
+      id: 'mastodon',
+      name: 'Mastodon',
+      category: 'social_media',
+      authKind: 'oauth2',
+      entities: ['followers', 'following', 'notifications', 'statuses'],
+    },
+    load: async () => (await import('./mastodon/index.js')).MastodonAdapter,
+  },
+  matomo: {
+    info: {
+      id: 'matomo',
+      name: 'Matomo',
+      category: 'analytics',
+      authKind: 'api_key',
+      entities: ['segments', 'sites', 'users', 'visits'],
+    },
+    load: async () => (await import('./matomo/index.js')).MatomoAdapter,
+  },
   'meta-ads': {
     info: {
       id: 'meta-ads',
@@ -81,6 +2106,346 @@ const entries: RegistryEntries<AdapterTypes> = {
       entities: ['ad_sets', 'ads', 'campaigns', 'insights'],
     },
     load: async () => (await import('./meta-ads/index.js')).MetaAdsAdapter,
+  },
+  'microsoft-teams': {
+    info: {
+      id: 'microsoft-teams',
+      name: 'Microsoft Teams',
+      category: 'communication',
+      authKind: 'oauth2',
+      entities: ['channels', 'joined_teams', 'messages'],
+    },
+    load: async () => (await import('./microsoft-teams/index.js')).MicrosoftTeamsAdapter,
+  },
+  mixpanel: {
+    info: {
+      id: 'mixpanel',
+      name: 'Mixpanel',
+      category: 'analytics',
+      authKind: 'basic',
+      entities: ['annotations', 'cohorts', 'profiles'],
+    },
+    load: async () => (await import('./mixpanel/index.js')).MixpanelAdapter,
+  },
+  mollie: {
+    info: {
+      id: 'mollie',
+      name: 'Mollie',
+      category: 'payments',
+      authKind: 'api_key',
+      entities: ['customers', 'payment_links', 'payments', 'refunds', 'subscriptions'],
+    },
+    load: async () => (await import('./mollie/index.js')).MollieAdapter,
+  },
+  monday: {
+    info: {
+      id: 'monday',
+      name: 'monday.com',
+      category: 'project_management',
+      authKind: 'oauth2',
+      entities: ['boards', 'items', 'users'],
+    },
+    load: async () => (await import('./monday/index.js')).MondayAdapter,
+  },
+  moneybird: {
+    info: {
+      id: 'moneybird',
+      name: 'Moneybird',
+      category: 'accounting',
+      authKind: 'oauth2',
+      entities: ['contacts', 'products', 'sales_invoices'],
+    },
+    load: async () => (await import('./moneybird/index.js')).MoneybirdAdapter,
+  },
+  myob: {
+    info: {
+      id: 'myob',
+      name: 'MYOB Business (AccountRight)',
+      category: 'accounting',
+      authKind: 'oauth2',
+      entities: ['customer_payments', 'customers', 'invoices', 'items'],
+    },
+    load: async () => (await import('./myob/index.js')).MyobAdapter,
+  },
+  n8n: {
+    info: {
+      id: 'n8n',
+      name: 'n8n',
+      category: 'workflow',
+      authKind: 'api_key',
+      entities: ['executions', 'tags', 'users', 'workflows'],
+    },
+    load: async () => (await import('./n8n/index.js')).N8nAdapter,
+  },
+  neon: {
+    info: {
+      id: 'neon',
+      name: 'Neon',
+      category: 'data_storage',
+      authKind: 'bearer',
+      entities: ['branches', 'endpoints', 'projects'],
+    },
+    load: async () => (await import('./neon/index.js')).NeonAdapter,
+  },
+  netsuite: {
+    info: {
+      id: 'netsuite',
+      name: 'Oracle NetSuite',
+      category: 'accounting',
+      authKind: 'oauth2',
+      entities: ['customer_payments', 'customers', 'invoices'],
+    },
+    load: async () => (await import('./netsuite/index.js')).NetsuiteAdapter,
+  },
+  notion: {
+    info: {
+      id: 'notion',
+      name: 'Notion',
+      category: 'data_storage',
+      authKind: 'oauth2',
+      entities: ['data_source_pages', 'pages', 'users'],
+    },
+    load: async () => (await import('./notion/index.js')).NotionAdapter,
+  },
+  omnisend: {
+    info: {
+      id: 'omnisend',
+      name: 'Omnisend',
+      category: 'marketing',
+      authKind: 'api_key',
+      entities: ['contacts', 'products'],
+    },
+    load: async () => (await import('./omnisend/index.js')).OmnisendAdapter,
+  },
+  onedrive: {
+    info: {
+      id: 'onedrive',
+      name: 'OneDrive',
+      category: 'data_storage',
+      authKind: 'oauth2',
+      entities: ['drive_changes', 'drive_items', 'drives'],
+    },
+    load: async () => (await import('./onedrive/index.js')).OnedriveAdapter,
+  },
+  'openai-ads': {
+    info: {
+      id: 'openai-ads',
+      name: 'OpenAI Ads Advertiser API',
+      category: 'advertising',
+      authKind: 'bearer',
+      entities: ['ad_groups', 'campaigns'],
+    },
+    load: async () => (await import('./openai-ads/index.js')).OpenaiAdsAdapter,
+  },
+  outbrain: {
+    info: {
+      id: 'outbrain',
+      name: 'Outbrain Amplify API',
+      category: 'advertising',
+      authKind: 'api_key',
+      entities: ['budgets', 'campaigns', 'marketers'],
+    },
+    load: async () => (await import('./outbrain/index.js')).OutbrainAdapter,
+  },
+  paddle: {
+    info: {
+      id: 'paddle',
+      name: 'Paddle',
+      category: 'payments',
+      authKind: 'api_key',
+      entities: ['customers', 'products', 'subscriptions', 'transactions'],
+    },
+    load: async () => (await import('./paddle/index.js')).PaddleAdapter,
+  },
+  pagerduty: {
+    info: {
+      id: 'pagerduty',
+      name: 'PagerDuty',
+      category: 'developer_tools',
+      authKind: 'api_key',
+      entities: ['incidents', 'services', 'users'],
+    },
+    load: async () => (await import('./pagerduty/index.js')).PagerdutyAdapter,
+  },
+  paypal: {
+    info: {
+      id: 'paypal',
+      name: 'PayPal',
+      category: 'payments',
+      authKind: 'oauth2',
+      entities: ['invoices', 'plans', 'products', 'webhooks'],
+    },
+    load: async () => (await import('./paypal/index.js')).PaypalAdapter,
+  },
+  pinecone: {
+    info: {
+      id: 'pinecone',
+      name: 'Pinecone',
+      category: 'data_storage',
+      authKind: 'api_key',
+      entities: ['backups', 'collections', 'indexes'],
+    },
+    load: async () => (await import('./pinecone/index.js')).PineconeAdapter,
+  },
+  pinterest: {
+    info: {
+      id: 'pinterest',
+      name: 'Pinterest',
+      category: 'social_media',
+      authKind: 'oauth2',
+      entities: ['boards', 'followers', 'pins'],
+    },
+    load: async () => (await import('./pinterest/index.js')).PinterestAdapter,
+  },
+  'pinterest-ads': {
+    info: {
+      id: 'pinterest-ads',
+      name: 'Pinterest API',
+      category: 'advertising',
+      authKind: 'oauth2',
+      entities: ['ad_accounts', 'ad_groups', 'ads', 'campaigns'],
+    },
+    load: async () => (await import('./pinterest-ads/index.js')).PinterestAdsAdapter,
+  },
+  pipedream: {
+    info: {
+      id: 'pipedream',
+      name: 'Pipedream',
+      category: 'workflow',
+      authKind: 'oauth2',
+      entities: ['accounts', 'apps', 'sources'],
+    },
+    load: async () => (await import('./pipedream/index.js')).PipedreamAdapter,
+  },
+  pipedrive: {
+    info: {
+      id: 'pipedrive',
+      name: 'Pipedrive',
+      category: 'crm',
+      authKind: 'api_key',
+      entities: ['activities', 'deals', 'organizations', 'persons'],
+    },
+    load: async () => (await import('./pipedrive/index.js')).PipedriveAdapter,
+  },
+  plausible: {
+    info: {
+      id: 'plausible',
+      name: 'Plausible Analytics',
+      category: 'analytics',
+      authKind: 'bearer',
+      entities: ['daily_stats', 'goals', 'sites'],
+    },
+    load: async () => (await import('./plausible/index.js')).PlausibleAdapter,
+  },
+  posthog: {
+    info: {
+      id: 'posthog',
+      name: 'PostHog',
+      category: 'analytics',
+      authKind: 'bearer',
+      entities: ['annotations', 'cohorts', 'feature_flags', 'persons'],
+    },
+    load: async () => (await import('./posthog/index.js')).PosthogAdapter,
+  },
+  postmark: {
+    info: {
+      id: 'postmark',
+      name: 'Postmark',
+      category: 'communication',
+      authKind: 'api_key',
+      entities: ['bounces', 'outbound_messages'],
+    },
+    load: async () => (await import('./postmark/index.js')).PostmarkAdapter,
+  },
+  'power-automate': {
+    info: {
+      id: 'power-automate',
+      name: 'Microsoft Power Automate',
+      category: 'workflow',
+      authKind: 'oauth2',
+      entities: ['cloud_flows', 'connection_references', 'users'],
+    },
+    load: async () => (await import('./power-automate/index.js')).PowerAutomateAdapter,
+  },
+  'quickbooks-online': {
+    info: {
+      id: 'quickbooks-online',
+      name: 'QuickBooks Online',
+      category: 'accounting',
+      authKind: 'oauth2',
+      entities: ['customers', 'invoices', 'items', 'payments'],
+    },
+    load: async () => (await import('./quickbooks-online/index.js')).QuickbooksOnlineAdapter,
+  },
+  ramp: {
+    info: {
+      id: 'ramp',
+      name: 'Ramp',
+      category: 'accounting',
+      authKind: 'oauth2',
+      entities: ['cards', 'transactions', 'users'],
+    },
+    load: async () => (await import('./ramp/index.js')).RampAdapter,
+  },
+  razorpay: {
+    info: {
+      id: 'razorpay',
+      name: 'Razorpay',
+      category: 'payments',
+      authKind: 'basic',
+      entities: ['customers', 'invoices', 'orders', 'payments', 'refunds'],
+    },
+    load: async () => (await import('./razorpay/index.js')).RazorpayAdapter,
+  },
+  recurly: {
+    info: {
+      id: 'recurly',
+      name: 'Recurly',
+      category: 'payments',
+      authKind: 'basic',
+      entities: ['accounts', 'invoices', 'subscriptions', 'transactions'],
+    },
+    load: async () => (await import('./recurly/index.js')).RecurlyAdapter,
+  },
+  reddit: {
+    info: {
+      id: 'reddit',
+      name: 'Reddit',
+      category: 'social_media',
+      authKind: 'oauth2',
+      entities: ['comments', 'inbox', 'submissions', 'subreddits'],
+    },
+    load: async () => (await import('./reddit/index.js')).RedditAdapter,
+  },
+  'reddit-ads': {
+    info: {
+      id: 'reddit-ads',
+      name: 'Reddit Ads API',
+      category: 'advertising',
+      authKind: 'oauth2',
+      entities: ['ad_groups', 'ads', 'campaigns'],
+    },
+    load: async () => (await import('./reddit-ads/index.js')).RedditAdsAdapter,
+  },
+  'redshift-data-api': {
+    info: {
+      id: 'redshift-data-api',
+      name: 'Amazon Redshift Data API',
+      category: 'data_storage',
+      authKind: 'aws_sigv4',
+      entities: ['failed_statements', 'statements'],
+    },
+    load: async () => (await import('./redshift-data-api/index.js')).RedshiftDataApiAdapter,
+  },
+  ringcentral: {
+    info: {
+      id: 'ringcentral',
+      name: 'RingCentral',
+      category: 'communication',
+      authKind: 'oauth2',
+      entities: ['call_log', 'extensions', 'messages'],
+    },
+    load: async () => (await import('./ringcentral/index.js')).RingcentralAdapter,
   },
   salesforce: {
     info: {
@@ -92,6 +2457,56 @@ const entries: RegistryEntries<AdapterTypes> = {
     },
     load: async () => (await import('./salesforce/index.js')).SalesforceAdapter,
   },
+  'search-ads-360': {
+    info: {
+      id: 'search-ads-360',
+      name: 'Search Ads 360 Reporting API',
+      category: 'advertising',
+      authKind: 'oauth2',
+      entities: ['ad_groups', 'campaigns', 'keywords'],
+    },
+    load: async () => (await import('./search-ads-360/index.js')).SearchAds360Adapter,
+  },
+  segment: {
+    info: {
+      id: 'segment',
+      name: 'Segment',
+      category: 'analytics',
+      authKind: 'bearer',
+      entities: ['destinations', 'sources', 'tracking_plans', 'users', 'warehouses'],
+    },
+    load: async () => (await import('./segment/index.js')).SegmentAdapter,
+  },
+  sendgrid: {
+    info: {
+      id: 'sendgrid',
+      name: 'SendGrid',
+      category: 'communication',
+      authKind: 'api_key',
+      entities: ['blocks', 'bounces', 'contact_lists', 'spam_reports', 'templates'],
+    },
+    load: async () => (await import('./sendgrid/index.js')).SendgridAdapter,
+  },
+  sentry: {
+    info: {
+      id: 'sentry',
+      name: 'Sentry',
+      category: 'developer_tools',
+      authKind: 'bearer',
+      entities: ['issues', 'projects', 'releases'],
+    },
+    load: async () => (await import('./sentry/index.js')).SentryAdapter,
+  },
+  sharepoint: {
+    info: {
+      id: 'sharepoint',
+      name: 'SharePoint',
+      category: 'data_storage',
+      authKind: 'oauth2',
+      entities: ['list_items', 'lists', 'sites'],
+    },
+    load: async () => (await import('./sharepoint/index.js')).SharepointAdapter,
+  },
   shopify: {
     info: {
       id: 'shopify',
@@ -102,6 +2517,96 @@ const entries: RegistryEntries<AdapterTypes> = {
     },
     load: async () => (await import('./shopify/index.js')).ShopifyAdapter,
   },
+  shopware: {
+    info: {
+      id: 'shopware',
+      name: 'Shopware',
+      category: 'ecommerce',
+      authKind: 'oauth2',
+      entities: ['customers', 'orders', 'products'],
+    },
+    load: async () => (await import('./shopware/index.js')).ShopwareAdapter,
+  },
+  slack: {
+    info: {
+      id: 'slack',
+      name: 'Slack',
+      category: 'communication',
+      authKind: 'oauth2',
+      entities: ['conversations', 'messages', 'users'],
+    },
+    load: async () => (await import('./slack/index.js')).SlackAdapter,
+  },
+  smartsheet: {
+    info: {
+      id: 'smartsheet',
+      name: 'Smartsheet',
+      category: 'project_management',
+      authKind: 'bearer',
+      entities: ['reports', 'sheets', 'users', 'workspaces'],
+    },
+    load: async () => (await import('./smartsheet/index.js')).SmartsheetAdapter,
+  },
+  'snapchat-ads': {
+    info: {
+      id: 'snapchat-ads',
+      name: 'Snapchat Marketing API',
+      category: 'advertising',
+      authKind: 'oauth2',
+      entities: ['ad_squads', 'ads', 'campaigns', 'organizations'],
+    },
+    load: async () => (await import('./snapchat-ads/index.js')).SnapchatAdsAdapter,
+  },
+  snowflake: {
+    info: {
+      id: 'snowflake',
+      name: 'Snowflake',
+      category: 'data_storage',
+      authKind: 'oauth2',
+      entities: ['databases', 'schemas', 'warehouses'],
+    },
+    load: async () => (await import('./snowflake/index.js')).SnowflakeAdapter,
+  },
+  'spotify-ads': {
+    info: {
+      id: 'spotify-ads',
+      name: 'Spotify Ads API',
+      category: 'advertising',
+      authKind: 'oauth2',
+      entities: ['ad_sets', 'ads', 'campaigns'],
+    },
+    load: async () => (await import('./spotify-ads/index.js')).SpotifyAdsAdapter,
+  },
+  square: {
+    info: {
+      id: 'square',
+      name: 'Square',
+      category: 'payments',
+      authKind: 'oauth2',
+      entities: ['catalog_items', 'customers', 'locations', 'payments', 'refunds'],
+    },
+    load: async () => (await import('./square/index.js')).SquareAdapter,
+  },
+  squarespace: {
+    info: {
+      id: 'squarespace',
+      name: 'Squarespace',
+      category: 'ecommerce',
+      authKind: 'api_key',
+      entities: ['inventory', 'orders', 'profiles'],
+    },
+    load: async () => (await import('./squarespace/index.js')).SquarespaceAdapter,
+  },
+  stackadapt: {
+    info: {
+      id: 'stackadapt',
+      name: 'StackAdapt GraphQL API',
+      category: 'advertising',
+      authKind: 'bearer',
+      entities: ['advertisers', 'campaign_groups', 'campaigns'],
+    },
+    load: async () => (await import('./stackadapt/index.js')).StackadaptAdapter,
+  },
   stripe: {
     info: {
       id: 'stripe',
@@ -111,6 +2616,240 @@ const entries: RegistryEntries<AdapterTypes> = {
       entities: ['charges', 'customers', 'invoices', 'refunds', 'subscriptions'],
     },
     load: async () => (await import('./stripe/index.js')).StripeAdapter,
+  },
+  supabase: {
+    info: {
+      id: 'supabase',
+      name: 'Supabase',
+      category: 'data_storage',
+      authKind: 'oauth2',
+      entities: ['functions', 'organizations', 'projects'],
+    },
+    load: async () => (await import('./supabase/index.js')).SupabaseAdapter,
+  },
+  taboola: {
+    info: {
+      id: 'taboola',
+      name: 'Taboola Backstage API',
+      category: 'advertising',
+      authKind: 'oauth2',
+      entities: ['advertisers', 'allowed_accounts', 'campaigns'],
+    },
+    load: async () => (await import('./taboola/index.js')).TaboolaAdapter,
+  },
+  teamwork: {
+    info: {
+      id: 'teamwork',
+      name: 'Teamwork.com',
+      category: 'project_management',
+      authKind: 'basic',
+      entities: ['people', 'projects', 'tasks', 'time_entries'],
+    },
+    load: async () => (await import('./teamwork/index.js')).TeamworkAdapter,
+  },
+  threads: {
+    info: {
+      id: 'threads',
+      name: 'Threads',
+      category: 'social_media',
+      authKind: 'oauth2',
+      entities: ['replies', 'threads', 'user_insights'],
+    },
+    load: async () => (await import('./threads/index.js')).ThreadsAdapter,
+  },
+  'tiktok-ads': {
+    info: {
+      id: 'tiktok-ads',
+      name: 'TikTok API for Business',
+      category: 'advertising',
+      authKind: 'bearer',
+      entities: ['ad_groups', 'ads', 'campaigns'],
+    },
+    load: async () => (await import('./tiktok-ads/index.js')).TiktokAdsAdapter,
+  },
+  'tray-io': {
+    info: {
+      id: 'tray-io',
+      name: 'Tray.ai Embedded',
+      category: 'workflow',
+      authKind: 'bearer',
+      entities: ['solutions', 'users'],
+    },
+    load: async () => (await import('./tray-io/index.js')).TrayIoAdapter,
+  },
+  trello: {
+    info: {
+      id: 'trello',
+      name: 'Trello',
+      category: 'project_management',
+      authKind: 'api_key',
+      entities: ['actions', 'boards', 'cards', 'lists', 'members'],
+    },
+    load: async () => (await import('./trello/index.js')).TrelloAdapter,
+  },
+  twilio: {
+    info: {
+      id: 'twilio',
+      name: 'Twilio',
+      category: 'communication',
+      authKind: 'basic',
+      entities: ['calls', 'incoming_phone_numbers', 'messages'],
+    },
+    load: async () => (await import('./twilio/index.js')).TwilioAdapter,
+  },
+  umami: {
+    info: { id: 'umami', name: 'Umami', category: 'analytics', authKind: 'api_key', entities: ['teams', 'websites'] },
+    load: async () => (await import('./umami/index.js')).UmamiAdapter,
+  },
+  'visma-eaccounting': {
+    info: {
+      id: 'visma-eaccounting',
+      name: 'Visma eAccounting',
+      category: 'accounting',
+      authKind: 'oauth2',
+      entities: ['articles', 'customer_invoices', 'customers'],
+    },
+    load: async () => (await import('./visma-eaccounting/index.js')).VismaEaccountingAdapter,
+  },
+  'walmart-marketplace': {
+    info: {
+      id: 'walmart-marketplace',
+      name: 'Walmart Marketplace',
+      category: 'ecommerce',
+      authKind: 'oauth2',
+      entities: ['items', 'orders'],
+    },
+    load: async () => (await import('./walmart-marketplace/index.js')).WalmartMarketplaceAdapter,
+  },
+  wise: {
+    info: {
+      id: 'wise',
+      name: 'Wise',
+      category: 'payments',
+      authKind: 'bearer',
+      entities: ['balances', 'profiles', 'transfers'],
+    },
+    load: async () => (await import('./wise/index.js')).WiseAdapter,
+  },
+  'wix-stores': {
+    info: {
+      id: 'wix-stores',
+      name: 'Wix Stores',
+      category: 'ecommerce',
+      authKind: 'api_key',
+      entities: ['orders', 'products'],
+    },
+    load: async () => (await import('./wix-stores/index.js')).WixStoresAdapter,
+  },
+  woocommerce: {
+    info: {
+      id: 'woocommerce',
+      name: 'WooCommerce',
+      category: 'ecommerce',
+      authKind: 'basic',
+      entities: ['customers', 'orders', 'products'],
+    },
+    load: async () => (await import('./woocommerce/index.js')).WoocommerceAdapter,
+  },
+  workato: {
+    info: {
+      id: 'workato',
+      name: 'Workato',
+      category: 'workflow',
+      authKind: 'bearer',
+      entities: ['connections', 'projects', 'recipes'],
+    },
+    load: async () => (await import('./workato/index.js')).WorkatoAdapter,
+  },
+  wrike: {
+    info: {
+      id: 'wrike',
+      name: 'Wrike',
+      category: 'project_management',
+      authKind: 'oauth2',
+      entities: ['contacts', 'folders', 'tasks'],
+    },
+    load: async () => (await import('./wrike/index.js')).WrikeAdapter,
+  },
+  x: {
+    info: {
+      id: 'x',
+      name: 'X',
+      category: 'social_media',
+      authKind: 'oauth2',
+      entities: ['followers', 'following', 'mentions', 'tweets'],
+    },
+    load: async () => (await import('./x/index.js')).XAdapter,
+  },
+  xero: {
+    info: {
+      id: 'xero',
+      name: 'Xero',
+      category: 'accounting',
+      authKind: 'oauth2',
+      entities: ['contacts', 'invoices', 'items', 'payments'],
+    },
+    load: async () => (await import('./xero/index.js')).XeroAdapter,
+  },
+  youtube: {
+    info: {
+      id: 'youtube',
+      name: 'YouTube',
+      category: 'social_media',
+      authKind: 'oauth2',
+      entities: ['channels', 'comment_threads', 'playlists', 'subscriptions', 'uploads'],
+    },
+    load: async () => (await import('./youtube/index.js')).YoutubeAdapter,
+  },
+  zapier: {
+    info: {
+      id: 'zapier',
+      name: 'Zapier',
+      category: 'workflow',
+      authKind: 'oauth2',
+      entities: ['apps', 'authentications', 'zaps'],
+    },
+    load: async () => (await import('./zapier/index.js')).ZapierAdapter,
+  },
+  zendesk: {
+    info: {
+      id: 'zendesk',
+      name: 'Zendesk',
+      category: 'communication',
+      authKind: 'basic',
+      entities: ['organizations', 'tickets', 'users'],
+    },
+    load: async () => (await import('./zendesk/index.js')).ZendeskAdapter,
+  },
+  'zoho-books': {
+    info: {
+      id: 'zoho-books',
+      name: 'Zoho Books',
+      category: 'accounting',
+      authKind: 'oauth2',
+      entities: ['contacts', 'customer_payments', 'invoices'],
+    },
+    load: async () => (await import('./zoho-books/index.js')).ZohoBooksAdapter,
+  },
+  'zoho-crm': {
+    info: {
+      id: 'zoho-crm',
+      name: 'Zoho CRM',
+      category: 'crm',
+      authKind: 'oauth2',
+      entities: ['accounts', 'contacts', 'deals', 'leads'],
+    },
+    load: async () => (await import('./zoho-crm/index.js')).ZohoCrmAdapter,
+  },
+  zoom: {
+    info: {
+      id: 'zoom',
+      name: 'Zoom',
+      category: 'communication',
+      authKind: 'oauth2',
+      entities: ['meetings', 'recordings', 'users'],
+    },
+    load: async () => (await import('./zoom/index.js')).ZoomAdapter,
   },
 };
 
@@ -123,6 +2862,6 @@ let registry: AdapterRegistry<AdapterTypes> | undefined;
  * const stripe = await getAdapterRegistry().create('stripe', { credentials: { apiKey }, connectionConfig: {} });
  */
 export function getAdapterRegistry(): AdapterRegistry<AdapterTypes> {
-  registry ??= new AdapterRegistry<AdapterTypes>(entries);
+  registry ??= new AdapterRegistry<AdapterTypes>(entries as unknown as RegistryEntries<AdapterTypes>);
   return registry;
 }

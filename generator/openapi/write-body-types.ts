@@ -4,7 +4,11 @@ import { deriveBasePath } from './import-openapi.js';
 import type { LoadedSpec } from './openapi-specs.js';
 import { findPathTemplate } from './trim-openapi.js';
 
-const MEDIA_TYPES = { json: 'application/json', form: 'application/x-www-form-urlencoded' } as const;
+const MEDIA_TYPES = {
+  json: 'application/json',
+  form: 'application/x-www-form-urlencoded',
+  'form-json-values': 'application/x-www-form-urlencoded',
+} as const;
 
 /**
  * Types an entity's write body from its OpenAPI description: the request body of its create or update operation, in

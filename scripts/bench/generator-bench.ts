@@ -111,7 +111,11 @@ async function main() {
         () => spawnSync('rm', ['-rf', cache, join(dir, 'generated')]),
         ['generate', '--force'],
       ],
-      ['full into an empty output folder, warm cache', () => spawnSync('rm', ['-rf', join(dir, 'generated')]), ['generate']],
+      [
+        'full into an empty output folder, warm cache',
+        () => spawnSync('rm', ['-rf', join(dir, 'generated')]),
+        ['generate'],
+      ],
       ['full, warm cache (--force)', () => {}, ['generate', '--force']],
       ['--check, nothing changed', () => {}, ['generate', '--check']],
       [`--only ${ids[0]} (--force)`, () => {}, ['generate', '--only', ids[0]!, '--force']],

@@ -1,4 +1,6 @@
 import type { PlatformConfig } from './platform-schema.js';
+import type { RateLimitStore } from './rate-limit/rate-limit-store.js';
+import type { RateLimiter } from './rate-limit/rate-limiter.js';
 
 /** A platform's validated config, embedded in its generated adapter as `static meta`. */
 export type PlatformMeta = PlatformConfig;
@@ -39,6 +41,21 @@ export interface AdapterOptions<Credentials, ConnectionConfig> {
   maxConcurrency?: number;
   /** Override the platform's retry policy (e.g. `{ maxAttempts: 1 }` in tests). */
   retry?: Partial<PlatformMeta['retry']>;
+  /**
+   * The rate limiter every request of this adapter waits for. Default: one built from the platform's `rateLimit`
+   * config, keeping its budget in `rateLimitStore`. Pass your own `RateLimiter`, or `false` for none.
+   */
+  rateLimiter?: RateLimiter | false;
+  /**
+   * Where rate-limit budgets live. Default: this process's memory, shared by every adapter in the process.
+   * `new PostgresRateLimitStore({ pool })` shares them between worker processes.
+   */
+  rateLimitStore?: RateLimitStore;
+  /**
+   * Names this connection's budget for connection-scoped limits (e.g. your connection id); never a credential.
+   * Default: the tenant id and a hash of `connectionConfig`.
+   */
+  rateLimitKey?: string;
 }
 
 export interface ListParams {

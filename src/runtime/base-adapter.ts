@@ -18,7 +18,9 @@ import {
   PaginationError,
   PermissionDeniedError,
 } from './errors.js';
+import { encodeFormJsonValues } from './form-encoder.js';
 import { HttpClient, type HttpRequest } from './http/http-client.js';
+import { XmlBody } from './http/xml-body.js';
 import { applyIncremental, cursorInstant } from './incremental-filter.js';
 import { normalizeRecord } from './normalize/normalize-record.js';
 import type { StandardEntityType, StandardRecord } from './normalize/standard-entities.js';
@@ -105,6 +107,8 @@ export abstract class BaseAdapter<
       store: options.rateLimitStore,
       key: options.rateLimitKey,
       logger: this.log,
+      sleep: options.sleep,
+      now: options.now,
     });
     this.http = new HttpClient({
       platformId: meta.id,
@@ -125,6 +129,7 @@ export abstract class BaseAdapter<
         retryAfterHeader: meta.rateLimit.headers.retryAfter,
       },
       rateLimiter,
+      errorBody: meta.errorBody,
     });
   }
 
@@ -353,8 +358,18 @@ export abstract class BaseAdapter<
   }
 
   #recordsOf(entity: string, config: EntityConfig, body: unknown): unknown[] {
+    if (body === undefined) return []; // an empty 2xx (204) ends some platforms' listings
+    if (body === null || typeof body !== 'object') {
+      // Text where a page of records should be: never read it as an empty page (that would end a listing early).
+      throw new PaginationError(`${this.meta.id} ${entity}: the page is not JSON or XML (got ${typeof body})`, {
+        platformId: this.meta.id,
+        entity,
+      });
+    }
     const records = getPath(body, config.recordsPath);
     if (records === undefined || records === null) return [];
+    // XML has no lists: a page with one record has the element itself.
+    if (body instanceof XmlBody && !Array.isArray(records) && typeof records === 'object') return [records];
     if (!Array.isArray(records)) {
       throw new PaginationError(
         `${this.meta.id} ${entity}: expected an array of records at "${config.recordsPath}", got ${typeof records}`,
@@ -384,7 +399,14 @@ export abstract class BaseAdapter<
 
   #writeBody(config: EntityConfig, body: Record<string, unknown>): Pick<HttpRequest, 'json' | 'form'> {
     const wrapped = config.writeBody.wrapIn ? { [config.writeBody.wrapIn]: body } : body;
-    return config.writeBody.encoding === 'form' ? { form: wrapped } : { json: wrapped };
+    switch (config.writeBody.encoding) {
+      case 'form':
+        return { form: wrapped };
+      case 'form-json-values':
+        return { form: encodeFormJsonValues(wrapped) };
+      case 'json':
+        return { json: wrapped };
+    }
   }
 }
 

@@ -30,3 +30,22 @@ function appendField(params: URLSearchParams, key: string, value: unknown, depth
     params.append(key, String(value));
   }
 }
+
+/**
+ * A form body whose object and array values are sent as JSON text, the way the Graph API takes parameters
+ * (`special_ad_categories=[]`, `targeting={"geo_locations":…}`); scalars are sent as they are.
+ *
+ * @example
+ * encodeFormJsonValues({ name: 'Spring', special_ad_categories: [] }); // 'name=Spring&special_ad_categories=%5B%5D'
+ */
+export function encodeFormJsonValues(body: Readonly<Record<string, unknown>>): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(body)) {
+    if (value === undefined) continue;
+    if (value === null) params.append(key, '');
+    else if (value instanceof Date) params.append(key, value.toISOString());
+    else if (typeof value === 'object') params.append(key, JSON.stringify(value));
+    else params.append(key, String(value));
+  }
+  return params.toString();
+}

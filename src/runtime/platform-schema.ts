@@ -436,10 +436,13 @@ export const entitySchema = z
     createPath: z.string().regex(/^\//, 'must start with /').optional(),
     /** Dotted path of the record inside a single-record response; empty when it is the body. */
     itemRecordPath: jsonPointerPath.default(''),
-    /** How the write endpoints take a body: JSON or form-encoded (Stripe), optionally wrapped (`{"customer": …}`). */
+    /**
+     * How the write endpoints take a body: JSON, form-encoded with bracketed nesting (Stripe), or form-encoded with
+     * object and array values as JSON text (Graph API); optionally wrapped (`{"customer": …}`).
+     */
     writeBody: z
       .object({
-        encoding: z.enum(['json', 'form']).default('json'),
+        encoding: z.enum(['json', 'form', 'form-json-values']).default('json'),
         wrapIn: z.string().min(1).optional(),
       })
       .strict()

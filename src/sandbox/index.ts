@@ -1,7 +1,42 @@
+export * from './config-driven/index.js';
+export * from './emulator-clock.js';
+export * from './emulator-control.js';
 export * from './emulator-server.js';
-export { type GoogleAdsEmulatorOptions, googleAdsEmulator } from './platforms/google-ads-emulator.js';
-export { type HubSpotEmulatorOptions, hubspotEmulator } from './platforms/hubspot-emulator.js';
-export { type MetaAdsEmulatorOptions, metaAdsEmulator } from './platforms/meta-ads-emulator.js';
-export { type SalesforceEmulatorOptions, salesforceEmulator } from './platforms/salesforce-emulator.js';
-export { type ShopifyEmulatorOptions, shopifyEmulator } from './platforms/shopify-emulator.js';
-export { type StripeEmulatorOptions, stripeEmulator } from './platforms/stripe-emulator.js';
+export * from './fault-injector.js';
+export * from './oauth-token-issuer.js';
+export * from './platform-emulators.js';
+export {
+  type GoogleAdsEmulatorControl,
+  type GoogleAdsEmulatorOptions,
+  googleAdsEmulator,
+  parseGaql,
+} from './platforms/google-ads-emulator.js';
+export {
+  type HubSpotEmulatorControl,
+  type HubSpotEmulatorOptions,
+  hubspotEmulator,
+} from './platforms/hubspot-emulator.js';
+export {
+  type MetaAdsEmulatorControl,
+  type MetaAdsEmulatorOptions,
+  metaAdsEmulator,
+} from './platforms/meta-ads-emulator.js';
+export {
+  parseSoql,
+  type SalesforceEmulatorControl,
+  type SalesforceEmulatorOptions,
+  salesforceEmulator,
+} from './platforms/salesforce-emulator.js';
+export {
+  type ShopifyEmulatorControl,
+  type ShopifyEmulatorOptions,
+  shopifyEmulator,
+} from './platforms/shopify-emulator.js';
+export {
+  decodeBracketForm,
+  type StripeEmulatorControl,
+  type StripeEmulatorOptions,
+  stripeEmulator,
+} from './platforms/stripe-emulator.js';
+export * from './rate-limiters.js';
+export * from './sandbox-command.js';

@@ -130,7 +130,7 @@ export class MetaAdsAdapter extends BaseAdapter<
         standard: 'AdGroup',
         updateMethod: 'POST',
         write: ['create', 'update', 'delete'],
-        writeBody: { encoding: 'form' },
+        writeBody: { encoding: 'form-json-values' },
       },
       ads: {
         description:
@@ -183,7 +183,7 @@ export class MetaAdsAdapter extends BaseAdapter<
         standard: 'Ad',
         updateMethod: 'POST',
         write: ['create', 'update', 'delete'],
-        writeBody: { encoding: 'form' },
+        writeBody: { encoding: 'form-json-values' },
       },
       campaigns: {
         description:
@@ -242,7 +242,7 @@ export class MetaAdsAdapter extends BaseAdapter<
         standard: 'Campaign',
         updateMethod: 'POST',
         write: ['create', 'update', 'delete'],
-        writeBody: { encoding: 'form' },
+        writeBody: { encoding: 'form-json-values' },
       },
       insights: {
         description:
@@ -303,6 +303,32 @@ export class MetaAdsAdapter extends BaseAdapter<
         writeBody: { encoding: 'json' },
       },
     },
+    errorBody: {
+      codePath: 'error.code',
+      codes: {
+        authentication: ['190'],
+        notFound: [],
+        permission: ['10', '200'],
+        rateLimited: [
+          '4',
+          '17',
+          '32',
+          '613',
+          '80000',
+          '80001',
+          '80002',
+          '80003',
+          '80004',
+          '80005',
+          '80006',
+          '80008',
+          '80009',
+          '80014',
+        ],
+      },
+      messagePath: 'error.message',
+      when: { path: 'error' },
+    },
     headers: {},
     id: 'meta-ads',
     name: 'Meta Ads',
@@ -311,7 +337,7 @@ export class MetaAdsAdapter extends BaseAdapter<
       headers: { usage: 'X-Business-Use-Case-Usage' },
       model: 'sliding-window',
       notes:
-        "Marketing API Business Use Case (BUC) limits (developers.facebook.com/docs/graph-api/overview/rate-limiting and /docs/marketing-api/overview/rate-limiting), per app and ad account over a rolling hour. ads_management: 300 + 40 x active ads calls/hour with Limited access (formerly 'Standard access', the default tier, used here as the floor) or 100,000 + 40 x active ads with Full access (formerly 'Advanced'); ads_insights: 600 + 400 x active ads (Limited) or 190,000 + 400 x active ads (Full). Usage is reported as JSON percentages (call_count, total_cputime, total_time, estimated_time_to_regain_access) in X-Business-Use-Case-Usage, and per ad account in X-Ad-Account-Usage; insights calls also get X-FB-Ads-Insights-Throttle. Meta signals throttling with HTTP 400 and error codes 4, 17, 613 or 80000-80014 (e.g. 80004 'too many calls to this ad-account') rather than 429, so the status code alone does not identify it. Mutations also have real-time limits.",
+        "Marketing API Business Use Case (BUC) limits (developers.facebook.com/docs/graph-api/overview/rate-limiting and /docs/marketing-api/overview/rate-limiting), per app and ad account over a rolling hour. ads_management: 300 + 40 x active ads calls/hour with Limited access (formerly 'Standard access', the default tier, used here as the floor) or 100,000 + 40 x active ads with Full access (formerly 'Advanced'); ads_insights: 600 + 400 x active ads (Limited) or 190,000 + 400 x active ads (Full). Usage is reported as JSON percentages (call_count, total_cputime, total_time, estimated_time_to_regain_access) in X-Business-Use-Case-Usage, and per ad account in X-Ad-Account-Usage; insights calls also get X-FB-Ads-Insights-Throttle. Meta signals throttling with HTTP 400 and error codes 4, 17, 613 or 80000-80014 (e.g. 80004 'too many calls to this ad-account') rather than 429, so the status code alone does not identify it. Mutations also have real-time limits. Throttling comes back as HTTP 400 with Graph error codes 4, 17, 32, 613 or 80000-80014 (see errorBody), not 429.",
       requests: 300,
       scope: 'connection',
       statusCodes: [429],

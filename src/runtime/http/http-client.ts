@@ -17,7 +17,9 @@ import { abortableSleep, type SleepFunction } from '../retry/abortable-sleep.js'
 import { headerValue } from '../retry/retry-after.js';
 import { decideRetry, isIdempotentMethod } from '../retry/retry-policy.js';
 import { type RedactionOptions, redactUrl } from '../secret-redaction.js';
+import { detectBodyError, type ErrorBodyConfig } from './body-error.js';
 import { ConcurrencyLimiter } from './concurrency-limiter.js';
+import { parseXmlBody } from './xml-body.js';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
 
@@ -107,6 +109,8 @@ export interface HttpClientOptions {
    * (token endpoints) are not counted. Default: none.
    */
   rateLimiter?: RateLimiter | undefined;
+  /** How the platform reports errors in response bodies (`errorBody` in its config). */
+  errorBody?: ErrorBodyConfig | undefined;
 }
 
 type Outcome = { kind: 'response'; response: Response<string> } | { kind: 'error'; error: RequestError };
@@ -291,7 +295,40 @@ export class HttpClient {
         { requestId, platformRequestId, method, url: logUrl, attempt, status: response.statusCode, durationMs },
         'http response',
       );
-      if (response.statusCode >= 200 && response.statusCode < 300) {
+      const ok = response.statusCode >= 200 && response.statusCode < 300;
+      if (ok && parsed instanceof MalformedJson) {
+        // A 2xx that claims JSON but does not parse was cut or garbled on the way: retry it like a dropped
+        // connection, never hand on a page of nothing (which would end a listing early without an error).
+        const error = new ConnectionError({
+          platformId: this.platformId,
+          code: 'EBADRESPONSE',
+          method,
+          url: url.toString(),
+          message: `${this.platformId}: the response to ${method} ${logUrl} is not valid JSON`,
+          redaction: this.redaction,
+        });
+        const decision = decideRetry({
+          attempt,
+          method,
+          error: 'connection',
+          hasIdempotencyKey,
+          idempotent,
+          config: this.#options.retry,
+          random: this.#options.random,
+        });
+        if (!decision.retry) throw error;
+        this.#log.warn(
+          { requestId, method, url: logUrl, attempt, delayMs: decision.delayMs },
+          'http retry (malformed JSON)',
+        );
+        await this.#sleep(decision.delayMs, req.signal);
+        continue;
+      }
+      // The status the response stands for: platforms that report errors in the body (Slack `ok: false` on a
+      // 200, Graph API codes on a 400) say which error it is there.
+      const bodyError = detectBodyError(this.#options.errorBody, parsed, ok);
+      const status = bodyError?.status ?? response.statusCode;
+      if (ok && !bodyError) {
         return {
           status: response.statusCode,
           headers: responseHeaders,
@@ -303,7 +340,7 @@ export class HttpClient {
         };
       }
 
-      if (response.statusCode === 401 && authenticate && !recovered && this.#options.auth?.recover) {
+      if (status === 401 && authenticate && !recovered && this.#options.auth?.recover) {
         recovered = true;
         if (await this.#options.auth.recover(target, req.signal)) {
           this.#log.info({ requestId, method, url: logUrl }, 'http credentials renewed after 401');
@@ -313,9 +350,9 @@ export class HttpClient {
       }
 
       const error = this.#apiError(
-        response.statusCode,
+        status,
         responseHeaders,
-        parsed,
+        parsed instanceof MalformedJson ? parsed.text : parsed,
         platformRequestId,
         method,
         url.toString(),
@@ -323,7 +360,7 @@ export class HttpClient {
       const decision = decideRetry({
         attempt,
         method,
-        status: response.statusCode,
+        status,
         headers: responseHeaders,
         hasIdempotencyKey,
         idempotent,
@@ -451,12 +488,19 @@ function parseBody(
   if (method === 'HEAD' || status === 204 || text === '') return undefined;
   const type = headerValue(headers, 'content-type') ?? '';
   const trimmed = text.trimStart();
-  if (/[/+]json\b/i.test(type) || trimmed.startsWith('{') || trimmed.startsWith('[')) {
+  if (/[/+]xml\b/i.test(type)) return parseXmlBody(text);
+  const declaredJson = /[/+]json\b/i.test(type);
+  if (declaredJson || trimmed.startsWith('{') || trimmed.startsWith('[')) {
     try {
       return JSON.parse(text);
     } catch {
-      return text;
+      return declaredJson ? new MalformedJson(text) : text;
     }
   }
   return text;
+}
+
+/** A body that says it is JSON and is not; its text is kept for error reports. */
+class MalformedJson {
+  constructor(readonly text: string) {}
 }

@@ -1,21 +1,59 @@
 /**
- * Google Ads API over REST, as https://developers.google.com/google-ads/api/rest/overview describes it: OAuth bearer
- * token (the `developer-token` header is ignored since developer tokens were sunset on 2026-09-09), `POST /<version>/customers/<id>/googleAds:search` with a GAQL `query` (and
- * `pageToken`) in the JSON body, answering `{ results, nextPageToken, fieldMask }` with rows nested by resource
- * (`{ campaign: { resourceName, id, … } }`), `GET /<version>/customers:listAccessibleCustomers`, and errors in the
- * google.rpc shape `{ error: { code, message, status } }`.
+ * Google Ads API over REST, as https://developers.google.com/google-ads/api/rest/overview describes it:
+ *
+ * - Auth: an OAuth bearer token (the `developer-token` header is ignored since developer tokens were sunset on
+ *   2026-09-09); an expired one is a 401 `UNAUTHENTICATED`. Errors are google.rpc statuses `{ error: { code,
+ *   message, status, details } }` with a `GoogleAdsFailure` in `details`.
+ * - `POST /<version>/customers/<id>/googleAds:search` with a GAQL `query` (and `pageToken`) answers `{ results,
+ *   nextPageToken, fieldMask }`; rows are nested by resource in lowerCamelCase (`{ campaign: { resourceName, id, … },
+ *   customer: { currencyCode } }`), hold only the selected fields, and leave out fields at their default value; a
+ *   field the resource does not have is 400 `INVALID_ARGUMENT` (`queryError: UNRECOGNIZED_FIELD`); the page size is
+ *   fixed at 10,000 rows and sending `pageSize` is an error (`PAGE_SIZE_NOT_SUPPORTED`).
+ *   `GET /<version>/customers:listAccessibleCustomers` lists the accounts the token reaches.
+ * - Quotas (https://developers.google.com/google-ads/api/docs/api-policy/access-levels and
+ *   https://developers.google.com/google-ads/api/docs/best-practices/quotas): Basic access allows 15,000 operations a
+ *   day (requests for later pages of a query do not count); over it, HTTP 429 `RESOURCE_EXHAUSTED` with
+ *   `quotaError: RESOURCE_EXHAUSTED` and `quotaErrorDetails.retryDelay` in the failure — no Retry-After header.
+ *   Short-term throttling answers `RESOURCE_TEMPORARILY_EXHAUSTED` the same way (set `rateLimit.requestsPerSecond`;
+ *   Google publishes no figure, so it is off by default).
+ * - OAuth (https://developers.google.com/identity/protocols/oauth2/web-server): `POST https://oauth2.googleapis.com
+ *   /token` (served here at `/token`): access tokens live 3,599 seconds, refreshing does not return a new refresh
+ *   token, PKCE is checked when a challenge was registered, and errors are `{ error: "invalid_grant",
+ *   error_description: "Token has been expired or revoked." }`.
+ *
+ * No writes: Google Ads writes are `:mutate` calls with operation lists, which the adapters do not make.
  */
-import { bearerToken, type EmulatorHandler } from '../emulator-server.js';
+import { randomUUID } from 'node:crypto';
+import {
+  type CommonEmulatorOptions,
+  copyRecords,
+  newCounters,
+  type OAuthEmulatorControl,
+  type PlatformEmulator,
+  platformEmulator,
+} from '../emulator-control.js';
+import { bearerToken, type EmulatorRequest, type EmulatorResponse, formFields } from '../emulator-server.js';
+import { TokenIssuer } from '../oauth-token-issuer.js';
+import { SlidingWindow } from '../rate-limiters.js';
 
-const RESOURCES: Record<string, (customer: string, i: number) => Record<string, unknown>> = {
+type Row = Record<string, unknown>;
+
+const RESOURCES: Record<string, (customer: string, i: number) => Row> = {
   campaign: (c, i) => ({
     campaign: {
       resourceName: `customers/${c}/campaigns/${i}`,
       id: String(i),
       name: `Campaign ${i}`,
       status: 'ENABLED',
+      servingStatus: 'SERVING',
+      primaryStatus: 'ELIGIBLE',
       advertisingChannelType: 'SEARCH',
+      biddingStrategyType: 'MANUAL_CPC',
+      campaignBudget: `customers/${c}/campaignBudgets/${i}`,
+      startDateTime: '2026-01-01 00:00:00',
+      endDateTime: '2037-12-30 23:59:59',
     },
+    customer: { resourceName: `customers/${c}`, id: c, currencyCode: 'USD' },
   }),
   ad_group: (c, i) => ({
     adGroup: {
@@ -23,16 +61,27 @@ const RESOURCES: Record<string, (customer: string, i: number) => Record<string, 
       id: String(i),
       name: `Ad group ${i}`,
       status: 'ENABLED',
+      type: 'SEARCH_STANDARD',
       campaign: `customers/${c}/campaigns/${i}`,
+      cpcBidMicros: String(1_000_000 + i),
     },
+    campaign: { resourceName: `customers/${c}/campaigns/${i}`, id: String(i) },
   }),
   ad_group_ad: (c, i) => ({
     adGroupAd: {
       resourceName: `customers/${c}/adGroupAds/${i}~${i}`,
       status: 'ENABLED',
-      ad: { id: String(i), type: 'RESPONSIVE_SEARCH_AD' },
+      ad: {
+        resourceName: `customers/${c}/ads/${i}`,
+        id: String(i),
+        name: `Ad ${i}`,
+        type: 'RESPONSIVE_SEARCH_AD',
+        finalUrls: [`https://example.com/${i}`],
+      },
       adGroup: `customers/${c}/adGroups/${i}`,
     },
+    adGroup: { resourceName: `customers/${c}/adGroups/${i}`, id: String(i) },
+    campaign: { resourceName: `customers/${c}/campaigns/${i}`, id: String(i) },
   }),
   ad_group_criterion: (c, i) => ({
     adGroupCriterion: {
@@ -41,6 +90,26 @@ const RESOURCES: Record<string, (customer: string, i: number) => Record<string, 
       status: 'ENABLED',
       type: 'KEYWORD',
       keyword: { text: `keyword ${i}`, matchType: 'BROAD' },
+      cpcBidMicros: String(500_000 + i),
+      adGroup: `customers/${c}/adGroups/${i}`,
+    },
+    adGroup: { resourceName: `customers/${c}/adGroups/${i}`, id: String(i) },
+    campaign: { resourceName: `customers/${c}/campaigns/${i}`, id: String(i) },
+  }),
+  user_list: (c, i) => ({
+    userList: {
+      resourceName: `customers/${c}/userLists/${i}`,
+      id: String(i),
+      name: `User list ${i}`,
+      description: `Seeded list ${i}`,
+      type: 'CRM_BASED',
+      membershipStatus: 'OPEN',
+      membershipLifeSpan: '540',
+      sizeForDisplay: String(1000 * i),
+      sizeForSearch: String(1000 * i),
+      eligibleForSearch: true,
+      eligibleForDisplay: true,
+      accessReason: 'OWNED',
     },
   }),
   audience: (c, i) => ({
@@ -51,76 +120,362 @@ const RESOURCES: Record<string, (customer: string, i: number) => Record<string, 
       status: 'ENABLED',
     },
   }),
-  user_list: (c, i) => ({
-    userList: {
-      resourceName: `customers/${c}/userLists/${i}`,
-      id: String(i),
-      name: `User list ${i}`,
-      membershipStatus: 'OPEN',
-    },
-  }),
 };
 
-export interface GoogleAdsEmulatorOptions {
+/** Fields a resource has that may be absent from a row (default values are left out of answers). */
+const OPTIONAL_FIELDS: Record<string, string[]> = {
+  ad_group_criterion: [
+    'ad_group_criterion.negative',
+    'ad_group_criterion.keyword.text',
+    'ad_group_criterion.keyword.match_type',
+  ],
+  campaign: ['campaign.end_date_time', 'campaign.start_date_time'],
+};
+
+const snake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+const camel = (s: string) => s.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+function flatten(value: unknown, path: string[], out: Set<string>): void {
+  if (value && typeof value === 'object' && !Array.isArray(value)) {
+    for (const [k, v] of Object.entries(value as Row)) flatten(v, [...path, snake(k)], out);
+  } else if (value !== undefined) out.add(path.join('.'));
+}
+
+function getCamel(row: Row, field: string): unknown {
+  let node: unknown = row;
+  for (const part of field.split('.')) {
+    if (!node || typeof node !== 'object') return undefined;
+    node = (node as Row)[camel(part)];
+  }
+  return node;
+}
+
+function setCamel(target: Row, field: string, value: unknown): void {
+  const parts = field.split('.').map(camel);
+  let node = target;
+  for (const part of parts.slice(0, -1)) {
+    node[part] ??= {};
+    node = node[part] as Row;
+  }
+  node[parts.at(-1) as string] = value;
+}
+
+interface Gaql {
+  fields: string[];
+  resource: string;
+  where: { field: string; op: string; values: string[] }[];
+  orderBy?: { field: string; descending: boolean };
+  limit?: number;
+}
+
+/** Parses the GAQL subset this emulator understands. */
+export function parseGaql(query: string): Gaql | undefined {
+  const match =
+    /^\s*SELECT\s+(.+?)\s+FROM\s+([a-z_]+)(?:\s+WHERE\s+(.+?))?(?:\s+ORDER\s+BY\s+([a-z_.]+)(?:\s+(ASC|DESC))?)?(?:\s+LIMIT\s+(\d+))?\s*$/is.exec(
+      query,
+    );
+  if (!match) return undefined;
+  const [, select, resource, where, orderBy, direction, limit] = match as unknown as (string | undefined)[];
+  const conditions: Gaql['where'] = [];
+  for (const part of where ? where.split(/\s+AND\s+/i) : []) {
+    const c = /^\s*([a-z_.]+)\s*(=|!=|IN|NOT IN)\s*(.+?)\s*$/i.exec(part);
+    if (!c) return undefined;
+    const raw = (c[3] as string).replace(/^\((.*)\)$/, '$1');
+    conditions.push({
+      field: c[1] as string,
+      op: (c[2] as string).toUpperCase(),
+      values: raw.split(',').map((v) => v.trim().replace(/^['"](.*)['"]$/, '$1')),
+    });
+  }
+  return {
+    fields: (select as string).split(',').map((f) => f.trim()),
+    resource: resource as string,
+    where: conditions,
+    ...(orderBy ? { orderBy: { field: orderBy, descending: direction?.toUpperCase() === 'DESC' } } : {}),
+    ...(limit ? { limit: Number(limit) } : {}),
+  };
+}
+
+export interface GoogleAdsEmulatorOptions extends CommonEmulatorOptions {
+  /** The access token valid from the start (default `ya29.emulator`). */
   accessToken?: string;
+  refreshToken?: string;
+  clientId?: string;
+  clientSecret?: string;
+  /** Access-token lifetime, seconds (default 3599); `null` = non-expiring. */
+  accessTokenLifetimeSeconds?: number | null;
   customerId?: string;
-  records?: number;
   apiVersion?: string;
   /** Rows per page (Google Ads fixes it at 10,000; small values exercise paging). */
   pageSize?: number;
+  /** Daily operations (Basic access: 15,000) and an optional per-second throttle, or `false` to turn both off. */
+  rateLimit?: false | { operationsPerDay?: number; requestsPerSecond?: number };
 }
 
-function rpcError(code: number, status: string, message: string) {
-  return { status: code, body: { error: { code, message, status } } };
-}
+export type GoogleAdsEmulatorControl = OAuthEmulatorControl;
 
-export function googleAdsEmulator(options: GoogleAdsEmulatorOptions = {}): EmulatorHandler {
-  const token = options.accessToken ?? 'ya29.emulator';
+export function googleAdsEmulator(options: GoogleAdsEmulatorOptions = {}): PlatformEmulator<GoogleAdsEmulatorControl> {
   const customer = options.customerId ?? '1234567890';
   const count = options.records ?? 25;
   const version = options.apiVersion ?? 'v26';
   const pageSize = options.pageSize ?? 10_000;
-  const tokens = new Map<string, { resource: string; offset: number }>();
-  return (request) => {
-    if (bearerToken(request) !== token) {
-      return rpcError(
-        401,
-        'UNAUTHENTICATED',
-        'Request is missing required authentication credential. Expected OAuth 2 access token.',
-      );
+  const now = options.now ?? Date.now;
+  const limits = options.rateLimit || {};
+  const daily = new SlidingWindow({ limit: limits.operationsPerDay ?? 15_000, windowMs: 86_400_000, now });
+  const perSecond = limits.requestsPerSecond
+    ? new SlidingWindow({ limit: limits.requestsPerSecond, windowMs: 1000, now })
+    : undefined;
+  const counters = newCounters();
+  const tokens = new TokenIssuer({
+    now,
+    clientId: options.clientId ?? 'google-ads-emulator.apps.googleusercontent.com',
+    clientSecret: options.clientSecret ?? 'google-ads-emulator-secret',
+    accessToken: options.accessToken ?? 'ya29.emulator',
+    refreshToken: options.refreshToken ?? '1//emulator-refresh',
+    accessTokenLifetimeSeconds:
+      options.accessTokenLifetimeSeconds === null ? undefined : (options.accessTokenLifetimeSeconds ?? 3599),
+    rotateRefreshTokens: false,
+  });
+  const store = new Map<string, Row[]>(
+    Object.entries(RESOURCES).map(([name, make]) => [
+      name,
+      Array.from({ length: count }, (_, n) => JSON.parse(JSON.stringify(make(customer, n + 1))) as Row),
+    ]),
+  );
+  // Ad group criteria are not all keywords: a few audience criteria follow the seeded keywords, so a keyword read
+  // must filter on ad_group_criterion.type.
+  for (let i = count + 1; i <= count + Math.ceil(count / 5); i++) {
+    store.get('ad_group_criterion')?.push({
+      adGroupCriterion: {
+        resourceName: `customers/${customer}/adGroupCriteria/${i}~${i}`,
+        criterionId: String(i),
+        status: 'ENABLED',
+        type: 'USER_LIST',
+        userList: { userList: `customers/${customer}/userLists/${i}` },
+        adGroup: `customers/${customer}/adGroups/${i}`,
+      },
+      adGroup: { resourceName: `customers/${customer}/adGroups/${i}`, id: String(i) },
+      campaign: { resourceName: `customers/${customer}/campaigns/${i}`, id: String(i) },
+    });
+  }
+  const known = new Map<string, Set<string>>();
+  for (const [name, rows] of store) {
+    const fields = new Set<string>(OPTIONAL_FIELDS[name] ?? []);
+    for (const row of rows) flatten(row, [], fields);
+    known.set(name, fields);
+  }
+  const pageTokens = new Map<string, { query: string; offset: number }>();
+
+  const rpcError = (code: number, status: string, message: string, failure?: Row): EmulatorResponse => ({
+    status: code,
+    body: {
+      error: {
+        code,
+        message,
+        status,
+        ...(failure
+          ? {
+              details: [
+                {
+                  '@type': `type.googleapis.com/google.ads.googleads.${version}.errors.GoogleAdsFailure`,
+                  errors: [failure],
+                  requestId: randomUUID().replace(/-/g, '').slice(0, 22),
+                },
+              ],
+            }
+          : {}),
+      },
+    },
+  });
+  const quotaError = (kind: 'RESOURCE_EXHAUSTED' | 'RESOURCE_TEMPORARILY_EXHAUSTED', retryMs: number) => {
+    const seconds = Math.max(1, Math.ceil(retryMs / 1000));
+    return rpcError(429, 'RESOURCE_EXHAUSTED', 'Resource has been exhausted (e.g. check quota).', {
+      errorCode: { quotaError: kind },
+      message: `Too many requests. Retry in ${seconds} seconds.`,
+      details: {
+        quotaErrorDetails: {
+          rateScope: kind === 'RESOURCE_EXHAUSTED' ? 'DEVELOPER' : 'ACCOUNT',
+          rateName: kind === 'RESOURCE_EXHAUSTED' ? 'Number of operations for basic access' : 'Requests per account',
+          retryDelay: `${seconds}s`,
+        },
+      },
+    });
+  };
+
+  const responses = {
+    rateLimited: () => quotaError('RESOURCE_TEMPORARILY_EXHAUSTED', 1000),
+    serverError: (status: number) =>
+      status === 503
+        ? rpcError(503, 'UNAVAILABLE', 'The service is currently unavailable.')
+        : rpcError(status, 'INTERNAL', 'Internal error encountered.'),
+    tokenExpired: (): EmulatorResponse => ({
+      status: 401,
+      body: {
+        error: {
+          code: 401,
+          message:
+            'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.',
+          status: 'UNAUTHENTICATED',
+          details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'ACCESS_TOKEN_EXPIRED' }],
+        },
+      },
+    }),
+  };
+
+  const control: GoogleAdsEmulatorControl = {
+    platform: 'google-ads',
+    now,
+    counters,
+    rateLimitEnabled: options.rateLimit !== false,
+    resetRateLimits: () => {
+      daily.reset();
+      perSecond?.reset();
+    },
+    collections: () => [...store.keys()],
+    records: (collection) => copyRecords(store.get(collection)),
+    responses,
+    tokens,
+    tokenPath: '/token',
+    expireTokens: () => tokens.expireAll(),
+  };
+
+  const tokenEndpoint = (request: EmulatorRequest): EmulatorResponse => {
+    counters.tokenRequests += 1;
+    if (request.method !== 'POST') return { status: 405, body: { error: 'invalid_request' } };
+    const f = formFields(request);
+    const client = { clientId: f.client_id, clientSecret: f.client_secret };
+    const result =
+      f.grant_type === 'refresh_token'
+        ? tokens.refresh(f.refresh_token, client)
+        : f.grant_type === 'authorization_code'
+          ? tokens.exchangeCode(f.code, f.code_verifier, client)
+          : ({ ok: false, error: 'invalid_grant', description: 'Invalid grant_type' } as const);
+    if (!result.ok) {
+      return result.error === 'invalid_client'
+        ? { status: 401, body: { error: 'invalid_client', error_description: 'Unauthorized' } }
+        : {
+            status: 400,
+            body: {
+              error: 'invalid_grant',
+              error_description:
+                f.grant_type === 'refresh_token' ? 'Token has been expired or revoked.' : 'Bad Request',
+            },
+          };
     }
-    const path = request.url.pathname;
-    if (path === `/${version}/customers:listAccessibleCustomers` && request.method === 'GET') {
-      return { status: 200, body: { resourceNames: [`customers/${customer}`] } };
+    const body: Row = {
+      access_token: result.tokens.accessToken,
+      expires_in: result.tokens.expiresIn,
+      scope: 'https://www.googleapis.com/auth/adwords',
+      token_type: 'Bearer',
+    };
+    if (f.grant_type === 'authorization_code') body.refresh_token = result.tokens.refreshToken;
+    return { status: 200, body };
+  };
+
+  const search = (request: EmulatorRequest, customerId: string): EmulatorResponse => {
+    if (customerId !== customer) {
+      return rpcError(403, 'PERMISSION_DENIED', 'The caller does not have permission', {
+        errorCode: { authorizationError: 'USER_PERMISSION_DENIED' },
+        message: "User doesn't have permission to access customer.",
+      });
     }
-    const match = new RegExp(`^/${version}/customers/([0-9]+)/googleAds:search$`).exec(path);
-    if (!match || request.method !== 'POST')
-      return rpcError(404, 'NOT_FOUND', `Method not found: ${request.method} ${path}`);
-    if (match[1] !== customer) return rpcError(403, 'PERMISSION_DENIED', 'The caller does not have permission');
-    const body = (request.body ?? {}) as { query?: string; pageToken?: string };
-    const resource = /\bFROM\s+([a-z_]+)/i.exec(body.query ?? '')?.[1];
-    const make = resource ? RESOURCES[resource] : undefined;
-    if (!make)
-      return rpcError(
-        400,
-        'INVALID_ARGUMENT',
-        `Request contains an invalid argument: unknown resource in query "${body.query}"`,
-      );
+    const body = (request.body ?? {}) as { query?: string; pageToken?: string; pageSize?: unknown };
+    if (body.pageSize !== undefined) {
+      return rpcError(400, 'INVALID_ARGUMENT', 'Request contains an invalid argument.', {
+        errorCode: { requestError: 'PAGE_SIZE_NOT_SUPPORTED' },
+        message: 'Setting the page size is not supported. Search Responses will have fixed page size of 10000 rows.',
+      });
+    }
+    const query = body.query ?? '';
+    const gaql = parseGaql(query);
+    const rows = gaql ? store.get(gaql.resource) : undefined;
+    if (!gaql || !rows) {
+      return rpcError(400, 'INVALID_ARGUMENT', 'Request contains an invalid argument.', {
+        errorCode: { queryError: gaql ? 'INVALID_RESOURCE_NAME' : 'UNEXPECTED_INPUT' },
+        message: `Error in query: ${query}`,
+      });
+    }
+    const fields = known.get(gaql.resource) as Set<string>;
+    const unknown = [...gaql.fields, ...gaql.where.map((w) => w.field)].find((f) => !fields.has(f));
+    if (unknown) {
+      return rpcError(400, 'INVALID_ARGUMENT', 'Request contains an invalid argument.', {
+        errorCode: { queryError: 'UNRECOGNIZED_FIELD' },
+        message: `Unrecognized field in the query: '${unknown}'.`,
+      });
+    }
     let offset = 0;
     if (body.pageToken) {
-      const saved = tokens.get(body.pageToken);
-      if (!saved || saved.resource !== resource) return rpcError(400, 'INVALID_ARGUMENT', 'Page token is not valid.');
+      const saved = pageTokens.get(body.pageToken);
+      if (!saved || saved.query !== query) {
+        return rpcError(400, 'INVALID_ARGUMENT', 'Request contains an invalid argument.', {
+          errorCode: { requestError: 'INVALID_PAGE_TOKEN' },
+          message: 'Page token is invalid.',
+        });
+      }
       offset = saved.offset;
     }
-    const results = Array.from({ length: Math.max(0, Math.min(pageSize, count - offset)) }, (_, n) =>
-      make(customer, offset + n + 1),
+    let matching = rows.filter((row) =>
+      gaql.where.every((w) => {
+        const value = String(getCamel(row, w.field));
+        const hit = w.values.includes(value);
+        return w.op === '=' || w.op === 'IN' ? hit : !hit;
+      }),
     );
-    const response: Record<string, unknown> = { results, fieldMask: `${resource}.id` };
-    if (offset + pageSize < count) {
-      const next = `pt${tokens.size + 1}`;
-      tokens.set(next, { resource: resource as string, offset: offset + pageSize });
-      response.nextPageToken = next;
+    if (gaql.orderBy) {
+      const { field, descending } = gaql.orderBy;
+      matching = [...matching].sort((a, b) => {
+        const x = String(getCamel(a, field));
+        const y = String(getCamel(b, field));
+        return (descending ? -1 : 1) * x.localeCompare(y, 'en', { numeric: true });
+      });
+    }
+    if (gaql.limit !== undefined) matching = matching.slice(0, gaql.limit);
+    const results = matching.slice(offset, offset + pageSize).map((row) => {
+      const out: Row = {};
+      for (const field of gaql.fields) {
+        const value = getCamel(row, field);
+        if (value !== undefined && value !== false && value !== '' && value !== 0) setCamel(out, field, value);
+      }
+      return out;
+    });
+    const response: Row = { results, fieldMask: gaql.fields.map((f) => f.split('.').map(camel).join('.')).join(',') };
+    if (offset + pageSize < matching.length) {
+      const token = Buffer.from(`${pageTokens.size + 1}:${randomUUID()}`).toString('base64url');
+      pageTokens.set(token, { query, offset: offset + pageSize });
+      response.nextPageToken = token;
     }
     return { status: 200, body: response };
   };
+
+  return platformEmulator((request) => {
+    counters.requests += 1;
+    const path = request.url.pathname;
+    if (path === control.tokenPath) return tokenEndpoint(request);
+    if (tokens.check(bearerToken(request)).state !== 'valid') return responses.tokenExpired();
+    const searchMatch = new RegExp(`^/${version}/customers/([0-9]+)/googleAds:search$`).exec(path);
+    if (control.rateLimitEnabled && searchMatch) {
+      const second = perSecond?.take();
+      if (second && !second.allowed) {
+        counters.rateLimited += 1;
+        return quotaError('RESOURCE_TEMPORARILY_EXHAUSTED', second.retryAfterMs);
+      }
+      // Requests for later pages of a query are not operations.
+      const followUp = typeof (request.body as Row | undefined)?.pageToken === 'string';
+      const decision = followUp ? undefined : daily.take();
+      if (decision && !decision.allowed) {
+        counters.rateLimited += 1;
+        return quotaError('RESOURCE_EXHAUSTED', decision.retryAfterMs);
+      }
+    }
+    if (path === `/${version}/customers:listAccessibleCustomers` && request.method === 'GET') {
+      return { status: 200, body: { resourceNames: [`customers/${customer}`] } };
+    }
+    if (searchMatch && request.method === 'POST') {
+      if (request.bodyError !== undefined) {
+        return rpcError(400, 'INVALID_ARGUMENT', `Invalid JSON payload received. ${request.bodyError}`);
+      }
+      return search(request, searchMatch[1] as string);
+    }
+    return rpcError(404, 'NOT_FOUND', `Method not found: ${request.method} ${path}`);
+  }, control);
 }

@@ -1,11 +1,35 @@
 /**
- * Shopify Admin REST, as https://shopify.dev/docs/api/admin-rest describes it: `X-Shopify-Access-Token` auth,
- * resources at `/admin/api/<version>/<resource>.json` wrapped in a key named after the resource, cursor pagination
- * through the `Link` header (`page_info`, `limit` 1–250, default 50; with `page_info` only `limit` and `fields` may
- * be sent), `updated_at_min` filters, orders listing only open orders unless `status=any`, inventory levels that
- * need `location_ids` or `inventory_item_ids`, and `X-Shopify-Shop-Api-Call-Limit` on every response.
+ * Shopify Admin REST, as https://shopify.dev/docs/api/admin-rest describes it:
+ *
+ * - Auth: `X-Shopify-Access-Token`; an unknown or expired token is a 401
+ *   `{ errors: "[API] Invalid API key or access token (unrecognized login or wrong password)" }`.
+ * - Resources at `/admin/api/<version>/<resource>.json`, wrapped in a key named after the resource (`{ customers:
+ *   [...] }`, `{ customer: {...} }`); cursor pagination through the `Link` header
+ *   (https://shopify.dev/docs/api/admin-rest/usage/pagination): `page_info`, `limit` 1–250 (default 50), and with
+ *   `page_info` only `limit` and `fields` may be sent; `updated_at_min`/`max`, `since_id`, `ids` filters; orders list
+ *   only open orders unless `status=any`; inventory levels need `location_ids` or `inventory_item_ids`.
+ * - Writes: POST `/<resource>.json` (201), PUT `/<resource>/<id>.json`, DELETE `/<resource>/<id>.json` (200 `{}`),
+ *   bodies wrapped in the singular name; a missing wrapper is a 400 `Required parameter missing or invalid`;
+ *   validation failures are 422 `{ errors: { <field>: [messages] } }` (product and collection `title` can't be blank,
+ *   customer email taken); writes bump `updated_at`.
+ * - Rate limit (https://shopify.dev/docs/api/admin-rest/usage/rate-limits): a leaky bucket per app and store, 40
+ *   requests leaking 2/s (standard plans); every response carries `X-Shopify-Shop-Api-Call-Limit: <used>/40`; over
+ *   it, 429 with `Retry-After: 2.0` and `{ errors: "Exceeded 2 calls per second for api client. …" }`.
+ * - OAuth (https://shopify.dev/docs/apps/build/authentication-authorization/access-tokens/offline-access-tokens):
+ *   `POST /admin/oauth/access_token` exchanges `client_id`, `client_secret` and `code`; expiring offline tokens live
+ *   60 minutes and `grant_type=refresh_token` replaces the refresh token on every refresh (rotation). No PKCE.
  */
-import { type EmulatorHandler, type EmulatorRequest, type EmulatorResponse, seededDate } from '../emulator-server.js';
+import {
+  type CommonEmulatorOptions,
+  copyRecords,
+  newCounters,
+  type OAuthEmulatorControl,
+  type PlatformEmulator,
+  platformEmulator,
+} from '../emulator-control.js';
+import { type EmulatorRequest, type EmulatorResponse, formFields, seededDate } from '../emulator-server.js';
+import { TokenIssuer } from '../oauth-token-issuer.js';
+import { LeakyBucket } from '../rate-limiters.js';
 
 type Row = Record<string, unknown>;
 
@@ -15,8 +39,12 @@ const RESOURCES: Record<string, (i: number) => Row> = {
     email: `customer${i}@example.com`,
     first_name: 'Customer',
     last_name: `${i}`,
+    phone: null,
     state: 'enabled',
+    currency: 'USD',
     orders_count: i % 4,
+    tags: '',
+    admin_graphql_api_id: `gid://shopify/Customer/${1000 + i}`,
   }),
   products: (i) => ({
     id: 2000 + i,
@@ -25,6 +53,8 @@ const RESOURCES: Record<string, (i: number) => Row> = {
     product_type: 'Widget',
     status: 'active',
     handle: `product-${i}`,
+    variants: [],
+    admin_graphql_api_id: `gid://shopify/Product/${2000 + i}`,
   }),
   orders: (i) => ({
     id: 3000 + i,
@@ -33,8 +63,10 @@ const RESOURCES: Record<string, (i: number) => Row> = {
     currency: 'USD',
     total_price: `${(10 + i).toFixed(2)}`,
     financial_status: 'paid',
-    status: i % 5 === 0 ? 'closed' : 'open',
+    line_items: [{ id: 9000 + i, title: `Product ${i}`, quantity: 1, price: `${(10 + i).toFixed(2)}` }],
     closed_at: i % 5 === 0 ? seededDate(i).toISOString() : null,
+    cancelled_at: null,
+    admin_graphql_api_id: `gid://shopify/Order/${3000 + i}`,
   }),
   custom_collections: (i) => ({
     id: 4000 + i,
@@ -57,19 +89,76 @@ const RESOURCES: Record<string, (i: number) => Row> = {
   }),
 };
 
-export interface ShopifyEmulatorOptions {
-  accessToken?: string;
-  records?: number;
-  apiVersion?: string;
-  /** Bucket size reported in `X-Shopify-Shop-Api-Call-Limit` (40 on standard plans). */
-  bucketSize?: number;
+const SINGULAR: Record<string, string> = {
+  customers: 'customer',
+  products: 'product',
+  orders: 'order',
+  custom_collections: 'custom_collection',
+  smart_collections: 'smart_collection',
+  inventory_levels: 'inventory_level',
+};
+const WRITABLE = new Set(['customers', 'products', 'orders', 'custom_collections']);
+const READ_ONLY_FIELDS = new Set(['id', 'created_at', 'updated_at', 'admin_graphql_api_id']);
+
+const keyOf = (resource: string) => (resource === 'inventory_levels' ? 'inventory_item_id' : 'id');
+
+interface PageInfo {
+  /** resource */
+  r: string;
+  /** last (next) or first (previous) key of the page the link was made from */
+  k: number;
+  /** direction */
+  d: 'next' | 'prev';
+  /** the first request's filters */
+  f: [string, string][];
 }
 
-export function shopifyEmulator(options: ShopifyEmulatorOptions = {}): EmulatorHandler {
-  const token = options.accessToken ?? 'shpat_emulator';
+const encodePageInfo = (info: PageInfo) => Buffer.from(JSON.stringify(info)).toString('base64url');
+function decodePageInfo(value: string): PageInfo | undefined {
+  try {
+    const info = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as PageInfo;
+    return typeof info.r === 'string' && typeof info.k === 'number' && Array.isArray(info.f) ? info : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface ShopifyEmulatorOptions extends CommonEmulatorOptions {
+  /** The access token valid from the start (default `shpat_emulator`). */
+  accessToken?: string;
+  refreshToken?: string;
+  clientId?: string;
+  clientSecret?: string;
+  /** Access-token lifetime, seconds (default 3600, expiring offline tokens); `null` = non-expiring. */
+  accessTokenLifetimeSeconds?: number | null;
+  /** Whether refreshing replaces the refresh token (default true, as Shopify's expiring offline tokens do). */
+  rotateRefreshTokens?: boolean;
+  apiVersion?: string;
+  /** The documented bucket (40, leaking 2/s), or `false` to turn it off. */
+  rateLimit?: false | { capacity?: number; leakPerSecond?: number };
+}
+
+export type ShopifyEmulatorControl = OAuthEmulatorControl;
+
+export function shopifyEmulator(options: ShopifyEmulatorOptions = {}): PlatformEmulator<ShopifyEmulatorControl> {
   const count = options.records ?? 25;
   const version = options.apiVersion ?? '2026-10';
-  const bucket = options.bucketSize ?? 40;
+  const now = options.now ?? Date.now;
+  const limits = options.rateLimit || {};
+  const capacity = limits.capacity ?? 40;
+  const leakPerSecond = limits.leakPerSecond ?? 2;
+  const bucket = new LeakyBucket({ capacity, leakPerSecond, now });
+  const counters = newCounters();
+  const tokens = new TokenIssuer({
+    now,
+    clientId: options.clientId ?? 'shopify-emulator-client',
+    clientSecret: options.clientSecret ?? 'shopify-emulator-secret',
+    accessToken: options.accessToken ?? 'shpat_emulator',
+    refreshToken: options.refreshToken ?? 'shprt_emulator',
+    accessTokenLifetimeSeconds:
+      options.accessTokenLifetimeSeconds === null ? undefined : (options.accessTokenLifetimeSeconds ?? 3600),
+    rotateRefreshTokens: options.rotateRefreshTokens ?? true,
+  });
   const store = new Map<string, Row[]>();
   for (const [name, make] of Object.entries(RESOURCES)) {
     store.set(
@@ -81,91 +170,258 @@ export function shopifyEmulator(options: ShopifyEmulatorOptions = {}): EmulatorH
       }),
     );
   }
-  const cursors = new Map<string, { resource: string; offset: number; limit: number; filters: URLSearchParams }>();
+  let nextId = 100_000;
+  const apiPrefix = `/admin/api/${version}/`;
 
-  const respond = (r: EmulatorResponse): EmulatorResponse => ({
-    ...r,
-    headers: { 'x-shopify-shop-api-call-limit': `1/${bucket}`, 'x-request-id': `emu-${cursors.size}`, ...r.headers },
-  });
+  const responses = {
+    rateLimited: (): EmulatorResponse => ({
+      status: 429,
+      headers: { 'retry-after': '2.0', 'x-shopify-shop-api-call-limit': `${capacity}/${capacity}` },
+      body: {
+        errors: `Exceeded ${leakPerSecond} calls per second for api client. Reduce request rates to resume uninterrupted service.`,
+      },
+    }),
+    serverError: (status: number): EmulatorResponse => ({
+      status,
+      body: { errors: status === 503 ? 'Unavailable Shop' : 'Internal Server Error' },
+    }),
+    tokenExpired: (): EmulatorResponse => ({
+      status: 401,
+      body: { errors: '[API] Invalid API key or access token (unrecognized login or wrong password)' },
+    }),
+  };
 
-  return (request: EmulatorRequest) => {
-    if (request.headers['x-shopify-access-token'] !== token) {
-      return respond({
-        status: 401,
-        body: { errors: '[API] Invalid API key or access token (unrecognized login or wrong password)' },
-      });
-    }
-    const match = new RegExp(`^/admin/api/${version}/([a-z_]+)(?:/(\\d+))?\\.json$`).exec(request.url.pathname);
-    if (!match) return respond({ status: 404, body: { errors: 'Not Found' } });
-    const [, resource, id] = match as unknown as [string, string, string | undefined];
-    if (resource === 'shop' && !id) {
-      return respond({
-        status: 200,
-        body: { shop: { id: 1, name: 'Emulator shop', myshopify_domain: 'emulator.myshopify.com', currency: 'USD' } },
-      });
-    }
-    const rows = store.get(resource);
-    if (!rows || request.method !== 'GET') return respond({ status: 404, body: { errors: 'Not Found' } });
-    const singular = resource.replace(/s$/, '');
-    if (id) {
-      const found = rows.find((r) => String(r.id) === id);
-      return found
-        ? respond({ status: 200, body: { [singular]: found } })
-        : respond({ status: 404, body: { errors: 'Not Found' } });
-    }
+  const control: ShopifyEmulatorControl = {
+    platform: 'shopify',
+    now,
+    counters,
+    rateLimitEnabled: options.rateLimit !== false,
+    resetRateLimits: () => bucket.reset(),
+    collections: () => [...store.keys()],
+    records: (collection) => copyRecords(store.get(collection)),
+    responses,
+    tokens,
+    tokenPath: '/admin/oauth/access_token',
+    expireTokens: () => tokens.expireAll(),
+  };
 
+  const notFound = (): EmulatorResponse => ({ status: 404, body: { errors: 'Not Found' } });
+  const invalid = (errors: Record<string, string[]>): EmulatorResponse => ({ status: 422, body: { errors } });
+  const stamp = () => new Date(now()).toISOString();
+
+  const tokenEndpoint = (request: EmulatorRequest): EmulatorResponse => {
+    counters.tokenRequests += 1;
+    if (request.method !== 'POST') return notFound();
+    const f = formFields(request);
+    const client = { clientId: f.client_id, clientSecret: f.client_secret };
+    const result =
+      f.grant_type === 'refresh_token'
+        ? tokens.refresh(f.refresh_token, client)
+        : tokens.exchangeCode(f.code, undefined, client);
+    if (!result.ok) {
+      return {
+        status: result.error === 'invalid_client' ? 401 : 400,
+        body: { error: result.error, error_description: result.description },
+      };
+    }
+    const { accessToken, refreshToken, expiresIn } = result.tokens;
+    const body: Row = { access_token: accessToken, scope: 'read_customers,write_customers,read_orders,write_orders' };
+    if (expiresIn !== undefined) {
+      Object.assign(body, { expires_in: expiresIn, refresh_token: refreshToken, refresh_token_expires_in: 7_776_000 });
+    }
+    return { status: 200, body };
+  };
+
+  const validate = (resource: string, fields: Row, existing: Row | undefined): EmulatorResponse | undefined => {
+    const merged = { ...existing, ...fields };
+    const blank = (v: unknown) => v === undefined || v === null || String(v).trim() === '';
+    if ((resource === 'products' || resource === 'custom_collections') && blank(merged.title)) {
+      return invalid({ title: ["can't be blank"] });
+    }
+    if (resource === 'customers') {
+      if (['email', 'phone', 'first_name', 'last_name'].every((k) => blank(merged[k]))) {
+        return invalid({ customer: ['must have a name, phone number or email address'] });
+      }
+      if (!blank(fields.email)) {
+        if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(String(fields.email))) return invalid({ email: ['is invalid'] });
+        const taken = store
+          .get('customers')
+          ?.some((c) => c !== existing && String(c.email).toLowerCase() === String(fields.email).toLowerCase());
+        if (taken) return invalid({ email: ['has already been taken'] });
+      }
+    }
+    if (resource === 'orders' && !existing && (!Array.isArray(fields.line_items) || fields.line_items.length === 0)) {
+      return invalid({ line_items: ['must have at least one line item'] });
+    }
+    return undefined;
+  };
+
+  const writableFields = (fields: Row): Row =>
+    Object.fromEntries(Object.entries(fields).filter(([k]) => !READ_ONLY_FIELDS.has(k)));
+
+  const list = (request: EmulatorRequest, resource: string, rows: Row[]): EmulatorResponse => {
     const q = request.url.searchParams;
     const limit = q.has('limit') ? Number(q.get('limit')) : 50;
     if (!Number.isInteger(limit) || limit < 1 || limit > 250) {
-      return respond({ status: 400, body: { errors: { limit: 'must be between 1 and 250' } } });
+      return { status: 400, body: { errors: { limit: 'must be between 1 and 250' } } };
     }
-    let state: { resource: string; offset: number; filters: URLSearchParams };
+    let filters: URLSearchParams;
+    let cursor: { key: number; direction: 'next' | 'prev' } | undefined;
     const pageInfo = q.get('page_info');
     if (pageInfo) {
       const extra = [...q.keys()].filter((k) => k !== 'page_info' && k !== 'limit' && k !== 'fields');
       if (extra.length > 0) {
-        return respond({
+        return {
           status: 400,
           body: { errors: { page_info: `page_info cannot be combined with ${extra.join(', ')}` } },
-        });
+        };
       }
-      const saved = cursors.get(pageInfo);
-      if (!saved || saved.resource !== resource)
-        return respond({ status: 400, body: { errors: { page_info: 'Invalid value.' } } });
-      state = saved;
+      const info = decodePageInfo(pageInfo);
+      if (!info || info.r !== resource) return { status: 400, body: { errors: { page_info: 'Invalid value.' } } };
+      filters = new URLSearchParams(info.f);
+      cursor = { key: info.k, direction: info.d };
     } else {
-      state = { resource, offset: 0, filters: q };
+      filters = new URLSearchParams([...q].filter(([k]) => k !== 'limit'));
     }
-    let matching = rows;
-    const updatedMin = state.filters.get('updated_at_min');
-    if (updatedMin) matching = matching.filter((r) => Date.parse(r.updated_at as string) >= Date.parse(updatedMin));
-    if (resource === 'orders' && (state.filters.get('status') ?? 'open') === 'open') {
-      matching = matching.filter((r) => r.status === 'open');
+    const key = keyOf(resource);
+    let matching = [...rows].sort((a, b) => (a[key] as number) - (b[key] as number));
+    if (resource === 'inventory_levels' && !filters.has('location_ids') && !filters.has('inventory_item_ids')) {
+      return invalid({ base: ['location_ids or inventory_item_ids is required'] });
     }
-    if (
-      resource === 'inventory_levels' &&
-      !state.filters.has('location_ids') &&
-      !state.filters.has('inventory_item_ids')
-    ) {
-      return respond({ status: 422, body: { errors: { base: ['location_ids or inventory_item_ids is required'] } } });
+    const csv = (name: string) => filters.get(name)?.split(',').map(Number);
+    const ids = csv(resource === 'inventory_levels' ? 'inventory_item_ids' : 'ids');
+    if (ids) matching = matching.filter((r) => ids.includes(r[key] as number));
+    const locations = csv('location_ids');
+    if (locations) matching = matching.filter((r) => locations.includes(r.location_id as number));
+    const sinceId = filters.get('since_id');
+    if (sinceId) matching = matching.filter((r) => (r[key] as number) > Number(sinceId));
+    for (const [param, field, cmp] of [
+      ['updated_at_min', 'updated_at', (a: number, b: number) => a >= b],
+      ['updated_at_max', 'updated_at', (a: number, b: number) => a <= b],
+      ['created_at_min', 'created_at', (a: number, b: number) => a >= b],
+      ['created_at_max', 'created_at', (a: number, b: number) => a <= b],
+    ] as const) {
+      const value = filters.get(param);
+      if (value) matching = matching.filter((r) => cmp(Date.parse(r[field] as string), Date.parse(value)));
     }
-    const page = matching.slice(state.offset, state.offset + limit);
+    if (resource === 'orders') {
+      const status = filters.get('status') ?? 'open';
+      if (status === 'open') matching = matching.filter((r) => !r.closed_at && !r.cancelled_at);
+      else if (status === 'closed') matching = matching.filter((r) => r.closed_at);
+      else if (status === 'cancelled') matching = matching.filter((r) => r.cancelled_at);
+    }
+    let page: Row[];
+    if (!cursor) page = matching.slice(0, limit);
+    else if (cursor.direction === 'next') {
+      const k = cursor.key;
+      page = matching.filter((r) => (r[key] as number) > k).slice(0, limit);
+    } else {
+      const k = cursor.key;
+      const before = matching.filter((r) => (r[key] as number) < k);
+      page = before.slice(Math.max(0, before.length - limit));
+    }
     const links: string[] = [];
-    const base = `${request.url.origin}/admin/api/${version}/${resource}.json`;
-    if (state.offset + limit < matching.length) {
-      const next = `p${cursors.size + 1}`;
-      cursors.set(next, { resource, offset: state.offset + limit, limit, filters: state.filters });
-      links.push(`<${base}?limit=${limit}&page_info=${next}>; rel="next"`);
+    const base = `${request.url.origin}${apiPrefix}${resource}.json`;
+    const f = [...filters];
+    const first = page[0]?.[key] as number | undefined;
+    const last = page.at(-1)?.[key] as number | undefined;
+    if (first !== undefined && matching.some((r) => (r[key] as number) < first)) {
+      links.push(
+        `<${base}?limit=${limit}&page_info=${encodePageInfo({ r: resource, k: first, d: 'prev', f })}>; rel="previous"`,
+      );
     }
-    if (state.offset > 0) {
-      const prev = `p${cursors.size + 1}`;
-      cursors.set(prev, { resource, offset: Math.max(0, state.offset - limit), limit, filters: state.filters });
-      links.unshift(`<${base}?limit=${limit}&page_info=${prev}>; rel="previous"`);
+    if (last !== undefined && matching.some((r) => (r[key] as number) > last)) {
+      links.push(
+        `<${base}?limit=${limit}&page_info=${encodePageInfo({ r: resource, k: last, d: 'next', f })}>; rel="next"`,
+      );
     }
-    return respond({
-      status: 200,
-      headers: links.length ? { link: links.join(', ') } : {},
-      body: { [resource]: page },
-    });
+    const fields = q.get('fields')?.split(',');
+    const shown = fields
+      ? page.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => fields.includes(k))))
+      : page;
+    return { status: 200, headers: links.length ? { link: links.join(', ') } : {}, body: { [resource]: shown } };
   };
+
+  const api = (request: EmulatorRequest): EmulatorResponse => {
+    const match = /^([a-z_]+)(?:\/(\d+))?\.json$/.exec(request.url.pathname.slice(apiPrefix.length));
+    if (!request.url.pathname.startsWith(apiPrefix) || !match) return notFound();
+    const [, resource, id] = match as unknown as [string, string, string | undefined];
+    if (resource === 'shop' && !id && request.method === 'GET') {
+      return {
+        status: 200,
+        body: { shop: { id: 1, name: 'Emulator shop', myshopify_domain: 'emulator.myshopify.com', currency: 'USD' } },
+      };
+    }
+    const rows = store.get(resource);
+    if (!rows) return notFound();
+    const singular = SINGULAR[resource] as string;
+    const key = keyOf(resource);
+    if (id) {
+      const found = rows.find((r) => String(r[key]) === id);
+      if (request.method === 'GET') return found ? { status: 200, body: { [singular]: found } } : notFound();
+      if (!WRITABLE.has(resource)) return notFound();
+      if (request.method === 'PUT') {
+        if (!found) return notFound();
+        const fields = (request.body as Row | undefined)?.[singular];
+        if (!fields || typeof fields !== 'object') {
+          return { status: 400, body: { errors: { [singular]: 'Required parameter missing or invalid' } } };
+        }
+        const changes = writableFields(fields as Row);
+        const problem = validate(resource, changes, found);
+        if (problem) return problem;
+        Object.assign(found, changes, { updated_at: stamp() });
+        return { status: 200, body: { [singular]: found } };
+      }
+      if (request.method === 'DELETE') {
+        if (!found) return notFound();
+        rows.splice(rows.indexOf(found), 1);
+        return { status: 200, body: {} };
+      }
+      return notFound();
+    }
+    if (request.method === 'GET') return list(request, resource, rows);
+    if (request.method === 'POST' && WRITABLE.has(resource)) {
+      const fields = (request.body as Row | undefined)?.[singular];
+      if (!fields || typeof fields !== 'object') {
+        return { status: 400, body: { errors: { [singular]: 'Required parameter missing or invalid' } } };
+      }
+      const values = writableFields(fields as Row);
+      const problem = validate(resource, values, undefined);
+      if (problem) return problem;
+      const at = stamp();
+      nextId += 1;
+      const record: Row = { id: nextId, ...values, created_at: at, updated_at: at };
+      if (resource === 'customers') Object.assign(record, { state: 'disabled', orders_count: 0, ...values });
+      if (resource === 'products') Object.assign(record, { status: 'active', variants: [], ...values });
+      if (resource === 'orders') Object.assign(record, { closed_at: null, cancelled_at: null, ...values });
+      rows.push(record);
+      return { status: 201, body: { [singular]: record } };
+    }
+    return notFound();
+  };
+
+  return platformEmulator((request) => {
+    counters.requests += 1;
+    const requestId = { 'x-request-id': `emu-${counters.requests}` };
+    if (request.url.pathname === control.tokenPath) return tokenEndpoint(request);
+    const auth = tokens.check(request.headers['x-shopify-access-token'] as string | undefined);
+    if (auth.state !== 'valid') return { ...responses.tokenExpired(), headers: requestId };
+    if (control.rateLimitEnabled) {
+      const decision = bucket.take();
+      if (!decision.allowed) {
+        counters.rateLimited += 1;
+        const limited = responses.rateLimited();
+        return { ...limited, headers: { ...limited.headers, ...requestId } };
+      }
+    }
+    const response =
+      request.bodyError !== undefined
+        ? { status: 400, body: { errors: 'Invalid JSON in request body' } }
+        : api(request);
+    const used = control.rateLimitEnabled ? bucket.peek().used : 1;
+    return {
+      ...response,
+      headers: { 'x-shopify-shop-api-call-limit': `${used}/${capacity}`, ...requestId, ...response.headers },
+    };
+  }, control);
 }

@@ -1,10 +1,39 @@
 /**
- * Stripe, as its API reference describes it (https://docs.stripe.com/api): secret key as a bearer token (or as the
- * basic-auth user name), list endpoints returning `{ object: "list", url, has_more, data }` newest first, paged with
- * `limit` (1–100, default 10) and `starting_after=<last id>`, `created[gte]`-style filters, and errors shaped
- * `{ error: { type, message } }`.
+ * Stripe, as its API reference describes it (https://docs.stripe.com/api):
+ *
+ * - Auth: the secret key as a bearer token (or as the basic-auth user name); a wrong key is a 401
+ *   `invalid_request_error` "Invalid API Key provided".
+ * - Lists (https://docs.stripe.com/api/pagination): `{ object: "list", url, has_more, data }`, newest first, `limit`
+ *   1–100 (default 10), `starting_after` / `ending_before` object ids, `created[gte|gt|lte|lt]`; subscriptions leave
+ *   out canceled ones unless `status=all`; deleted customers are left out.
+ * - Errors (https://docs.stripe.com/api/errors): `{ error: { type, code?, message, param?, doc_url? } }`;
+ *   an unknown id is a 404 `resource_missing`; a missing required parameter a 400 `parameter_missing`; an unknown
+ *   one a 400 `parameter_unknown`.
+ * - Writes: form-encoded bodies with bracket nesting (`metadata[plan]=pro`); POST `/v1/<resource>` creates, POST
+ *   `/v1/<resource>/<id>` updates (metadata merges; an empty value removes a key), DELETE `/v1/customers/<id>`
+ *   answers `{ id, object, deleted: true }` and a later retrieve returns that stub
+ *   (https://docs.stripe.com/api/customers/delete, /retrieve); DELETE `/v1/subscriptions/<id>` cancels; only draft
+ *   invoices can be deleted.
+ * - Idempotency (https://docs.stripe.com/api/idempotent_requests): a POST with an `Idempotency-Key` seen before
+ *   replays the first answer (`Idempotent-Replayed: true`); the same key with other parameters is an
+ *   `idempotency_error`.
+ * - Rate limit (https://docs.stripe.com/rate-limits): 100 requests per second per account in live mode (sandboxes:
+ *   25 — set `rateLimit.requestsPerSecond`), enforced here over a rolling second; over it, 429 with
+ *   `{ error: { type: "invalid_request_error", code: "rate_limit" } }` and `Stripe-Rate-Limited-Reason: global-rate`.
+ *   Stripe documents no Retry-After.
  */
-import { bearerToken, type EmulatorHandler, type EmulatorRequest, seededDate } from '../emulator-server.js';
+import {
+  type CommonEmulatorOptions,
+  copyRecords,
+  type EmulatorControl,
+  newCounters,
+  type PlatformEmulator,
+  platformEmulator,
+} from '../emulator-control.js';
+import { bearerToken, type EmulatorRequest, type EmulatorResponse, seededDate } from '../emulator-server.js';
+import { SlidingWindow } from '../rate-limiters.js';
+
+type Row = Record<string, unknown>;
 
 const RESOURCES = {
   customers: { prefix: 'cus', object: 'customer' },
@@ -15,17 +44,58 @@ const RESOURCES = {
 } as const;
 type Resource = keyof typeof RESOURCES;
 
-function seed(resource: Resource, i: number): Record<string, unknown> {
+const pad = (i: number) => String(i).padStart(14, '0');
+
+/** Parameters `POST /v1/customers` and `POST /v1/customers/:id` accept (the API reference's list). */
+const CUSTOMER_PARAMS = new Set([
+  'address',
+  'balance',
+  'business_name',
+  'cash_balance',
+  'coupon',
+  'default_source',
+  'description',
+  'email',
+  'expand',
+  'individual_name',
+  'invoice_prefix',
+  'invoice_settings',
+  'metadata',
+  'name',
+  'next_invoice_sequence',
+  'payment_method',
+  'phone',
+  'preferred_locales',
+  'promotion_code',
+  'shipping',
+  'source',
+  'tax',
+  'tax_exempt',
+  'tax_id_data',
+  'test_clock',
+]);
+
+/** Required create parameters per resource (one of each inner list). */
+const REQUIRED_ON_CREATE: Record<Resource, string[][]> = {
+  customers: [],
+  charges: [['amount'], ['currency']],
+  subscriptions: [['customer'], ['items']],
+  invoices: [['customer']],
+  refunds: [['charge', 'payment_intent']],
+};
+
+function seed(resource: Resource, i: number): Row {
   const { prefix, object } = RESOURCES[resource];
-  const id = `${prefix}_${String(i).padStart(14, '0')}`;
   const created = Math.floor(seededDate(i).getTime() / 1000);
-  const base = { id, object, created, livemode: false, metadata: {} };
+  const base = { id: `${prefix}_${pad(i)}`, object, created, livemode: false, metadata: {} };
   switch (resource) {
     case 'customers':
       return {
         ...base,
         email: `customer${i}@example.com`,
         name: `Customer ${i}`,
+        phone: null,
+        description: null,
         currency: 'usd',
         balance: 0,
         delinquent: false,
@@ -39,59 +109,98 @@ function seed(resource: Resource, i: number): Record<string, unknown> {
         paid: true,
         captured: true,
         refunded: false,
+        customer: `cus_${pad(i)}`,
+        description: null,
       };
     case 'subscriptions':
       return {
         ...base,
-        status: 'active',
-        customer: `cus_${String(i).padStart(14, '0')}`,
+        status: i % 7 === 0 ? 'canceled' : 'active',
+        customer: `cus_${pad(i)}`,
         currency: 'usd',
         cancel_at_period_end: false,
+        canceled_at: i % 7 === 0 ? base.created + 60 : null,
       };
     case 'invoices':
       return {
         ...base,
         status: 'paid',
-        customer: `cus_${String(i).padStart(14, '0')}`,
+        customer: `cus_${pad(i)}`,
         currency: 'usd',
         amount_due: 500 + i,
+        amount_paid: 500 + i,
         total: 500 + i,
       };
     case 'refunds':
-      return {
-        ...base,
-        amount: 100 + i,
-        currency: 'usd',
-        status: 'succeeded',
-        charge: `ch_${String(i).padStart(14, '0')}`,
-      };
+      return { ...base, amount: 100 + i, currency: 'usd', status: 'succeeded', charge: `ch_${pad(i)}` };
   }
 }
 
-function error(status: number, type: string, message: string) {
-  return { status, body: { error: { type, message } } };
+/** Decodes Stripe's bracket form nesting: `metadata[plan]=pro&items[0][price]=p` → `{ metadata: { plan }, items: [{ price }] }`. */
+export function decodeBracketForm(flat: Record<string, string>): Row {
+  const root: Row = {};
+  for (const [key, value] of Object.entries(flat)) {
+    const [head, ...rest] = key.split('[');
+    if (!head) continue;
+    const path = [head, ...rest.map((s) => s.replace(/\]$/, ''))];
+    let node: Row = root;
+    for (const [i, segment] of path.entries()) {
+      if (segment === '__proto__' || segment === 'constructor' || segment === 'prototype') break;
+      if (i === path.length - 1) node[segment] = value;
+      else {
+        const next = node[segment];
+        node[segment] = next && typeof next === 'object' ? next : {};
+        node = node[segment] as Row;
+      }
+    }
+  }
+  const arrays = (value: unknown): unknown => {
+    if (!value || typeof value !== 'object') return value;
+    const entries = Object.entries(value as Row).map(([k, v]) => [k, arrays(v)] as const);
+    if (entries.length > 0 && entries.every(([k]) => /^\d+$/.test(k))) {
+      return entries.sort(([a], [b]) => Number(a) - Number(b)).map(([, v]) => v);
+    }
+    return Object.fromEntries(entries);
+  };
+  return arrays(root) as Row;
 }
+
+function error(status: number, type: string, message: string, extra: Row = {}): EmulatorResponse {
+  return { status, body: { error: { type, message, ...extra } } };
+}
+
+const unrecognized = (request: EmulatorRequest) =>
+  error(404, 'invalid_request_error', `Unrecognized request URL (${request.method}: ${request.url.pathname}).`);
 
 function apiKeyOf(request: EmulatorRequest): string | undefined {
   const bearer = bearerToken(request);
   if (bearer) return bearer;
-  const basic = request.headers.authorization?.startsWith('Basic ')
-    ? Buffer.from(request.headers.authorization.slice(6), 'base64').toString('utf8')
-    : undefined;
+  const header = request.headers.authorization;
+  const basic = header?.startsWith('Basic ') ? Buffer.from(header.slice(6), 'base64').toString('utf8') : undefined;
   return basic?.split(':')[0];
 }
 
-export interface StripeEmulatorOptions {
+export interface StripeEmulatorOptions extends CommonEmulatorOptions {
   /** The secret key the emulator accepts (default `sk_test_emulator`). */
   apiKey?: string;
-  /** Records seeded per resource (default 25). */
-  records?: number;
+  /** The documented global limit, or `false` to turn it off (default 100 requests/s, live mode). */
+  rateLimit?: false | { requestsPerSecond?: number };
 }
 
-export function stripeEmulator(options: StripeEmulatorOptions = {}): EmulatorHandler {
+export type StripeEmulatorControl = EmulatorControl;
+
+export function stripeEmulator(options: StripeEmulatorOptions = {}): PlatformEmulator<StripeEmulatorControl> {
   const apiKey = options.apiKey ?? 'sk_test_emulator';
   const count = options.records ?? 25;
-  const store = new Map<Resource, Record<string, unknown>[]>();
+  const now = options.now ?? Date.now;
+  const counters = newCounters();
+  const limiter = new SlidingWindow({
+    limit: (options.rateLimit === false ? undefined : options.rateLimit?.requestsPerSecond) ?? 100,
+    windowMs: 1000,
+    now,
+  });
+  let sequence = 0;
+  const store = new Map<Resource, Row[]>();
   for (const resource of Object.keys(RESOURCES) as Resource[]) {
     // Newest first, as Stripe lists.
     store.set(
@@ -99,18 +208,122 @@ export function stripeEmulator(options: StripeEmulatorOptions = {}): EmulatorHan
       Array.from({ length: count }, (_, i) => seed(resource, count - i)),
     );
   }
-  return (request) => {
-    if (apiKeyOf(request) !== apiKey) {
-      return error(401, 'invalid_request_error', 'Invalid API Key provided.');
+  const idempotency = new Map<string, { fingerprint: string; response: EmulatorResponse }>();
+
+  const responses = {
+    rateLimited: (): EmulatorResponse => ({
+      status: 429,
+      headers: { 'stripe-rate-limited-reason': 'global-rate' },
+      body: {
+        error: {
+          type: 'invalid_request_error',
+          code: 'rate_limit',
+          message:
+            'Request rate limit exceeded. You can learn more about rate limits here https://docs.stripe.com/rate-limits.',
+          doc_url: 'https://docs.stripe.com/error-codes/rate-limit',
+        },
+      },
+    }),
+    serverError: (status: number) =>
+      error(status, 'api_error', 'An unknown error occurred while processing your request.'),
+    tokenExpired: () => error(401, 'invalid_request_error', 'Invalid API Key provided.'),
+  };
+
+  const control: StripeEmulatorControl = {
+    platform: 'stripe',
+    now,
+    counters,
+    rateLimitEnabled: options.rateLimit !== false,
+    resetRateLimits: () => limiter.reset(),
+    collections: () => [...store.keys()],
+    records: (collection) => copyRecords(store.get(collection as Resource)),
+    responses,
+  };
+
+  const nowSeconds = () => Math.floor(now() / 1000);
+  const newId = (resource: Resource) => `${RESOURCES[resource].prefix}_E${String(++sequence).padStart(13, '0')}`;
+  const missing = (resource: Resource, id: string) =>
+    error(404, 'invalid_request_error', `No such ${RESOURCES[resource].object}: '${id}'`, {
+      code: 'resource_missing',
+      param: 'id',
+      doc_url: 'https://docs.stripe.com/error-codes/resource-missing',
+    });
+
+  const paramsOf = (request: EmulatorRequest): Row => {
+    // Stripe reads form bodies only; a JSON body carries no parameters.
+    if (!request.headers['content-type']?.includes('application/x-www-form-urlencoded')) return {};
+    return decodeBracketForm((request.body ?? {}) as Record<string, string>);
+  };
+
+  const checkParams = (resource: Resource, params: Row, creating: boolean): EmulatorResponse | undefined => {
+    if (resource === 'customers') {
+      const unknown = Object.keys(params).find((k) => !CUSTOMER_PARAMS.has(k));
+      if (unknown) {
+        return error(400, 'invalid_request_error', `Received unknown parameter: ${unknown}`, {
+          code: 'parameter_unknown',
+          param: unknown,
+        });
+      }
     }
+    if (creating) {
+      for (const alternatives of REQUIRED_ON_CREATE[resource]) {
+        if (!alternatives.some((p) => params[p] !== undefined && params[p] !== '')) {
+          return error(400, 'invalid_request_error', `Missing required param: ${alternatives[0]}.`, {
+            code: 'parameter_missing',
+            param: alternatives[0],
+          });
+        }
+      }
+      if (resource === 'charges' && !/^\d+$/.test(String(params.amount))) {
+        return error(400, 'invalid_request_error', 'Invalid integer: amount', {
+          code: 'parameter_invalid_integer',
+          param: 'amount',
+        });
+      }
+    }
+    return undefined;
+  };
+
+  const apply = (record: Row, params: Row): void => {
+    for (const [key, value] of Object.entries(params)) {
+      if (key === 'expand') continue;
+      if (key === 'metadata' && value && typeof value === 'object') {
+        const metadata = { ...((record.metadata as Row | undefined) ?? {}) };
+        for (const [mk, mv] of Object.entries(value as Row)) {
+          if (mv === '') delete metadata[mk];
+          else metadata[mk] = mv;
+        }
+        record.metadata = metadata;
+      } else if (key === 'metadata' && value === '') {
+        record.metadata = {};
+      } else if (['amount', 'balance', 'amount_due'].includes(key) && /^-?\d+$/.test(String(value))) {
+        record[key] = Number(value);
+      } else {
+        record[key] = value === '' ? null : value;
+      }
+    }
+  };
+
+  const create = (resource: Resource, params: Row): EmulatorResponse => {
+    const invalid = checkParams(resource, params, true);
+    if (invalid) return invalid;
+    const record: Row = { id: newId(resource), object: RESOURCES[resource].object, created: nowSeconds() };
+    record.livemode = false;
+    record.metadata = {};
+    if (resource === 'customers') Object.assign(record, { balance: 0, delinquent: false, email: null, name: null });
+    if (resource === 'charges') Object.assign(record, { status: 'succeeded', paid: true, captured: true });
+    if (resource === 'subscriptions') Object.assign(record, { status: 'active', cancel_at_period_end: false });
+    if (resource === 'invoices') Object.assign(record, { status: 'draft', amount_due: 0, total: 0 });
+    if (resource === 'refunds') Object.assign(record, { status: 'succeeded' });
+    apply(record, params);
+    store.get(resource)?.unshift(record);
+    return { status: 200, body: record };
+  };
+
+  const handle = (request: EmulatorRequest): EmulatorResponse => {
     const segments = request.url.pathname.split('/').filter(Boolean);
-    if (segments[0] !== 'v1')
-      return error(
-        404,
-        'invalid_request_error',
-        `Unrecognized request URL (${request.method}: ${request.url.pathname}).`,
-      );
-    if (segments[1] === 'balance' && segments.length === 2) {
+    if (segments[0] !== 'v1') return unrecognized(request);
+    if (segments[1] === 'balance' && segments.length === 2 && request.method === 'GET') {
       return {
         status: 200,
         body: { object: 'balance', available: [{ amount: 0, currency: 'usd' }], pending: [], livemode: false },
@@ -118,45 +331,131 @@ export function stripeEmulator(options: StripeEmulatorOptions = {}): EmulatorHan
     }
     const resource = segments[1] as Resource;
     const records = store.get(resource);
-    if (!records)
-      return error(
-        404,
-        'invalid_request_error',
-        `Unrecognized request URL (${request.method}: ${request.url.pathname}).`,
-      );
-    if (segments.length === 3 && request.method === 'GET') {
-      const found = records.find((r) => r.id === segments[2]);
-      return found
-        ? { status: 200, body: found }
-        : error(404, 'invalid_request_error', `No such ${RESOURCES[resource].object}: '${segments[2]}'`);
+    if (!records || segments.length > 3) return unrecognized(request);
+    const id = segments[2];
+
+    if (id !== undefined) {
+      const found = records.find((r) => r.id === id);
+      if (request.method === 'GET') {
+        if (!found) return missing(resource, id);
+        return { status: 200, body: found.deleted ? { id, object: found.object, deleted: true } : found };
+      }
+      if (request.method === 'POST') {
+        if (!found || found.deleted) return missing(resource, id);
+        const params = paramsOf(request);
+        const invalid = checkParams(resource, params, false);
+        if (invalid) return invalid;
+        apply(found, params);
+        return { status: 200, body: found };
+      }
+      if (request.method === 'DELETE') {
+        if (resource === 'charges' || resource === 'refunds') return unrecognized(request);
+        if (!found || found.deleted) return missing(resource, id);
+        if (resource === 'subscriptions') {
+          Object.assign(found, { status: 'canceled', canceled_at: nowSeconds() });
+          return { status: 200, body: found };
+        }
+        if (resource === 'invoices') {
+          if (found.status !== 'draft') {
+            return error(400, 'invalid_request_error', 'You can only delete draft invoices.', {
+              code: 'invoice_not_editable',
+            });
+          }
+          records.splice(records.indexOf(found), 1);
+          return { status: 200, body: { id, object: 'invoice', deleted: true } };
+        }
+        found.deleted = true;
+        return { status: 200, body: { id, object: found.object, deleted: true } };
+      }
+      return unrecognized(request);
     }
-    if (segments.length !== 2 || request.method !== 'GET') {
-      return error(
-        404,
-        'invalid_request_error',
-        `Unrecognized request URL (${request.method}: ${request.url.pathname}).`,
-      );
-    }
+
+    if (request.method === 'POST') return create(resource, paramsOf(request));
+    if (request.method !== 'GET') return unrecognized(request);
+
     const q = request.url.searchParams;
     const limit = q.has('limit') ? Number(q.get('limit')) : 10;
     if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
-      return error(400, 'invalid_request_error', 'Invalid integer: limit must be between 1 and 100.');
+      return error(400, 'invalid_request_error', 'Invalid integer: limit must be between 1 and 100.', {
+        param: 'limit',
+      });
     }
     let matching = records;
-    const gte = q.get('created[gte]');
-    if (gte) matching = matching.filter((r) => (r.created as number) >= Number(gte));
-    let start = 0;
-    const after = q.get('starting_after');
-    if (after) {
-      const at = matching.findIndex((r) => r.id === after);
-      if (at < 0) return error(400, 'invalid_request_error', `No such object: '${after}'`);
-      start = at + 1;
+    for (const [op, test] of [
+      ['gte', (a: number, b: number) => a >= b],
+      ['gt', (a: number, b: number) => a > b],
+      ['lte', (a: number, b: number) => a <= b],
+      ['lt', (a: number, b: number) => a < b],
+    ] as const) {
+      const value = q.get(`created[${op}]`);
+      if (value) matching = matching.filter((r) => test(r.created as number, Number(value)));
     }
-    const data = matching.slice(start, start + limit);
-    return {
-      status: 200,
-      headers: { 'request-id': `req_${request.url.search.length}${start}` },
-      body: { object: 'list', url: `/v1/${resource}`, has_more: start + limit < matching.length, data },
-    };
+    if (resource === 'customers' && q.has('email')) matching = matching.filter((r) => r.email === q.get('email'));
+    if (resource === 'subscriptions') {
+      const status = q.get('status');
+      if (status !== 'all') matching = matching.filter((r) => (status ? r.status === status : r.status !== 'canceled'));
+    }
+    const visible = (r: Row) => !r.deleted;
+    let page: Row[];
+    let hasMore: boolean;
+    const after = q.get('starting_after');
+    const before = q.get('ending_before');
+    if (after || before) {
+      const cursor = (after ?? before) as string;
+      // Cursors are object ids; a deleted customer is still a valid place to continue from.
+      const at = matching.findIndex((r) => r.id === cursor);
+      if (at < 0) {
+        return error(400, 'invalid_request_error', `No such ${RESOURCES[resource].object}: '${cursor}'`, {
+          code: 'resource_missing',
+          param: after ? 'starting_after' : 'ending_before',
+        });
+      }
+      if (after) {
+        const rest = matching.slice(at + 1).filter(visible);
+        page = rest.slice(0, limit);
+        hasMore = rest.length > limit;
+      } else {
+        const rest = matching.slice(0, at).filter(visible);
+        page = rest.slice(Math.max(0, rest.length - limit));
+        hasMore = rest.length > limit;
+      }
+    } else {
+      const rest = matching.filter(visible);
+      page = rest.slice(0, limit);
+      hasMore = rest.length > limit;
+    }
+    return { status: 200, body: { object: 'list', url: `/v1/${resource}`, has_more: hasMore, data: page } };
   };
+
+  return platformEmulator((request) => {
+    counters.requests += 1;
+    const requestId = { 'request-id': `req_emu${String(counters.requests).padStart(10, '0')}` };
+    const withId = (r: EmulatorResponse): EmulatorResponse => ({ ...r, headers: { ...requestId, ...r.headers } });
+    if (apiKeyOf(request) !== apiKey) return withId(responses.tokenExpired());
+    if (control.rateLimitEnabled && !limiter.take().allowed) {
+      counters.rateLimited += 1;
+      return withId(responses.rateLimited());
+    }
+    const key = request.method === 'POST' ? request.headers['idempotency-key'] : undefined;
+    if (typeof key === 'string' && key !== '') {
+      const fingerprint = `${request.url.pathname} ${request.rawBody}`;
+      const seen = idempotency.get(key);
+      if (seen) {
+        if (seen.fingerprint !== fingerprint) {
+          return withId(
+            error(
+              400,
+              'idempotency_error',
+              `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.`,
+            ),
+          );
+        }
+        return { ...seen.response, headers: { ...seen.response.headers, 'idempotent-replayed': 'true' } };
+      }
+      const response = withId(handle(request));
+      if (response.status < 500) idempotency.set(key, { fingerprint, response: structuredClone(response) });
+      return response;
+    }
+    return withId(handle(request));
+  }, control);
 }

@@ -1,0 +1,489 @@
+/**
+ * An emulator for any platform, built from nothing but its validated config (`PlatformMeta`): it authenticates as
+ * the config's `auth` says, checks the platform's static headers, serves every entity's list endpoint (path, method,
+ * static query and body) with seeded records paged exactly as the pagination config describes, serves get-by-id and
+ * the `testConnection` request. It exercises an adapter end to end without a hand-written emulator; it knows only
+ * what the config says, so platform quirks beyond the config are the hand-written emulators' business.
+ */
+import type { PlatformMeta } from '../../runtime/adapter-types.js';
+import { getPath } from '../../runtime/dotted-path.js';
+import { cursorInstant } from '../../runtime/incremental-filter.js';
+import type { EntityConfig, PaginationConfig } from '../../runtime/platform-schema.js';
+import type { Clock } from '../emulator-clock.js';
+import { copyRecords, type EmulatorControl, newCounters, type PlatformEmulator } from '../emulator-control.js';
+import {
+  type EmulatorRequest,
+  type EmulatorResponse,
+  type RunningEmulator,
+  type StartEmulatorOptions,
+  startEmulator,
+} from '../emulator-server.js';
+import {
+  AuthChecker,
+  authRejection,
+  type Credentials,
+  emulatorCredentials,
+  renderExpected,
+  SERVICE_ACCOUNT_TOKEN_PATH,
+} from './auth-checker.js';
+import { respondPage } from './pagination-responder.js';
+import { basePathOf, compilePathTemplate, matchPath, type PathMatcher } from './path-template.js';
+import { type OpenApiSchemas, type Row, setDeep, synthesizeRecords } from './record-synthesizer.js';
+import { toXml } from './xml-serializer.js';
+
+export interface ConfigDrivenEmulatorOptions {
+  /** Records seeded per entity (default 25). */
+  records?: number | undefined;
+  /** Page size where the request names none (the platform decides); small values exercise paging (default 10). */
+  serverPageSize?: number | undefined;
+  /** The platform's trimmed OpenAPI description, for entities typed by `openapiSchema`. */
+  openapi?: OpenApiSchemas | undefined;
+  /** Connection config the emulated account has (default: each variable's `example`). */
+  connectionConfig?: Readonly<Record<string, string>> | undefined;
+  /** Clock for signature dates and token checks (default `Date.now`). */
+  now?: Clock | undefined;
+  /**
+   * How the platform answers: JSON (default), or XML for platforms whose API speaks it (Amazon S3, Azure Blob
+   * Storage; the config's paths then name XML elements). The config cannot say which, so the caller does.
+   */
+  responseFormat?: 'json' | 'xml' | undefined;
+  /** Called with every request and its answer (the sandbox command logs them). */
+  onRequest?: ((request: EmulatorRequest, response: EmulatorResponse) => void) | undefined;
+}
+
+/** One list page served, for tests that count pages. */
+export interface ServedPage {
+  entity: string;
+  /** Offset of the page's first record in the list. */
+  offset: number;
+  records: number;
+}
+
+export interface ConfigDrivenControl extends EmulatorControl {
+  readonly meta: PlatformMeta;
+  /** Credentials the emulator accepts, shaped like the adapter's credentials. */
+  readonly credentials: Credentials;
+  /** The same with the primary secret changed: the emulator refuses them. */
+  readonly invalidCredentials: Credentials;
+  /** The emulated account's connection config. */
+  readonly connectionConfig: Readonly<Record<string, string>>;
+  /** The base URL's path after the origin (`/admin/api/2026-10`; `''` for a bare host). */
+  readonly basePath: string;
+  /** Token endpoint path for service-account platforms (pass `${origin}${tokenPath}` as `oauthClient.tokenUrl`). */
+  readonly tokenPath: string | undefined;
+  /** Every list page served, in order. */
+  readonly served: ServedPage[];
+  /** Requests whose credentials were accepted and refused. */
+  readonly auth: { accepted: number; refused: number; lastRefusal: string | undefined };
+}
+
+export type ConfigDrivenEmulator = PlatformEmulator<ConfigDrivenControl>;
+
+interface ListRoute {
+  entity: string;
+  config: EntityConfig;
+  pagination: PaginationConfig;
+  matcher: PathMatcher;
+  /** Static query values the request must carry (patterns; `{incremental}` matches anything). */
+  query: ReadonlyArray<{ name: string; value: RegExp }>;
+  /** Static JSON body the request must contain (subset match; paging parameters excluded). */
+  body: Record<string, unknown> | undefined;
+  /** Dotted body paths the paginator writes (excluded from the body match). */
+  pagingBodyPaths: ReadonlySet<string>;
+}
+
+interface ItemRoute {
+  entity: string;
+  config: EntityConfig;
+  matcher: PathMatcher;
+}
+
+const INCREMENTAL = '{incremental}';
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** A static value as a pattern: `{incremental}` is whatever the client put there (a clause, or nothing). */
+function staticPattern(value: string): RegExp {
+  return new RegExp(`^${value.split(INCREMENTAL).map(escapeRegExp).join('[\\s\\S]*')}$`);
+}
+
+/** Every connection config value is an example, unless the caller names the account's own. */
+export function exampleConnectionConfig(meta: PlatformMeta): Record<string, string> {
+  return Object.fromEntries(Object.entries(meta.connectionConfig).map(([name, v]) => [name, v.example]));
+}
+
+/** Query parameters the paginator (or the incremental filter) sets, which may replace a static value. */
+function dynamicQueryNames(config: EntityConfig, pagination: PaginationConfig): Set<string> {
+  const names = new Set<string>();
+  if (pagination.kind !== 'none' && pagination.limitParam) names.add(pagination.limitParam);
+  if (pagination.kind === 'offset') names.add(pagination.offsetParam);
+  if (pagination.kind === 'page') names.add(pagination.pageParam);
+  if (pagination.kind === 'cursor' && pagination.in === 'query') names.add(pagination.cursorParam);
+  if (pagination.kind === 'token' && pagination.in === 'query') names.add(pagination.tokenParam);
+  if (config.incremental.kind === 'query-param') names.add(config.incremental.param);
+  return names;
+}
+
+function pagingBodyPaths(pagination: PaginationConfig): Set<string> {
+  const paths = new Set<string>();
+  if ((pagination.kind === 'cursor' || pagination.kind === 'token') && pagination.in === 'body') {
+    paths.add(pagination.kind === 'cursor' ? pagination.cursorParam : pagination.tokenParam);
+    if (pagination.limitParam) paths.add(pagination.limitParam);
+  }
+  return paths;
+}
+
+/** Whether `actual` contains `expected` (objects by subset, strings by static pattern), skipping paging paths. */
+function bodyContains(expected: unknown, actual: unknown, skip: ReadonlySet<string>, at = ''): boolean {
+  if (skip.has(at)) return true;
+  if (typeof expected === 'string') return typeof actual === 'string' && staticPattern(expected).test(actual);
+  if (Array.isArray(expected)) {
+    return (
+      Array.isArray(actual) &&
+      expected.length === actual.length &&
+      expected.every((e, i) => bodyContains(e, actual[i], skip, at === '' ? String(i) : `${at}.${i}`))
+    );
+  }
+  if (expected !== null && typeof expected === 'object') {
+    if (actual === null || typeof actual !== 'object' || Array.isArray(actual)) return false;
+    return Object.entries(expected as Row).every(([k, v]) =>
+      bodyContains(v, (actual as Row)[k], skip, at === '' ? k : `${at}.${k}`),
+    );
+  }
+  return expected === actual;
+}
+
+/** A static query value of the cursor or token parameter: the first request's "from the start" value. */
+function startValueOf(route: ListRoute): string | undefined {
+  const pg = route.pagination;
+  if (pg.kind === 'cursor' && pg.in === 'query') return route.config.query[pg.cursorParam];
+  if (pg.kind === 'token' && pg.in === 'query') return route.config.query[pg.tokenParam];
+  return undefined;
+}
+
+/** The `since` a list request filters by (query-param incremental entities), as epoch ms. */
+function sinceOf(request: EmulatorRequest, config: EntityConfig): number | undefined {
+  const inc = config.incremental;
+  if (inc.kind !== 'query-param') return undefined;
+  const raw = request.url.searchParams.get(inc.param);
+  if (raw === null || raw === '') return undefined;
+  if (inc.format === 'unix-seconds') return Number(raw) * 1000;
+  if (inc.format === 'unix-millis') return Number(raw);
+  return Date.parse(raw);
+}
+
+/**
+ * Builds the emulator for one platform's config.
+ *
+ * @example
+ * const emulator = configDrivenEmulator(StripeAdapter.meta, { records: 25 });
+ * const running = await startEmulator(emulator);
+ * const stripe = await registry.create('stripe', { credentials: emulator.control.credentials, connectionConfig: {},
+ *   baseUrl: `${running.origin}${emulator.control.basePath}` });
+ */
+export function configDrivenEmulator(
+  meta: PlatformMeta,
+  options: ConfigDrivenEmulatorOptions = {},
+): ConfigDrivenEmulator {
+  const count = options.records ?? 25;
+  const serverPageSize = options.serverPageSize ?? 10;
+  const now = options.now ?? Date.now;
+  const connectionConfig = { ...(options.connectionConfig ?? exampleConnectionConfig(meta)) };
+  const { credentials, invalidCredentials } = emulatorCredentials(meta);
+  const checker = new AuthChecker({ meta, credentials, connectionConfig, now });
+  const basePath = basePathOf(meta, connectionConfig);
+  const counters = newCounters();
+  const served: ServedPage[] = [];
+  const authStats = { accepted: 0, refused: 0, lastRefusal: undefined as string | undefined };
+
+  const store = new Map<string, Row[]>();
+  const listRoutes: ListRoute[] = [];
+  const itemRoutes: ItemRoute[] = [];
+  for (const [entity, config] of Object.entries(meta.entities)) {
+    store.set(entity, synthesizeRecords(entity, config, { count, openapi: options.openapi }));
+    const pagination = config.pagination ?? meta.pagination;
+    const dynamic = dynamicQueryNames(config, pagination);
+    listRoutes.push({
+      entity,
+      config,
+      pagination,
+      matcher: compilePathTemplate(config.path, meta, connectionConfig),
+      query: Object.entries(config.query)
+        .filter(([name]) => !dynamic.has(name))
+        .map(([name, value]) => ({
+          name,
+          // A platform needs the account's values where the config names connection variables (`{channelId}`).
+          value: staticPattern(
+            value
+              .split(INCREMENTAL)
+              .map((part) => renderExpected(part, meta, {}, connectionConfig))
+              .join(INCREMENTAL),
+          ),
+        })),
+      body: config.method === 'POST' ? config.body : undefined,
+      pagingBodyPaths: pagingBodyPaths(pagination),
+    });
+    if (config.getById) {
+      itemRoutes.push({
+        entity,
+        config,
+        matcher: compilePathTemplate(config.itemPath ?? `${config.path}/{id}`, meta, connectionConfig),
+      });
+    }
+  }
+  const testConnection = compilePathTemplate(meta.testConnection.path, meta, connectionConfig);
+
+  /** Platform headers the config fixes (auth's own header excepted), as the platform expects them filled. */
+  const authHeader = (() => {
+    const auth = meta.auth;
+    if (auth.kind === 'api_key') return auth.in === 'header' ? auth.name : undefined;
+    if (auth.kind === 'oauth2' || auth.kind === 'bearer' || auth.kind === 'google_service_account') {
+      return auth.header.name;
+    }
+    return 'authorization';
+  })();
+  const requiredHeaders = Object.entries(meta.headers)
+    .filter(([name]) => name.toLowerCase() !== authHeader?.toLowerCase())
+    .map(([name, template]) => [name, renderExpected(template, meta, credentials, connectionConfig)] as const);
+
+  const okFlag = (body: unknown): unknown => {
+    // Platforms that flag success in the body (Slack `ok: true`) do so on every good answer.
+    const when = meta.errorBody?.when;
+    if (when && typeof when.equals === 'boolean' && body !== null && typeof body === 'object' && !Array.isArray(body)) {
+      setDeep(body as Row, when.path, !when.equals);
+    }
+    return body;
+  };
+  const notFound = (request: EmulatorRequest, message?: string): EmulatorResponse => ({
+    status: 404,
+    body: {
+      error: { code: 'not_found', message: message ?? `No route for ${request.method} ${request.url.pathname}` },
+    },
+  });
+
+  const responses: ConfigDrivenControl['responses'] = {
+    rateLimited: () => ({
+      status: meta.rateLimit.statusCodes[0] ?? 429,
+      headers: { 'retry-after': '1' },
+      body: { error: { code: 'rate_limited', message: 'Too many requests' } },
+    }),
+    serverError: (status) => ({ status, body: { error: { code: 'server_error', message: 'Internal error' } } }),
+    tokenExpired: () => authRejection(meta, 'expired credentials'),
+  };
+
+  const control: ConfigDrivenControl = {
+    platform: meta.id,
+    now,
+    counters,
+    rateLimitEnabled: false,
+    resetRateLimits: () => {},
+    collections: () => [...store.keys()],
+    records: (collection) => copyRecords(store.get(collection)),
+    responses,
+    meta,
+    credentials,
+    invalidCredentials,
+    connectionConfig,
+    basePath,
+    tokenPath: checker.servesTokens ? SERVICE_ACCOUNT_TOKEN_PATH : undefined,
+    served,
+    auth: authStats,
+  };
+
+  /** The list answer; `{ mismatch }` when a list path matched but its static query or body did not. */
+  const list = (request: EmulatorRequest, relative: string): EmulatorResponse | { mismatch: string } | undefined => {
+    let best: { route: ListRoute; score: number } | undefined;
+    let mismatch: string | undefined;
+    for (const route of listRoutes) {
+      if (route.config.method !== request.method) continue;
+      if (!matchPath(route.matcher, relative, request.url.searchParams)) continue;
+      const wrong = route.query.find((q) => !q.value.test(request.url.searchParams.get(q.name) ?? ''));
+      if (wrong) {
+        mismatch = `query parameter ${wrong.name} does not have the value the ${route.entity} endpoint needs`;
+        continue;
+      }
+      if (route.body !== undefined && !bodyContains(route.body, request.body, route.pagingBodyPaths)) {
+        mismatch = `the JSON body is not the ${route.entity} request's`;
+        continue;
+      }
+      const score = route.matcher.query.length + route.query.length + (route.body ? 1 : 0);
+      if (!best || score > best.score) best = { route, score };
+    }
+    if (!best) return mismatch === undefined ? undefined : { mismatch };
+    const { route } = best;
+    const since = sinceOf(request, route.config);
+    if (since !== undefined && Number.isNaN(since)) {
+      return { status: 400, body: { error: { code: 'invalid_request', message: 'invalid incremental filter' } } };
+    }
+    const all = store.get(route.entity) ?? [];
+    const cursorField = route.config.incremental.kind === 'none' ? undefined : route.config.incremental.cursorField;
+    const records =
+      since === undefined || cursorField === undefined
+        ? all
+        : all.filter((r) => (cursorInstant(r, cursorField) ?? 0) >= since);
+    const outcome = respondPage({
+      request,
+      pagination: route.pagination,
+      recordsPath: route.config.recordsPath,
+      idField: route.config.idField,
+      records,
+      defaultPageSize: serverPageSize,
+      relativeNextUrl: basePath !== '',
+      startValue: startValueOf(route),
+    });
+    if (!outcome.ok) return outcome.response;
+    served.push({ entity: route.entity, offset: outcome.offset, records: outcome.records.length });
+    return { ...outcome.response, body: okFlag(structuredClone(outcome.response.body)) };
+  };
+
+  const item = (request: EmulatorRequest, relative: string): EmulatorResponse | undefined => {
+    if (request.method !== 'GET') return undefined;
+    let matchedId: string | undefined;
+    // Several entities may share an item path (Graph API `/{id}` reads any object): the id decides.
+    for (const route of itemRoutes) {
+      const m = matchPath(route.matcher, relative, request.url.searchParams);
+      if (!m || m.id === undefined) continue;
+      matchedId = m.id;
+      const record = store.get(route.entity)?.find((r) => String(getPath(r, route.config.idField)) === m.id);
+      if (!record) continue;
+      if (route.config.itemRecordPath === '') return { status: 200, body: okFlag(structuredClone(record)) };
+      const body: Row = {};
+      setDeep(body, route.config.itemRecordPath, structuredClone(record));
+      return { status: 200, body: okFlag(body) };
+    }
+    return matchedId === undefined ? undefined : notFound(request, `No record with id ${JSON.stringify(matchedId)}`);
+  };
+
+  const handle = async (request: EmulatorRequest): Promise<EmulatorResponse> => {
+    counters.requests += 1;
+    const path = request.url.pathname;
+    if (checker.servesTokens && path === SERVICE_ACCOUNT_TOKEN_PATH && request.method === 'POST') {
+      counters.tokenRequests += 1;
+      const answer = await checker.token(request);
+      if (answer.status !== 200) {
+        authStats.refused += 1;
+        authStats.lastRefusal = `token exchange: ${JSON.stringify(answer.body)}`;
+      }
+      return answer;
+    }
+    if (basePath !== '' && path !== basePath && !path.startsWith(`${basePath}/`)) return notFound(request);
+    const relative = path.slice(basePath.length) || '/';
+
+    const auth = await checker.check(request);
+    if (!auth.ok) {
+      authStats.refused += 1;
+      authStats.lastRefusal = auth.reason;
+      return authRejection(meta, auth.reason);
+    }
+    authStats.accepted += 1;
+    for (const [name, expected] of requiredHeaders) {
+      const value = request.headers[name.toLowerCase()];
+      const got = Array.isArray(value) ? value.join(', ') : value;
+      if (got !== expected) {
+        return {
+          status: 400,
+          body: {
+            error: {
+              code: 'invalid_header',
+              message: `header ${name} must be ${JSON.stringify(expected)}, got ${JSON.stringify(got ?? null)}`,
+            },
+          },
+        };
+      }
+    }
+
+    const listed = list(request, relative);
+    if (listed && !('mismatch' in listed)) return listed;
+    if (
+      request.method === meta.testConnection.method &&
+      matchPath(testConnection, relative, request.url.searchParams)
+    ) {
+      return { status: 200, body: okFlag({}) };
+    }
+    const found = item(request, relative);
+    if (found) return found;
+    if (listed) return { status: 400, body: { error: { code: 'invalid_request', message: listed.mismatch } } };
+    return notFound(request);
+  };
+
+  const asXml = (response: EmulatorResponse): EmulatorResponse => {
+    if (response.body === undefined) return response;
+    const body =
+      response.status < 300
+        ? response.body
+        : {
+            Error: {
+              Code: response.status === 401 ? 'AccessDenied' : 'InvalidRequest',
+              Message: JSON.stringify(response.body),
+            },
+          };
+    return {
+      status: response.status,
+      headers: { ...response.headers, 'content-type': 'application/xml' },
+      rawBody: toXml(body),
+    };
+  };
+
+  const handler = (async (request: EmulatorRequest) => {
+    const answer = await handle(request);
+    const isTokenEndpoint = request.url.pathname === SERVICE_ACCOUNT_TOKEN_PATH;
+    const response = options.responseFormat === 'xml' && !isTokenEndpoint ? asXml(answer) : answer;
+    options.onRequest?.(request, response);
+    return response;
+  }) as ConfigDrivenEmulator;
+  handler.control = control;
+  return handler;
+}
+
+/** A running config-driven emulator, with what an adapter needs to talk to it. */
+export interface RunningConfigDrivenEmulator extends RunningEmulator<ConfigDrivenEmulator> {
+  /** Origin plus the platform's base path. */
+  baseUrl: string;
+  /**
+   * Options for `registry.create(meta.id, …)` (or the adapter's constructor): credentials, connection config,
+   * base URL and, for service-account platforms, the token endpoint.
+   */
+  adapterOptions(overrides?: { credentials?: Record<string, unknown> }): {
+    credentials: Record<string, unknown>;
+    connectionConfig: Record<string, string>;
+    baseUrl: string;
+    oauthClient?: { clientId: string; tokenUrl: string };
+  };
+}
+
+/**
+ * Starts the config-driven emulator for a platform on loopback.
+ *
+ * @example
+ * const emulator = await startConfigDrivenEmulator(meta, { records: 25 });
+ * const adapter = await getAdapterRegistry().create(meta.id, { ...emulator.adapterOptions(), retry: { maxAttempts: 1 } });
+ * await adapter.testConnection(); // true
+ * await emulator.close();
+ */
+export async function startConfigDrivenEmulator(
+  meta: PlatformMeta,
+  options: ConfigDrivenEmulatorOptions & StartEmulatorOptions = {},
+): Promise<RunningConfigDrivenEmulator> {
+  const emulator = configDrivenEmulator(meta, options);
+  const running = await startEmulator(emulator, { port: options.port ?? 0 });
+  const { control } = emulator;
+  const baseUrl = `${running.origin}${control.basePath}`;
+  return Object.assign(running, {
+    baseUrl,
+    adapterOptions: (overrides: { credentials?: Record<string, unknown> } = {}) => ({
+      credentials: { ...(overrides.credentials ?? control.credentials) },
+      connectionConfig: { ...control.connectionConfig },
+      baseUrl,
+      ...(control.tokenPath
+        ? {
+            oauthClient: {
+              clientId: control.credentials.clientEmail ?? 'emulator',
+              tokenUrl: `${running.origin}${control.tokenPath}`,
+            },
+          }
+        : {}),
+    }),
+  });
+}

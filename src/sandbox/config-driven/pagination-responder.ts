@@ -1,0 +1,204 @@
+/**
+ * One page of a list, answered exactly as the entity's pagination config describes: where the client's page size,
+ * cursor, token, offset or page number arrive (query, or a dotted path in the JSON body), and where the records and
+ * the continuation go in the answer (response paths, `Link` header, next-page URL).
+ *
+ * The continuation values the emulator hands out (cursors, tokens, next links) are opaque offsets into the list; a
+ * value the emulator never handed out is a 400, as a platform answers an invalid cursor.
+ */
+import { getPath } from '../../runtime/dotted-path.js';
+import type { PaginationConfig } from '../../runtime/platform-schema.js';
+import type { EmulatorRequest, EmulatorResponse } from '../emulator-server.js';
+import { type Row, setDeep } from './record-synthesizer.js';
+
+/** Query parameter the emulator's own next links carry (link-header and next-url pagination). */
+export const NEXT_LINK_PARAM = 'emulator_cursor';
+
+export interface PageRequestContext {
+  request: EmulatorRequest;
+  pagination: PaginationConfig;
+  /** Where the records go in the answer (`''`: the answer is the array). */
+  recordsPath: string;
+  /** Record id path (cursor from the last record). */
+  idField: string;
+  /** Every record of the list, in order (already filtered). */
+  records: readonly Row[];
+  /** Page size when the request names none (the platform decides: Salesforce batches, Google Ads pages). */
+  defaultPageSize: number;
+  /** next-url pagination: hand out links relative to the host (Salesforce `nextRecordsUrl`) instead of absolute. */
+  relativeNextUrl: boolean;
+  /**
+   * The cursor or token value the first request carries as a static query value, meaning "from the start"
+   * (Walmart's `nextCursor=*`).
+   */
+  startValue?: string | undefined;
+}
+
+/** An answered page, or a refusal of the request's paging parameters. */
+export type PageOutcome =
+  | { ok: true; response: EmulatorResponse; records: Row[]; offset: number }
+  | { ok: false; response: EmulatorResponse };
+
+/** Continuation values are opaque: base64url of the offset. */
+export function encodeOffset(offset: number): string {
+  return Buffer.from(`offset:${offset}`, 'utf8').toString('base64url');
+}
+
+/** The offset in a continuation value, or `undefined` when the emulator did not hand it out. */
+export function decodeOffset(value: string): number | undefined {
+  const text = Buffer.from(value, 'base64url').toString('utf8');
+  const m = /^offset:(\d+)$/.exec(text);
+  return m ? Number(m[1]) : undefined;
+}
+
+function badRequest(message: string): PageOutcome {
+  return { ok: false, response: { status: 400, body: { error: { code: 'invalid_pagination', message } } } };
+}
+
+/** A paging parameter from the query, or (dotted) from the JSON body; `undefined` when absent. */
+function readParam(request: EmulatorRequest, location: 'query' | 'body', name: string): string | undefined {
+  if (location === 'query') return request.url.searchParams.get(name) ?? undefined;
+  const value = getPath(request.body, name);
+  if (value === undefined || value === null || value === '') return undefined;
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : JSON.stringify(value);
+}
+
+function pageSize(ctx: PageRequestContext, location: 'query' | 'body'): number | PageOutcome {
+  const { pagination } = ctx;
+  if (pagination.kind === 'none') return ctx.records.length;
+  const raw = pagination.limitParam ? readParam(ctx.request, location, pagination.limitParam) : undefined;
+  if (raw === undefined) return ctx.defaultPageSize;
+  const size = Number(raw);
+  if (!Number.isInteger(size) || size < 1) {
+    return badRequest(`${pagination.limitParam} must be a positive integer, got ${JSON.stringify(raw)}`);
+  }
+  return pagination.maxLimit === undefined ? size : Math.min(size, pagination.maxLimit);
+}
+
+/** The request's absolute URL with the emulator's continuation (and the page size) set. */
+function nextLink(ctx: PageRequestContext, offset: number, size: number, relative: boolean): string {
+  const url = new URL(ctx.request.url);
+  url.searchParams.set(NEXT_LINK_PARAM, encodeOffset(offset));
+  const limitParam = ctx.pagination.kind === 'none' ? undefined : ctx.pagination.limitParam;
+  if (limitParam) url.searchParams.set(limitParam, String(size));
+  return relative ? `${url.pathname}${url.search}` : url.toString();
+}
+
+function page(body: unknown, records: Row[], offset: number, headers?: Record<string, string>) {
+  return { ok: true as const, response: { status: 200, body, ...(headers ? { headers } : {}) }, records, offset };
+}
+
+/** The answer body: the records at `recordsPath`, then each metadata value at its path. */
+function assemble(ctx: PageRequestContext, records: Row[], metadata: ReadonlyArray<[string, unknown]>): unknown {
+  const present = metadata.filter(([, value]) => value !== undefined);
+  if (ctx.recordsPath === '') {
+    if (present.length > 0) {
+      throw new Error(
+        `the records are the whole answer (recordsPath ""), so ${present.map(([p]) => `"${p}"`).join(', ')} has nowhere to go`,
+      );
+    }
+    return records;
+  }
+  const body: Row = {};
+  setDeep(body, ctx.recordsPath, records);
+  for (const [path, value] of present) setDeep(body, path, value);
+  return body;
+}
+
+/**
+ * Answers one list request.
+ *
+ * @example
+ * respondPage({ request, pagination: { kind: 'offset', offsetParam: 'offset', limitParam: 'limit', totalPath: 'total' },
+ *   recordsPath: 'items', idField: 'id', records, defaultPageSize: 10, relativeNextUrl: false });
+ * // { ok: true, response: { status: 200, body: { items: [...10], total: 25 } }, … }
+ */
+export function respondPage(ctx: PageRequestContext): PageOutcome {
+  const { pagination: pg, records, request } = ctx;
+  const location = (pg.kind === 'cursor' || pg.kind === 'token') && pg.in === 'body' ? 'body' : 'query';
+  const sized = pageSize(ctx, location);
+  if (typeof sized !== 'number') return sized;
+  const size = sized;
+  const slice = (start: number) => records.slice(start, start + size) as Row[];
+
+  switch (pg.kind) {
+    case 'none':
+      return page(assemble(ctx, [...records], []), [...records], 0);
+
+    case 'offset': {
+      const raw = request.url.searchParams.get(pg.offsetParam);
+      const offset = raw === null ? 0 : Number(raw);
+      if (!Number.isInteger(offset) || offset < 0) return badRequest(`${pg.offsetParam} must be an integer ≥ 0`);
+      const rows = slice(offset);
+      return page(assemble(ctx, rows, pg.totalPath ? [[pg.totalPath, records.length]] : []), rows, offset);
+    }
+
+    case 'page': {
+      const raw = request.url.searchParams.get(pg.pageParam);
+      const number = raw === null ? pg.firstPage : Number(raw);
+      if (!Number.isInteger(number) || number < pg.firstPage) {
+        return badRequest(`${pg.pageParam} must be an integer ≥ ${pg.firstPage}`);
+      }
+      const offset = (number - pg.firstPage) * size;
+      const rows = slice(offset);
+      const totalPages = Math.ceil(records.length / size);
+      return page(assemble(ctx, rows, pg.totalPagesPath ? [[pg.totalPagesPath, totalPages]] : []), rows, offset);
+    }
+
+    case 'cursor': {
+      const given = readParam(request, pg.in, pg.cursorParam);
+      const cursor = given === ctx.startValue ? undefined : given;
+      let offset = 0;
+      if (cursor !== undefined && pg.cursorFrom === 'last-record') {
+        const at = records.findIndex((r) => String(getPath(r, ctx.idField)) === cursor);
+        if (at < 0) return badRequest(`${pg.cursorParam}: no record with id ${JSON.stringify(cursor)}`);
+        offset = at + 1;
+      } else if (cursor !== undefined) {
+        const decoded = decodeOffset(cursor);
+        if (decoded === undefined) return badRequest(`${pg.cursorParam}: invalid cursor`);
+        offset = decoded;
+      }
+      const rows = slice(offset);
+      const end = offset + rows.length;
+      const more = end < records.length;
+      const metadata: Array<[string, unknown]> = [];
+      if (pg.hasMorePath) metadata.push([pg.hasMorePath, more]);
+      if (pg.cursorFrom === 'response' && pg.nextCursorPath) {
+        // With a has-more flag the last page still names its end cursor (GraphQL `pageInfo.endCursor`); without
+        // one, the absent cursor is what ends the list.
+        metadata.push([pg.nextCursorPath, more || pg.hasMorePath ? encodeOffset(end) : null]);
+      }
+      return page(assemble(ctx, rows, metadata), rows, offset);
+    }
+
+    case 'token': {
+      const given = readParam(request, pg.in, pg.tokenParam);
+      const token = given === ctx.startValue ? undefined : given;
+      const offset = token === undefined ? 0 : decodeOffset(token);
+      if (offset === undefined) return badRequest(`${pg.tokenParam}: invalid page token`);
+      const rows = slice(offset);
+      const end = offset + rows.length;
+      const next = end < records.length ? encodeOffset(end) : undefined;
+      return page(assemble(ctx, rows, [[pg.nextTokenPath, next]]), rows, offset);
+    }
+
+    case 'link-header':
+    case 'next-url': {
+      const raw = request.url.searchParams.get(NEXT_LINK_PARAM);
+      const offset = raw === null ? 0 : decodeOffset(raw);
+      if (offset === undefined) return badRequest(`${NEXT_LINK_PARAM}: invalid page link`);
+      const rows = slice(offset);
+      const end = offset + rows.length;
+      const more = end < records.length;
+      if (pg.kind === 'next-url') {
+        const next = more ? nextLink(ctx, end, size, ctx.relativeNextUrl) : undefined;
+        return page(assemble(ctx, rows, [[pg.nextUrlPath, next]]), rows, offset);
+      }
+      // RFC 8288: several link-values in one header; the paginator must pick the configured relation.
+      const links: string[] = [];
+      if (offset > 0) links.push(`<${nextLink(ctx, Math.max(0, offset - size), size, false)}>; rel="prev"`);
+      if (more) links.push(`<${nextLink(ctx, end, size, false)}>; rel="${pg.rel}"`);
+      return page(assemble(ctx, rows, []), rows, offset, links.length > 0 ? { link: links.join(', ') } : undefined);
+    }
+  }
+}
