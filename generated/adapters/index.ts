@@ -26,6 +26,7 @@ import type {
 import type { AdrollAdapter, AdrollConnectionConfig, AdrollCredentials } from './adroll/index.js';
 import type { AdyenAdapter, AdyenConnectionConfig, AdyenCredentials } from './adyen/index.js';
 import type { AffinityAdapter, AffinityConnectionConfig, AffinityCredentials } from './affinity/index.js';
+import type { AftershipAdapter, AftershipConnectionConfig, AftershipCredentials } from './aftership/index.js';
 import type { AircallAdapter, AircallConnectionConfig, AircallCredentials } from './aircall/index.js';
 import type { AirtableAdapter, AirtableConnectionConfig, AirtableCredentials } from './airtable/index.js';
 import type { AlgoliaAdapter, AlgoliaConnectionConfig, AlgoliaCredentials } from './algolia/index.js';
@@ -49,12 +50,14 @@ import type {
 } from './apple-search-ads/index.js';
 import type { ApplovinAdapter, ApplovinConnectionConfig, ApplovinCredentials } from './applovin/index.js';
 import type { AsanaAdapter, AsanaConnectionConfig, AsanaCredentials } from './asana/index.js';
+import type { AshbyAdapter, AshbyConnectionConfig, AshbyCredentials } from './ashby/index.js';
 import type {
   AzureBlobStorageAdapter,
   AzureBlobStorageConnectionConfig,
   AzureBlobStorageCredentials,
 } from './azure-blob-storage/index.js';
 import type { BackblazeB2Adapter, BackblazeB2ConnectionConfig, BackblazeB2Credentials } from './backblaze-b2/index.js';
+import type { BamboohrAdapter, BamboohrConnectionConfig, BamboohrCredentials } from './bamboohr/index.js';
 import type { BasecampAdapter, BasecampConnectionConfig, BasecampCredentials } from './basecamp/index.js';
 import type { BigcommerceAdapter, BigcommerceConnectionConfig, BigcommerceCredentials } from './bigcommerce/index.js';
 import type { BigqueryAdapter, BigqueryConnectionConfig, BigqueryCredentials } from './bigquery/index.js';
@@ -77,6 +80,7 @@ import type {
 import type { CapsuleCrmAdapter, CapsuleCrmConnectionConfig, CapsuleCrmCredentials } from './capsule-crm/index.js';
 import type { ChargebeeAdapter, ChargebeeConnectionConfig, ChargebeeCredentials } from './chargebee/index.js';
 import type { CheckoutComAdapter, CheckoutComConnectionConfig, CheckoutComCredentials } from './checkout-com/index.js';
+import type { Cin7CoreAdapter, Cin7CoreConnectionConfig, Cin7CoreCredentials } from './cin7-core/index.js';
 import type { ClickupAdapter, ClickupConnectionConfig, ClickupCredentials } from './clickup/index.js';
 import type { CloseAdapter, CloseConnectionConfig, CloseCredentials } from './close/index.js';
 import type {
@@ -84,6 +88,7 @@ import type {
   CloudflareR2ConnectionConfig,
   CloudflareR2Credentials,
 } from './cloudflare-r2/index.js';
+import type { CloverAdapter, CloverConnectionConfig, CloverCredentials } from './clover/index.js';
 import type { CodaAdapter, CodaConnectionConfig, CodaCredentials } from './coda/index.js';
 import type {
   ConstantContactAdapter,
@@ -108,6 +113,7 @@ import type {
 import type { DripAdapter, DripConnectionConfig, DripCredentials } from './drip/index.js';
 import type { DropboxAdapter, DropboxConnectionConfig, DropboxCredentials } from './dropbox/index.js';
 import type { Dynamics365Adapter, Dynamics365ConnectionConfig, Dynamics365Credentials } from './dynamics-365/index.js';
+import type { EasypostAdapter, EasypostConnectionConfig, EasypostCredentials } from './easypost/index.js';
 import type { EbayAdapter, EbayConnectionConfig, EbayCredentials } from './ebay/index.js';
 import type { EcwidAdapter, EcwidConnectionConfig, EcwidCredentials } from './ecwid/index.js';
 import type {
@@ -115,6 +121,7 @@ import type {
   ElasticsearchConnectionConfig,
   ElasticsearchCredentials,
 } from './elasticsearch/index.js';
+import type { EposNowAdapter, EposNowConnectionConfig, EposNowCredentials } from './epos-now/index.js';
 import type { EtsyAdapter, EtsyConnectionConfig, EtsyCredentials } from './etsy/index.js';
 import type { ExactOnlineAdapter, ExactOnlineConnectionConfig, ExactOnlineCredentials } from './exact-online/index.js';
 import type {
@@ -163,6 +170,8 @@ import type {
   GoogleSheetsConnectionConfig,
   GoogleSheetsCredentials,
 } from './google-sheets/index.js';
+import type { GreenhouseAdapter, GreenhouseConnectionConfig, GreenhouseCredentials } from './greenhouse/index.js';
+import type { GustoAdapter, GustoConnectionConfig, GustoCredentials } from './gusto/index.js';
 import type { HelpScoutAdapter, HelpScoutConnectionConfig, HelpScoutCredentials } from './help-scout/index.js';
 import type { HubspotAdapter, HubspotConnectionConfig, HubspotCredentials } from './hubspot/index.js';
 import type { ImpactAdapter, ImpactConnectionConfig, ImpactCredentials } from './impact/index.js';
@@ -174,11 +183,28 @@ import type { KeapAdapter, KeapConnectionConfig, KeapCredentials } from './keap/
 import type { KevelAdapter, KevelConnectionConfig, KevelCredentials } from './kevel/index.js';
 import type { KitAdapter, KitConnectionConfig, KitCredentials } from './kit/index.js';
 import type { KlaviyoAdapter, KlaviyoConnectionConfig, KlaviyoCredentials } from './klaviyo/index.js';
+import type { KoronaPosAdapter, KoronaPosConnectionConfig, KoronaPosCredentials } from './korona-pos/index.js';
 import type {
   LemonSqueezyAdapter,
   LemonSqueezyConnectionConfig,
   LemonSqueezyCredentials,
 } from './lemon-squeezy/index.js';
+import type { LeverAdapter, LeverConnectionConfig, LeverCredentials } from './lever/index.js';
+import type {
+  LightspeedKSeriesAdapter,
+  LightspeedKSeriesConnectionConfig,
+  LightspeedKSeriesCredentials,
+} from './lightspeed-k-series/index.js';
+import type {
+  LightspeedRSeriesAdapter,
+  LightspeedRSeriesConnectionConfig,
+  LightspeedRSeriesCredentials,
+} from './lightspeed-r-series/index.js';
+import type {
+  LightspeedXSeriesAdapter,
+  LightspeedXSeriesConnectionConfig,
+  LightspeedXSeriesCredentials,
+} from './lightspeed-x-series/index.js';
 import type { LinearAdapter, LinearConnectionConfig, LinearCredentials } from './linear/index.js';
 import type { LinkedinAdsAdapter, LinkedinAdsConnectionConfig, LinkedinAdsCredentials } from './linkedin-ads/index.js';
 import type {
@@ -186,6 +212,7 @@ import type {
   LinkedinPagesConnectionConfig,
   LinkedinPagesCredentials,
 } from './linkedin-pages/index.js';
+import type { LoyverseAdapter, LoyverseConnectionConfig, LoyverseCredentials } from './loyverse/index.js';
 import type { MailchimpAdapter, MailchimpConnectionConfig, MailchimpCredentials } from './mailchimp/index.js';
 import type { MailerliteAdapter, MailerliteConnectionConfig, MailerliteCredentials } from './mailerlite/index.js';
 import type { MailgunAdapter, MailgunConnectionConfig, MailgunCredentials } from './mailgun/index.js';
@@ -215,6 +242,7 @@ import type { OutbrainAdapter, OutbrainConnectionConfig, OutbrainCredentials } f
 import type { PaddleAdapter, PaddleConnectionConfig, PaddleCredentials } from './paddle/index.js';
 import type { PagerdutyAdapter, PagerdutyConnectionConfig, PagerdutyCredentials } from './pagerduty/index.js';
 import type { PaypalAdapter, PaypalConnectionConfig, PaypalCredentials } from './paypal/index.js';
+import type { PersonioAdapter, PersonioConnectionConfig, PersonioCredentials } from './personio/index.js';
 import type { PineconeAdapter, PineconeConnectionConfig, PineconeCredentials } from './pinecone/index.js';
 import type { PinterestAdapter, PinterestConnectionConfig, PinterestCredentials } from './pinterest/index.js';
 import type {
@@ -255,9 +283,14 @@ import type {
   SearchAds360Credentials,
 } from './search-ads-360/index.js';
 import type { SegmentAdapter, SegmentConnectionConfig, SegmentCredentials } from './segment/index.js';
+import type { SendcloudAdapter, SendcloudConnectionConfig, SendcloudCredentials } from './sendcloud/index.js';
 import type { SendgridAdapter, SendgridConnectionConfig, SendgridCredentials } from './sendgrid/index.js';
 import type { SentryAdapter, SentryConnectionConfig, SentryCredentials } from './sentry/index.js';
 import type { SharepointAdapter, SharepointConnectionConfig, SharepointCredentials } from './sharepoint/index.js';
+import type { ShipbobAdapter, ShipbobConnectionConfig, ShipbobCredentials } from './shipbob/index.js';
+import type { ShipheroAdapter, ShipheroConnectionConfig, ShipheroCredentials } from './shiphero/index.js';
+import type { ShippoAdapter, ShippoConnectionConfig, ShippoCredentials } from './shippo/index.js';
+import type { ShipstationAdapter, ShipstationConnectionConfig, ShipstationCredentials } from './shipstation/index.js';
 import type { ShopifyAdapter, ShopifyConnectionConfig, ShopifyCredentials } from './shopify/index.js';
 import type { ShopwareAdapter, ShopwareConnectionConfig, ShopwareCredentials } from './shopware/index.js';
 import type { SlackAdapter, SlackConnectionConfig, SlackCredentials } from './slack/index.js';
@@ -269,11 +302,13 @@ import type { SquareAdapter, SquareConnectionConfig, SquareCredentials } from '.
 import type { SquarespaceAdapter, SquarespaceConnectionConfig, SquarespaceCredentials } from './squarespace/index.js';
 import type { StackadaptAdapter, StackadaptConnectionConfig, StackadaptCredentials } from './stackadapt/index.js';
 import type { StripeAdapter, StripeConnectionConfig, StripeCredentials } from './stripe/index.js';
+import type { SumupAdapter, SumupConnectionConfig, SumupCredentials } from './sumup/index.js';
 import type { SupabaseAdapter, SupabaseConnectionConfig, SupabaseCredentials } from './supabase/index.js';
 import type { TaboolaAdapter, TaboolaConnectionConfig, TaboolaCredentials } from './taboola/index.js';
 import type { TeamworkAdapter, TeamworkConnectionConfig, TeamworkCredentials } from './teamwork/index.js';
 import type { ThreadsAdapter, ThreadsConnectionConfig, ThreadsCredentials } from './threads/index.js';
 import type { TiktokAdsAdapter, TiktokAdsConnectionConfig, TiktokAdsCredentials } from './tiktok-ads/index.js';
+import type { ToastAdapter, ToastConnectionConfig, ToastCredentials } from './toast/index.js';
 import type { TrayIoAdapter, TrayIoConnectionConfig, TrayIoCredentials } from './tray-io/index.js';
 import type { TrelloAdapter, TrelloConnectionConfig, TrelloCredentials } from './trello/index.js';
 import type { TwilioAdapter, TwilioConnectionConfig, TwilioCredentials } from './twilio/index.js';
@@ -291,6 +326,7 @@ import type {
 import type { WiseAdapter, WiseConnectionConfig, WiseCredentials } from './wise/index.js';
 import type { WixStoresAdapter, WixStoresConnectionConfig, WixStoresCredentials } from './wix-stores/index.js';
 import type { WoocommerceAdapter, WoocommerceConnectionConfig, WoocommerceCredentials } from './woocommerce/index.js';
+import type { WorkableAdapter, WorkableConnectionConfig, WorkableCredentials } from './workable/index.js';
 import type { WorkatoAdapter, WorkatoConnectionConfig, WorkatoCredentials } from './workato/index.js';
 import type { WrikeAdapter, WrikeConnectionConfig, WrikeCredentials } from './wrike/index.js';
 import type { XAdapter, XConnectionConfig, XCredentials } from './x/index.js';
@@ -298,6 +334,7 @@ import type { XeroAdapter, XeroConnectionConfig, XeroCredentials } from './xero/
 import type { YoutubeAdapter, YoutubeConnectionConfig, YoutubeCredentials } from './youtube/index.js';
 import type { ZapierAdapter, ZapierConnectionConfig, ZapierCredentials } from './zapier/index.js';
 import type { ZendeskAdapter, ZendeskConnectionConfig, ZendeskCredentials } from './zendesk/index.js';
+import type { ZettleAdapter, ZettleConnectionConfig, ZettleCredentials } from './zettle/index.js';
 import type { ZohoBooksAdapter, ZohoBooksConnectionConfig, ZohoBooksCredentials } from './zoho-books/index.js';
 import type { ZohoCrmAdapter, ZohoCrmConnectionConfig, ZohoCrmCredentials } from './zoho-crm/index.js';
 import type { ZoomAdapter, ZoomConnectionConfig, ZoomCredentials } from './zoom/index.js';
@@ -338,6 +375,11 @@ export type AdapterTypes = {
     credentials: AffinityCredentials;
     connectionConfig: AffinityConnectionConfig;
     adapter: AffinityAdapter;
+  };
+  aftership: {
+    credentials: AftershipCredentials;
+    connectionConfig: AftershipConnectionConfig;
+    adapter: AftershipAdapter;
   };
   aircall: {
     credentials: AircallCredentials;
@@ -394,6 +436,11 @@ export type AdapterTypes = {
     connectionConfig: AsanaConnectionConfig;
     adapter: AsanaAdapter;
   };
+  ashby: {
+    credentials: AshbyCredentials;
+    connectionConfig: AshbyConnectionConfig;
+    adapter: AshbyAdapter;
+  };
   'azure-blob-storage': {
     credentials: AzureBlobStorageCredentials;
     connectionConfig: AzureBlobStorageConnectionConfig;
@@ -403,6 +450,11 @@ export type AdapterTypes = {
     credentials: BackblazeB2Credentials;
     connectionConfig: BackblazeB2ConnectionConfig;
     adapter: BackblazeB2Adapter;
+  };
+  bamboohr: {
+    credentials: BamboohrCredentials;
+    connectionConfig: BamboohrConnectionConfig;
+    adapter: BamboohrAdapter;
   };
   basecamp: {
     credentials: BasecampCredentials;
@@ -474,6 +526,11 @@ export type AdapterTypes = {
     connectionConfig: CheckoutComConnectionConfig;
     adapter: CheckoutComAdapter;
   };
+  'cin7-core': {
+    credentials: Cin7CoreCredentials;
+    connectionConfig: Cin7CoreConnectionConfig;
+    adapter: Cin7CoreAdapter;
+  };
   clickup: {
     credentials: ClickupCredentials;
     connectionConfig: ClickupConnectionConfig;
@@ -488,6 +545,11 @@ export type AdapterTypes = {
     credentials: CloudflareR2Credentials;
     connectionConfig: CloudflareR2ConnectionConfig;
     adapter: CloudflareR2Adapter;
+  };
+  clover: {
+    credentials: CloverCredentials;
+    connectionConfig: CloverConnectionConfig;
+    adapter: CloverAdapter;
   };
   coda: {
     credentials: CodaCredentials;
@@ -549,6 +611,11 @@ export type AdapterTypes = {
     connectionConfig: Dynamics365ConnectionConfig;
     adapter: Dynamics365Adapter;
   };
+  easypost: {
+    credentials: EasypostCredentials;
+    connectionConfig: EasypostConnectionConfig;
+    adapter: EasypostAdapter;
+  };
   ebay: {
     credentials: EbayCredentials;
     connectionConfig: EbayConnectionConfig;
@@ -563,6 +630,11 @@ export type AdapterTypes = {
     credentials: ElasticsearchCredentials;
     connectionConfig: ElasticsearchConnectionConfig;
     adapter: ElasticsearchAdapter;
+  };
+  'epos-now': {
+    credentials: EposNowCredentials;
+    connectionConfig: EposNowConnectionConfig;
+    adapter: EposNowAdapter;
   };
   etsy: {
     credentials: EtsyCredentials;
@@ -664,6 +736,16 @@ export type AdapterTypes = {
     connectionConfig: GoogleSheetsConnectionConfig;
     adapter: GoogleSheetsAdapter;
   };
+  greenhouse: {
+    credentials: GreenhouseCredentials;
+    connectionConfig: GreenhouseConnectionConfig;
+    adapter: GreenhouseAdapter;
+  };
+  gusto: {
+    credentials: GustoCredentials;
+    connectionConfig: GustoConnectionConfig;
+    adapter: GustoAdapter;
+  };
   'help-scout': {
     credentials: HelpScoutCredentials;
     connectionConfig: HelpScoutConnectionConfig;
@@ -719,10 +801,35 @@ export type AdapterTypes = {
     connectionConfig: KlaviyoConnectionConfig;
     adapter: KlaviyoAdapter;
   };
+  'korona-pos': {
+    credentials: KoronaPosCredentials;
+    connectionConfig: KoronaPosConnectionConfig;
+    adapter: KoronaPosAdapter;
+  };
   'lemon-squeezy': {
     credentials: LemonSqueezyCredentials;
     connectionConfig: LemonSqueezyConnectionConfig;
     adapter: LemonSqueezyAdapter;
+  };
+  lever: {
+    credentials: LeverCredentials;
+    connectionConfig: LeverConnectionConfig;
+    adapter: LeverAdapter;
+  };
+  'lightspeed-k-series': {
+    credentials: LightspeedKSeriesCredentials;
+    connectionConfig: LightspeedKSeriesConnectionConfig;
+    adapter: LightspeedKSeriesAdapter;
+  };
+  'lightspeed-r-series': {
+    credentials: LightspeedRSeriesCredentials;
+    connectionConfig: LightspeedRSeriesConnectionConfig;
+    adapter: LightspeedRSeriesAdapter;
+  };
+  'lightspeed-x-series': {
+    credentials: LightspeedXSeriesCredentials;
+    connectionConfig: LightspeedXSeriesConnectionConfig;
+    adapter: LightspeedXSeriesAdapter;
   };
   linear: {
     credentials: LinearCredentials;
@@ -738,6 +845,11 @@ export type AdapterTypes = {
     credentials: LinkedinPagesCredentials;
     connectionConfig: LinkedinPagesConnectionConfig;
     adapter: LinkedinPagesAdapter;
+  };
+  loyverse: {
+    credentials: LoyverseCredentials;
+    connectionConfig: LoyverseConnectionConfig;
+    adapter: LoyverseAdapter;
   };
   mailchimp: {
     credentials: MailchimpCredentials;
@@ -864,6 +976,11 @@ export type AdapterTypes = {
     connectionConfig: PaypalConnectionConfig;
     adapter: PaypalAdapter;
   };
+  personio: {
+    credentials: PersonioCredentials;
+    connectionConfig: PersonioConnectionConfig;
+    adapter: PersonioAdapter;
+  };
   pinecone: {
     credentials: PineconeCredentials;
     connectionConfig: PineconeConnectionConfig;
@@ -964,6 +1081,11 @@ export type AdapterTypes = {
     connectionConfig: SegmentConnectionConfig;
     adapter: SegmentAdapter;
   };
+  sendcloud: {
+    credentials: SendcloudCredentials;
+    connectionConfig: SendcloudConnectionConfig;
+    adapter: SendcloudAdapter;
+  };
   sendgrid: {
     credentials: SendgridCredentials;
     connectionConfig: SendgridConnectionConfig;
@@ -978,6 +1100,26 @@ export type AdapterTypes = {
     credentials: SharepointCredentials;
     connectionConfig: SharepointConnectionConfig;
     adapter: SharepointAdapter;
+  };
+  shipbob: {
+    credentials: ShipbobCredentials;
+    connectionConfig: ShipbobConnectionConfig;
+    adapter: ShipbobAdapter;
+  };
+  shiphero: {
+    credentials: ShipheroCredentials;
+    connectionConfig: ShipheroConnectionConfig;
+    adapter: ShipheroAdapter;
+  };
+  shippo: {
+    credentials: ShippoCredentials;
+    connectionConfig: ShippoConnectionConfig;
+    adapter: ShippoAdapter;
+  };
+  shipstation: {
+    credentials: ShipstationCredentials;
+    connectionConfig: ShipstationConnectionConfig;
+    adapter: ShipstationAdapter;
   };
   shopify: {
     credentials: ShopifyCredentials;
@@ -1034,6 +1176,11 @@ export type AdapterTypes = {
     connectionConfig: StripeConnectionConfig;
     adapter: StripeAdapter;
   };
+  sumup: {
+    credentials: SumupCredentials;
+    connectionConfig: SumupConnectionConfig;
+    adapter: SumupAdapter;
+  };
   supabase: {
     credentials: SupabaseCredentials;
     connectionConfig: SupabaseConnectionConfig;
@@ -1058,6 +1205,11 @@ export type AdapterTypes = {
     credentials: TiktokAdsCredentials;
     connectionConfig: TiktokAdsConnectionConfig;
     adapter: TiktokAdsAdapter;
+  };
+  toast: {
+    credentials: ToastCredentials;
+    connectionConfig: ToastConnectionConfig;
+    adapter: ToastAdapter;
   };
   'tray-io': {
     credentials: TrayIoCredentials;
@@ -1104,6 +1256,11 @@ export type AdapterTypes = {
     connectionConfig: WoocommerceConnectionConfig;
     adapter: WoocommerceAdapter;
   };
+  workable: {
+    credentials: WorkableCredentials;
+    connectionConfig: WorkableConnectionConfig;
+    adapter: WorkableAdapter;
+  };
   workato: {
     credentials: WorkatoCredentials;
     connectionConfig: WorkatoConnectionConfig;
@@ -1138,6 +1295,11 @@ export type AdapterTypes = {
     credentials: ZendeskCredentials;
     connectionConfig: ZendeskConnectionConfig;
     adapter: ZendeskAdapter;
+  };
+  zettle: {
+    credentials: ZettleCredentials;
+    connectionConfig: ZettleConnectionConfig;
+    adapter: ZettleAdapter;
   };
   'zoho-books': {
     credentials: ZohoBooksCredentials;
@@ -1232,6 +1394,16 @@ const entries = {
       entities: ['companies', 'opportunities', 'persons'],
     },
     load: async () => (await import('./affinity/index.js')).AffinityAdapter,
+  },
+  aftership: {
+    info: {
+      id: 'aftership',
+      name: 'AfterShip',
+      category: 'shipping_logistics',
+      authKind: 'api_key',
+      entities: ['couriers', 'trackings'],
+    },
+    load: async () => (await import('./aftership/index.js')).AftershipAdapter,
   },
   aircall: {
     info: {
@@ -1343,6 +1515,16 @@ const entries = {
     },
     load: async () => (await import('./asana/index.js')).AsanaAdapter,
   },
+  ashby: {
+    info: {
+      id: 'ashby',
+      name: 'Ashby',
+      category: 'hr_recruiting',
+      authKind: 'basic',
+      entities: ['applications', 'candidates', 'jobs', 'users'],
+    },
+    load: async () => (await import('./ashby/index.js')).AshbyAdapter,
+  },
   'azure-blob-storage': {
     info: {
       id: 'azure-blob-storage',
@@ -1362,6 +1544,16 @@ const entries = {
       entities: ['buckets', 'files', 'keys'],
     },
     load: async () => (await import('./backblaze-b2/index.js')).BackblazeB2Adapter,
+  },
+  bamboohr: {
+    info: {
+      id: 'bamboohr',
+      name: 'BambooHR',
+      category: 'hr_recruiting',
+      authKind: 'basic',
+      entities: ['employee_report', 'employees'],
+    },
+    load: async () => (await import('./bamboohr/index.js')).BamboohrAdapter,
   },
   basecamp: {
     info: {
@@ -1503,6 +1695,16 @@ const entries = {
     },
     load: async () => (await import('./checkout-com/index.js')).CheckoutComAdapter,
   },
+  'cin7-core': {
+    info: {
+      id: 'cin7-core',
+      name: 'Cin7 Core',
+      category: 'pos',
+      authKind: 'api_key',
+      entities: ['customers', 'products', 'sales'],
+    },
+    load: async () => (await import('./cin7-core/index.js')).Cin7CoreAdapter,
+  },
   clickup: {
     info: {
       id: 'clickup',
@@ -1532,6 +1734,16 @@ const entries = {
       entities: ['buckets', 'custom_domains'],
     },
     load: async () => (await import('./cloudflare-r2/index.js')).CloudflareR2Adapter,
+  },
+  clover: {
+    info: {
+      id: 'clover',
+      name: 'Clover',
+      category: 'pos',
+      authKind: 'bearer',
+      entities: ['customers', 'items', 'orders', 'payments'],
+    },
+    load: async () => (await import('./clover/index.js')).CloverAdapter,
   },
   coda: {
     info: {
@@ -1653,6 +1865,16 @@ const entries = {
     },
     load: async () => (await import('./dynamics-365/index.js')).Dynamics365Adapter,
   },
+  easypost: {
+    info: {
+      id: 'easypost',
+      name: 'EasyPost',
+      category: 'shipping_logistics',
+      authKind: 'basic',
+      entities: ['addresses', 'shipments', 'trackers'],
+    },
+    load: async () => (await import('./easypost/index.js')).EasypostAdapter,
+  },
   ebay: {
     info: {
       id: 'ebay',
@@ -1682,6 +1904,16 @@ const entries = {
       entities: ['aliases', 'documents', 'indices'],
     },
     load: async () => (await import('./elasticsearch/index.js')).ElasticsearchAdapter,
+  },
+  'epos-now': {
+    info: {
+      id: 'epos-now',
+      name: 'Epos Now',
+      category: 'pos',
+      authKind: 'basic',
+      entities: ['customers', 'products', 'transactions'],
+    },
+    load: async () => (await import('./epos-now/index.js')).EposNowAdapter,
   },
   etsy: {
     info: {
@@ -1883,6 +2115,26 @@ const entries = {
     },
     load: async () => (await import('./google-sheets/index.js')).GoogleSheetsAdapter,
   },
+  greenhouse: {
+    info: {
+      id: 'greenhouse',
+      name: 'Greenhouse',
+      category: 'hr_recruiting',
+      authKind: 'oauth2',
+      entities: ['applications', 'candidates', 'jobs', 'users'],
+    },
+    load: async () => (await import('./greenhouse/index.js')).GreenhouseAdapter,
+  },
+  gusto: {
+    info: {
+      id: 'gusto',
+      name: 'Gusto',
+      category: 'hr_recruiting',
+      authKind: 'oauth2',
+      entities: ['contractors', 'employees', 'locations', 'payrolls'],
+    },
+    load: async () => (await import('./gusto/index.js')).GustoAdapter,
+  },
   'help-scout': {
     info: {
       id: 'help-scout',
@@ -1987,6 +2239,16 @@ const entries = {
     },
     load: async () => (await import('./klaviyo/index.js')).KlaviyoAdapter,
   },
+  'korona-pos': {
+    info: {
+      id: 'korona-pos',
+      name: 'KORONA POS',
+      category: 'pos',
+      authKind: 'basic',
+      entities: ['customers', 'products', 'receipts'],
+    },
+    load: async () => (await import('./korona-pos/index.js')).KoronaPosAdapter,
+  },
   'lemon-squeezy': {
     info: {
       id: 'lemon-squeezy',
@@ -1996,6 +2258,46 @@ const entries = {
       entities: ['customers', 'orders', 'products', 'subscriptions'],
     },
     load: async () => (await import('./lemon-squeezy/index.js')).LemonSqueezyAdapter,
+  },
+  lever: {
+    info: {
+      id: 'lever',
+      name: 'Lever',
+      category: 'hr_recruiting',
+      authKind: 'basic',
+      entities: ['opportunities', 'postings', 'users'],
+    },
+    load: async () => (await import('./lever/index.js')).LeverAdapter,
+  },
+  'lightspeed-k-series': {
+    info: {
+      id: 'lightspeed-k-series',
+      name: 'Lightspeed Restaurant (K-Series)',
+      category: 'pos',
+      authKind: 'oauth2',
+      entities: ['accounting_groups', 'businesses', 'items'],
+    },
+    load: async () => (await import('./lightspeed-k-series/index.js')).LightspeedKSeriesAdapter,
+  },
+  'lightspeed-r-series': {
+    info: {
+      id: 'lightspeed-r-series',
+      name: 'Lightspeed Retail (R-Series)',
+      category: 'pos',
+      authKind: 'oauth2',
+      entities: ['customers', 'items', 'sales'],
+    },
+    load: async () => (await import('./lightspeed-r-series/index.js')).LightspeedRSeriesAdapter,
+  },
+  'lightspeed-x-series': {
+    info: {
+      id: 'lightspeed-x-series',
+      name: 'Lightspeed Retail (X-Series)',
+      category: 'pos',
+      authKind: 'oauth2',
+      entities: ['customers', 'outlets', 'products', 'sales'],
+    },
+    load: async () => (await import('./lightspeed-x-series/index.js')).LightspeedXSeriesAdapter,
   },
   linear: {
     info: {
@@ -2026,6 +2328,16 @@ const entries = {
       entities: ['follower_statistics', 'organization_acls', 'posts', 'share_statistics'],
     },
     load: async () => (await import('./linkedin-pages/index.js')).LinkedinPagesAdapter,
+  },
+  loyverse: {
+    info: {
+      id: 'loyverse',
+      name: 'Loyverse',
+      category: 'pos',
+      authKind: 'oauth2',
+      entities: ['customers', 'items', 'receipts'],
+    },
+    load: async () => (await import('./loyverse/index.js')).LoyverseAdapter,
   },
   mailchimp: {
     info: {
@@ -2277,6 +2589,16 @@ const entries = {
     },
     load: async () => (await import('./paypal/index.js')).PaypalAdapter,
   },
+  personio: {
+    info: {
+      id: 'personio',
+      name: 'Personio',
+      category: 'hr_recruiting',
+      authKind: 'oauth2',
+      entities: ['absence_periods', 'attendance_periods', 'persons'],
+    },
+    load: async () => (await import('./personio/index.js')).PersonioAdapter,
+  },
   pinecone: {
     info: {
       id: 'pinecone',
@@ -2477,6 +2799,16 @@ const entries = {
     },
     load: async () => (await import('./segment/index.js')).SegmentAdapter,
   },
+  sendcloud: {
+    info: {
+      id: 'sendcloud',
+      name: 'Sendcloud',
+      category: 'shipping_logistics',
+      authKind: 'basic',
+      entities: ['parcels', 'sender_addresses', 'shipping_methods'],
+    },
+    load: async () => (await import('./sendcloud/index.js')).SendcloudAdapter,
+  },
   sendgrid: {
     info: {
       id: 'sendgrid',
@@ -2506,6 +2838,46 @@ const entries = {
       entities: ['list_items', 'lists', 'sites'],
     },
     load: async () => (await import('./sharepoint/index.js')).SharepointAdapter,
+  },
+  shipbob: {
+    info: {
+      id: 'shipbob',
+      name: 'ShipBob',
+      category: 'shipping_logistics',
+      authKind: 'bearer',
+      entities: ['channels', 'orders'],
+    },
+    load: async () => (await import('./shipbob/index.js')).ShipbobAdapter,
+  },
+  shiphero: {
+    info: {
+      id: 'shiphero',
+      name: 'ShipHero',
+      category: 'shipping_logistics',
+      authKind: 'bearer',
+      entities: ['orders', 'products'],
+    },
+    load: async () => (await import('./shiphero/index.js')).ShipheroAdapter,
+  },
+  shippo: {
+    info: {
+      id: 'shippo',
+      name: 'Shippo',
+      category: 'shipping_logistics',
+      authKind: 'api_key',
+      entities: ['orders', 'shipments', 'transactions'],
+    },
+    load: async () => (await import('./shippo/index.js')).ShippoAdapter,
+  },
+  shipstation: {
+    info: {
+      id: 'shipstation',
+      name: 'ShipStation',
+      category: 'shipping_logistics',
+      authKind: 'api_key',
+      entities: ['carriers', 'labels', 'shipments', 'warehouses'],
+    },
+    load: async () => (await import('./shipstation/index.js')).ShipstationAdapter,
   },
   shopify: {
     info: {
@@ -2617,6 +2989,10 @@ const entries = {
     },
     load: async () => (await import('./stripe/index.js')).StripeAdapter,
   },
+  sumup: {
+    info: { id: 'sumup', name: 'SumUp', category: 'pos', authKind: 'oauth2', entities: ['readers', 'transactions'] },
+    load: async () => (await import('./sumup/index.js')).SumupAdapter,
+  },
   supabase: {
     info: {
       id: 'supabase',
@@ -2666,6 +3042,16 @@ const entries = {
       entities: ['ad_groups', 'ads', 'campaigns'],
     },
     load: async () => (await import('./tiktok-ads/index.js')).TiktokAdsAdapter,
+  },
+  toast: {
+    info: {
+      id: 'toast',
+      name: 'Toast',
+      category: 'pos',
+      authKind: 'bearer',
+      entities: ['employees', 'jobs', 'orders'],
+    },
+    load: async () => (await import('./toast/index.js')).ToastAdapter,
   },
   'tray-io': {
     info: {
@@ -2751,6 +3137,16 @@ const entries = {
     },
     load: async () => (await import('./woocommerce/index.js')).WoocommerceAdapter,
   },
+  workable: {
+    info: {
+      id: 'workable',
+      name: 'Workable',
+      category: 'hr_recruiting',
+      authKind: 'bearer',
+      entities: ['candidates', 'jobs', 'members'],
+    },
+    load: async () => (await import('./workable/index.js')).WorkableAdapter,
+  },
   workato: {
     info: {
       id: 'workato',
@@ -2820,6 +3216,16 @@ const entries = {
       entities: ['organizations', 'tickets', 'users'],
     },
     load: async () => (await import('./zendesk/index.js')).ZendeskAdapter,
+  },
+  zettle: {
+    info: {
+      id: 'zettle',
+      name: 'PayPal Zettle',
+      category: 'pos',
+      authKind: 'oauth2',
+      entities: ['categories', 'discounts', 'products'],
+    },
+    load: async () => (await import('./zettle/index.js')).ZettleAdapter,
   },
   'zoho-books': {
     info: {

@@ -20,8 +20,15 @@ export function getPath(value: unknown, path: string): unknown {
   let i = 0;
   while (i < segments.length) {
     if (current === null || typeof current !== 'object') return undefined;
+    const key = segments[i] as string;
+    if (Object.hasOwn(current, key) && !dottedKeyAhead(current, segments, i)) {
+      current = (current as Record<string, unknown>)[key];
+      i++;
+      continue;
+    }
+    // The rare case: a key that itself contains dots.
     let next = -1;
-    for (let j = segments.length; j > i; j--) {
+    for (let j = segments.length; j > i + 1; j--) {
       if (Object.hasOwn(current, segments.slice(i, j).join('.'))) {
         next = j;
         break;
@@ -32,6 +39,16 @@ export function getPath(value: unknown, path: string): unknown {
     i = next;
   }
   return current;
+}
+
+/** Whether a longer dotted key starting at segment `i` exists too (it wins over the single segment). */
+function dottedKeyAhead(node: object, segments: readonly string[], i: number): boolean {
+  if (i + 1 >= segments.length) return false;
+  for (const key of Object.keys(node)) {
+    if (key.length > (segments[i] as string).length && key.includes('.') && key.startsWith(`${segments[i]}.`))
+      return true;
+  }
+  return false;
 }
 
 const UNSAFE_KEYS = new Set(['__proto__', 'prototype', 'constructor']);

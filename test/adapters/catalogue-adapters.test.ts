@@ -23,21 +23,17 @@ const RECORDS = 25;
 const PAGE_SIZE = 10;
 
 /**
- * What the config-driven emulator cannot answer as the platform does. These become `it.todo` with the reason
- * (never a test that passes against an answer the platform would not give).
+ * Platforms whose API answers XML, which their config cannot say (their descriptions do): the emulator answers
+ * them in XML, where every value reads back as text, so their listings are compared by id rather than deeply.
  */
-const EMULATION_GAPS: Readonly<Record<string, { list?: string }>> = {
-  'amazon-s3': {
-    list:
-      'S3 answers XML (<ListAllMyBucketsResult>, <ListBucketResult>); the config names the elements as they read after ' +
-      'an XML-to-object conversion the runtime does not do, so a JSON answer would be one S3 never sends',
-  },
-  'azure-blob-storage': {
-    list:
-      'Blob Storage answers XML (<EnumerationResults>); the config names the elements as they read after an ' +
-      'XML-to-object conversion the runtime does not do, so a JSON answer would be one Azure never sends',
-  },
-};
+const XML_PLATFORMS: ReadonlySet<string> = new Set(['amazon-s3', 'azure-blob-storage']);
+
+/**
+ * What the config-driven emulator cannot answer as the platform does, by platform id: those tests become
+ * `it.todo` with the reason, never a test that passes against an answer the platform would not give. None at
+ * present: every auth and pagination variant in the catalogue is emulated (see `src/sandbox/config-driven/`).
+ */
+const EMULATION_GAPS: Readonly<Record<string, { auth?: string; list?: string }>> = {};
 
 const registry = getAdapterRegistry();
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -85,7 +81,11 @@ for (const { info, meta } of platforms) {
       });
 
     beforeAll(async () => {
-      emulator = await startConfigDrivenEmulator(meta, { records: RECORDS, openapi: openapiOf(meta) });
+      emulator = await startConfigDrivenEmulator(meta, {
+        records: RECORDS,
+        openapi: openapiOf(meta),
+        responseFormat: XML_PLATFORMS.has(info.id) ? 'xml' : 'json',
+      });
       adapter = await adapterFor();
     });
 
@@ -93,6 +93,11 @@ for (const { info, meta } of platforms) {
       await adapter?.close();
       await emulator?.close();
     });
+
+    if (gaps.auth) {
+      it.todo(`authenticates: ${gaps.auth}`);
+      return;
+    }
 
     it('authenticates: testConnection() is true', async () => {
       const accepted = emulator.control.auth.accepted;
@@ -128,13 +133,24 @@ for (const { info, meta } of platforms) {
 
         const ids = listed.map((r) => String(getPath(r, config.idField)));
         expect(new Set(ids).size, 'no duplicate ids').toBe(ids.length);
-        expect(listed).toEqual(seeded);
+        if (XML_PLATFORMS.has(info.id)) expect(ids).toEqual(seeded.map((r) => String(getPath(r, config.idField))));
+        else expect(listed).toEqual(seeded);
         const pages = emulator.control.served
           .slice(servedBefore)
           .filter((page) => page.entity === entity && page.records > 0);
         if (paged) expect(pages.length).toBeGreaterThanOrEqual(3);
         else expect(pages.length).toBe(1);
       });
+
+      if (config.getById) {
+        it(`reads a ${entity} record by id`, async () => {
+          const [record] = emulator.control.records(entity);
+          const id = String(getPath(record, config.idField));
+          const got = await adapter.get(entity, id);
+          expect(String(getPath(got, config.idField))).toBe(id);
+          if (!XML_PLATFORMS.has(info.id)) expect(got).toEqual(record);
+        });
+      }
 
       const standard = config.standard;
       if (standard) {

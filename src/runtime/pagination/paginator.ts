@@ -131,13 +131,19 @@ export class LoopGuard {
     this.#seen.add(value);
   }
 
-  /** Records a page's records; throws if they equal the previous page's (non-empty) records. */
+  /**
+   * Records a page's records; throws if they are the previous page's (non-empty) records again: the same ids in the
+   * same order, or, for records without ids, the same content.
+   */
   page(records: readonly unknown[]): void {
     if (records.length === 0) {
       this.#previousPage = undefined;
       return;
     }
-    const digest = createHash('sha256').update(JSON.stringify(records)).digest('base64');
+    const ids = records.map((record) => getPath(record, this.#context.idField));
+    const digest = ids.every((id) => typeof id === 'string' || typeof id === 'number')
+      ? ids.join('\u0000')
+      : createHash('sha256').update(JSON.stringify(records)).digest('base64');
     if (digest === this.#previousPage) {
       this.fail('the platform returned the same page twice in a row; stopping instead of looping');
     }

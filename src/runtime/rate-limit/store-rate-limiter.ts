@@ -27,7 +27,7 @@ export interface StoreRateLimiterOptions extends RateLimitPolicyOptions {
   /**
    * A grant that took longer than this to come back from the store (a stalled event loop, a slow database) is
    * dropped and taken again: sent late, it would land in the platform's next window together with the requests
-   * granted after it. Default: half the budget's safety margin, at least 5 ms.
+   * granted after it. Default: the budget's safety margin (the lateness it absorbs), at least 5 ms.
    */
   maxGrantLatencyMs?: number | undefined;
   /** Waits; injected in tests. */
@@ -106,7 +106,7 @@ export class StoreRateLimiter implements RateLimiter {
     // A request dearer than the whole burst may go only when the budget is idle.
     const limitMs = Math.max(budget.limitMs, costMs);
     const key = this.key + budget.suffix;
-    const maxLatency = this.#options.maxGrantLatencyMs ?? Math.max(budget.marginMs / 2, 5);
+    const maxLatency = this.#options.maxGrantLatencyMs ?? Math.max(budget.marginMs, 5);
     let stale = 0;
     for (;;) {
       const asked = this.#now();
@@ -122,13 +122,12 @@ export class StoreRateLimiter implements RateLimiter {
           { platformId: this.#options.platformId, waitMs: result.waitMs, key: this.key },
         );
       }
-      const answered = this.#now();
-      let late = answered - asked;
       if (result.delayMs > 0) {
         // Whole ms (timers have no finer grain), ignoring float noise below a µs: never early, at most 1 ms late.
         await this.#sleep(Math.max(Math.ceil(result.delayMs - 1e-3), 1), signal);
-        late = this.#now() - answered - result.delayMs;
       }
+      // Time past the slot: the store's round trip plus the timer's lateness (an upper bound).
+      const late = this.#now() - asked - result.delayMs;
       // A slot used late (a stalled event loop, a slow store) would land among the requests granted after it, in
       // the platform's next window: drop it (a slot spent, never a request sent late) and take another. After a
       // few in a row, go anyway.

@@ -198,6 +198,24 @@ export function configDrivenEmulator(
   const served: ServedPage[] = [];
   const authStats = { accepted: 0, refused: 0, lastRefusal: undefined as string | undefined };
 
+  /**
+   * A static query or body value as the platform needs it: the account's values where the config names connection
+   * variables (`{channelId}`, `{boardId}`); `{incremental}` stays for the pattern.
+   */
+  const fill = (value: unknown): unknown => {
+    if (typeof value === 'string') {
+      return value
+        .split(INCREMENTAL)
+        .map((part) => renderExpected(part, meta, {}, connectionConfig))
+        .join(INCREMENTAL);
+    }
+    if (Array.isArray(value)) return value.map(fill);
+    if (value !== null && typeof value === 'object') {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, fill(v)]));
+    }
+    return value;
+  };
+
   const store = new Map<string, Row[]>();
   const listRoutes: ListRoute[] = [];
   const itemRoutes: ItemRoute[] = [];
@@ -212,17 +230,8 @@ export function configDrivenEmulator(
       matcher: compilePathTemplate(config.path, meta, connectionConfig),
       query: Object.entries(config.query)
         .filter(([name]) => !dynamic.has(name))
-        .map(([name, value]) => ({
-          name,
-          // A platform needs the account's values where the config names connection variables (`{channelId}`).
-          value: staticPattern(
-            value
-              .split(INCREMENTAL)
-              .map((part) => renderExpected(part, meta, {}, connectionConfig))
-              .join(INCREMENTAL),
-          ),
-        })),
-      body: config.method === 'POST' ? config.body : undefined,
+        .map(([name, value]) => ({ name, value: staticPattern(fill(value) as string) })),
+      body: config.method === 'POST' && config.body ? (fill(config.body) as Record<string, unknown>) : undefined,
       pagingBodyPaths: pagingBodyPaths(pagination),
     });
     if (config.getById) {
@@ -410,6 +419,10 @@ export function configDrivenEmulator(
 
   const asXml = (response: EmulatorResponse): EmulatorResponse => {
     if (response.body === undefined) return response;
+    const empty =
+      typeof response.body === 'object' && response.body !== null && Object.keys(response.body).length === 0;
+    if (empty && response.status < 300)
+      return { status: response.status, headers: { ...response.headers }, rawBody: '' };
     const body =
       response.status < 300
         ? response.body

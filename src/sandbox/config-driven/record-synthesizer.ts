@@ -54,6 +54,15 @@ export function setDeep(target: Row, path: string, value: unknown): void {
 
 const pad = (i: number) => String(i).padStart(4, '0');
 
+/**
+ * When record `i` changed: a minute apart (as the hand-written emulators seed), or a day apart where the entity's
+ * incremental filter is day-granular, so that a filter by date still separates records.
+ */
+export function seededInstant(entity: EntityConfig, i: number): Date {
+  const daily = entity.incremental.kind !== 'none' && entity.incremental.format === 'date';
+  return daily ? new Date(Date.UTC(2026, 0, 1) + i * 86_400_000) : seededDate(i);
+}
+
 interface ParsedType {
   base: string;
   array: boolean;
@@ -154,10 +163,10 @@ function valueForMapping(
   kind: FieldKind,
   as: string | undefined,
   declared: string | undefined,
+  at: Date,
   i: number,
   minorUnits: boolean,
 ): unknown {
-  const at = seededDate(i);
   const asDeclared = (value: number): unknown => (declared === 'string' ? String(value) : value);
   switch (kind) {
     case 'string':
@@ -173,19 +182,17 @@ function valueForMapping(
     case 'date':
       if (as === 'unix-seconds') return asDeclared(Math.floor(at.getTime() / 1000));
       if (as === 'unix-millis') return asDeclared(at.getTime());
+      if (kind === 'datetime') return at.toISOString();
       // Dates step a day per record, so that they differ as date-times do.
-      return kind === 'date'
-        ? new Date(Date.UTC(2026, 0, 1) + i * 86_400_000).toISOString().slice(0, 10)
-        : at.toISOString();
+      return new Date(Date.UTC(2026, 0, 1) + i * 86_400_000).toISOString().slice(0, 10);
     case 'money':
       if (as === 'minor-units') return asDeclared(1000 + i);
       return declared === 'number' || declared === 'integer' ? 10 + i + 0.5 : `${10 + i}.50`;
   }
 }
 
-/** A cursor-field value in the incremental filter's format, increasing with `i`. */
-function cursorValue(format: string, declared: string | undefined, i: number): unknown {
-  const at = seededDate(i);
+/** A cursor-field value in the incremental filter's format. */
+function cursorValue(format: string, declared: string | undefined, at: Date): unknown {
   const number = (value: number): unknown => (declared === 'string' ? String(value) : value);
   switch (format) {
     case 'unix-seconds':
@@ -193,8 +200,7 @@ function cursorValue(format: string, declared: string | undefined, i: number): u
     case 'unix-millis':
       return number(at.getTime());
     case 'date':
-      // One record a day, so that dates increase too.
-      return new Date(Date.UTC(2026, 0, 1) + i * 86_400_000).toISOString().slice(0, 10);
+      return at.toISOString().slice(0, 10);
     default:
       return at.toISOString();
   }
@@ -221,6 +227,7 @@ export function synthesizeRecord(
   options: Pick<SynthesizeOptions, 'openapi'> = {},
 ): Row {
   const record: Row = {};
+  const at = seededInstant(entity, i);
   if (entity.fields) {
     for (const [name, type] of Object.entries(entity.fields)) {
       if (!UNSAFE_KEYS.has(name)) record[name] = valueForFieldType(type, name, i);
@@ -239,7 +246,7 @@ export function synthesizeRecord(
       const { path, as } = typeof source === 'string' ? { path: source, as: undefined } : source;
       const kind = kinds[field];
       if (!kind) continue;
-      const value = valueForMapping(field, kind, as, declaredType(entity, path), i, minorUnits);
+      const value = valueForMapping(field, kind, as, declaredType(entity, path), at, i, minorUnits);
       if (path === entity.idField) {
         // The id is also a standard field (Slack's `ts` is the message's id and its time): it takes that field's
         // form, which is unique per record except for flags and currencies.
@@ -254,7 +261,7 @@ export function synthesizeRecord(
   const incremental = entity.incremental;
   if (incremental.kind !== 'none' && !mapped.has(incremental.cursorField)) {
     const declared = declaredType(entity, incremental.cursorField);
-    setDeep(record, incremental.cursorField, cursorValue(incremental.format, declared, i));
+    setDeep(record, incremental.cursorField, cursorValue(incremental.format, declared, at));
   }
 
   setDeep(record, entity.idField, id);
