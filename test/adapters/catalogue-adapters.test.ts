@@ -10,7 +10,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { getAdapterRegistry } from 'engarde';
-import { type AnyAdapter, getPath, type PlatformMeta } from 'engarde/runtime';
+import { type AnyAdapter, cursorInstant, getPath, type PlatformMeta } from 'engarde/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type OpenApiSchemas,
@@ -141,6 +141,19 @@ for (const { info, meta } of platforms) {
         if (paged) expect(pages.length).toBeGreaterThanOrEqual(3);
         else expect(pages.length).toBe(1);
       });
+
+      const incremental = config.incremental;
+      if (incremental.kind === 'query-param') {
+        it(`lists only the ${entity} records changed since an instant (${incremental.param})`, async () => {
+          const seeded = emulator.control.records(entity);
+          const from = seeded.length - 6; // the last six records changed at or after the instant
+          const since = new Date(cursorInstant(seeded[from], incremental.cursorField) ?? Number.NaN);
+          const listed: unknown[] = [];
+          for await (const record of adapter.list(entity, { since, pageSize: PAGE_SIZE })) listed.push(record);
+          const idsOf = (rows: unknown[]) => rows.map((r) => String(getPath(r, config.idField)));
+          expect(idsOf(listed)).toEqual(idsOf(seeded.slice(from)));
+        });
+      }
 
       if (config.getById) {
         it(`reads a ${entity} record by id`, async () => {

@@ -248,10 +248,12 @@ export class HttpClient {
       const wire = new URL(url);
       if (target.query.toString() !== url.searchParams.toString()) wire.search = target.query.toString();
 
-      const logUrl = redactUrl(url.toString(), this.redaction);
+      // Redacting the URL for logs costs more than the request's own bookkeeping: only when something logs it.
+      const debug = this.#log.isLevelEnabled('debug');
+      const logUrl = debug || this.#log.isLevelEnabled('warn') ? redactUrl(url.toString(), this.redaction) : '';
       const rateLimiter = authenticate ? this.#options.rateLimiter : undefined;
       await rateLimiter?.acquire(1, req.signal);
-      this.#log.debug({ requestId, method, url: logUrl, attempt }, 'http request');
+      if (debug) this.#log.debug({ requestId, method, url: logUrl, attempt }, 'http request');
       const started = performance.now();
       const outcome = await this.#limiter.run(
         () => this.#send(wire, method, target.headers, body, req.signal),
@@ -291,10 +293,12 @@ export class HttpClient {
       if (rateLimiter) await this.#observe(rateLimiter, responseHeaders, response.statusCode, requestId);
       const platformRequestId = this.#platformRequestId(responseHeaders);
       const parsed = parseBody(response.body, responseHeaders, method, response.statusCode);
-      this.#log.debug(
-        { requestId, platformRequestId, method, url: logUrl, attempt, status: response.statusCode, durationMs },
-        'http response',
-      );
+      if (debug) {
+        this.#log.debug(
+          { requestId, platformRequestId, method, url: logUrl, attempt, status: response.statusCode, durationMs },
+          'http response',
+        );
+      }
       const ok = response.statusCode >= 200 && response.statusCode < 300;
       if (ok && parsed instanceof MalformedJson) {
         // A 2xx that claims JSON but does not parse was cut or garbled on the way: retry it like a dropped
@@ -304,7 +308,7 @@ export class HttpClient {
           code: 'EBADRESPONSE',
           method,
           url: url.toString(),
-          message: `${this.platformId}: the response to ${method} ${logUrl} is not valid JSON`,
+          message: `${this.platformId}: the response to ${method} ${redactUrl(url.toString(), this.redaction)} is not valid JSON`,
           redaction: this.redaction,
         });
         const decision = decideRetry({
