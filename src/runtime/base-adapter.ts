@@ -383,7 +383,10 @@ export abstract class BaseAdapter<
     if (typeof id !== 'string' || id === '') {
       throw new AdapterError(`${this.meta.id} ${entity}: id must be a non-empty string`, { platformId: this.meta.id });
     }
-    return resolvePath(config.itemPath ?? `${config.path}/{id}`, this.meta, this.#connectionConfig, { id });
+    // The default item path goes before any query string the list path carries (`/transfers?profile={p}`).
+    const [listPath, listQuery] = config.path.split('?', 2) as [string, string | undefined];
+    const itemPath = config.itemPath ?? `${listPath}/{id}${listQuery === undefined ? '' : `?${listQuery}`}`;
+    return resolvePath(itemPath, this.meta, this.#connectionConfig, { id });
   }
 
   #writable(entity: string, operation: WriteOperation): EntityConfig {

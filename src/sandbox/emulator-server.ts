@@ -69,7 +69,8 @@ export function isTransportFault(reply: EmulatorReply): reply is EmulatorTranspo
 
 function parseBody(raw: string, contentType: string | undefined): { body: unknown; error?: string } {
   if (!raw) return { body: undefined };
-  if (contentType?.includes('application/json')) {
+  // application/json, and JSON dialects such as AWS's application/x-amz-json-1.1 or JSON:API's vnd.api+json.
+  if (contentType && /\bjson\b|[+-]json/i.test(contentType)) {
     try {
       return { body: JSON.parse(raw) };
     } catch (error) {

