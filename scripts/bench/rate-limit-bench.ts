@@ -16,8 +16,10 @@
  * Only 127.0.0.1 is used; every run stops by itself (workers at the deadline, the parent kills them 30 s later).
  * Postgres: `DATABASE_URL` if set, else an embedded server; the benchmark works in its own database, dropped after.
  *
- * Usage: npx tsx scripts/bench/rate-limit-bench.ts [--seconds 60] [--runs 1] [--platform shopify|stripe|both]
- *        [--workers 2] [--concurrency 8] [--algorithm engarde|rlflex]
+ * Usage: npm run bench:rate-limit -- [--seconds 60] [--runs 1] [--platform shopify|stripe|both] [--workers 2]
+ *        [--concurrency 8] [--algorithm engarde|rlflex] [--trace]
+ * (quick look: `--seconds 10`; the issue's figure: `--seconds 60 --runs 3`, which prints the median per platform).
+ * `--trace` also prints the most grants and arrivals seen in any 1,000 ms, and event-loop delays.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';

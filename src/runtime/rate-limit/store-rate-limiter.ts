@@ -54,7 +54,10 @@ export class StoreRateLimiter implements RateLimiter {
   readonly #sleep: SleepFunction;
   readonly #now: () => number;
   readonly #maxWaitMs: number;
-  /** Callers of this limiter queue here, so that one at a time polls the store (first come, first served). */
+  /**
+   * Callers of this limiter queue here: one at a time reserves its slot and waits for it, so slots go first come,
+   * first served, and a caller that gives up (abort) wastes at most its own reservation.
+   */
   #tail: Promise<void> = Promise.resolve();
 
   constructor(options: StoreRateLimiterOptions) {
