@@ -9,7 +9,8 @@ import { addPlatform } from './commands/add-platform-command.js';
 import { DEFAULT_CONFIG_FILE } from './context.js';
 import { GeneratorError } from './errors.js';
 import { generate, listPlatforms } from './index.js';
-import { deriveBasePath, importOpenApi, selectionFromPlatform } from './openapi/import-openapi.js';
+import { importOpenApi, selectionFromPlatform } from './openapi/import-openapi.js';
+import { openApiBasePath } from './openapi/write-body-types.js';
 
 interface Command {
   summary: string;
@@ -131,7 +132,7 @@ const commands: Record<string, Command> = {
       const result = await importOpenApi({
         id,
         specFile: resolve(specFile),
-        selection: (spec) => selectionFromPlatform(platform, { basePath: deriveBasePath(platform.baseUrl, spec) }),
+        selection: (spec) => selectionFromPlatform(platform, { basePath: openApiBasePath(platform, spec) }),
         source: { url: source },
         outFile: join(process.cwd(), 'configs', 'openapi', `${id}.json`),
       });

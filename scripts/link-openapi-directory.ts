@@ -62,6 +62,8 @@ interface TableEntry {
 
 interface EntityLike extends EntityEndpointsLike {
   recordsPath?: string;
+  itemRecordPath?: string;
+  fields?: Record<string, unknown>;
 }
 
 interface PlatformEntryLike {
@@ -143,7 +145,11 @@ async function main(argv: readonly string[]): Promise<number> {
       }
     }
     const merged = { ...previous, ...links };
-    const sorted = Object.fromEntries(Object.keys(merged).sort(compare).map((k) => [k, merged[k]]));
+    const sorted = Object.fromEntries(
+      Object.keys(merged)
+        .sort(compare)
+        .map((k) => [k, merged[k]]),
+    );
     await writeFile(values.links, `${JSON.stringify(sorted, null, 2)}\n`, 'utf8');
     process.stdout.write(`${values.links}: ${Object.keys(sorted).length} platforms\n`);
   }
@@ -200,7 +206,26 @@ async function linkPlatform(
       notes.push(`${name}: left to config fields (table)`);
       continue;
     }
-    const found = listItemSchema(input, paths, `${basePath}${e.path}`, e.method ?? 'GET', e.recordsPath ?? '');
+    let found = listItemSchema(input, paths, `${basePath}${e.path}`, e.method ?? 'GET', e.recordsPath ?? '');
+    // A record schema must describe an object (Slack's objs_conversation is an `items` fragment: `unknown`).
+    if ('name' in found && override === undefined && !isObjectSchema(input, found.name)) {
+      found = { reason: `${found.name} is not an object schema` };
+    }
+    // Lists that take a field selection (Asana's opt_fields, Box's fields) return more than their default item
+    // schema: when the get-by-id record covers more of the config's declared fields, that is the record type.
+    const declared = Object.keys(e.fields ?? {});
+    if ('name' in found && override === undefined) {
+      const missing = missingFields(input, found.name, declared);
+      const item = missing.length === 0 || e.getById === false ? undefined : itemSchema(input, paths, basePath, e);
+      const itemMissing = item === undefined ? missing : missingFields(input, item, declared);
+      if (item !== undefined && itemMissing.length < missing.length && isObjectSchema(input, item)) {
+        notes.push(`${name}: ${item}, the get-by-id record (list items ${found.name} lack ${missing.join(', ')})`);
+        found = { name: item };
+      }
+      if (itemMissing.length > 0) {
+        notes.push(`${name}: ${found.name} has no ${itemMissing.join(', ')} (declared in config fields)`);
+      }
+    }
     if (override !== undefined) {
       if ('name' in found && found.name !== override) {
         throw new Error(`${name}: the table says ${override}, the list response's items are ${found.name}`);
@@ -232,7 +257,13 @@ async function linkPlatform(
     try {
       const from = dir === undefined ? specFile : join(dir, `${id}.json`);
       if (dir !== undefined) await writeFile(from, JSON.stringify(input), 'utf8');
-      const result = await importOpenApi({ id, specFile: from, selection, source: { url: source, version }, outFile: file });
+      const result = await importOpenApi({
+        id,
+        specFile: from,
+        selection,
+        source: { url: source, version },
+        outFile: file,
+      });
       text = serializeOpenApi(result.document);
     } finally {
       if (dir !== undefined) await rm(dir, { recursive: true, force: true });
@@ -258,8 +289,6 @@ function withoutQuery(path: string): string {
   const i = path.indexOf('?');
   return i < 0 ? path : path.slice(0, i);
 }
-
-const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 
 /**
  * A copy of the description without the templates that share a configured path's shape but are not the one meant
@@ -313,9 +342,12 @@ function listItemSchema(spec: JsonObject, paths: JsonObject, path: string, metho
   if (status === undefined) return { reason: 'no 2xx response' };
   const response = deref(spec, responses[status]);
   const content = isObject(response) && isObject(response.content) ? response.content : {};
-  const mediaType = ['application/json', ...Object.keys(content).filter((m) => /json/i.test(m)).sort(compare)].find(
-    (m) => isObject(content[m]),
-  );
+  const mediaType = [
+    'application/json',
+    ...Object.keys(content)
+      .filter((m) => /json/i.test(m))
+      .sort(compare),
+  ].find((m) => isObject(content[m]));
   if (mediaType === undefined) return { reason: `no JSON body in the ${status} response` };
   let node: unknown = (content[mediaType] as JsonObject).schema;
   for (const segment of recordsPath === '' ? [] : recordsPath.split('.')) {
@@ -331,7 +363,65 @@ function listItemSchema(spec: JsonObject, paths: JsonObject, path: string, metho
   const ref = isObject(items) && typeof items.$ref === 'string' ? items.$ref : undefined;
   const match = ref === undefined ? null : /^#\/components\/schemas\/([^/]+)$/.exec(ref);
   if (!match) return { reason: 'the array items are an inline schema' };
-  return { name: decodeURIComponent(match[1] as string).replace(/~1/g, '/').replace(/~0/g, '~') };
+  return {
+    name: decodeURIComponent(match[1] as string)
+      .replace(/~1/g, '/')
+      .replace(/~0/g, '~'),
+  };
+}
+
+/** The `components.schemas` name of the record in the get-by-id response (along `itemRecordPath`), if named. */
+function itemSchema(spec: JsonObject, paths: JsonObject, basePath: string, e: EntityLike): string | undefined {
+  const itemPath = e.itemPath ?? `${e.path.replace(/\/+$/, '')}/{id}`;
+  const template = Object.keys(paths).find((p) => pathShape(p) === pathShape(`${basePath}${itemPath}`));
+  const op = template === undefined ? undefined : (paths[template] as JsonObject).get;
+  if (!isObject(op) || !isObject(op.responses)) return undefined;
+  const responses = op.responses;
+  const status = Object.keys(responses)
+    .filter((s) => /^2(\d\d|XX)$/i.test(s))
+    .sort(compare)[0];
+  const response = status === undefined ? undefined : deref(spec, responses[status]);
+  const content = isObject(response) && isObject(response.content) ? response.content : {};
+  const media = content['application/json'];
+  let node: unknown = isObject(media) ? media.schema : undefined;
+  for (const segment of (e.itemRecordPath ?? '') === '' ? [] : (e.itemRecordPath as string).split('.')) {
+    node = property(spec, node, segment);
+  }
+  const ref = isObject(node) && typeof node.$ref === 'string' ? node.$ref : undefined;
+  const match = ref === undefined ? null : /^#\/components\/schemas\/([^/]+)$/.exec(ref);
+  return match ? decodeURIComponent(match[1] as string) : undefined;
+}
+
+/** Whether a named schema describes an object (properties, a composition, or `type: object`). */
+function isObjectSchema(spec: JsonObject, name: string): boolean {
+  const schema = deref(spec, { $ref: `#/components/schemas/${name}` });
+  if (!isObject(schema)) return false;
+  return (
+    schema.type === 'object' ||
+    isObject(schema.properties) ||
+    ['allOf', 'oneOf', 'anyOf'].some((k) => Array.isArray(schema[k]))
+  );
+}
+
+/** Declared field names (top-level keys) that a schema has no property for, looking through allOf/oneOf/anyOf. */
+function missingFields(spec: JsonObject, schemaName: string, declared: readonly string[]): string[] {
+  const names = new Set<string>();
+  let open = false;
+  const visit = (node: unknown, seen: Set<unknown>): void => {
+    const schema = deref(spec, node);
+    if (!isObject(schema) || seen.has(schema)) return;
+    seen.add(schema);
+    if (isObject(schema.properties)) for (const k of Object.keys(schema.properties)) names.add(k);
+    if (schema.additionalProperties === true || isObject(schema.additionalProperties)) open = true;
+    for (const key of ['allOf', 'oneOf', 'anyOf']) {
+      const parts = schema[key];
+      if (Array.isArray(parts)) for (const part of parts) visit(part, seen);
+    }
+  };
+  visit({ $ref: `#/components/schemas/${schemaName}` }, new Set());
+  if (open) return [];
+  // Numeric keys are positions in array records (Google Sheets rows), not properties.
+  return declared.filter((f) => !names.has(f) && !/^\d+$/.test(f)).sort(compare);
 }
 
 /** A property's schema, looking through `$ref` and `allOf`. */

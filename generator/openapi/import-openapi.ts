@@ -70,11 +70,12 @@ export function selectionFromPlatform(
   const schemas = new Set<string>();
   for (const name of Object.keys(platform.entities).sort(compareStrings)) {
     const e = platform.entities[name] as EntityEndpointsLike;
-    const itemPath = e.itemPath ?? `${e.path.replace(/\/+$/, '')}/{id}`;
-    add(e.method ?? 'GET', e.path);
+    const listPath = e.path.split('?')[0] as string;
+    const itemPath = (e.itemPath ?? `${listPath.replace(/\/+$/, '')}/{id}`).split('?')[0] as string;
+    add(e.method ?? 'GET', listPath);
     if (e.getById !== false) add('GET', itemPath);
     const write = new Set(e.write ?? []);
-    if (write.has('create')) add('POST', e.createPath ?? e.path);
+    if (write.has('create')) add('POST', (e.createPath ?? listPath).split('?')[0] as string);
     if (write.has('update')) add(e.updateMethod ?? 'PATCH', itemPath);
     if (write.has('delete')) add('DELETE', itemPath);
     if (e.openapiSchema) schemas.add(e.openapiSchema);

@@ -10,6 +10,21 @@ const MEDIA_TYPES = {
   'form-json-values': 'application/x-www-form-urlencoded',
 } as const;
 
+/** A configured path without its query string (`/b?project={p}` is the operation `/b`). */
+export function withoutQuery(path: string): string {
+  const at = path.indexOf('?');
+  return at < 0 ? path : path.slice(0, at);
+}
+
+/**
+ * The prefix the platform's base URL adds to the description's paths: `openapi.basePath` when the config gives it,
+ * else derived from the base URL (with `{apiVersion}` filled in) and the description's first server.
+ */
+export function openApiBasePath(platform: PlatformConfig, spec: unknown): string {
+  if (platform.openapi?.basePath !== undefined) return platform.openapi.basePath;
+  return deriveBasePath(platform.baseUrl.replaceAll('{apiVersion}', platform.apiVersion), spec) ?? '';
+}
+
 /**
  * Types an entity's write body from its OpenAPI description: the request body of its create or update operation, in
  * the media type the entity writes, as a `paths[…]` expression over the openapi-typescript output. Undefined when
@@ -21,14 +36,18 @@ export function writeBodyResolver(specs: ReadonlyMap<string, LoadedSpec>): Write
     const entity = platform.entities[entityKey];
     if (!spec || !entity) return undefined;
     const paths = spec.document.paths ?? {};
-    const base = deriveBasePath(platform.baseUrl, spec.document) ?? '';
+    const base = openApiBasePath(platform, spec.document);
+    const listPath = withoutQuery(entity.path);
     const op =
       operation === 'create'
-        ? { path: entity.createPath ?? entity.path, method: 'post' }
-        : { path: entity.itemPath ?? `${entity.path}/{id}`, method: entity.updateMethod.toLowerCase() };
+        ? { path: withoutQuery(entity.createPath ?? listPath), method: 'post' }
+        : { path: withoutQuery(entity.itemPath ?? `${listPath}/{id}`), method: entity.updateMethod.toLowerCase() };
     const specPath = findPathTemplate(Object.keys(paths), `${base}${op.path}`);
     const mediaType = MEDIA_TYPES[entity.writeBody.encoding];
     if (!specPath || !paths[specPath]?.[op.method]?.requestBody?.content?.[mediaType]) return undefined;
-    return `NonNullable<paths['${specPath}']['${op.method}']['requestBody']>['content']['${mediaType}']`;
+    const body = `NonNullable<paths['${specPath}']['${op.method}']['requestBody']>['content']['${mediaType}']`;
+    // The runtime wraps the body itself (`{ "customer": … }`), so the caller gives what goes inside the wrapper.
+    const { wrapIn } = entity.writeBody;
+    return wrapIn ? `NonNullable<${body}['${wrapIn}']>` : body;
   };
 }

@@ -565,6 +565,11 @@ const platformObject = z
         file: z.string().regex(/^configs\/openapi\/[a-z0-9-]+\.json$/),
         source: httpsUrl,
         version: z.string().min(1),
+        /** What the base URL adds before the description's paths, when it cannot be derived (e.g. `/rest/V1`). */
+        basePath: z
+          .string()
+          .regex(/^(\/[^/?#]+)*$/, 'must be empty or start with / (no trailing /)')
+          .optional(),
       })
       .strict()
       .optional(),

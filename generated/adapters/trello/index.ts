@@ -105,6 +105,7 @@ export class TrelloAdapter extends BaseAdapter<
         writeBody: { encoding: 'json' },
       },
       boards: {
+        createPath: '/boards',
         description:
           "Boards the token's member belongs to, open and closed (filter=all). Create is POST /boards with name; DELETE permanently deletes a board.",
         fields: {
@@ -125,6 +126,7 @@ export class TrelloAdapter extends BaseAdapter<
           kind: 'none',
           reason: 'Board lists have no modified-since filter; dateLastActivity is returned but not filterable.',
         },
+        itemPath: '/boards/{id}',
         itemQuery: {},
         itemRecordPath: '',
         mapping: {},
