@@ -25,7 +25,7 @@ import { applyIncremental, cursorInstant } from './incremental-filter.js';
 import { normalizeRecord } from './normalize/normalize-record.js';
 import type { StandardEntityType, StandardRecord } from './normalize/standard-entities.js';
 import { createPaginator } from './pagination/create-paginator.js';
-import type { PageRequest, PageResponse, PaginationContext } from './pagination/paginator.js';
+import type { Page, PageRequest, PageResponse, PaginationContext } from './pagination/paginator.js';
 import type { EntityConfig, PaginationConfig } from './platform-schema.js';
 import { createRateLimiter } from './rate-limit/create-rate-limiter.js';
 import type { SleepFunction } from './retry/abortable-sleep.js';
@@ -173,7 +173,7 @@ export abstract class BaseAdapter<
    */
   list<N extends keyof E & string>(entity: N, params: ListParams = {}): AsyncIterable<E[N]> {
     const config = this.entityConfig(entity);
-    return this.#records(entity, config, params) as AsyncIterable<E[N]>;
+    return { [Symbol.asyncIterator]: () => this.#records(entity, config, params) as AsyncIterator<E[N]> };
   }
 
   /**
@@ -195,7 +195,7 @@ export abstract class BaseAdapter<
       pageSize: params.pageSize,
       signal: params.signal,
     });
-    for await (const record of records) {
+    for await (const record of { [Symbol.asyncIterator]: () => records }) {
       if (cursorField && (from !== undefined || to !== undefined)) {
         const at = cursorInstant(record, cursorField);
         if (at !== undefined && ((from !== undefined && at < from) || (to !== undefined && at >= to))) continue;
@@ -309,9 +309,49 @@ export abstract class BaseAdapter<
     return config.pagination ?? this.meta.pagination;
   }
 
-  async *#records(entity: string, config: EntityConfig, params: ListParams): AsyncGenerator<unknown, void, undefined> {
+  /**
+   * The records of every page, in order, fetching a page only when the previous one is used up. A plain iterator
+   * over the current page rather than an async generator: per record it costs half as much (measured), which shows
+   * on listings of tens of thousands of records.
+   */
+  #records(entity: string, config: EntityConfig, params: ListParams): AsyncIterator<unknown> {
     const limit = params.limit;
-    if (limit !== undefined && limit <= 0) return;
+    let pages: AsyncIterator<Page> | undefined;
+    let buffer: readonly unknown[] = [];
+    let index = 0;
+    let count = 0;
+    let finished = limit !== undefined && limit <= 0;
+    const end = { value: undefined, done: true } as const;
+    const finish = async () => {
+      finished = true;
+      await pages?.return?.();
+      return end;
+    };
+    return {
+      next: async () => {
+        while (!finished) {
+          if (limit !== undefined && count >= limit) return finish();
+          if (index < buffer.length) {
+            count++;
+            return { value: buffer[index++], done: false };
+          }
+          pages ??= this.#pages(entity, config, params);
+          const page = await pages.next();
+          if (page.done) {
+            finished = true;
+            break;
+          }
+          buffer = page.value.records;
+          index = 0;
+        }
+        return end;
+      },
+      return: finish,
+    };
+  }
+
+  /** The entity's pages, through the paginator its config names. */
+  #pages(entity: string, config: EntityConfig, params: ListParams): AsyncIterator<Page> {
     if (params.since && config.incremental.kind === 'none') {
       this.log.debug({ entity }, 'list: entity has no incremental filter; since is ignored');
     }
@@ -329,19 +369,12 @@ export abstract class BaseAdapter<
       fetchPage: (request) => this.#fetchPage(request, params.signal),
       recordsOf: (pageBody) => this.#recordsOf(entity, config, pageBody),
       idField: config.idField,
-      pageSize: pageSizeFor(pagination, params.pageSize, limit),
+      pageSize: pageSizeFor(pagination, params.pageSize, params.limit),
       baseUrl: this.baseUrl,
       platformId: this.meta.id,
       entity,
     };
-    let count = 0;
-    for await (const page of createPaginator(pagination).pages(first, context)) {
-      for (const record of page.records) {
-        yield record;
-        count++;
-        if (limit !== undefined && count >= limit) return;
-      }
-    }
+    return createPaginator(pagination).pages(first, context);
   }
 
   async #fetchPage(request: PageRequest, signal: AbortSignal | undefined): Promise<PageResponse> {

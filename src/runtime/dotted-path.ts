@@ -15,6 +15,12 @@
  */
 export function getPath(value: unknown, path: string): unknown {
   if (path === '') return value;
+  if (!path.includes('.')) {
+    // One key, the common case (ids, records paths): no splitting.
+    return value !== null && typeof value === 'object' && Object.hasOwn(value, path)
+      ? (value as Record<string, unknown>)[path]
+      : undefined;
+  }
   const segments = path.split('.');
   let current: unknown = value;
   let i = 0;

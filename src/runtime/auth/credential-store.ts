@@ -17,6 +17,8 @@ export class CredentialStore implements TemplateSource {
   readonly #meta: PlatformMeta;
   #credentials: Record<string, unknown>;
   readonly #connectionConfig: Readonly<Record<string, unknown>>;
+  /** Rendered templates, valid until the credentials change (every request renders the same few). */
+  readonly #rendered = new Map<string, string>();
 
   constructor(meta: PlatformMeta, credentials: unknown, connectionConfig: unknown) {
     this.#meta = meta;
@@ -41,6 +43,7 @@ export class CredentialStore implements TemplateSource {
   /** Merges new credential values (after a token refresh). */
   update(values: Record<string, unknown>): void {
     this.#credentials = { ...this.#credentials, ...values };
+    this.#rendered.clear();
   }
 
   /** A placeholder's value: a credential, else a connection-config variable (or its default), else `apiVersion`. */
@@ -75,6 +78,8 @@ export class CredentialStore implements TemplateSource {
    * @throws ConfigurationError naming the missing or malformed field.
    */
   render(template: string, purpose: string): string {
+    const cached = this.#rendered.get(template);
+    if (cached !== undefined) return cached;
     for (const name of placeholders(template)) {
       if (/[\r\n\0]/.test(this.value(name) ?? '')) {
         const field = this.field(name);
@@ -84,7 +89,9 @@ export class CredentialStore implements TemplateSource {
         });
       }
     }
-    return renderTemplate(template, this, purpose, this.platformId);
+    const rendered = renderTemplate(template, this, purpose, this.platformId);
+    this.#rendered.set(template, rendered);
+    return rendered;
   }
 
   /** Whether every placeholder of a template has a value. */

@@ -6,6 +6,9 @@ export type HeaderMap = Record<string, string | string[] | number | undefined>;
 export function headerValue(headers: HeaderMap | undefined, name: string): string | undefined {
   if (!headers) return undefined;
   const lower = name.toLowerCase();
+  // Node gives response headers lower-cased: look there first, scan only for hand-built maps.
+  const direct = Object.hasOwn(headers, lower) ? headers[lower] : undefined;
+  if (direct !== undefined) return Array.isArray(direct) ? direct[0] : String(direct);
   for (const [k, v] of Object.entries(headers)) {
     if (k.toLowerCase() !== lower || v === undefined) continue;
     return Array.isArray(v) ? v[0] : String(v);
