@@ -72,7 +72,7 @@ export class KeapAdapter extends BaseAdapter<KeapEntities, KeapCredentials, Keap
         incremental: {
           kind: 'none',
           reason:
-            'A modification-time filter was confirmed only for contacts (start_update_time/end_update_time); the companies list filter was not confirmed to accept one.',
+            'GET /v2/companies documents filter fields since_time and until_time (besides company_name and email), but not whether they match creation or modification time, and companies omit update_time unless asked for through fields; no incremental read is declared until that is settled.',
         },
         itemQuery: {},
         itemRecordPath: '',

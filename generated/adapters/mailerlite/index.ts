@@ -134,7 +134,7 @@ export class MailerliteAdapter extends BaseAdapter<
       },
       subscribers: {
         description:
-          "Subscribers (GET /api/subscribers, cursor-paged). Timestamps are 'YYYY-MM-DD HH:MM:SS' in the account's time zone without an offset. POST /api/subscribers creates or updates by email (upsert); PUT /api/subscribers/{id} updates; DELETE removes the subscriber (a separate forget endpoint erases the data).",
+          "Subscribers (GET /api/subscribers, cursor-paged). Timestamps are 'YYYY-MM-DD HH:MM:SS' in the account's time zone without an offset. POST /api/subscribers creates or updates by email (upsert); PUT /api/subscribers/{id} updates; DELETE removes the subscriber (a separate forget endpoint erases the data). The subscribers list takes `limit` (default 25 per the docs, which give no maximum), so no larger page size is sent unless asked for.",
         fields: {
           click_rate: 'number',
           clicks_count: 'number',
@@ -178,11 +178,10 @@ export class MailerliteAdapter extends BaseAdapter<
         pagination: {
           cursorFrom: 'response',
           cursorParam: 'cursor',
-          defaultLimit: 1000,
+          defaultLimit: 25,
           in: 'query',
           kind: 'cursor',
           limitParam: 'limit',
-          maxLimit: 1000,
           nextCursorPath: 'meta.next_cursor',
         },
         path: '/subscribers',

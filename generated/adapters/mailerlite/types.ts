@@ -63,7 +63,7 @@ export type MailerliteGroupCreateInput = Partial<MailerliteGroup>;
 /** Body of an update of `groups`. */
 export type MailerliteGroupUpdateInput = Partial<MailerliteGroup>;
 
-/** Subscribers (GET /api/subscribers, cursor-paged). Timestamps are 'YYYY-MM-DD HH:MM:SS' in the account's time zone without an offset. POST /api/subscribers creates or updates by email (upsert); PUT /api/subscribers/{id} updates; DELETE removes the subscriber (a separate forget endpoint erases the data). */
+/** Subscribers (GET /api/subscribers, cursor-paged). Timestamps are 'YYYY-MM-DD HH:MM:SS' in the account's time zone without an offset. POST /api/subscribers creates or updates by email (upsert); PUT /api/subscribers/{id} updates; DELETE removes the subscriber (a separate forget endpoint erases the data). The subscribers list takes `limit` (default 25 per the docs, which give no maximum), so no larger page size is sent unless asked for. */
 export interface MailerliteSubscriber {
   click_rate: number;
   clicks_count: number;
