@@ -142,8 +142,13 @@ export abstract class BaseAdapter<
    */
   async testConnection(): Promise<boolean> {
     try {
-      const { method, path } = this.meta.testConnection;
-      await this.http.request({ method, url: resolvePath(path, this.meta, this.#connectionConfig), idempotent: true });
+      const { method, path, body } = this.meta.testConnection;
+      await this.http.request({
+        method,
+        url: resolvePath(path, this.meta, this.#connectionConfig),
+        ...(body === undefined ? {} : { json: fillConnectionPlaceholders(body, this.meta, this.#connectionConfig) }),
+        idempotent: true,
+      });
       return true;
     } catch (error) {
       const authFailure =

@@ -553,7 +553,12 @@ const platformObject = z
       .optional(),
     /** A cheap authenticated request that proves the credentials work. */
     testConnection: z
-      .object({ method: z.enum(['GET', 'POST']).default('GET'), path: z.string().regex(/^\//) })
+      .object({
+        method: z.enum(['GET', 'POST']).default('GET'),
+        path: z.string().regex(/^\//),
+        /** JSON body for a POST probe (a GraphQL `{ viewer { id } }`); values may use connection variables. */
+        body: z.record(z.string(), z.unknown()).optional(),
+      })
       .strict(),
     entities: z
       .record(z.string().regex(ENTITY_PATTERN, 'entity names are snake_case, e.g. "ad_groups"'), entitySchema)

@@ -235,7 +235,7 @@ export class AshbyAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
-    testConnection: { method: 'POST', path: '/apiKey.info' },
+    testConnection: { body: {}, method: 'POST', path: '/apiKey.info' },
     webhooks: {
       algorithm: 'sha256',
       docsUrl: 'https://developers.ashbyhq.com/docs/authenticating-webhooks',

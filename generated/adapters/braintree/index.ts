@@ -222,7 +222,7 @@ export class BraintreeAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
-    testConnection: { method: 'GET', path: '/graphql?query=%7B%20ping%20%7D' },
+    testConnection: { body: { query: '{ ping }' }, method: 'POST', path: '/graphql' },
     webhooks: {
       reason:
         "Braintree webhooks are signed but not as a body HMAC in a header: they arrive as a form-encoded POST with bt_signature and bt_payload, where bt_signature holds public_key|signature pairs and the signature is the hex HMAC-SHA1 of bt_payload keyed with the SHA-1 digest of the private key; the server SDKs' webhookNotification.parse verifies it. Webhook destinations are configured in the Control Panel (Settings > Webhooks); see https://developer.paypal.com/braintree/docs/guides/webhooks/overview.",

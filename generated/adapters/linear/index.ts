@@ -295,7 +295,7 @@ export class LinearAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
-    testConnection: { method: 'GET', path: '/graphql?query=%7Bviewer%7Bid%7D%7D' },
+    testConnection: { body: { query: '{viewer{id}}' }, method: 'POST', path: '/graphql' },
     webhooks: {
       algorithm: 'sha256',
       deliveryIdHeader: 'Linear-Delivery',

@@ -214,7 +214,7 @@ export class MondayAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
-    testConnection: { method: 'GET', path: '/v2?query=%7Bme%7Bid%7D%7D' },
+    testConnection: { body: { query: '{me{id}}' }, method: 'POST', path: '/v2' },
     webhooks: {
       reason:
         "monday.com webhooks (create_webhook mutation, or board integrations) answer a challenge on creation; deliveries from app integrations carry a JWT signed with the app's signing secret in the Authorization header, and plain board webhooks are unsigned. Neither is a body HMAC or one of the named schemes, so no verification is configured.",

@@ -21,7 +21,7 @@ import type {
 export type * from './types.js';
 
 /**
- * ShipHero adapter: ShipHero public GraphQL API (public-api.shiphero.com/graphql) for warehouse management and fulfillment. A JWT bearer token is obtained from POST /auth/token with the user's email and password (JSON body) and renewed with POST /auth/refresh; those calls are not RFC 6749 grants, so this entry takes the access token as a bearer credential. Queries return { data: { <query>: { request_id, complexity, data: { pageInfo, edges } } } } and page with first/after cursors; errors, including throttling, come back in a 200 body's errors array. testConnection uses a GET query string (POST bodies cannot be declared for it); GET support for queries was not confirmed.
+ * ShipHero adapter: ShipHero public GraphQL API (public-api.shiphero.com/graphql) for warehouse management and fulfillment. A JWT bearer token is obtained from POST /auth/token with the user's email and password (JSON body) and renewed with POST /auth/refresh; those calls are not RFC 6749 grants, so this entry takes the access token as a bearer credential. Queries return { data: { <query>: { request_id, complexity, data: { pageInfo, edges } } } } and page with first/after cursors; errors, including throttling, come back in a 200 body's errors array.
  *
  * @example
  * const adapter = new ShipheroAdapter({ credentials, connectionConfig });
@@ -40,7 +40,7 @@ export class ShipheroAdapter extends BaseAdapter<
     category: 'shipping_logistics',
     connectionConfig: {},
     description:
-      "ShipHero public GraphQL API (public-api.shiphero.com/graphql) for warehouse management and fulfillment. A JWT bearer token is obtained from POST /auth/token with the user's email and password (JSON body) and renewed with POST /auth/refresh; those calls are not RFC 6749 grants, so this entry takes the access token as a bearer credential. Queries return { data: { <query>: { request_id, complexity, data: { pageInfo, edges } } } } and page with first/after cursors; errors, including throttling, come back in a 200 body's errors array. testConnection uses a GET query string (POST bodies cannot be declared for it); GET support for queries was not confirmed.",
+      "ShipHero public GraphQL API (public-api.shiphero.com/graphql) for warehouse management and fulfillment. A JWT bearer token is obtained from POST /auth/token with the user's email and password (JSON body) and renewed with POST /auth/refresh; those calls are not RFC 6749 grants, so this entry takes the access token as a bearer credential. Queries return { data: { <query>: { request_id, complexity, data: { pageInfo, edges } } } } and page with first/after cursors; errors, including throttling, come back in a 200 body's errors array.",
     docsUrl: 'https://developer.shiphero.com/getting-started/',
     entities: {
       orders: {
@@ -157,7 +157,7 @@ export class ShipheroAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
-    testConnection: { method: 'GET', path: '/graphql?query=%7Baccount%7Brequest_id%7D%7D' },
+    testConnection: { body: { query: '{account{request_id}}' }, method: 'POST', path: '/graphql' },
     webhooks: {
       reason:
         'ShipHero webhooks are registered with a GraphQL mutation (webhook_create) rather than a REST path, and their signature scheme was not confirmed for this entry, so none is declared.',

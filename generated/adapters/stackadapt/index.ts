@@ -178,7 +178,7 @@ export class StackadaptAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
-    testConnection: { method: 'GET', path: '/graphql?query=%7BtokenInfo%7B__typename%7D%7D' },
+    testConnection: { body: { query: '{tokenInfo{__typename}}' }, method: 'POST', path: '/graphql' },
     webhooks: {
       reason: "StackAdapt's GraphQL API offers no webhook subscriptions for campaign objects; data is polled.",
       scheme: 'none',

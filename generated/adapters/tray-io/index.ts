@@ -140,7 +140,7 @@ export class TrayIoAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
-    testConnection: { method: 'GET', path: '/graphql?query=%7Busers(first%3A1)%7BpageInfo%7BhasNextPage%7D%7D%7D' },
+    testConnection: { body: { query: '{users(first:1){pageInfo{hasNextPage}}}' }, method: 'POST', path: '/graphql' },
     webhooks: {
       reason:
         "The Embedded API does not send signed webhooks; solution-instance lifecycle events are delivered by Tray's alerting workflows or trigger workflows that the partner builds, whose security is configured in those workflows.",
