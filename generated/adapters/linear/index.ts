@@ -281,7 +281,7 @@ export class LinearAdapter extends BaseAdapter<
       },
       model: 'cost-based',
       notes:
-        'linear.app/developers/rate-limiting: leaky-bucket limits on two budgets: requests (5,000 per hour for an API key) and query complexity (250,000 points per hour for an API key; one query may cost at most 10,000 points; each field 0.1, each object 1, connections multiply by first). OAuth apps have their own, per-user/app figures. Headers: X-RateLimit-Requests-Limit/-Remaining/-Reset and X-Complexity, X-RateLimit-Complexity-Limit/-Remaining/-Reset. Over a limit the error code is RATELIMITED (HTTP 400 or 429). Linear discourages polling in favour of webhooks.',
+        "linear.app/developers/rate-limiting: leaky-bucket limits on two budgets: requests (5,000 per hour for an API key) and query complexity (250,000 points per hour for an API key; one query may cost at most 10,000 points; each field 0.1, each object 1, connections multiply by first). OAuth apps have their own, per-user/app figures. Headers: X-RateLimit-Requests-Limit/-Remaining/-Reset and X-Complexity, X-RateLimit-Complexity-Limit/-Remaining/-Reset. Over a limit the error code is RATELIMITED (HTTP 400 or 429). Linear discourages polling in favour of webhooks. Unconfirmed: 2026 write-ups quoting linear.app/developers/rate-limiting give 3,000,000 complexity points an hour for an API key (2,000,000 for OAuth apps) and report throttled requests as HTTP 400 with RATELIMITED; the figures above are kept until Linear's page itself confirms the change.",
       points: 250000,
       requestsPerSecond: 1.38,
       scope: 'connection',
