@@ -368,7 +368,7 @@ export class HttpClient {
         attempt,
         method,
         status,
-        headers: responseHeaders,
+        headers: withBodyRetryDelay(responseHeaders, parsed),
         hasIdempotencyKey,
         idempotent,
         config: this.#options.retry,
@@ -505,6 +505,27 @@ function parseBody(
     }
   }
   return text;
+}
+
+/**
+ * Google APIs say how long to wait in the error body (google.rpc.RetryInfo: `error.details[].retryDelay: "13s"`)
+ * rather than in a header; the retry policy reads it as `retry-after-ms` when no header says otherwise.
+ */
+function withBodyRetryDelay(
+  headers: Record<string, string | string[] | undefined>,
+  body: unknown,
+): Record<string, string | string[] | undefined> {
+  if (headerValue(headers, 'retry-after') !== undefined || headerValue(headers, 'retry-after-ms') !== undefined) {
+    return headers;
+  }
+  const details = (body as { error?: { details?: unknown } } | null)?.error?.details;
+  if (!Array.isArray(details)) return headers;
+  for (const detail of details) {
+    const delay = (detail as { retryDelay?: unknown } | null)?.retryDelay;
+    const seconds = typeof delay === 'string' ? /^(\d+(?:\.\d+)?)s$/.exec(delay)?.[1] : undefined;
+    if (seconds !== undefined) return { ...headers, 'retry-after-ms': String(Math.round(Number(seconds) * 1000)) };
+  }
+  return headers;
 }
 
 /** Headers with one entry per case-insensitive name; a later entry replaces an earlier one. */

@@ -178,3 +178,29 @@ describe('form bodies with JSON values (Graph API)', () => {
     ).toBe('name=Spring&special_ad_categories=%5B%5D&targeting=%7B%22geo%22%3A%5B%22US%22%5D%7D&n=1');
   });
 });
+
+describe('retry delays in error bodies', () => {
+  it('waits as long as a Google RetryInfo detail says, then retries', async () => {
+    const waits: number[] = [];
+    let n = 0;
+    const c = await setup(
+      (_req, res) =>
+        ++n === 1
+          ? json(res, 429, {
+              error: {
+                code: 429,
+                status: 'RESOURCE_EXHAUSTED',
+                details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '0.5s' }],
+              },
+            })
+          : json(res, 200, { results: [] }),
+      {
+        sleep: async (ms: number) => {
+          waits.push(ms);
+        },
+      },
+    );
+    expect((await c.request({ method: 'GET', url: '/x' })).body).toEqual({ results: [] });
+    expect(waits).toEqual([500]);
+  });
+});
