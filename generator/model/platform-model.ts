@@ -28,7 +28,7 @@ export interface EntityModel {
   recordType: string;
   /** Right-hand side of `export type <recordType> = …` when typed from OpenAPI. */
   openapiType?: string;
-  /** Write-body types, one per write operation that takes a body (create, update). */
+  /** Write-body types, one per write operation that takes a body (create, update), and the list-filter type. */
   inputs: Array<{ name: string; source: string; doc: string }>;
   /** Declared fields when typed from config. */
   fields?: FieldModel[];
@@ -158,21 +158,21 @@ function credentialFields(auth: PlatformConfig['auth']): FieldModel[] {
   return fields;
 }
 
-function methodsFor(key: string, e: EntityConfig, recordType: string): MethodModel[] {
+function methodsFor(key: string, e: EntityConfig, recordType: string, listQuery: string | undefined): MethodModel[] {
   const plural = pascalCase(key);
   const single = pascalCase(e.singular ?? singularize(key));
   const entity = `'${key}'`;
   const methods: MethodModel[] = [
     {
       name: `list${plural}`,
-      params: 'params?: ListParams',
+      params: listQuery ? `params?: ListParams<${listQuery}>` : 'params?: ListParams',
       returns: `AsyncIterable<${recordType}>`,
       call: `this.list(${entity}, params)`,
       doc: `Every record of \`${key}\`, page by page, fetched lazily.`,
     },
     {
       name: `fetch${plural}`,
-      params: 'params?: FetchParams',
+      params: listQuery ? `params?: FetchParams<${listQuery}>` : 'params?: FetchParams',
       returns: `Promise<${recordType}[]>`,
       call: `this.fetch(${entity}, params)`,
       doc: `Records of \`${key}\` in a date range, up to \`limit\`, as an array.`,
@@ -236,6 +236,7 @@ export function buildPlatformModel(
   p: PlatformConfig,
   configFile: string,
   resolveWriteBody: WriteBodyResolver = () => undefined,
+  resolveListQuery: (platform: PlatformConfig, entityKey: string) => string | undefined = () => undefined,
 ): PlatformModel {
   const typePrefix = pascalCase(p.id);
   const entities = Object.entries(p.entities)
@@ -243,6 +244,8 @@ export function buildPlatformModel(
     .map(([key, e]): EntityModel => {
       const single = pascalCase(e.singular ?? singularize(key));
       const recordType = `${typePrefix}${single}`;
+      const listQuerySource = resolveListQuery(p, key);
+      const listQuery = listQuerySource ? `${recordType}ListQuery` : undefined;
       const fields = e.fields
         ? Object.entries(e.fields)
             .sort(([a], [b]) => compareStrings(a, b))
@@ -252,17 +255,28 @@ export function buildPlatformModel(
         key,
         recordType,
         openapiType: e.openapiSchema ? `components['schemas']['${e.openapiSchema}']` : undefined,
-        inputs: (['create', 'update'] as const)
-          .filter((op) => e.write.includes(op))
-          .map((op) => ({
-            name: `${recordType}${op === 'create' ? 'Create' : 'Update'}Input`,
-            source: resolveWriteBody(p, key, op) ?? `Partial<${recordType}>`,
-            doc: `Body of a${op === 'update' ? 'n' : ''} ${op} of \`${key}\`.`,
-          })),
+        inputs: [
+          ...(['create', 'update'] as const)
+            .filter((op) => e.write.includes(op))
+            .map((op) => ({
+              name: `${recordType}${op === 'create' ? 'Create' : 'Update'}Input`,
+              source: resolveWriteBody(p, key, op) ?? `Partial<${recordType}>`,
+              doc: `Body of a${op === 'update' ? 'n' : ''} ${op} of \`${key}\`.`,
+            })),
+          ...(listQuery && listQuerySource
+            ? [
+                {
+                  name: listQuery,
+                  source: listQuerySource,
+                  doc: `Filters of the \`${key}\` list, from the OpenAPI description.`,
+                },
+              ]
+            : []),
+        ],
         fields,
         standard: e.standard,
         doc: commentSafe(e.description),
-        methods: methodsFor(key, e, recordType).map((m) => ({ ...m, doc: commentSafe(m.doc) })),
+        methods: methodsFor(key, e, recordType, listQuery).map((m) => ({ ...m, doc: commentSafe(m.doc) })),
       };
     });
   return {

@@ -51,3 +51,36 @@ export function writeBodyResolver(specs: ReadonlyMap<string, LoadedSpec>): Write
     return wrapIn ? `NonNullable<${body}['${wrapIn}']>` : body;
   };
 }
+
+/** Resolves the type of an entity's list filters from its OpenAPI list operation, when it takes query parameters. */
+export type ListQueryResolver = (platform: PlatformConfig, entityKey: string) => string | undefined;
+
+/**
+ * Types an entity's list filters (`ListParams['query']`) from the query parameters of its list operation, as a
+ * `paths[…]` expression over the openapi-typescript output. Undefined when the description has none for it.
+ */
+export function listQueryResolver(specs: ReadonlyMap<string, LoadedSpec>): ListQueryResolver {
+  return (platform, entityKey) => {
+    const spec = specs.get(platform.id);
+    const entity = platform.entities[entityKey];
+    if (!spec || !entity) return undefined;
+    const paths = (spec.document.paths ?? {}) as Record<string, Record<string, { parameters?: unknown[] } | undefined>>;
+    const specPath = findPathTemplate(
+      Object.keys(paths),
+      `${openApiBasePath(platform, spec.document)}${withoutQuery(entity.path)}`,
+    );
+    const method = entity.method.toLowerCase();
+    const operation = specPath ? paths[specPath]?.[method] : undefined;
+    const shared = specPath ? (paths[specPath] as { parameters?: unknown[] } | undefined)?.parameters : undefined;
+    const parameters = [...(shared ?? []), ...(operation?.parameters ?? [])];
+    const components =
+      ((spec.document.components ?? {}) as { parameters?: Record<string, { in?: string }> }).parameters ?? {};
+    const inQuery = parameters.some((parameter) => {
+      const ref = (parameter as { $ref?: string }).$ref;
+      const resolved = ref ? components[ref.replace('#/components/parameters/', '')] : (parameter as { in?: string });
+      return resolved?.in === 'query';
+    });
+    if (!operation || !inQuery) return undefined;
+    return `NonNullable<paths['${specPath}']['${method}']['parameters']['query']>`;
+  };
+}

@@ -11,7 +11,7 @@ import { nameCollisions } from '../model/name-collisions.js';
 import { buildPlatformModel, type PlatformModel } from '../model/platform-model.js';
 import type { LoadedSpec } from '../openapi/openapi-specs.js';
 import { defaultOpenApiTypesCacheDir, openApiToTypeScript } from '../openapi/openapi-types.js';
-import { writeBodyResolver } from '../openapi/write-body-types.js';
+import { listQueryResolver, writeBodyResolver } from '../openapi/write-body-types.js';
 import { sha256 } from './fingerprint.js';
 import { MANIFEST_FILE, type PlannedFile } from './output-plan.js';
 
@@ -39,7 +39,10 @@ export function planFiles({ ctx, loaded, templates, specs, fingerprint, schema }
   const out = ctx.outDir;
   const files: PlannedFile[] = [];
   const resolveWriteBody = writeBodyResolver(specs);
-  const models: PlatformModel[] = loaded.platforms.map((p) => buildPlatformModel(p, loaded.file, resolveWriteBody));
+  const resolveListQuery = listQueryResolver(specs);
+  const models: PlatformModel[] = loaded.platforms.map((p) =>
+    buildPlatformModel(p, loaded.file, resolveWriteBody, resolveListQuery),
+  );
   const collisions = nameCollisions(loaded, models);
   if (collisions.length > 0) throw new ConfigValidationError(collisions);
 

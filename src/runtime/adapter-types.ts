@@ -58,17 +58,28 @@ export interface AdapterOptions<Credentials, ConnectionConfig> {
   rateLimitKey?: string;
 }
 
-export interface ListParams {
+/** Extra query parameters for a list request; nested objects are sent in brackets (`created[gte]=…`). */
+export type ListQuery = { [name: string]: unknown };
+
+export interface ListParams<Q extends object = ListQuery> {
   /** Only records modified at or after this instant (where the entity supports incremental reads). */
   since?: Date;
   /** Records per page; clamped to the platform's maximum. */
   pageSize?: number;
   /** Stop after this many records. */
   limit?: number;
+  /**
+   * The platform's own list filters, typed from its OpenAPI description where it has one. Sent on the first page
+   * (and on the pages that follow, where the pagination repeats the query); the entity's configured query and the
+   * incremental filter take precedence over a parameter of the same name.
+   */
+  query?: Q;
   signal?: AbortSignal;
 }
 
-export interface FetchParams {
+export interface FetchParams<Q extends object = ListQuery> {
+  /** The platform's own list filters, as for `list`. */
+  query?: Q;
   /** Stop after this many records. */
   limit?: number;
   /** Records modified at or after this instant. */

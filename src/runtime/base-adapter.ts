@@ -18,7 +18,7 @@ import {
   PaginationError,
   PermissionDeniedError,
 } from './errors.js';
-import { encodeFormJsonValues } from './form-encoder.js';
+import { encodeForm, encodeFormJsonValues } from './form-encoder.js';
 import { HttpClient, type HttpRequest } from './http/http-client.js';
 import { XmlBody } from './http/xml-body.js';
 import { applyIncremental, cursorInstant } from './incremental-filter.js';
@@ -45,6 +45,12 @@ export interface RuntimeOptions {
 export type BaseAdapterOptions<C, K> = AdapterOptions<C, K> & RuntimeOptions;
 
 type WriteOperation = EntityConfig['write'][number];
+
+/** A caller's list filters as query fields, nested objects in brackets (`created[gte]`), arrays repeated by index. */
+function queryFields(query: object | undefined): Record<string, string> {
+  if (!query) return {};
+  return Object.fromEntries(new URLSearchParams(encodeForm(query as Record<string, unknown>)));
+}
 
 /**
  * @example
@@ -199,6 +205,7 @@ export abstract class BaseAdapter<
       since: params.dateFrom,
       pageSize: params.pageSize,
       signal: params.signal,
+      ...(params.query ? { query: params.query } : {}),
     });
     for await (const record of { [Symbol.asyncIterator]: () => records }) {
       if (cursorField && (from !== undefined || to !== undefined)) {
@@ -362,7 +369,10 @@ export abstract class BaseAdapter<
     }
     const pagination = this.paginationFor(config);
     const parts = applyIncremental(config, params.since);
-    const query = fillConnectionPlaceholders(parts.query, this.meta, this.#connectionConfig);
+    const query = {
+      ...queryFields(params.query),
+      ...fillConnectionPlaceholders(parts.query, this.meta, this.#connectionConfig),
+    };
     const body = fillConnectionPlaceholders(parts.body, this.meta, this.#connectionConfig);
     const first: PageRequest = {
       method: config.method,

@@ -4,7 +4,7 @@ import { HubspotAdapter } from 'engarde/adapters/hubspot';
 import { MetaAdsAdapter } from 'engarde/adapters/meta-ads';
 import { SalesforceAdapter } from 'engarde/adapters/salesforce';
 import { ShopifyAdapter } from 'engarde/adapters/shopify';
-import { StripeAdapter } from 'engarde/adapters/stripe';
+import { StripeAdapter, type StripeCustomer } from 'engarde/adapters/stripe';
 import { type AnyAdapter, getPath } from 'engarde/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -167,6 +167,18 @@ describe('high-priority adapters against their emulators', () => {
     expect(typed).toBe(`${Math.floor(charge!.amount / 100)}.${String(charge!.amount % 100).padStart(2, '0')}`);
     expect(payment.currency).toBe('USD');
     expect(payment.createdAt).toBe(new Date(charge!.created * 1000).toISOString());
+  });
+
+  it("sends a list's typed OpenAPI filters, nested ones in brackets (Stripe created[gte])", async () => {
+    const stripe = adapters.get('stripe') as StripeAdapter;
+    const all = await stripe.fetchCustomers();
+    const cutoff = all.map((c) => c.created).sort((a, b) => a - b)[RECORDS - 5]!;
+    const recent: StripeCustomer[] = [];
+    for await (const customer of stripe.listCustomers({ query: { created: { gte: cutoff } }, pageSize: PAGE })) {
+      recent.push(customer);
+    }
+    expect(recent).toHaveLength(5);
+    expect(running.get('stripe')!.requests.at(-1)!.url.searchParams.get('created[gte]')).toBe(String(cutoff));
   });
 
   it('types Stripe records from the official OpenAPI description', async () => {

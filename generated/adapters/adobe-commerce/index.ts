@@ -14,11 +14,14 @@ import type {
   AdobeCommerceCredentials,
   AdobeCommerceCustomer,
   AdobeCommerceCustomerCreateInput,
+  AdobeCommerceCustomerListQuery,
   AdobeCommerceCustomerUpdateInput,
   AdobeCommerceEntities,
   AdobeCommerceOrder,
+  AdobeCommerceOrderListQuery,
   AdobeCommerceProduct,
   AdobeCommerceProductCreateInput,
+  AdobeCommerceProductListQuery,
   AdobeCommerceProductUpdateInput,
   AdobeCommerceStandardTypes,
 } from './types.js';
@@ -292,12 +295,12 @@ export class AdobeCommerceAdapter extends BaseAdapter<
   }
 
   /** Every record of `customers`, page by page, fetched lazily. */
-  listCustomers(params?: ListParams): AsyncIterable<AdobeCommerceCustomer> {
+  listCustomers(params?: ListParams<AdobeCommerceCustomerListQuery>): AsyncIterable<AdobeCommerceCustomer> {
     return this.list('customers', params);
   }
 
   /** Records of `customers` in a date range, up to `limit`, as an array. */
-  fetchCustomers(params?: FetchParams): Promise<AdobeCommerceCustomer[]> {
+  fetchCustomers(params?: FetchParams<AdobeCommerceCustomerListQuery>): Promise<AdobeCommerceCustomer[]> {
     return this.fetch('customers', params);
   }
 
@@ -322,12 +325,12 @@ export class AdobeCommerceAdapter extends BaseAdapter<
   }
 
   /** Every record of `orders`, page by page, fetched lazily. */
-  listOrders(params?: ListParams): AsyncIterable<AdobeCommerceOrder> {
+  listOrders(params?: ListParams<AdobeCommerceOrderListQuery>): AsyncIterable<AdobeCommerceOrder> {
     return this.list('orders', params);
   }
 
   /** Records of `orders` in a date range, up to `limit`, as an array. */
-  fetchOrders(params?: FetchParams): Promise<AdobeCommerceOrder[]> {
+  fetchOrders(params?: FetchParams<AdobeCommerceOrderListQuery>): Promise<AdobeCommerceOrder[]> {
     return this.fetch('orders', params);
   }
 
@@ -337,12 +340,12 @@ export class AdobeCommerceAdapter extends BaseAdapter<
   }
 
   /** Every record of `products`, page by page, fetched lazily. */
-  listProducts(params?: ListParams): AsyncIterable<AdobeCommerceProduct> {
+  listProducts(params?: ListParams<AdobeCommerceProductListQuery>): AsyncIterable<AdobeCommerceProduct> {
     return this.list('products', params);
   }
 
   /** Records of `products` in a date range, up to `limit`, as an array. */
-  fetchProducts(params?: FetchParams): Promise<AdobeCommerceProduct[]> {
+  fetchProducts(params?: FetchParams<AdobeCommerceProductListQuery>): Promise<AdobeCommerceProduct[]> {
     return this.fetch('products', params);
   }
 

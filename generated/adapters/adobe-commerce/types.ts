@@ -29,8 +29,14 @@ export type AdobeCommerceCustomerCreateInput = NonNullable<
 /** Body of an update of `customers`. */
 export type AdobeCommerceCustomerUpdateInput = Partial<AdobeCommerceCustomer>;
 
+/** Filters of the `customers` list, from the OpenAPI description. */
+export type AdobeCommerceCustomerListQuery = NonNullable<paths['/V1/customers/search']['get']['parameters']['query']>;
+
 /** Sales orders (GET /V1/orders with searchCriteria; GET /V1/orders/{id} reads one). increment_id is the customer-facing order number. Orders are changed through actions (invoice, ship, cancel, hold, comments), not record updates, and are created through the cart/checkout APIs, so no writes are declared. */
 export type AdobeCommerceOrder = components['schemas']['sales-data-order-interface'];
+
+/** Filters of the `orders` list, from the OpenAPI description. */
+export type AdobeCommerceOrderListQuery = NonNullable<paths['/V1/orders']['get']['parameters']['query']>;
 
 /** Catalog products (GET /V1/products with searchCriteria). Products are addressed by SKU, not by the numeric id: GET, PUT and DELETE /V1/products/{sku}, POST /V1/products to create, all with a { product: {…} } body. status is 1 (enabled) or 2 (disabled); price is in the base currency of the website scope. Stock lives in extension_attributes.stock_item (or the MSI source-item APIs). */
 export type AdobeCommerceProduct = components['schemas']['catalog-data-product-interface'];
@@ -40,6 +46,9 @@ export type AdobeCommerceProductCreateInput = Partial<AdobeCommerceProduct>;
 
 /** Body of an update of `products`. */
 export type AdobeCommerceProductUpdateInput = Partial<AdobeCommerceProduct>;
+
+/** Filters of the `products` list, from the OpenAPI description. */
+export type AdobeCommerceProductListQuery = NonNullable<paths['/V1/products']['get']['parameters']['query']>;
 
 /** Standard entity each entity normalizes into, by entity name. */
 export type AdobeCommerceStandardTypes = {

@@ -15,13 +15,17 @@ import type {
   AdyenEntities,
   AdyenMerchant,
   AdyenMerchantCreateInput,
+  AdyenMerchantListQuery,
   AdyenStandardTypes,
   AdyenStore,
   AdyenStoreCreateInput,
+  AdyenStoreListQuery,
   AdyenStoreUpdateInput,
   AdyenTerminal,
+  AdyenTerminalListQuery,
   AdyenWebhook,
   AdyenWebhookCreateInput,
+  AdyenWebhookListQuery,
   AdyenWebhookUpdateInput,
 } from './types.js';
 
@@ -253,12 +257,12 @@ export class AdyenAdapter extends BaseAdapter<
   }
 
   /** Every record of `merchants`, page by page, fetched lazily. */
-  listMerchants(params?: ListParams): AsyncIterable<AdyenMerchant> {
+  listMerchants(params?: ListParams<AdyenMerchantListQuery>): AsyncIterable<AdyenMerchant> {
     return this.list('merchants', params);
   }
 
   /** Records of `merchants` in a date range, up to `limit`, as an array. */
-  fetchMerchants(params?: FetchParams): Promise<AdyenMerchant[]> {
+  fetchMerchants(params?: FetchParams<AdyenMerchantListQuery>): Promise<AdyenMerchant[]> {
     return this.fetch('merchants', params);
   }
 
@@ -273,12 +277,12 @@ export class AdyenAdapter extends BaseAdapter<
   }
 
   /** Every record of `stores`, page by page, fetched lazily. */
-  listStores(params?: ListParams): AsyncIterable<AdyenStore> {
+  listStores(params?: ListParams<AdyenStoreListQuery>): AsyncIterable<AdyenStore> {
     return this.list('stores', params);
   }
 
   /** Records of `stores` in a date range, up to `limit`, as an array. */
-  fetchStores(params?: FetchParams): Promise<AdyenStore[]> {
+  fetchStores(params?: FetchParams<AdyenStoreListQuery>): Promise<AdyenStore[]> {
     return this.fetch('stores', params);
   }
 
@@ -298,22 +302,22 @@ export class AdyenAdapter extends BaseAdapter<
   }
 
   /** Every record of `terminals`, page by page, fetched lazily. */
-  listTerminals(params?: ListParams): AsyncIterable<AdyenTerminal> {
+  listTerminals(params?: ListParams<AdyenTerminalListQuery>): AsyncIterable<AdyenTerminal> {
     return this.list('terminals', params);
   }
 
   /** Records of `terminals` in a date range, up to `limit`, as an array. */
-  fetchTerminals(params?: FetchParams): Promise<AdyenTerminal[]> {
+  fetchTerminals(params?: FetchParams<AdyenTerminalListQuery>): Promise<AdyenTerminal[]> {
     return this.fetch('terminals', params);
   }
 
   /** Every record of `webhooks`, page by page, fetched lazily. */
-  listWebhooks(params?: ListParams): AsyncIterable<AdyenWebhook> {
+  listWebhooks(params?: ListParams<AdyenWebhookListQuery>): AsyncIterable<AdyenWebhook> {
     return this.list('webhooks', params);
   }
 
   /** Records of `webhooks` in a date range, up to `limit`, as an array. */
-  fetchWebhooks(params?: FetchParams): Promise<AdyenWebhook[]> {
+  fetchWebhooks(params?: FetchParams<AdyenWebhookListQuery>): Promise<AdyenWebhook[]> {
     return this.fetch('webhooks', params);
   }
 

@@ -26,6 +26,9 @@ export type AdyenMerchantCreateInput = NonNullable<
   paths['/merchants']['post']['requestBody']
 >['content']['application/json'];
 
+/** Filters of the `merchants` list, from the OpenAPI description. */
+export type AdyenMerchantListQuery = NonNullable<paths['/merchants']['get']['parameters']['query']>;
+
 /** Stores (point-of-sale locations) of the merchant accounts. Create POST /stores, update PATCH /stores/{storeId}. */
 export type AdyenStore = components['schemas']['Store'];
 
@@ -37,8 +40,14 @@ export type AdyenStoreUpdateInput = NonNullable<
   paths['/stores/{storeId}']['patch']['requestBody']
 >['content']['application/json'];
 
+/** Filters of the `stores` list, from the OpenAPI description. */
+export type AdyenStoreListQuery = NonNullable<paths['/stores']['get']['parameters']['query']>;
+
 /** Payment terminals (GET /terminals) with their assignment (company, merchant, store) and connectivity. Settings and actions are separate endpoints (/terminals/{id}/terminalSettings, /terminals/scheduleActions). */
 export type AdyenTerminal = components['schemas']['Terminal'];
+
+/** Filters of the `terminals` list, from the OpenAPI description. */
+export type AdyenTerminalListQuery = NonNullable<paths['/terminals']['get']['parameters']['query']>;
 
 /** Company-level webhook endpoints (standard payment webhooks and others). Create POST, update PATCH and DELETE on /companies/{companyId}/webhooks/{webhookId}; the HMAC key is generated with POST .../generateHmac. */
 export type AdyenWebhook = components['schemas']['Webhook'];
@@ -52,6 +61,9 @@ export type AdyenWebhookCreateInput = NonNullable<
 export type AdyenWebhookUpdateInput = NonNullable<
   paths['/companies/{companyId}/webhooks/{webhookId}']['patch']['requestBody']
 >['content']['application/json'];
+
+/** Filters of the `webhooks` list, from the OpenAPI description. */
+export type AdyenWebhookListQuery = NonNullable<paths['/companies/{companyId}/webhooks']['get']['parameters']['query']>;
 
 /** Standard entity each entity normalizes into, by entity name. */
 export type AdyenStandardTypes = {};

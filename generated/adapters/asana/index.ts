@@ -15,13 +15,17 @@ import type {
   AsanaEntities,
   AsanaProject,
   AsanaProjectCreateInput,
+  AsanaProjectListQuery,
   AsanaProjectUpdateInput,
   AsanaStandardTypes,
   AsanaTask,
   AsanaTaskCreateInput,
+  AsanaTaskListQuery,
   AsanaTaskUpdateInput,
   AsanaUser,
+  AsanaUserListQuery,
   AsanaWorkspace,
+  AsanaWorkspaceListQuery,
 } from './types.js';
 
 export type * from './types.js';
@@ -270,12 +274,12 @@ export class AsanaAdapter extends BaseAdapter<
   }
 
   /** Every record of `projects`, page by page, fetched lazily. */
-  listProjects(params?: ListParams): AsyncIterable<AsanaProject> {
+  listProjects(params?: ListParams<AsanaProjectListQuery>): AsyncIterable<AsanaProject> {
     return this.list('projects', params);
   }
 
   /** Records of `projects` in a date range, up to `limit`, as an array. */
-  fetchProjects(params?: FetchParams): Promise<AsanaProject[]> {
+  fetchProjects(params?: FetchParams<AsanaProjectListQuery>): Promise<AsanaProject[]> {
     return this.fetch('projects', params);
   }
 
@@ -300,12 +304,12 @@ export class AsanaAdapter extends BaseAdapter<
   }
 
   /** Every record of `tasks`, page by page, fetched lazily. */
-  listTasks(params?: ListParams): AsyncIterable<AsanaTask> {
+  listTasks(params?: ListParams<AsanaTaskListQuery>): AsyncIterable<AsanaTask> {
     return this.list('tasks', params);
   }
 
   /** Records of `tasks` in a date range, up to `limit`, as an array. */
-  fetchTasks(params?: FetchParams): Promise<AsanaTask[]> {
+  fetchTasks(params?: FetchParams<AsanaTaskListQuery>): Promise<AsanaTask[]> {
     return this.fetch('tasks', params);
   }
 
@@ -330,12 +334,12 @@ export class AsanaAdapter extends BaseAdapter<
   }
 
   /** Every record of `users`, page by page, fetched lazily. */
-  listUsers(params?: ListParams): AsyncIterable<AsanaUser> {
+  listUsers(params?: ListParams<AsanaUserListQuery>): AsyncIterable<AsanaUser> {
     return this.list('users', params);
   }
 
   /** Records of `users` in a date range, up to `limit`, as an array. */
-  fetchUsers(params?: FetchParams): Promise<AsanaUser[]> {
+  fetchUsers(params?: FetchParams<AsanaUserListQuery>): Promise<AsanaUser[]> {
     return this.fetch('users', params);
   }
 
@@ -345,12 +349,12 @@ export class AsanaAdapter extends BaseAdapter<
   }
 
   /** Every record of `workspaces`, page by page, fetched lazily. */
-  listWorkspaces(params?: ListParams): AsyncIterable<AsanaWorkspace> {
+  listWorkspaces(params?: ListParams<AsanaWorkspaceListQuery>): AsyncIterable<AsanaWorkspace> {
     return this.list('workspaces', params);
   }
 
   /** Records of `workspaces` in a date range, up to `limit`, as an array. */
-  fetchWorkspaces(params?: FetchParams): Promise<AsanaWorkspace[]> {
+  fetchWorkspaces(params?: FetchParams<AsanaWorkspaceListQuery>): Promise<AsanaWorkspace[]> {
     return this.fetch('workspaces', params);
   }
 

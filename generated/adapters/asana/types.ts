@@ -35,6 +35,9 @@ export type AsanaProjectUpdateInput = NonNullable<
   NonNullable<paths['/projects/{project_gid}']['put']['requestBody']>['content']['application/json']['data']
 >;
 
+/** Filters of the `projects` list, from the OpenAPI description. */
+export type AsanaProjectListQuery = NonNullable<paths['/projects']['get']['parameters']['query']>;
+
 /** Tasks of the configured project (GET /tasks?project=...), including completed ones; modified_since limits a sync to tasks changed since the last read (any change, including comments and likes, updates modified_at). Create takes {data: {name, projects: [gid] | workspace, ...}}. */
 export type AsanaTask = components['schemas']['TaskResponse'];
 
@@ -48,11 +51,20 @@ export type AsanaTaskUpdateInput = NonNullable<
   NonNullable<paths['/tasks/{task_gid}']['put']['requestBody']>['content']['application/json']['data']
 >;
 
+/** Filters of the `tasks` list, from the OpenAPI description. */
+export type AsanaTaskListQuery = NonNullable<paths['/tasks']['get']['parameters']['query']>;
+
 /** Users of the workspace; email is returned only when the token may see it. */
 export type AsanaUser = components['schemas']['UserResponse'];
 
+/** Filters of the `users` list, from the OpenAPI description. */
+export type AsanaUserListQuery = NonNullable<paths['/users']['get']['parameters']['query']>;
+
 /** Workspaces and organizations the user belongs to. */
 export type AsanaWorkspace = components['schemas']['WorkspaceResponse'];
+
+/** Filters of the `workspaces` list, from the OpenAPI description. */
+export type AsanaWorkspaceListQuery = NonNullable<paths['/workspaces']['get']['parameters']['query']>;
 
 /** Standard entity each entity normalizes into, by entity name. */
 export type AsanaStandardTypes = {

@@ -14,13 +14,16 @@ import type {
   BigqueryCredentials,
   BigqueryDataset,
   BigqueryDatasetCreateInput,
+  BigqueryDatasetListQuery,
   BigqueryDatasetUpdateInput,
   BigqueryEntities,
   BigqueryJob,
   BigqueryJobCreateInput,
+  BigqueryJobListQuery,
   BigqueryStandardTypes,
   BigqueryTable,
   BigqueryTableCreateInput,
+  BigqueryTableListQuery,
   BigqueryTableUpdateInput,
 } from './types.js';
 
@@ -215,12 +218,12 @@ export class BigqueryAdapter extends BaseAdapter<
   }
 
   /** Every record of `datasets`, page by page, fetched lazily. */
-  listDatasets(params?: ListParams): AsyncIterable<BigqueryDataset> {
+  listDatasets(params?: ListParams<BigqueryDatasetListQuery>): AsyncIterable<BigqueryDataset> {
     return this.list('datasets', params);
   }
 
   /** Records of `datasets` in a date range, up to `limit`, as an array. */
-  fetchDatasets(params?: FetchParams): Promise<BigqueryDataset[]> {
+  fetchDatasets(params?: FetchParams<BigqueryDatasetListQuery>): Promise<BigqueryDataset[]> {
     return this.fetch('datasets', params);
   }
 
@@ -245,12 +248,12 @@ export class BigqueryAdapter extends BaseAdapter<
   }
 
   /** Every record of `jobs`, page by page, fetched lazily. */
-  listJobs(params?: ListParams): AsyncIterable<BigqueryJob> {
+  listJobs(params?: ListParams<BigqueryJobListQuery>): AsyncIterable<BigqueryJob> {
     return this.list('jobs', params);
   }
 
   /** Records of `jobs` in a date range, up to `limit`, as an array. */
-  fetchJobs(params?: FetchParams): Promise<BigqueryJob[]> {
+  fetchJobs(params?: FetchParams<BigqueryJobListQuery>): Promise<BigqueryJob[]> {
     return this.fetch('jobs', params);
   }
 
@@ -265,12 +268,12 @@ export class BigqueryAdapter extends BaseAdapter<
   }
 
   /** Every record of `tables`, page by page, fetched lazily. */
-  listTables(params?: ListParams): AsyncIterable<BigqueryTable> {
+  listTables(params?: ListParams<BigqueryTableListQuery>): AsyncIterable<BigqueryTable> {
     return this.list('tables', params);
   }
 
   /** Records of `tables` in a date range, up to `limit`, as an array. */
-  fetchTables(params?: FetchParams): Promise<BigqueryTable[]> {
+  fetchTables(params?: FetchParams<BigqueryTableListQuery>): Promise<BigqueryTable[]> {
     return this.fetch('tables', params);
   }
 

@@ -44,6 +44,11 @@ export type BigqueryDatasetUpdateInput = NonNullable<
   paths['/projects/{projectId}/datasets/{datasetId}']['patch']['requestBody']
 >['content']['application/json'];
 
+/** Filters of the `datasets` list, from the OpenAPI description. */
+export type BigqueryDatasetListQuery = NonNullable<
+  paths['/projects/{projectId}/datasets']['get']['parameters']['query']
+>;
+
 /** Jobs of the project, every user's (jobs.list with allUsers=true needs bigquery.jobs.listAll). statistics.creationTime/startTime/endTime are epoch milliseconds as strings. Create is jobs.insert (POST /projects/{projectId}/jobs with a configuration); GET of a job outside the US and EU multi-regions needs the location parameter. Jobs are cancelled with POST .../jobs/{jobId}/cancel, not deleted. */
 export interface BigqueryJob {
   configuration?: Record<string, unknown>;
@@ -61,6 +66,9 @@ export interface BigqueryJob {
 
 /** Body of a create of `jobs`. */
 export type BigqueryJobCreateInput = Partial<BigqueryJob>;
+
+/** Filters of the `jobs` list, from the OpenAPI description. */
+export type BigqueryJobListQuery = NonNullable<paths['/projects/{projectId}/jobs']['get']['parameters']['query']>;
 
 /** Tables, views and materialized views of the connection's dataset (tables.list). creationTime and expirationTime are epoch milliseconds as strings. Total count is in totalItems. */
 export interface BigqueryTable {
@@ -89,6 +97,11 @@ export type BigqueryTableCreateInput = NonNullable<
 export type BigqueryTableUpdateInput = NonNullable<
   paths['/projects/{projectId}/datasets/{datasetId}/tables/{tableId}']['patch']['requestBody']
 >['content']['application/json'];
+
+/** Filters of the `tables` list, from the OpenAPI description. */
+export type BigqueryTableListQuery = NonNullable<
+  paths['/projects/{projectId}/datasets/{datasetId}/tables']['get']['parameters']['query']
+>;
 
 /** Standard entity each entity normalizes into, by entity name. */
 export type BigqueryStandardTypes = {};

@@ -17,8 +17,10 @@ import type {
   BitbucketPipelineCreateInput,
   BitbucketPullRequest,
   BitbucketPullRequestCreateInput,
+  BitbucketPullRequestListQuery,
   BitbucketPullRequestUpdateInput,
   BitbucketRepository,
+  BitbucketRepositoryListQuery,
   BitbucketRepositoryUpdateInput,
   BitbucketStandardTypes,
 } from './types.js';
@@ -256,12 +258,12 @@ export class BitbucketAdapter extends BaseAdapter<
   }
 
   /** Every record of `pull_requests`, page by page, fetched lazily. */
-  listPullRequests(params?: ListParams): AsyncIterable<BitbucketPullRequest> {
+  listPullRequests(params?: ListParams<BitbucketPullRequestListQuery>): AsyncIterable<BitbucketPullRequest> {
     return this.list('pull_requests', params);
   }
 
   /** Records of `pull_requests` in a date range, up to `limit`, as an array. */
-  fetchPullRequests(params?: FetchParams): Promise<BitbucketPullRequest[]> {
+  fetchPullRequests(params?: FetchParams<BitbucketPullRequestListQuery>): Promise<BitbucketPullRequest[]> {
     return this.fetch('pull_requests', params);
   }
 
@@ -281,12 +283,12 @@ export class BitbucketAdapter extends BaseAdapter<
   }
 
   /** Every record of `repositories`, page by page, fetched lazily. */
-  listRepositories(params?: ListParams): AsyncIterable<BitbucketRepository> {
+  listRepositories(params?: ListParams<BitbucketRepositoryListQuery>): AsyncIterable<BitbucketRepository> {
     return this.list('repositories', params);
   }
 
   /** Records of `repositories` in a date range, up to `limit`, as an array. */
-  fetchRepositories(params?: FetchParams): Promise<BitbucketRepository[]> {
+  fetchRepositories(params?: FetchParams<BitbucketRepositoryListQuery>): Promise<BitbucketRepository[]> {
     return this.fetch('repositories', params);
   }
 

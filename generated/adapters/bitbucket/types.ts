@@ -43,6 +43,11 @@ export type BitbucketPullRequestUpdateInput = NonNullable<
   paths['/repositories/{workspace}/{repo_slug}/pullrequests/{pull_request_id}']['put']['requestBody']
 >['content']['application/json'];
 
+/** Filters of the `pull_requests` list, from the OpenAPI description. */
+export type BitbucketPullRequestListQuery = NonNullable<
+  paths['/repositories/{workspace}/{repo_slug}/pullrequests']['get']['parameters']['query']
+>;
+
 /** Repositories of the workspace visible to the user, filtered with BBQL on updated_on (the base filter is always true so the incremental clause can be appended). Creating a repository is POST /repositories/{workspace}/{slug}, which needs the new slug in the path, so create is not declared. */
 export type BitbucketRepository = components['schemas']['repository'];
 
@@ -50,6 +55,11 @@ export type BitbucketRepository = components['schemas']['repository'];
 export type BitbucketRepositoryUpdateInput = NonNullable<
   paths['/repositories/{workspace}/{repo_slug}']['put']['requestBody']
 >['content']['application/json'];
+
+/** Filters of the `repositories` list, from the OpenAPI description. */
+export type BitbucketRepositoryListQuery = NonNullable<
+  paths['/repositories/{workspace}']['get']['parameters']['query']
+>;
 
 /** Standard entity each entity normalizes into, by entity name. */
 export type BitbucketStandardTypes = {};

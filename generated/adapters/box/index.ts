@@ -14,12 +14,15 @@ import type {
   BoxCredentials,
   BoxEntities,
   BoxFolderItem,
+  BoxFolderItemListQuery,
   BoxGroup,
   BoxGroupCreateInput,
+  BoxGroupListQuery,
   BoxGroupUpdateInput,
   BoxStandardTypes,
   BoxUser,
   BoxUserCreateInput,
+  BoxUserListQuery,
   BoxUserUpdateInput,
 } from './types.js';
 
@@ -252,22 +255,22 @@ export class BoxAdapter extends BaseAdapter<BoxEntities, BoxCredentials, BoxConn
   }
 
   /** Every record of `folder_items`, page by page, fetched lazily. */
-  listFolderItems(params?: ListParams): AsyncIterable<BoxFolderItem> {
+  listFolderItems(params?: ListParams<BoxFolderItemListQuery>): AsyncIterable<BoxFolderItem> {
     return this.list('folder_items', params);
   }
 
   /** Records of `folder_items` in a date range, up to `limit`, as an array. */
-  fetchFolderItems(params?: FetchParams): Promise<BoxFolderItem[]> {
+  fetchFolderItems(params?: FetchParams<BoxFolderItemListQuery>): Promise<BoxFolderItem[]> {
     return this.fetch('folder_items', params);
   }
 
   /** Every record of `groups`, page by page, fetched lazily. */
-  listGroups(params?: ListParams): AsyncIterable<BoxGroup> {
+  listGroups(params?: ListParams<BoxGroupListQuery>): AsyncIterable<BoxGroup> {
     return this.list('groups', params);
   }
 
   /** Records of `groups` in a date range, up to `limit`, as an array. */
-  fetchGroups(params?: FetchParams): Promise<BoxGroup[]> {
+  fetchGroups(params?: FetchParams<BoxGroupListQuery>): Promise<BoxGroup[]> {
     return this.fetch('groups', params);
   }
 
@@ -292,12 +295,12 @@ export class BoxAdapter extends BaseAdapter<BoxEntities, BoxCredentials, BoxConn
   }
 
   /** Every record of `users`, page by page, fetched lazily. */
-  listUsers(params?: ListParams): AsyncIterable<BoxUser> {
+  listUsers(params?: ListParams<BoxUserListQuery>): AsyncIterable<BoxUser> {
     return this.list('users', params);
   }
 
   /** Records of `users` in a date range, up to `limit`, as an array. */
-  fetchUsers(params?: FetchParams): Promise<BoxUser[]> {
+  fetchUsers(params?: FetchParams<BoxUserListQuery>): Promise<BoxUser[]> {
     return this.fetch('users', params);
   }
 

@@ -40,6 +40,9 @@ export interface BoxFolderItem {
   [field: string]: unknown;
 }
 
+/** Filters of the `folder_items` list, from the OpenAPI description. */
+export type BoxFolderItemListQuery = NonNullable<paths['/folders/{folder_id}/items']['get']['parameters']['query']>;
+
 /** Groups of the enterprise (GET /groups; manage_groups scope). PUT /groups/{id} updates, DELETE deletes. */
 export type BoxGroup = components['schemas']['Group--Full'];
 
@@ -51,6 +54,9 @@ export type BoxGroupUpdateInput = NonNullable<
   paths['/groups/{group_id}']['put']['requestBody']
 >['content']['application/json'];
 
+/** Filters of the `groups` list, from the OpenAPI description. */
+export type BoxGroupListQuery = NonNullable<paths['/groups']['get']['parameters']['query']>;
+
 /** Managed users of the enterprise (GET /users; needs an admin or co-admin and the manage_managed_users scope). PUT /users/{id} updates, DELETE /users/{id} deletes (fails while the user owns content unless force=true). */
 export type BoxUser = components['schemas']['User--Full'];
 
@@ -61,6 +67,9 @@ export type BoxUserCreateInput = NonNullable<paths['/users']['post']['requestBod
 export type BoxUserUpdateInput = NonNullable<
   paths['/users/{user_id}']['put']['requestBody']
 >['content']['application/json'];
+
+/** Filters of the `users` list, from the OpenAPI description. */
+export type BoxUserListQuery = NonNullable<paths['/users']['get']['parameters']['query']>;
 
 /** Standard entity each entity normalizes into, by entity name. */
 export type BoxStandardTypes = {

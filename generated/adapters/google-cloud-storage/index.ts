@@ -12,11 +12,13 @@ import {
 import type {
   GoogleCloudStorageBucket,
   GoogleCloudStorageBucketCreateInput,
+  GoogleCloudStorageBucketListQuery,
   GoogleCloudStorageBucketUpdateInput,
   GoogleCloudStorageConnectionConfig,
   GoogleCloudStorageCredentials,
   GoogleCloudStorageEntities,
   GoogleCloudStorageObject,
+  GoogleCloudStorageObjectListQuery,
   GoogleCloudStorageObjectUpdateInput,
   GoogleCloudStorageStandardTypes,
 } from './types.js';
@@ -210,12 +212,12 @@ export class GoogleCloudStorageAdapter extends BaseAdapter<
   }
 
   /** Every record of `buckets`, page by page, fetched lazily. */
-  listBuckets(params?: ListParams): AsyncIterable<GoogleCloudStorageBucket> {
+  listBuckets(params?: ListParams<GoogleCloudStorageBucketListQuery>): AsyncIterable<GoogleCloudStorageBucket> {
     return this.list('buckets', params);
   }
 
   /** Records of `buckets` in a date range, up to `limit`, as an array. */
-  fetchBuckets(params?: FetchParams): Promise<GoogleCloudStorageBucket[]> {
+  fetchBuckets(params?: FetchParams<GoogleCloudStorageBucketListQuery>): Promise<GoogleCloudStorageBucket[]> {
     return this.fetch('buckets', params);
   }
 
@@ -240,12 +242,12 @@ export class GoogleCloudStorageAdapter extends BaseAdapter<
   }
 
   /** Every record of `objects`, page by page, fetched lazily. */
-  listObjects(params?: ListParams): AsyncIterable<GoogleCloudStorageObject> {
+  listObjects(params?: ListParams<GoogleCloudStorageObjectListQuery>): AsyncIterable<GoogleCloudStorageObject> {
     return this.list('objects', params);
   }
 
   /** Records of `objects` in a date range, up to `limit`, as an array. */
-  fetchObjects(params?: FetchParams): Promise<GoogleCloudStorageObject[]> {
+  fetchObjects(params?: FetchParams<GoogleCloudStorageObjectListQuery>): Promise<GoogleCloudStorageObject[]> {
     return this.fetch('objects', params);
   }
 

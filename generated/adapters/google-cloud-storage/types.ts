@@ -35,6 +35,9 @@ export type GoogleCloudStorageBucketUpdateInput = NonNullable<
   paths['/b/{bucket}']['patch']['requestBody']
 >['content']['application/json'];
 
+/** Filters of the `buckets` list, from the OpenAPI description. */
+export type GoogleCloudStorageBucketListQuery = NonNullable<paths['/b']['get']['parameters']['query']>;
+
 /** Objects of the connection's bucket (GET /b/{bucket}/o), up to 1,000 per page; with a delimiter, 'directories' come back separately in prefixes. GET /b/{bucket}/o/{object} returns this metadata record (alt=media would return the bytes); PATCH updates metadata; DELETE deletes the live version. size is a decimal string of bytes. */
 export type GoogleCloudStorageObject = components['schemas']['Object'];
 
@@ -42,6 +45,9 @@ export type GoogleCloudStorageObject = components['schemas']['Object'];
 export type GoogleCloudStorageObjectUpdateInput = NonNullable<
   paths['/b/{bucket}/o/{object}']['patch']['requestBody']
 >['content']['application/json'];
+
+/** Filters of the `objects` list, from the OpenAPI description. */
+export type GoogleCloudStorageObjectListQuery = NonNullable<paths['/b/{bucket}/o']['get']['parameters']['query']>;
 
 /** Standard entity each entity normalizes into, by entity name. */
 export type GoogleCloudStorageStandardTypes = {

@@ -13,10 +13,12 @@ import type {
   GoogleDriveConnectionConfig,
   GoogleDriveCredentials,
   GoogleDriveDrive,
+  GoogleDriveDriveListQuery,
   GoogleDriveDriveUpdateInput,
   GoogleDriveEntities,
   GoogleDriveFile,
   GoogleDriveFileCreateInput,
+  GoogleDriveFileListQuery,
   GoogleDriveFileUpdateInput,
   GoogleDriveStandardTypes,
 } from './types.js';
@@ -214,12 +216,12 @@ export class GoogleDriveAdapter extends BaseAdapter<
   }
 
   /** Every record of `drives`, page by page, fetched lazily. */
-  listDrives(params?: ListParams): AsyncIterable<GoogleDriveDrive> {
+  listDrives(params?: ListParams<GoogleDriveDriveListQuery>): AsyncIterable<GoogleDriveDrive> {
     return this.list('drives', params);
   }
 
   /** Records of `drives` in a date range, up to `limit`, as an array. */
-  fetchDrives(params?: FetchParams): Promise<GoogleDriveDrive[]> {
+  fetchDrives(params?: FetchParams<GoogleDriveDriveListQuery>): Promise<GoogleDriveDrive[]> {
     return this.fetch('drives', params);
   }
 
@@ -239,12 +241,12 @@ export class GoogleDriveAdapter extends BaseAdapter<
   }
 
   /** Every record of `files`, page by page, fetched lazily. */
-  listFiles(params?: ListParams): AsyncIterable<GoogleDriveFile> {
+  listFiles(params?: ListParams<GoogleDriveFileListQuery>): AsyncIterable<GoogleDriveFile> {
     return this.list('files', params);
   }
 
   /** Records of `files` in a date range, up to `limit`, as an array. */
-  fetchFiles(params?: FetchParams): Promise<GoogleDriveFile[]> {
+  fetchFiles(params?: FetchParams<GoogleDriveFileListQuery>): Promise<GoogleDriveFile[]> {
     return this.fetch('files', params);
   }
 

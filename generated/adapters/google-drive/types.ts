@@ -25,6 +25,9 @@ export type GoogleDriveDriveUpdateInput = NonNullable<
   paths['/drives/{driveId}']['patch']['requestBody']
 >['content']['application/json'];
 
+/** Filters of the `drives` list, from the OpenAPI description. */
+export type GoogleDriveDriveListQuery = NonNullable<paths['/drives']['get']['parameters']['query']>;
+
 /** Files and folders the user can access, in My Drive and shared drives (GET /files with a q query; corpora=allDrives can be slow on large domains, user is the cheaper corpus). size is a decimal string and absent for folders and Google Docs editors files. Create (POST /files) makes metadata-only files or folders (uploads go through /upload/drive/v3/files); PATCH updates metadata; DELETE deletes permanently, skipping the trash (PATCH trashed=true trashes). Trashed files are excluded by the query. */
 export type GoogleDriveFile = components['schemas']['File'];
 
@@ -33,6 +36,9 @@ export type GoogleDriveFileCreateInput = Partial<GoogleDriveFile>;
 
 /** Body of an update of `files`. */
 export type GoogleDriveFileUpdateInput = Partial<GoogleDriveFile>;
+
+/** Filters of the `files` list, from the OpenAPI description. */
+export type GoogleDriveFileListQuery = NonNullable<paths['/files']['get']['parameters']['query']>;
 
 /** Standard entity each entity normalizes into, by entity name. */
 export type GoogleDriveStandardTypes = {

@@ -14,7 +14,9 @@ import type {
   GoogleSearchConsoleCredentials,
   GoogleSearchConsoleEntities,
   GoogleSearchConsoleSite,
+  GoogleSearchConsoleSiteListQuery,
   GoogleSearchConsoleSitemap,
+  GoogleSearchConsoleSitemapListQuery,
   GoogleSearchConsoleStandardTypes,
 } from './types.js';
 
@@ -159,22 +161,22 @@ export class GoogleSearchConsoleAdapter extends BaseAdapter<
   }
 
   /** Every record of `sitemaps`, page by page, fetched lazily. */
-  listSitemaps(params?: ListParams): AsyncIterable<GoogleSearchConsoleSitemap> {
+  listSitemaps(params?: ListParams<GoogleSearchConsoleSitemapListQuery>): AsyncIterable<GoogleSearchConsoleSitemap> {
     return this.list('sitemaps', params);
   }
 
   /** Records of `sitemaps` in a date range, up to `limit`, as an array. */
-  fetchSitemaps(params?: FetchParams): Promise<GoogleSearchConsoleSitemap[]> {
+  fetchSitemaps(params?: FetchParams<GoogleSearchConsoleSitemapListQuery>): Promise<GoogleSearchConsoleSitemap[]> {
     return this.fetch('sitemaps', params);
   }
 
   /** Every record of `sites`, page by page, fetched lazily. */
-  listSites(params?: ListParams): AsyncIterable<GoogleSearchConsoleSite> {
+  listSites(params?: ListParams<GoogleSearchConsoleSiteListQuery>): AsyncIterable<GoogleSearchConsoleSite> {
     return this.list('sites', params);
   }
 
   /** Records of `sites` in a date range, up to `limit`, as an array. */
-  fetchSites(params?: FetchParams): Promise<GoogleSearchConsoleSite[]> {
+  fetchSites(params?: FetchParams<GoogleSearchConsoleSiteListQuery>): Promise<GoogleSearchConsoleSite[]> {
     return this.fetch('sites', params);
   }
 

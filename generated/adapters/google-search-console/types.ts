@@ -2,7 +2,7 @@
 // Inputs: configs/platform_configs_extended.json (google-search-console), configs/openapi/google-search-console.json, templates/types.ts.hbs
 // Regenerate: npx engarde generate --only google-search-console
 
-import type { components } from './openapi.js';
+import type { components, paths } from './openapi.js';
 
 /** What a Google Search Console connection authenticates with. */
 export interface GoogleSearchConsoleCredentials {
@@ -23,8 +23,16 @@ export interface GoogleSearchConsoleConnectionConfig {
 /** Sitemaps submitted for the configured property; warnings and errors are int64 counts serialized as strings. Submitting is PUT /sites/{siteUrl}/sitemaps/{feedpath}, not modelled here. */
 export type GoogleSearchConsoleSitemap = components['schemas']['WmxSitemap'];
 
+/** Filters of the `sitemaps` list, from the OpenAPI description. */
+export type GoogleSearchConsoleSitemapListQuery = NonNullable<
+  paths['/webmasters/v3/sites/{siteUrl}/sitemaps']['get']['parameters']['query']
+>;
+
 /** Search Console properties the user can access, with the user's permission level (siteOwner, siteFullUser, siteRestrictedUser, siteUnverifiedUser). Adding a property is PUT /sites/{siteUrl}, a shape not modelled here. */
 export type GoogleSearchConsoleSite = components['schemas']['WmxSite'];
+
+/** Filters of the `sites` list, from the OpenAPI description. */
+export type GoogleSearchConsoleSiteListQuery = NonNullable<paths['/webmasters/v3/sites']['get']['parameters']['query']>;
 
 /** Standard entity each entity normalizes into, by entity name. */
 export type GoogleSearchConsoleStandardTypes = {};

@@ -15,7 +15,9 @@ import type {
   GoogleSheetsEntities,
   GoogleSheetsRow,
   GoogleSheetsRowCreateInput,
+  GoogleSheetsRowListQuery,
   GoogleSheetsSheet,
+  GoogleSheetsSheetListQuery,
   GoogleSheetsStandardTypes,
 } from './types.js';
 
@@ -168,12 +170,12 @@ export class GoogleSheetsAdapter extends BaseAdapter<
   }
 
   /** Every record of `rows`, page by page, fetched lazily. */
-  listRows(params?: ListParams): AsyncIterable<GoogleSheetsRow> {
+  listRows(params?: ListParams<GoogleSheetsRowListQuery>): AsyncIterable<GoogleSheetsRow> {
     return this.list('rows', params);
   }
 
   /** Records of `rows` in a date range, up to `limit`, as an array. */
-  fetchRows(params?: FetchParams): Promise<GoogleSheetsRow[]> {
+  fetchRows(params?: FetchParams<GoogleSheetsRowListQuery>): Promise<GoogleSheetsRow[]> {
     return this.fetch('rows', params);
   }
 
@@ -183,12 +185,12 @@ export class GoogleSheetsAdapter extends BaseAdapter<
   }
 
   /** Every record of `sheets`, page by page, fetched lazily. */
-  listSheets(params?: ListParams): AsyncIterable<GoogleSheetsSheet> {
+  listSheets(params?: ListParams<GoogleSheetsSheetListQuery>): AsyncIterable<GoogleSheetsSheet> {
     return this.list('sheets', params);
   }
 
   /** Records of `sheets` in a date range, up to `limit`, as an array. */
-  fetchSheets(params?: FetchParams): Promise<GoogleSheetsSheet[]> {
+  fetchSheets(params?: FetchParams<GoogleSheetsSheetListQuery>): Promise<GoogleSheetsSheet[]> {
     return this.fetch('sheets', params);
   }
 }

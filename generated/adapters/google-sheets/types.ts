@@ -33,8 +33,18 @@ export type GoogleSheetsRowCreateInput = NonNullable<
   paths['/v4/spreadsheets/{spreadsheetId}/values/{range}:append']['post']['requestBody']
 >['content']['application/json'];
 
+/** Filters of the `rows` list, from the OpenAPI description. */
+export type GoogleSheetsRowListQuery = NonNullable<
+  paths['/v4/spreadsheets/{spreadsheetId}/values/{range}']['get']['parameters']['query']
+>;
+
 /** Tabs of the connection's spreadsheet: properties holds sheetId, title, index, sheetType and gridProperties (rowCount, columnCount, frozen rows). Adding, renaming or deleting tabs goes through spreadsheets.batchUpdate requests, which this config does not model. */
 export type GoogleSheetsSheet = components['schemas']['Sheet'];
+
+/** Filters of the `sheets` list, from the OpenAPI description. */
+export type GoogleSheetsSheetListQuery = NonNullable<
+  paths['/v4/spreadsheets/{spreadsheetId}']['get']['parameters']['query']
+>;
 
 /** Standard entity each entity normalizes into, by entity name. */
 export type GoogleSheetsStandardTypes = {};

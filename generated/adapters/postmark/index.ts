@@ -11,10 +11,12 @@ import {
 } from '../../../src/runtime/index.js';
 import type {
   PostmarkBounce,
+  PostmarkBounceListQuery,
   PostmarkConnectionConfig,
   PostmarkCredentials,
   PostmarkEntities,
   PostmarkOutboundMessage,
+  PostmarkOutboundMessageListQuery,
   PostmarkStandardTypes,
 } from './types.js';
 
@@ -171,12 +173,12 @@ export class PostmarkAdapter extends BaseAdapter<
   }
 
   /** Every record of `bounces`, page by page, fetched lazily. */
-  listBounces(params?: ListParams): AsyncIterable<PostmarkBounce> {
+  listBounces(params?: ListParams<PostmarkBounceListQuery>): AsyncIterable<PostmarkBounce> {
     return this.list('bounces', params);
   }
 
   /** Records of `bounces` in a date range, up to `limit`, as an array. */
-  fetchBounces(params?: FetchParams): Promise<PostmarkBounce[]> {
+  fetchBounces(params?: FetchParams<PostmarkBounceListQuery>): Promise<PostmarkBounce[]> {
     return this.fetch('bounces', params);
   }
 
@@ -186,12 +188,12 @@ export class PostmarkAdapter extends BaseAdapter<
   }
 
   /** Every record of `outbound_messages`, page by page, fetched lazily. */
-  listOutboundMessages(params?: ListParams): AsyncIterable<PostmarkOutboundMessage> {
+  listOutboundMessages(params?: ListParams<PostmarkOutboundMessageListQuery>): AsyncIterable<PostmarkOutboundMessage> {
     return this.list('outbound_messages', params);
   }
 
   /** Records of `outbound_messages` in a date range, up to `limit`, as an array. */
-  fetchOutboundMessages(params?: FetchParams): Promise<PostmarkOutboundMessage[]> {
+  fetchOutboundMessages(params?: FetchParams<PostmarkOutboundMessageListQuery>): Promise<PostmarkOutboundMessage[]> {
     return this.fetch('outbound_messages', params);
   }
 

@@ -2,7 +2,7 @@
 // Inputs: configs/platform_configs_extended.json (postmark), configs/openapi/postmark.json, templates/types.ts.hbs
 // Regenerate: npx engarde generate --only postmark
 
-import type { components } from './openapi.js';
+import type { components, paths } from './openapi.js';
 
 /** What a Postmark connection authenticates with. */
 export interface PostmarkCredentials {
@@ -16,8 +16,14 @@ export interface PostmarkConnectionConfig {}
 /** Bounces of the server (GET /bounces); TotalCount is returned alongside. An inactive address can be re-activated with PUT /bounces/{id}/activate (not modelled). */
 export type PostmarkBounce = components['schemas']['BounceInfoResponse'];
 
+/** Filters of the `bounces` list, from the OpenAPI description. */
+export type PostmarkBounceListQuery = NonNullable<paths['/bounces']['get']['parameters']['query']>;
+
 /** Sent messages of the server, newest first (GET /messages/outbound; count is required, so a default is set). Details (bodies, delivery events) come from /messages/outbound/{id}/details. Sending is POST /email, not modelled as a create here. */
 export type PostmarkOutboundMessage = components['schemas']['OutboundMessageDetail'];
+
+/** Filters of the `outbound_messages` list, from the OpenAPI description. */
+export type PostmarkOutboundMessageListQuery = NonNullable<paths['/messages/outbound']['get']['parameters']['query']>;
 
 /** Standard entity each entity normalizes into, by entity name. */
 export type PostmarkStandardTypes = {

@@ -11,11 +11,14 @@ import {
 } from '../../../src/runtime/index.js';
 import type {
   SearchAds360AdGroup,
+  SearchAds360AdGroupListQuery,
   SearchAds360Campaign,
+  SearchAds360CampaignListQuery,
   SearchAds360ConnectionConfig,
   SearchAds360Credentials,
   SearchAds360Entities,
   SearchAds360Keyword,
+  SearchAds360KeywordListQuery,
   SearchAds360StandardTypes,
 } from './types.js';
 
@@ -218,32 +221,32 @@ export class SearchAds360Adapter extends BaseAdapter<
   }
 
   /** Every record of `ad_groups`, page by page, fetched lazily. */
-  listAdGroups(params?: ListParams): AsyncIterable<SearchAds360AdGroup> {
+  listAdGroups(params?: ListParams<SearchAds360AdGroupListQuery>): AsyncIterable<SearchAds360AdGroup> {
     return this.list('ad_groups', params);
   }
 
   /** Records of `ad_groups` in a date range, up to `limit`, as an array. */
-  fetchAdGroups(params?: FetchParams): Promise<SearchAds360AdGroup[]> {
+  fetchAdGroups(params?: FetchParams<SearchAds360AdGroupListQuery>): Promise<SearchAds360AdGroup[]> {
     return this.fetch('ad_groups', params);
   }
 
   /** Every record of `campaigns`, page by page, fetched lazily. */
-  listCampaigns(params?: ListParams): AsyncIterable<SearchAds360Campaign> {
+  listCampaigns(params?: ListParams<SearchAds360CampaignListQuery>): AsyncIterable<SearchAds360Campaign> {
     return this.list('campaigns', params);
   }
 
   /** Records of `campaigns` in a date range, up to `limit`, as an array. */
-  fetchCampaigns(params?: FetchParams): Promise<SearchAds360Campaign[]> {
+  fetchCampaigns(params?: FetchParams<SearchAds360CampaignListQuery>): Promise<SearchAds360Campaign[]> {
     return this.fetch('campaigns', params);
   }
 
   /** Every record of `keywords`, page by page, fetched lazily. */
-  listKeywords(params?: ListParams): AsyncIterable<SearchAds360Keyword> {
+  listKeywords(params?: ListParams<SearchAds360KeywordListQuery>): AsyncIterable<SearchAds360Keyword> {
     return this.list('keywords', params);
   }
 
   /** Records of `keywords` in a date range, up to `limit`, as an array. */
-  fetchKeywords(params?: FetchParams): Promise<SearchAds360Keyword[]> {
+  fetchKeywords(params?: FetchParams<SearchAds360KeywordListQuery>): Promise<SearchAds360Keyword[]> {
     return this.fetch('keywords', params);
   }
 }

@@ -2,7 +2,7 @@
 // Inputs: configs/platform_configs_extended.json (search-ads-360), configs/openapi/search-ads-360.json, templates/types.ts.hbs
 // Regenerate: npx engarde generate --only search-ads-360
 
-import type { components } from './openapi.js';
+import type { components, paths } from './openapi.js';
 
 /** What a Search Ads 360 Reporting API connection authenticates with. */
 export interface SearchAds360Credentials {
@@ -25,11 +25,26 @@ export interface SearchAds360ConnectionConfig {
 /** Ad groups of the customer: rows {adGroup: {...}, campaign: {id}}. */
 export type SearchAds360AdGroup = components['schemas']['GoogleAdsSearchads360V0Services__SearchAds360Row'];
 
+/** Filters of the `ad_groups` list, from the OpenAPI description. */
+export type SearchAds360AdGroupListQuery = NonNullable<
+  paths['/v0/customers/{customerId}/searchAds360:search']['post']['parameters']['query']
+>;
+
 /** Campaigns of the customer across engines (Google Ads, Microsoft Advertising, Yahoo! Japan …), one row each: {campaign: {...}, customer: {currencyCode}}; campaign.engineId is the id in the engine account. */
 export type SearchAds360Campaign = components['schemas']['GoogleAdsSearchads360V0Services__SearchAds360Row'];
 
+/** Filters of the `campaigns` list, from the OpenAPI description. */
+export type SearchAds360CampaignListQuery = NonNullable<
+  paths['/v0/customers/{customerId}/searchAds360:search']['post']['parameters']['query']
+>;
+
 /** Keyword criteria of ad groups, positive and negative; the unique key is adGroupCriterion.resourceName (customers/{c}/adGroupCriteria/{adGroupId}~{criterionId}). */
 export type SearchAds360Keyword = components['schemas']['GoogleAdsSearchads360V0Services__SearchAds360Row'];
+
+/** Filters of the `keywords` list, from the OpenAPI description. */
+export type SearchAds360KeywordListQuery = NonNullable<
+  paths['/v0/customers/{customerId}/searchAds360:search']['post']['parameters']['query']
+>;
 
 /** Standard entity each entity normalizes into, by entity name. */
 export type SearchAds360StandardTypes = {

@@ -11,17 +11,22 @@ import {
 } from '../../../src/runtime/index.js';
 import type {
   SendgridBlock,
+  SendgridBlockListQuery,
   SendgridBounce,
+  SendgridBounceListQuery,
   SendgridConnectionConfig,
   SendgridContactList,
   SendgridContactListCreateInput,
+  SendgridContactListListQuery,
   SendgridContactListUpdateInput,
   SendgridCredentials,
   SendgridEntities,
   SendgridSpamReport,
+  SendgridSpamReportListQuery,
   SendgridStandardTypes,
   SendgridTemplate,
   SendgridTemplateCreateInput,
+  SendgridTemplateListQuery,
   SendgridTemplateUpdateInput,
 } from './types.js';
 
@@ -189,12 +194,12 @@ export class SendgridAdapter extends BaseAdapter<
   }
 
   /** Every record of `blocks`, page by page, fetched lazily. */
-  listBlocks(params?: ListParams): AsyncIterable<SendgridBlock> {
+  listBlocks(params?: ListParams<SendgridBlockListQuery>): AsyncIterable<SendgridBlock> {
     return this.list('blocks', params);
   }
 
   /** Records of `blocks` in a date range, up to `limit`, as an array. */
-  fetchBlocks(params?: FetchParams): Promise<SendgridBlock[]> {
+  fetchBlocks(params?: FetchParams<SendgridBlockListQuery>): Promise<SendgridBlock[]> {
     return this.fetch('blocks', params);
   }
 
@@ -209,12 +214,12 @@ export class SendgridAdapter extends BaseAdapter<
   }
 
   /** Every record of `bounces`, page by page, fetched lazily. */
-  listBounces(params?: ListParams): AsyncIterable<SendgridBounce> {
+  listBounces(params?: ListParams<SendgridBounceListQuery>): AsyncIterable<SendgridBounce> {
     return this.list('bounces', params);
   }
 
   /** Records of `bounces` in a date range, up to `limit`, as an array. */
-  fetchBounces(params?: FetchParams): Promise<SendgridBounce[]> {
+  fetchBounces(params?: FetchParams<SendgridBounceListQuery>): Promise<SendgridBounce[]> {
     return this.fetch('bounces', params);
   }
 
@@ -229,12 +234,12 @@ export class SendgridAdapter extends BaseAdapter<
   }
 
   /** Every record of `contact_lists`, page by page, fetched lazily. */
-  listContactLists(params?: ListParams): AsyncIterable<SendgridContactList> {
+  listContactLists(params?: ListParams<SendgridContactListListQuery>): AsyncIterable<SendgridContactList> {
     return this.list('contact_lists', params);
   }
 
   /** Records of `contact_lists` in a date range, up to `limit`, as an array. */
-  fetchContactLists(params?: FetchParams): Promise<SendgridContactList[]> {
+  fetchContactLists(params?: FetchParams<SendgridContactListListQuery>): Promise<SendgridContactList[]> {
     return this.fetch('contact_lists', params);
   }
 
@@ -259,12 +264,12 @@ export class SendgridAdapter extends BaseAdapter<
   }
 
   /** Every record of `spam_reports`, page by page, fetched lazily. */
-  listSpamReports(params?: ListParams): AsyncIterable<SendgridSpamReport> {
+  listSpamReports(params?: ListParams<SendgridSpamReportListQuery>): AsyncIterable<SendgridSpamReport> {
     return this.list('spam_reports', params);
   }
 
   /** Records of `spam_reports` in a date range, up to `limit`, as an array. */
-  fetchSpamReports(params?: FetchParams): Promise<SendgridSpamReport[]> {
+  fetchSpamReports(params?: FetchParams<SendgridSpamReportListQuery>): Promise<SendgridSpamReport[]> {
     return this.fetch('spam_reports', params);
   }
 
@@ -279,12 +284,12 @@ export class SendgridAdapter extends BaseAdapter<
   }
 
   /** Every record of `templates`, page by page, fetched lazily. */
-  listTemplates(params?: ListParams): AsyncIterable<SendgridTemplate> {
+  listTemplates(params?: ListParams<SendgridTemplateListQuery>): AsyncIterable<SendgridTemplate> {
     return this.list('templates', params);
   }
 
   /** Records of `templates` in a date range, up to `limit`, as an array. */
-  fetchTemplates(params?: FetchParams): Promise<SendgridTemplate[]> {
+  fetchTemplates(params?: FetchParams<SendgridTemplateListQuery>): Promise<SendgridTemplate[]> {
     return this.fetch('templates', params);
   }
 

@@ -22,8 +22,14 @@ export interface SendgridBlock {
   [field: string]: unknown;
 }
 
+/** Filters of the `blocks` list, from the OpenAPI description. */
+export type SendgridBlockListQuery = NonNullable<paths['/suppression/blocks']['get']['parameters']['query']>;
+
 /** Bounced addresses (GET /v3/suppression/bounces): a bare array of { email, created (unix seconds), reason, status }. Entries are created, never edited, so start_time on created is a sound incremental filter. The id is the email address; DELETE removes it from the list. */
 export type SendgridBounce = components['schemas']['bounce_response'];
+
+/** Filters of the `bounces` list, from the OpenAPI description. */
+export type SendgridBounceListQuery = NonNullable<paths['/suppression/bounces']['get']['parameters']['query']>;
 
 /** Marketing Campaigns contact lists. */
 export type SendgridContactList = components['schemas']['list'];
@@ -38,6 +44,9 @@ export type SendgridContactListUpdateInput = NonNullable<
   paths['/marketing/lists/{id}']['patch']['requestBody']
 >['content']['application/json'];
 
+/** Filters of the `contact_lists` list, from the OpenAPI description. */
+export type SendgridContactListListQuery = NonNullable<paths['/marketing/lists']['get']['parameters']['query']>;
+
 /** Addresses that reported mail as spam (GET /v3/suppression/spam_reports). */
 export interface SendgridSpamReport {
   created: number;
@@ -46,6 +55,9 @@ export interface SendgridSpamReport {
   status?: string;
   [field: string]: unknown;
 }
+
+/** Filters of the `spam_reports` list, from the OpenAPI description. */
+export type SendgridSpamReportListQuery = NonNullable<paths['/suppression/spam_reports']['get']['parameters']['query']>;
 
 /** Transactional templates (legacy and dynamic). page_size is required by the endpoint (1-200); the next page is the _metadata.next URL. */
 export type SendgridTemplate = components['schemas']['transactional-templates-template-lean'];
@@ -59,6 +71,9 @@ export type SendgridTemplateCreateInput = NonNullable<
 export type SendgridTemplateUpdateInput = NonNullable<
   paths['/templates/{template_id}']['patch']['requestBody']
 >['content']['application/json'];
+
+/** Filters of the `templates` list, from the OpenAPI description. */
+export type SendgridTemplateListQuery = NonNullable<paths['/templates']['get']['parameters']['query']>;
 
 /** Standard entity each entity normalizes into, by entity name. */
 export type SendgridStandardTypes = {};

@@ -12,11 +12,14 @@ import {
 import type {
   SlackConnectionConfig,
   SlackConversation,
+  SlackConversationListQuery,
   SlackCredentials,
   SlackEntities,
   SlackMessage,
+  SlackMessageListQuery,
   SlackStandardTypes,
   SlackUser,
+  SlackUserListQuery,
 } from './types.js';
 
 export type * from './types.js';
@@ -243,32 +246,32 @@ export class SlackAdapter extends BaseAdapter<
   }
 
   /** Every record of `conversations`, page by page, fetched lazily. */
-  listConversations(params?: ListParams): AsyncIterable<SlackConversation> {
+  listConversations(params?: ListParams<SlackConversationListQuery>): AsyncIterable<SlackConversation> {
     return this.list('conversations', params);
   }
 
   /** Records of `conversations` in a date range, up to `limit`, as an array. */
-  fetchConversations(params?: FetchParams): Promise<SlackConversation[]> {
+  fetchConversations(params?: FetchParams<SlackConversationListQuery>): Promise<SlackConversation[]> {
     return this.fetch('conversations', params);
   }
 
   /** Every record of `messages`, page by page, fetched lazily. */
-  listMessages(params?: ListParams): AsyncIterable<SlackMessage> {
+  listMessages(params?: ListParams<SlackMessageListQuery>): AsyncIterable<SlackMessage> {
     return this.list('messages', params);
   }
 
   /** Records of `messages` in a date range, up to `limit`, as an array. */
-  fetchMessages(params?: FetchParams): Promise<SlackMessage[]> {
+  fetchMessages(params?: FetchParams<SlackMessageListQuery>): Promise<SlackMessage[]> {
     return this.fetch('messages', params);
   }
 
   /** Every record of `users`, page by page, fetched lazily. */
-  listUsers(params?: ListParams): AsyncIterable<SlackUser> {
+  listUsers(params?: ListParams<SlackUserListQuery>): AsyncIterable<SlackUser> {
     return this.list('users', params);
   }
 
   /** Records of `users` in a date range, up to `limit`, as an array. */
-  fetchUsers(params?: FetchParams): Promise<SlackUser[]> {
+  fetchUsers(params?: FetchParams<SlackUserListQuery>): Promise<SlackUser[]> {
     return this.fetch('users', params);
   }
 }

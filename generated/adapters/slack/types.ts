@@ -2,7 +2,7 @@
 // Inputs: configs/platform_configs_extended.json (slack), configs/openapi/slack.json, templates/types.ts.hbs
 // Regenerate: npx engarde generate --only slack
 
-import type { components } from './openapi.js';
+import type { components, paths } from './openapi.js';
 
 /** What a Slack connection authenticates with. */
 export interface SlackCredentials {
@@ -36,8 +36,14 @@ export interface SlackConversation {
   [field: string]: unknown;
 }
 
+/** Filters of the `conversations` list, from the OpenAPI description. */
+export type SlackConversationListQuery = NonNullable<paths['/conversations.list']['get']['parameters']['query']>;
+
 /** Top-level messages of the configured channel, newest first (conversations.history; replies need conversations.replies). ts is both the message id within the channel and its unix time with microseconds; oldest filters by it (edits do not change ts, so edited messages are not re-read). */
 export type SlackMessage = components['schemas']['objs_message'];
+
+/** Filters of the `messages` list, from the OpenAPI description. */
+export type SlackMessageListQuery = NonNullable<paths['/conversations.history']['get']['parameters']['query']>;
 
 /** Workspace members (users.list, Tier 2); profile.email needs the users:read.email scope. */
 export interface SlackUser {
@@ -53,6 +59,9 @@ export interface SlackUser {
   updated: number;
   [field: string]: unknown;
 }
+
+/** Filters of the `users` list, from the OpenAPI description. */
+export type SlackUserListQuery = NonNullable<paths['/users.list']['get']['parameters']['query']>;
 
 /** Standard entity each entity normalizes into, by entity name. */
 export type SlackStandardTypes = {

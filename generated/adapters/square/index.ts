@@ -11,17 +11,21 @@ import {
 } from '../../../src/runtime/index.js';
 import type {
   SquareCatalogItem,
+  SquareCatalogItemListQuery,
   SquareConnectionConfig,
   SquareCredentials,
   SquareCustomer,
   SquareCustomerCreateInput,
+  SquareCustomerListQuery,
   SquareCustomerUpdateInput,
   SquareEntities,
   SquareLocation,
   SquareLocationCreateInput,
   SquareLocationUpdateInput,
   SquarePayment,
+  SquarePaymentListQuery,
   SquareRefund,
+  SquareRefundListQuery,
   SquareStandardTypes,
 } from './types.js';
 
@@ -372,12 +376,12 @@ export class SquareAdapter extends BaseAdapter<
   }
 
   /** Every record of `catalog_items`, page by page, fetched lazily. */
-  listCatalogItems(params?: ListParams): AsyncIterable<SquareCatalogItem> {
+  listCatalogItems(params?: ListParams<SquareCatalogItemListQuery>): AsyncIterable<SquareCatalogItem> {
     return this.list('catalog_items', params);
   }
 
   /** Records of `catalog_items` in a date range, up to `limit`, as an array. */
-  fetchCatalogItems(params?: FetchParams): Promise<SquareCatalogItem[]> {
+  fetchCatalogItems(params?: FetchParams<SquareCatalogItemListQuery>): Promise<SquareCatalogItem[]> {
     return this.fetch('catalog_items', params);
   }
 
@@ -387,12 +391,12 @@ export class SquareAdapter extends BaseAdapter<
   }
 
   /** Every record of `customers`, page by page, fetched lazily. */
-  listCustomers(params?: ListParams): AsyncIterable<SquareCustomer> {
+  listCustomers(params?: ListParams<SquareCustomerListQuery>): AsyncIterable<SquareCustomer> {
     return this.list('customers', params);
   }
 
   /** Records of `customers` in a date range, up to `limit`, as an array. */
-  fetchCustomers(params?: FetchParams): Promise<SquareCustomer[]> {
+  fetchCustomers(params?: FetchParams<SquareCustomerListQuery>): Promise<SquareCustomer[]> {
     return this.fetch('customers', params);
   }
 
@@ -442,12 +446,12 @@ export class SquareAdapter extends BaseAdapter<
   }
 
   /** Every record of `payments`, page by page, fetched lazily. */
-  listPayments(params?: ListParams): AsyncIterable<SquarePayment> {
+  listPayments(params?: ListParams<SquarePaymentListQuery>): AsyncIterable<SquarePayment> {
     return this.list('payments', params);
   }
 
   /** Records of `payments` in a date range, up to `limit`, as an array. */
-  fetchPayments(params?: FetchParams): Promise<SquarePayment[]> {
+  fetchPayments(params?: FetchParams<SquarePaymentListQuery>): Promise<SquarePayment[]> {
     return this.fetch('payments', params);
   }
 
@@ -457,12 +461,12 @@ export class SquareAdapter extends BaseAdapter<
   }
 
   /** Every record of `refunds`, page by page, fetched lazily. */
-  listRefunds(params?: ListParams): AsyncIterable<SquareRefund> {
+  listRefunds(params?: ListParams<SquareRefundListQuery>): AsyncIterable<SquareRefund> {
     return this.list('refunds', params);
   }
 
   /** Records of `refunds` in a date range, up to `limit`, as an array. */
-  fetchRefunds(params?: FetchParams): Promise<SquareRefund[]> {
+  fetchRefunds(params?: FetchParams<SquareRefundListQuery>): Promise<SquareRefund[]> {
     return this.fetch('refunds', params);
   }
 

@@ -23,6 +23,9 @@ export interface SquareConnectionConfig {
 /** Catalog items (GET /v2/catalog/list?types=ITEM; the page size is set by Square). Variations, prices and SKUs are inside item_data.variations. Catalog writes go through the upsert endpoints with an idempotency_key. */
 export type SquareCatalogItem = components['schemas']['CatalogObject'];
 
+/** Filters of the `catalog_items` list, from the OpenAPI description. */
+export type SquareCatalogItemListQuery = NonNullable<paths['/v2/catalog/list']['get']['parameters']['query']>;
+
 /** Customer profiles (GET /v2/customers; limit 1-100). Create POST /v2/customers, update PUT /v2/customers/{id} (version enables optimistic concurrency), DELETE removes the profile. Newly created or updated profiles can take up to a minute to appear in the list. */
 export type SquareCustomer = components['schemas']['Customer'];
 
@@ -35,6 +38,9 @@ export type SquareCustomerCreateInput = NonNullable<
 export type SquareCustomerUpdateInput = NonNullable<
   paths['/v2/customers/{customer_id}']['put']['requestBody']
 >['content']['application/json'];
+
+/** Filters of the `customers` list, from the OpenAPI description. */
+export type SquareCustomerListQuery = NonNullable<paths['/v2/customers']['get']['parameters']['query']>;
 
 /** Business locations. Create POST /v2/locations and update PUT /v2/locations/{id}, both with the body wrapped as {location: ...}. */
 export type SquareLocation = components['schemas']['Location'];
@@ -52,8 +58,14 @@ export type SquareLocationUpdateInput = NonNullable<
 /** Payments (GET /v2/payments, at most 100 per page). Without begin_time Square returns only the last year of payments. Money is in the smallest currency unit. Payments are taken with POST /v2/payments (a source_id from the Web Payments SDK and an idempotency_key), which this config does not model. */
 export type SquarePayment = components['schemas']['Payment'];
 
+/** Filters of the `payments` list, from the OpenAPI description. */
+export type SquarePaymentListQuery = NonNullable<paths['/v2/payments']['get']['parameters']['query']>;
+
 /** Payment refunds (GET /v2/refunds). Refunds are requested with POST /v2/refunds and an idempotency_key. */
 export type SquareRefund = components['schemas']['PaymentRefund'];
+
+/** Filters of the `refunds` list, from the OpenAPI description. */
+export type SquareRefundListQuery = NonNullable<paths['/v2/refunds']['get']['parameters']['query']>;
 
 /** Standard entity each entity normalizes into, by entity name. */
 export type SquareStandardTypes = {

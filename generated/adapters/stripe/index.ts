@@ -12,22 +12,27 @@ import {
 import type {
   StripeCharge,
   StripeChargeCreateInput,
+  StripeChargeListQuery,
   StripeChargeUpdateInput,
   StripeConnectionConfig,
   StripeCredentials,
   StripeCustomer,
   StripeCustomerCreateInput,
+  StripeCustomerListQuery,
   StripeCustomerUpdateInput,
   StripeEntities,
   StripeInvoice,
   StripeInvoiceCreateInput,
+  StripeInvoiceListQuery,
   StripeInvoiceUpdateInput,
   StripeRefund,
   StripeRefundCreateInput,
+  StripeRefundListQuery,
   StripeRefundUpdateInput,
   StripeStandardTypes,
   StripeSubscription,
   StripeSubscriptionCreateInput,
+  StripeSubscriptionListQuery,
   StripeSubscriptionUpdateInput,
 } from './types.js';
 
@@ -266,12 +271,12 @@ export class StripeAdapter extends BaseAdapter<
   }
 
   /** Every record of `charges`, page by page, fetched lazily. */
-  listCharges(params?: ListParams): AsyncIterable<StripeCharge> {
+  listCharges(params?: ListParams<StripeChargeListQuery>): AsyncIterable<StripeCharge> {
     return this.list('charges', params);
   }
 
   /** Records of `charges` in a date range, up to `limit`, as an array. */
-  fetchCharges(params?: FetchParams): Promise<StripeCharge[]> {
+  fetchCharges(params?: FetchParams<StripeChargeListQuery>): Promise<StripeCharge[]> {
     return this.fetch('charges', params);
   }
 
@@ -291,12 +296,12 @@ export class StripeAdapter extends BaseAdapter<
   }
 
   /** Every record of `customers`, page by page, fetched lazily. */
-  listCustomers(params?: ListParams): AsyncIterable<StripeCustomer> {
+  listCustomers(params?: ListParams<StripeCustomerListQuery>): AsyncIterable<StripeCustomer> {
     return this.list('customers', params);
   }
 
   /** Records of `customers` in a date range, up to `limit`, as an array. */
-  fetchCustomers(params?: FetchParams): Promise<StripeCustomer[]> {
+  fetchCustomers(params?: FetchParams<StripeCustomerListQuery>): Promise<StripeCustomer[]> {
     return this.fetch('customers', params);
   }
 
@@ -321,12 +326,12 @@ export class StripeAdapter extends BaseAdapter<
   }
 
   /** Every record of `invoices`, page by page, fetched lazily. */
-  listInvoices(params?: ListParams): AsyncIterable<StripeInvoice> {
+  listInvoices(params?: ListParams<StripeInvoiceListQuery>): AsyncIterable<StripeInvoice> {
     return this.list('invoices', params);
   }
 
   /** Records of `invoices` in a date range, up to `limit`, as an array. */
-  fetchInvoices(params?: FetchParams): Promise<StripeInvoice[]> {
+  fetchInvoices(params?: FetchParams<StripeInvoiceListQuery>): Promise<StripeInvoice[]> {
     return this.fetch('invoices', params);
   }
 
@@ -351,12 +356,12 @@ export class StripeAdapter extends BaseAdapter<
   }
 
   /** Every record of `refunds`, page by page, fetched lazily. */
-  listRefunds(params?: ListParams): AsyncIterable<StripeRefund> {
+  listRefunds(params?: ListParams<StripeRefundListQuery>): AsyncIterable<StripeRefund> {
     return this.list('refunds', params);
   }
 
   /** Records of `refunds` in a date range, up to `limit`, as an array. */
-  fetchRefunds(params?: FetchParams): Promise<StripeRefund[]> {
+  fetchRefunds(params?: FetchParams<StripeRefundListQuery>): Promise<StripeRefund[]> {
     return this.fetch('refunds', params);
   }
 
@@ -376,12 +381,12 @@ export class StripeAdapter extends BaseAdapter<
   }
 
   /** Every record of `subscriptions`, page by page, fetched lazily. */
-  listSubscriptions(params?: ListParams): AsyncIterable<StripeSubscription> {
+  listSubscriptions(params?: ListParams<StripeSubscriptionListQuery>): AsyncIterable<StripeSubscription> {
     return this.list('subscriptions', params);
   }
 
   /** Records of `subscriptions` in a date range, up to `limit`, as an array. */
-  fetchSubscriptions(params?: FetchParams): Promise<StripeSubscription[]> {
+  fetchSubscriptions(params?: FetchParams<StripeSubscriptionListQuery>): Promise<StripeSubscription[]> {
     return this.fetch('subscriptions', params);
   }
 

@@ -26,6 +26,9 @@ export type StripeChargeUpdateInput = NonNullable<
   paths['/v1/charges/{charge}']['post']['requestBody']
 >['content']['application/x-www-form-urlencoded'];
 
+/** Filters of the `charges` list, from the OpenAPI description. */
+export type StripeChargeListQuery = NonNullable<paths['/v1/charges']['get']['parameters']['query']>;
+
 /** Customers (GET /v1/customers). Update is POST /v1/customers/{id}; DELETE permanently deletes the customer and cancels its active subscriptions. created is unix seconds. */
 export type StripeCustomer = components['schemas']['customer'];
 
@@ -38,6 +41,9 @@ export type StripeCustomerCreateInput = NonNullable<
 export type StripeCustomerUpdateInput = NonNullable<
   paths['/v1/customers/{customer}']['post']['requestBody']
 >['content']['application/x-www-form-urlencoded'];
+
+/** Filters of the `customers` list, from the OpenAPI description. */
+export type StripeCustomerListQuery = NonNullable<paths['/v1/customers']['get']['parameters']['query']>;
 
 /** Invoices (GET /v1/invoices). Only draft invoices can be deleted (DELETE /v1/invoices/{id}); finalized ones are voided or marked uncollectible through action endpoints instead. */
 export type StripeInvoice = components['schemas']['invoice'];
@@ -52,6 +58,9 @@ export type StripeInvoiceUpdateInput = NonNullable<
   paths['/v1/invoices/{invoice}']['post']['requestBody']
 >['content']['application/x-www-form-urlencoded'];
 
+/** Filters of the `invoices` list, from the OpenAPI description. */
+export type StripeInvoiceListQuery = NonNullable<paths['/v1/invoices']['get']['parameters']['query']>;
+
 /** Refunds (GET /v1/refunds). Update (POST /v1/refunds/{id}) changes only metadata; canceling is POST /v1/refunds/{id}/cancel. Refunds cannot be deleted. */
 export type StripeRefund = components['schemas']['refund'];
 
@@ -65,6 +74,9 @@ export type StripeRefundUpdateInput = NonNullable<
   paths['/v1/refunds/{refund}']['post']['requestBody']
 >['content']['application/x-www-form-urlencoded'];
 
+/** Filters of the `refunds` list, from the OpenAPI description. */
+export type StripeRefundListQuery = NonNullable<paths['/v1/refunds']['get']['parameters']['query']>;
+
 /** Subscriptions (GET /v1/subscriptions?status=all; without status Stripe leaves out canceled ones). DELETE /v1/subscriptions/{id} cancels the subscription immediately; it is not a record deletion. */
 export type StripeSubscription = components['schemas']['subscription'];
 
@@ -77,6 +89,9 @@ export type StripeSubscriptionCreateInput = NonNullable<
 export type StripeSubscriptionUpdateInput = NonNullable<
   paths['/v1/subscriptions/{subscription_exposed_id}']['post']['requestBody']
 >['content']['application/x-www-form-urlencoded'];
+
+/** Filters of the `subscriptions` list, from the OpenAPI description. */
+export type StripeSubscriptionListQuery = NonNullable<paths['/v1/subscriptions']['get']['parameters']['query']>;
 
 /** Standard entity each entity normalizes into, by entity name. */
 export type StripeStandardTypes = {

@@ -12,14 +12,17 @@ import {
 import type {
   TwilioCall,
   TwilioCallCreateInput,
+  TwilioCallListQuery,
   TwilioCallUpdateInput,
   TwilioConnectionConfig,
   TwilioCredentials,
   TwilioEntities,
   TwilioIncomingPhoneNumber,
+  TwilioIncomingPhoneNumberListQuery,
   TwilioIncomingPhoneNumberUpdateInput,
   TwilioMessage,
   TwilioMessageCreateInput,
+  TwilioMessageListQuery,
   TwilioMessageUpdateInput,
   TwilioStandardTypes,
 } from './types.js';
@@ -241,12 +244,12 @@ export class TwilioAdapter extends BaseAdapter<
   }
 
   /** Every record of `calls`, page by page, fetched lazily. */
-  listCalls(params?: ListParams): AsyncIterable<TwilioCall> {
+  listCalls(params?: ListParams<TwilioCallListQuery>): AsyncIterable<TwilioCall> {
     return this.list('calls', params);
   }
 
   /** Records of `calls` in a date range, up to `limit`, as an array. */
-  fetchCalls(params?: FetchParams): Promise<TwilioCall[]> {
+  fetchCalls(params?: FetchParams<TwilioCallListQuery>): Promise<TwilioCall[]> {
     return this.fetch('calls', params);
   }
 
@@ -271,12 +274,16 @@ export class TwilioAdapter extends BaseAdapter<
   }
 
   /** Every record of `incoming_phone_numbers`, page by page, fetched lazily. */
-  listIncomingPhoneNumbers(params?: ListParams): AsyncIterable<TwilioIncomingPhoneNumber> {
+  listIncomingPhoneNumbers(
+    params?: ListParams<TwilioIncomingPhoneNumberListQuery>,
+  ): AsyncIterable<TwilioIncomingPhoneNumber> {
     return this.list('incoming_phone_numbers', params);
   }
 
   /** Records of `incoming_phone_numbers` in a date range, up to `limit`, as an array. */
-  fetchIncomingPhoneNumbers(params?: FetchParams): Promise<TwilioIncomingPhoneNumber[]> {
+  fetchIncomingPhoneNumbers(
+    params?: FetchParams<TwilioIncomingPhoneNumberListQuery>,
+  ): Promise<TwilioIncomingPhoneNumber[]> {
     return this.fetch('incoming_phone_numbers', params);
   }
 
@@ -299,12 +306,12 @@ export class TwilioAdapter extends BaseAdapter<
   }
 
   /** Every record of `messages`, page by page, fetched lazily. */
-  listMessages(params?: ListParams): AsyncIterable<TwilioMessage> {
+  listMessages(params?: ListParams<TwilioMessageListQuery>): AsyncIterable<TwilioMessage> {
     return this.list('messages', params);
   }
 
   /** Records of `messages` in a date range, up to `limit`, as an array. */
-  fetchMessages(params?: FetchParams): Promise<TwilioMessage[]> {
+  fetchMessages(params?: FetchParams<TwilioMessageListQuery>): Promise<TwilioMessage[]> {
     return this.fetch('messages', params);
   }
 

@@ -31,6 +31,11 @@ export type TwilioCallUpdateInput = NonNullable<
   paths['/2010-04-01/Accounts/{AccountSid}/Calls/{Sid}.json']['post']['requestBody']
 >['content']['application/x-www-form-urlencoded'];
 
+/** Filters of the `calls` list, from the OpenAPI description. */
+export type TwilioCallListQuery = NonNullable<
+  paths['/2010-04-01/Accounts/{AccountSid}/Calls.json']['get']['parameters']['query']
+>;
+
 /** Phone numbers owned by the account, with the webhook URLs (sms_url, voice_url) Twilio calls for them; update sets those URLs, delete releases the number. */
 export type TwilioIncomingPhoneNumber = components['schemas']['api.v2010.account.incoming_phone_number'];
 
@@ -38,6 +43,11 @@ export type TwilioIncomingPhoneNumber = components['schemas']['api.v2010.account
 export type TwilioIncomingPhoneNumberUpdateInput = NonNullable<
   paths['/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json']['post']['requestBody']
 >['content']['application/x-www-form-urlencoded'];
+
+/** Filters of the `incoming_phone_numbers` list, from the OpenAPI description. */
+export type TwilioIncomingPhoneNumberListQuery = NonNullable<
+  paths['/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json']['get']['parameters']['query']
+>;
 
 /** SMS/MMS and WhatsApp messages of the account, newest first. Create sends a message (form fields To, From or MessagingServiceSid, Body); update (POST) can only redact the body (Body='') or cancel a scheduled message; delete removes the record. */
 export type TwilioMessage = components['schemas']['api.v2010.account.message'];
@@ -51,6 +61,11 @@ export type TwilioMessageCreateInput = NonNullable<
 export type TwilioMessageUpdateInput = NonNullable<
   paths['/2010-04-01/Accounts/{AccountSid}/Messages/{Sid}.json']['post']['requestBody']
 >['content']['application/x-www-form-urlencoded'];
+
+/** Filters of the `messages` list, from the OpenAPI description. */
+export type TwilioMessageListQuery = NonNullable<
+  paths['/2010-04-01/Accounts/{AccountSid}/Messages.json']['get']['parameters']['query']
+>;
 
 /** Standard entity each entity normalizes into, by entity name. */
 export type TwilioStandardTypes = {

@@ -14,11 +14,15 @@ import type {
   XCredentials,
   XEntities,
   XFollower,
+  XFollowerListQuery,
   XFollowing,
+  XFollowingListQuery,
   XMention,
+  XMentionListQuery,
   XStandardTypes,
   XTweet,
   XTweetCreateInput,
+  XTweetListQuery,
 } from './types.js';
 
 export type * from './types.js';
@@ -305,12 +309,12 @@ export class XAdapter extends BaseAdapter<XEntities, XCredentials, XConnectionCo
   }
 
   /** Every record of `followers`, page by page, fetched lazily. */
-  listFollowers(params?: ListParams): AsyncIterable<XFollower> {
+  listFollowers(params?: ListParams<XFollowerListQuery>): AsyncIterable<XFollower> {
     return this.list('followers', params);
   }
 
   /** Records of `followers` in a date range, up to `limit`, as an array. */
-  fetchFollowers(params?: FetchParams): Promise<XFollower[]> {
+  fetchFollowers(params?: FetchParams<XFollowerListQuery>): Promise<XFollower[]> {
     return this.fetch('followers', params);
   }
 
@@ -320,12 +324,12 @@ export class XAdapter extends BaseAdapter<XEntities, XCredentials, XConnectionCo
   }
 
   /** Every record of `following`, page by page, fetched lazily. */
-  listFollowing(params?: ListParams): AsyncIterable<XFollowing> {
+  listFollowing(params?: ListParams<XFollowingListQuery>): AsyncIterable<XFollowing> {
     return this.list('following', params);
   }
 
   /** Records of `following` in a date range, up to `limit`, as an array. */
-  fetchFollowing(params?: FetchParams): Promise<XFollowing[]> {
+  fetchFollowing(params?: FetchParams<XFollowingListQuery>): Promise<XFollowing[]> {
     return this.fetch('following', params);
   }
 
@@ -335,12 +339,12 @@ export class XAdapter extends BaseAdapter<XEntities, XCredentials, XConnectionCo
   }
 
   /** Every record of `mentions`, page by page, fetched lazily. */
-  listMentions(params?: ListParams): AsyncIterable<XMention> {
+  listMentions(params?: ListParams<XMentionListQuery>): AsyncIterable<XMention> {
     return this.list('mentions', params);
   }
 
   /** Records of `mentions` in a date range, up to `limit`, as an array. */
-  fetchMentions(params?: FetchParams): Promise<XMention[]> {
+  fetchMentions(params?: FetchParams<XMentionListQuery>): Promise<XMention[]> {
     return this.fetch('mentions', params);
   }
 
@@ -350,12 +354,12 @@ export class XAdapter extends BaseAdapter<XEntities, XCredentials, XConnectionCo
   }
 
   /** Every record of `tweets`, page by page, fetched lazily. */
-  listTweets(params?: ListParams): AsyncIterable<XTweet> {
+  listTweets(params?: ListParams<XTweetListQuery>): AsyncIterable<XTweet> {
     return this.list('tweets', params);
   }
 
   /** Records of `tweets` in a date range, up to `limit`, as an array. */
-  fetchTweets(params?: FetchParams): Promise<XTweet[]> {
+  fetchTweets(params?: FetchParams<XTweetListQuery>): Promise<XTweet[]> {
     return this.fetch('tweets', params);
   }
 

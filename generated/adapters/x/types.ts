@@ -23,17 +23,29 @@ export interface XConnectionConfig {
 /** Accounts following the connected user (max_results up to 1,000; follows.read). */
 export type XFollower = components['schemas']['User'];
 
+/** Filters of the `followers` list, from the OpenAPI description. */
+export type XFollowerListQuery = NonNullable<paths['/2/users/{id}/followers']['get']['parameters']['query']>;
+
 /** Accounts the connected user follows. */
 export type XFollowing = components['schemas']['User'];
 
+/** Filters of the `following` list, from the OpenAPI description. */
+export type XFollowingListQuery = NonNullable<paths['/2/users/{id}/following']['get']['parameters']['query']>;
+
 /** Posts mentioning the connected user (GET /2/users/{id}/mentions). */
 export type XMention = components['schemas']['Tweet'];
+
+/** Filters of the `mentions` list, from the OpenAPI description. */
+export type XMentionListQuery = NonNullable<paths['/2/users/{id}/mentions']['get']['parameters']['query']>;
 
 /** Posts by the connected user (GET /2/users/{id}/tweets; max_results 5-100). start_time bounds by creation time; posts are immutable apart from edits, which create a new id listed in edit_history_tweet_ids. Create is POST /2/tweets {text, reply, media...}, delete DELETE /2/tweets/{id}. */
 export type XTweet = components['schemas']['Tweet'];
 
 /** Body of a create of `tweets`. */
 export type XTweetCreateInput = NonNullable<paths['/2/tweets']['post']['requestBody']>['content']['application/json'];
+
+/** Filters of the `tweets` list, from the OpenAPI description. */
+export type XTweetListQuery = NonNullable<paths['/2/users/{id}/tweets']['get']['parameters']['query']>;
 
 /** Standard entity each entity normalizes into, by entity name. */
 export type XStandardTypes = {

@@ -13,16 +13,20 @@ import type {
   XeroConnectionConfig,
   XeroContact,
   XeroContactCreateInput,
+  XeroContactListQuery,
   XeroContactUpdateInput,
   XeroCredentials,
   XeroEntities,
   XeroInvoice,
   XeroInvoiceCreateInput,
+  XeroInvoiceListQuery,
   XeroInvoiceUpdateInput,
   XeroItem,
   XeroItemCreateInput,
+  XeroItemListQuery,
   XeroItemUpdateInput,
   XeroPayment,
+  XeroPaymentListQuery,
   XeroStandardTypes,
 } from './types.js';
 
@@ -308,12 +312,12 @@ export class XeroAdapter extends BaseAdapter<XeroEntities, XeroCredentials, Xero
   }
 
   /** Every record of `contacts`, page by page, fetched lazily. */
-  listContacts(params?: ListParams): AsyncIterable<XeroContact> {
+  listContacts(params?: ListParams<XeroContactListQuery>): AsyncIterable<XeroContact> {
     return this.list('contacts', params);
   }
 
   /** Records of `contacts` in a date range, up to `limit`, as an array. */
-  fetchContacts(params?: FetchParams): Promise<XeroContact[]> {
+  fetchContacts(params?: FetchParams<XeroContactListQuery>): Promise<XeroContact[]> {
     return this.fetch('contacts', params);
   }
 
@@ -333,12 +337,12 @@ export class XeroAdapter extends BaseAdapter<XeroEntities, XeroCredentials, Xero
   }
 
   /** Every record of `invoices`, page by page, fetched lazily. */
-  listInvoices(params?: ListParams): AsyncIterable<XeroInvoice> {
+  listInvoices(params?: ListParams<XeroInvoiceListQuery>): AsyncIterable<XeroInvoice> {
     return this.list('invoices', params);
   }
 
   /** Records of `invoices` in a date range, up to `limit`, as an array. */
-  fetchInvoices(params?: FetchParams): Promise<XeroInvoice[]> {
+  fetchInvoices(params?: FetchParams<XeroInvoiceListQuery>): Promise<XeroInvoice[]> {
     return this.fetch('invoices', params);
   }
 
@@ -358,12 +362,12 @@ export class XeroAdapter extends BaseAdapter<XeroEntities, XeroCredentials, Xero
   }
 
   /** Every record of `items`, page by page, fetched lazily. */
-  listItems(params?: ListParams): AsyncIterable<XeroItem> {
+  listItems(params?: ListParams<XeroItemListQuery>): AsyncIterable<XeroItem> {
     return this.list('items', params);
   }
 
   /** Records of `items` in a date range, up to `limit`, as an array. */
-  fetchItems(params?: FetchParams): Promise<XeroItem[]> {
+  fetchItems(params?: FetchParams<XeroItemListQuery>): Promise<XeroItem[]> {
     return this.fetch('items', params);
   }
 
@@ -388,12 +392,12 @@ export class XeroAdapter extends BaseAdapter<XeroEntities, XeroCredentials, Xero
   }
 
   /** Every record of `payments`, page by page, fetched lazily. */
-  listPayments(params?: ListParams): AsyncIterable<XeroPayment> {
+  listPayments(params?: ListParams<XeroPaymentListQuery>): AsyncIterable<XeroPayment> {
     return this.list('payments', params);
   }
 
   /** Records of `payments` in a date range, up to `limit`, as an array. */
-  fetchPayments(params?: FetchParams): Promise<XeroPayment[]> {
+  fetchPayments(params?: FetchParams<XeroPaymentListQuery>): Promise<XeroPayment[]> {
     return this.fetch('payments', params);
   }
 

@@ -33,6 +33,9 @@ export type XeroContactUpdateInput = NonNullable<
   paths['/Contacts/{ContactID}']['post']['requestBody']
 >['content']['application/json'];
 
+/** Filters of the `contacts` list, from the OpenAPI description. */
+export type XeroContactListQuery = NonNullable<paths['/Contacts']['get']['parameters']['query']>;
+
 /** Sales invoices (Type ACCREC) and bills (Type ACCPAY). Amounts are decimals in CurrencyCode. POST /Invoices creates (or updates when InvoiceID is given), POST /Invoices/{InvoiceID} updates; drafts are deleted and approved invoices voided by setting Status to DELETED or VOIDED. */
 export type XeroInvoice = components['schemas']['Invoice'];
 
@@ -46,6 +49,9 @@ export type XeroInvoiceUpdateInput = NonNullable<
   paths['/Invoices/{InvoiceID}']['post']['requestBody']
 >['content']['application/json'];
 
+/** Filters of the `invoices` list, from the OpenAPI description. */
+export type XeroInvoiceListQuery = NonNullable<paths['/Invoices']['get']['parameters']['query']>;
+
 /** Products and services. Code is the organisation's unique item code; SalesDetails.UnitPrice is in the organisation's base currency. */
 export type XeroItem = components['schemas']['Item'];
 
@@ -57,8 +63,14 @@ export type XeroItemUpdateInput = NonNullable<
   paths['/Items/{ItemID}']['post']['requestBody']
 >['content']['application/json'];
 
+/** Filters of the `items` list, from the OpenAPI description. */
+export type XeroItemListQuery = NonNullable<paths['/Items']['get']['parameters']['query']>;
+
 /** Payments applied to invoices, credit notes, prepayments and overpayments. Creating is PUT /Payments and deleting is POST /Payments/{PaymentID} with Status DELETED, neither of which matches the config's write methods, so writes are not declared. */
 export type XeroPayment = components['schemas']['Payment'];
+
+/** Filters of the `payments` list, from the OpenAPI description. */
+export type XeroPaymentListQuery = NonNullable<paths['/Payments']['get']['parameters']['query']>;
 
 /** Standard entity each entity normalizes into, by entity name. */
 export type XeroStandardTypes = {

@@ -11,14 +11,19 @@ import {
 } from '../../../src/runtime/index.js';
 import type {
   YoutubeChannel,
+  YoutubeChannelListQuery,
   YoutubeCommentThread,
+  YoutubeCommentThreadListQuery,
   YoutubeConnectionConfig,
   YoutubeCredentials,
   YoutubeEntities,
   YoutubePlaylist,
+  YoutubePlaylistListQuery,
   YoutubeStandardTypes,
   YoutubeSubscription,
+  YoutubeSubscriptionListQuery,
   YoutubeUpload,
+  YoutubeUploadListQuery,
 } from './types.js';
 
 export type * from './types.js';
@@ -291,52 +296,52 @@ export class YoutubeAdapter extends BaseAdapter<
   }
 
   /** Every record of `channels`, page by page, fetched lazily. */
-  listChannels(params?: ListParams): AsyncIterable<YoutubeChannel> {
+  listChannels(params?: ListParams<YoutubeChannelListQuery>): AsyncIterable<YoutubeChannel> {
     return this.list('channels', params);
   }
 
   /** Records of `channels` in a date range, up to `limit`, as an array. */
-  fetchChannels(params?: FetchParams): Promise<YoutubeChannel[]> {
+  fetchChannels(params?: FetchParams<YoutubeChannelListQuery>): Promise<YoutubeChannel[]> {
     return this.fetch('channels', params);
   }
 
   /** Every record of `comment_threads`, page by page, fetched lazily. */
-  listCommentThreads(params?: ListParams): AsyncIterable<YoutubeCommentThread> {
+  listCommentThreads(params?: ListParams<YoutubeCommentThreadListQuery>): AsyncIterable<YoutubeCommentThread> {
     return this.list('comment_threads', params);
   }
 
   /** Records of `comment_threads` in a date range, up to `limit`, as an array. */
-  fetchCommentThreads(params?: FetchParams): Promise<YoutubeCommentThread[]> {
+  fetchCommentThreads(params?: FetchParams<YoutubeCommentThreadListQuery>): Promise<YoutubeCommentThread[]> {
     return this.fetch('comment_threads', params);
   }
 
   /** Every record of `playlists`, page by page, fetched lazily. */
-  listPlaylists(params?: ListParams): AsyncIterable<YoutubePlaylist> {
+  listPlaylists(params?: ListParams<YoutubePlaylistListQuery>): AsyncIterable<YoutubePlaylist> {
     return this.list('playlists', params);
   }
 
   /** Records of `playlists` in a date range, up to `limit`, as an array. */
-  fetchPlaylists(params?: FetchParams): Promise<YoutubePlaylist[]> {
+  fetchPlaylists(params?: FetchParams<YoutubePlaylistListQuery>): Promise<YoutubePlaylist[]> {
     return this.fetch('playlists', params);
   }
 
   /** Every record of `subscriptions`, page by page, fetched lazily. */
-  listSubscriptions(params?: ListParams): AsyncIterable<YoutubeSubscription> {
+  listSubscriptions(params?: ListParams<YoutubeSubscriptionListQuery>): AsyncIterable<YoutubeSubscription> {
     return this.list('subscriptions', params);
   }
 
   /** Records of `subscriptions` in a date range, up to `limit`, as an array. */
-  fetchSubscriptions(params?: FetchParams): Promise<YoutubeSubscription[]> {
+  fetchSubscriptions(params?: FetchParams<YoutubeSubscriptionListQuery>): Promise<YoutubeSubscription[]> {
     return this.fetch('subscriptions', params);
   }
 
   /** Every record of `uploads`, page by page, fetched lazily. */
-  listUploads(params?: ListParams): AsyncIterable<YoutubeUpload> {
+  listUploads(params?: ListParams<YoutubeUploadListQuery>): AsyncIterable<YoutubeUpload> {
     return this.list('uploads', params);
   }
 
   /** Records of `uploads` in a date range, up to `limit`, as an array. */
-  fetchUploads(params?: FetchParams): Promise<YoutubeUpload[]> {
+  fetchUploads(params?: FetchParams<YoutubeUploadListQuery>): Promise<YoutubeUpload[]> {
     return this.fetch('uploads', params);
   }
 }

@@ -2,7 +2,7 @@
 // Inputs: configs/platform_configs_extended.json (youtube), configs/openapi/youtube.json, templates/types.ts.hbs
 // Regenerate: npx engarde generate --only youtube
 
-import type { components } from './openapi.js';
+import type { components, paths } from './openapi.js';
 
 /** What a YouTube connection authenticates with. */
 export interface YoutubeCredentials {
@@ -25,17 +25,36 @@ export interface YoutubeConnectionConfig {
 /** The connected user's channel(s), with statistics (subscriberCount, viewCount, videoCount) and contentDetails.relatedPlaylists.uploads. */
 export type YoutubeChannel = components['schemas']['Channel'];
 
+/** Filters of the `channels` list, from the OpenAPI description. */
+export type YoutubeChannelListQuery = NonNullable<paths['/youtube/v3/channels']['get']['parameters']['query']>;
+
 /** Top-level comment threads on all of the channel's videos (maxResults up to 100), with up to a few replies each; all replies are comments.list?parentId=... Replying is comments.insert (youtube.force-ssl), not modelled here. */
 export type YoutubeCommentThread = components['schemas']['CommentThread'];
+
+/** Filters of the `comment_threads` list, from the OpenAPI description. */
+export type YoutubeCommentThreadListQuery = NonNullable<
+  paths['/youtube/v3/commentThreads']['get']['parameters']['query']
+>;
 
 /** Playlists of the connected channel. Inserts and updates (POST/PUT /playlists?part=...) carry the id in the body, which this config's item paths cannot express. */
 export type YoutubePlaylist = components['schemas']['Playlist'];
 
+/** Filters of the `playlists` list, from the OpenAPI description. */
+export type YoutubePlaylistListQuery = NonNullable<paths['/youtube/v3/playlists']['get']['parameters']['query']>;
+
 /** Channels the connected user subscribes to. Subscribers of the channel are only available as counts (channel statistics) or via mySubscribers for the most recent ones. */
 export type YoutubeSubscription = components['schemas']['Subscription'];
 
+/** Filters of the `subscriptions` list, from the OpenAPI description. */
+export type YoutubeSubscriptionListQuery = NonNullable<
+  paths['/youtube/v3/subscriptions']['get']['parameters']['query']
+>;
+
 /** The channel's uploaded videos through its uploads playlist (1 unit per page, far cheaper than search.list). contentDetails.videoId and videoPublishedAt identify each video; full video details (statistics, duration) come from videos.list?id=... in batches of 50. */
 export type YoutubeUpload = components['schemas']['PlaylistItem'];
+
+/** Filters of the `uploads` list, from the OpenAPI description. */
+export type YoutubeUploadListQuery = NonNullable<paths['/youtube/v3/playlistItems']['get']['parameters']['query']>;
 
 /** Standard entity each entity normalizes into, by entity name. */
 export type YoutubeStandardTypes = {
