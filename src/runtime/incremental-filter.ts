@@ -72,6 +72,8 @@ export function applyIncremental(
   }
   if (inc.kind === 'query-template') {
     const clause = since ? inc.clause.split('{since}').join(formatSince(since, inc.format)) : '';
+    // A parameter that is nothing but the clause is left out without a since, never sent empty (`filter=`).
+    if (!since) for (const [key, value] of Object.entries(query)) if (value === '{incremental}') delete query[key];
     return {
       query: replaceDeep(query, clause) as Record<string, string>,
       body: body === undefined ? undefined : (replaceDeep(body, clause) as Record<string, unknown>),

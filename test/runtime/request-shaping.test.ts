@@ -115,6 +115,26 @@ describe('redaction', () => {
   });
 });
 
+describe('applyIncremental without a since', () => {
+  it('leaves out a parameter that is only the incremental clause, instead of sending it empty', () => {
+    expect(
+      applyIncremental(
+        {
+          query: { filter: '{incremental}', q: 'SELECT Id FROM Lead{incremental}' },
+          body: undefined,
+          incremental: {
+            kind: 'query-template',
+            cursorField: 'modifiedTime',
+            clause: 'modifiedTime>={since}',
+            format: 'unix-millis',
+          },
+        },
+        undefined,
+      ).query,
+    ).toEqual({ q: 'SELECT Id FROM Lead' });
+  });
+});
+
 describe('fillConnectionPlaceholders', () => {
   const meta = makeMeta({
     connectionConfig: {

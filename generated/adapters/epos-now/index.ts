@@ -22,7 +22,7 @@ import type {
 export type * from './types.js';
 
 /**
- * Epos Now adapter: Epos Now REST API V4 (api.eposnowhq.com/api/V4; V2 remains documented). Each API device created under Web Integrations > REST API in the Back Office has an API key and secret; requests send Authorization: Basic base64(key:secret). One endpoint serves all environments (no sandbox host). Collections return up to 200 records per page, selected with page=N.
+ * Epos Now adapter: Epos Now REST API V4 (api.eposnowhq.com/api/V4; V2 remains documented). Each API device created under Web Integrations > REST API in the Back Office has an API key and secret; requests send Authorization: Basic base64(key:secret). One endpoint serves all environments (no sandbox host). Collections return up to 200 records per page, selected with page=N. Unconfirmed: the 200-per-page size and the V4 record field names (Product, Customer, Transaction) were not found in Epos Now's own V4 reference, only in third-party summaries and client code.
  *
  * @example
  * const adapter = new EposNowAdapter({ credentials, connectionConfig });
@@ -41,7 +41,7 @@ export class EposNowAdapter extends BaseAdapter<
     category: 'pos',
     connectionConfig: {},
     description:
-      'Epos Now REST API V4 (api.eposnowhq.com/api/V4; V2 remains documented). Each API device created under Web Integrations > REST API in the Back Office has an API key and secret; requests send Authorization: Basic base64(key:secret). One endpoint serves all environments (no sandbox host). Collections return up to 200 records per page, selected with page=N.',
+      "Epos Now REST API V4 (api.eposnowhq.com/api/V4; V2 remains documented). Each API device created under Web Integrations > REST API in the Back Office has an API key and secret; requests send Authorization: Basic base64(key:secret). One endpoint serves all environments (no sandbox host). Collections return up to 200 records per page, selected with page=N. Unconfirmed: the 200-per-page size and the V4 record field names (Product, Customer, Transaction) were not found in Epos Now's own V4 reference, only in third-party summaries and client code.",
     docsUrl: 'https://developer.eposnowhq.com/Docs/Authentication',
     entities: {
       customers: {

@@ -52,7 +52,7 @@ export class KevelAdapter extends BaseAdapter<
     entities: {
       advertisers: {
         description:
-          'Advertisers of the network. Lists answer {page, pageSize, totalPages, totalItems, items}; field names are PascalCase.',
+          'Advertisers of the network. Lists answer {page, items} (legacy accounts also get the deprecated pageSize, totalPages and totalItems); paging stops at an empty items array. Field names are PascalCase.',
         fields: { Id: 'number', IsActive: 'boolean', IsDeleted: 'boolean', Title: 'string' },
         getById: true,
         idField: 'Id',
@@ -71,7 +71,7 @@ export class KevelAdapter extends BaseAdapter<
       },
       campaigns: {
         description:
-          'Campaigns of the network. Lists answer {page, pageSize, totalPages, totalItems, items}; field names are PascalCase.',
+          'Campaigns of the network. Lists answer {page, items} (legacy accounts also get the deprecated pageSize, totalPages and totalItems); paging stops at an empty items array. Field names are PascalCase.',
         fields: {
           AdvertiserId: 'number',
           EndDate: 'string|null?',
@@ -100,7 +100,7 @@ export class KevelAdapter extends BaseAdapter<
       },
       flights: {
         description:
-          "Flights (the scheduling, pricing and targeting unit under a campaign, Kevel's ad group). Lists answer {page, pageSize, totalPages, totalItems, items}; field names are PascalCase.",
+          "Flights (the scheduling, pricing and targeting unit under a campaign, Kevel's ad group). Lists answer {page, items} (legacy accounts also get the deprecated pageSize, totalPages and totalItems); paging stops at an empty items array. Field names are PascalCase.",
         fields: {
           CampaignId: 'number',
           EndDate: 'string|null?',
@@ -132,14 +132,7 @@ export class KevelAdapter extends BaseAdapter<
     headers: {},
     id: 'kevel',
     name: 'Kevel Management API',
-    pagination: {
-      firstPage: 1,
-      kind: 'page',
-      limitParam: 'pageSize',
-      maxLimit: 500,
-      pageParam: 'page',
-      totalPagesPath: 'totalPages',
-    },
+    pagination: { firstPage: 1, kind: 'page', limitParam: 'pageSize', maxLimit: 500, pageParam: 'page' },
     rateLimit: {
       headers: {},
       model: 'fixed-window',

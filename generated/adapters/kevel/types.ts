@@ -11,7 +11,7 @@ export interface KevelCredentials {
 /** Connection settings for Kevel Management API. */
 export interface KevelConnectionConfig {}
 
-/** Advertisers of the network. Lists answer {page, pageSize, totalPages, totalItems, items}; field names are PascalCase. */
+/** Advertisers of the network. Lists answer {page, items} (legacy accounts also get the deprecated pageSize, totalPages and totalItems); paging stops at an empty items array. Field names are PascalCase. */
 export interface KevelAdvertiser {
   Id: number;
   IsActive: boolean;
@@ -26,7 +26,7 @@ export type KevelAdvertiserCreateInput = Partial<KevelAdvertiser>;
 /** Body of an update of `advertisers`. */
 export type KevelAdvertiserUpdateInput = Partial<KevelAdvertiser>;
 
-/** Campaigns of the network. Lists answer {page, pageSize, totalPages, totalItems, items}; field names are PascalCase. */
+/** Campaigns of the network. Lists answer {page, items} (legacy accounts also get the deprecated pageSize, totalPages and totalItems); paging stops at an empty items array. Field names are PascalCase. */
 export interface KevelCampaign {
   AdvertiserId: number;
   EndDate?: string | null;
@@ -46,7 +46,7 @@ export type KevelCampaignCreateInput = Partial<KevelCampaign>;
 /** Body of an update of `campaigns`. */
 export type KevelCampaignUpdateInput = Partial<KevelCampaign>;
 
-/** Flights (the scheduling, pricing and targeting unit under a campaign, Kevel's ad group). Lists answer {page, pageSize, totalPages, totalItems, items}; field names are PascalCase. */
+/** Flights (the scheduling, pricing and targeting unit under a campaign, Kevel's ad group). Lists answer {page, items} (legacy accounts also get the deprecated pageSize, totalPages and totalItems); paging stops at an empty items array. Field names are PascalCase. */
 export interface KevelFlight {
   CampaignId: number;
   EndDate?: string | null;

@@ -18,7 +18,7 @@ export interface SpotifyAdsConnectionConfig {
   adAccountId: string;
 }
 
-/** Ad sets (schedule, budget {micro_amount, type DAILY|LIFETIME}, bidding, targeting, format) of the ad account. */
+/** Ad sets (schedule, budget {micro_amount, type DAILY|LIFETIME}, bidding, targeting, format) of the ad account. Unconfirmed: the list key of GET /ad_accounts/{id}/ad_sets (recordsPath ad_sets) was not found in the v3 reference pages read; only the campaigns list ({paging, campaigns}) was confirmed. */
 export interface SpotifyAdsAdSet {
   asset_format: string;
   bid_micro_amount?: number | null;
@@ -42,7 +42,7 @@ export type SpotifyAdsAdSetCreateInput = Partial<SpotifyAdsAdSet>;
 /** Body of an update of `ad_sets`. */
 export type SpotifyAdsAdSetUpdateInput = Partial<SpotifyAdsAdSet>;
 
-/** Ads of the ad account (an audio, video or image asset with a companion, tagline and call to action). */
+/** Ads of the ad account (an audio, video or image asset with a companion, tagline and call to action). Unconfirmed: the list key of GET /ad_accounts/{id}/ads (recordsPath ads) was not found in the v3 reference pages read; only the campaigns list ({paging, campaigns}) was confirmed. */
 export interface SpotifyAdsAd {
   ad_set_id: string;
   advertiser_name?: string;
