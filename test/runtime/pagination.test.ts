@@ -156,6 +156,20 @@ describe('cursor paginator', () => {
     expect(JSON.parse(requests[1]?.body ?? '')).toEqual({ query: '{ items }', variables: { first: 3, after: '3' } });
   });
 
+  it('ends at an empty page that still carries a cursor but does not say more exist (Neon)', async () => {
+    const { pages, requests } = await run(
+      { kind: 'cursor', cursorParam: 'cursor', nextCursorPath: 'pagination.cursor' },
+      (req, res) => {
+        const after = req.query.get('cursor');
+        const start = after ? ids.indexOf(after) + 1 : 0;
+        const page = records(start, start + 3);
+        json(res, 200, { data: page, pagination: { cursor: page.at(-1)?.id ?? after } });
+      },
+    );
+    expect(pages).toEqual([['r1', 'r2', 'r3'], ['r4', 'r5', 'r6'], ['r7'], []]);
+    expect(requests).toHaveLength(4);
+  });
+
   it('fails on a repeated cursor instead of looping', async () => {
     let n = 0;
     await expectPaginationError(

@@ -224,9 +224,13 @@ export class BackblazeB2Adapter extends BaseAdapter<
     },
     testConnection: { method: 'GET', path: '/b2_list_buckets?accountId={accountId}' },
     webhooks: {
-      reason:
-        "B2 Event Notifications (webhook POSTs per bucket rule, set with b2_set_bucket_notification_rules; access enabled on request) can carry an HMAC-SHA256 signature made with a per-rule signing secret, but the exact header and digest format were not confirmed from Backblaze's documentation for this entry, so verification is not declared.",
-      scheme: 'none',
+      algorithm: 'sha256',
+      docsUrl: 'https://www.backblaze.com/docs/cloud-storage-event-notifications-reference-guide',
+      encoding: 'hex',
+      prefix: 'v1=',
+      registration: { kind: 'api', method: 'POST', path: '/b2_set_bucket_notification_rules' },
+      scheme: 'hmac-body',
+      signatureHeader: 'X-Bz-Event-Notification-Signature',
     },
   };
 

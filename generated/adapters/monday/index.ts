@@ -22,7 +22,7 @@ import type {
 export type * from './types.js';
 
 /**
- * monday.com adapter: monday.com platform API: one GraphQL endpoint, POST https://api.monday.com/v2, versioned by the API-Version header (quarterly releases; at least three versions live at once: release candidate, current, maintenance; this config pins 2026-07, the current version at the time of writing). Requests authenticate with a personal API token or an OAuth access token in the Authorization header, without a Bearer prefix; OAuth tokens do not expire. Board items page with items_page(limit, cursor) (cursors live 60 minutes); boards and users page with limit/page arguments inside the query. Mutations are not modelled, so no entity declares writes. Errors may come back in the body's errors array.
+ * monday.com adapter: monday.com platform API: one GraphQL endpoint, POST https://api.monday.com/v2, versioned by the API-Version header (quarterly releases; at least three versions live at once: release candidate, current, maintenance). This config pins 2026-07, which was the current version when it was written; since October 26, 2026 2026-10 is the current (default) version, 2026-07 is the maintenance version and 2027-01 the release candidate, and 2026-10 has breaking changes (among them removal of deprecated fields on the User type), so check the users query before moving the pin. Requests authenticate with a personal API token or an OAuth access token in the Authorization header, without a Bearer prefix; OAuth tokens do not expire. Board items page with items_page(limit, cursor) (cursors live 60 minutes); boards and users page with limit/page arguments inside the query. Mutations are not modelled, so no entity declares writes. Errors may come back in the body's errors array.
  *
  * @example
  * const adapter = new MondayAdapter({ credentials, connectionConfig });
@@ -62,7 +62,7 @@ export class MondayAdapter extends BaseAdapter<
       },
     },
     description:
-      "monday.com platform API: one GraphQL endpoint, POST https://api.monday.com/v2, versioned by the API-Version header (quarterly releases; at least three versions live at once: release candidate, current, maintenance; this config pins 2026-07, the current version at the time of writing). Requests authenticate with a personal API token or an OAuth access token in the Authorization header, without a Bearer prefix; OAuth tokens do not expire. Board items page with items_page(limit, cursor) (cursors live 60 minutes); boards and users page with limit/page arguments inside the query. Mutations are not modelled, so no entity declares writes. Errors may come back in the body's errors array.",
+      "monday.com platform API: one GraphQL endpoint, POST https://api.monday.com/v2, versioned by the API-Version header (quarterly releases; at least three versions live at once: release candidate, current, maintenance). This config pins 2026-07, which was the current version when it was written; since October 26, 2026 2026-10 is the current (default) version, 2026-07 is the maintenance version and 2027-01 the release candidate, and 2026-10 has breaking changes (among them removal of deprecated fields on the User type), so check the users query before moving the pin. Requests authenticate with a personal API token or an OAuth access token in the Authorization header, without a Bearer prefix; OAuth tokens do not expire. Board items page with items_page(limit, cursor) (cursors live 60 minutes); boards and users page with limit/page arguments inside the query. Mutations are not modelled, so no entity declares writes. Errors may come back in the body's errors array.",
     docsUrl: 'https://developer.monday.com/api-reference/docs/basics',
     entities: {
       boards: {
@@ -70,7 +70,8 @@ export class MondayAdapter extends BaseAdapter<
           query:
             'query { boards (limit: 500, page: 1) { id name state board_kind description workspace_id updated_at permissions } }',
         },
-        description: 'Active boards the token can see (main, shareable and private; state, board_kind).',
+        description:
+          "Active boards the token can see (main, shareable and private; state, board_kind). Unconfirmed: the maximum value boards(limit:) accepts; monday's boards reference gives only the default (25), so the 500 requested here may be capped lower by the API.",
         fields: {
           board_kind: 'string',
           description: 'string|null',

@@ -18,7 +18,7 @@ export interface MondayConnectionConfig {
   boardId: string;
 }
 
-/** Active boards the token can see (main, shareable and private; state, board_kind). */
+/** Active boards the token can see (main, shareable and private; state, board_kind). Unconfirmed: the maximum value boards(limit:) accepts; monday's boards reference gives only the default (25), so the 500 requested here may be capped lower by the API. */
 export interface MondayBoard {
   board_kind: string;
   description: string | null;

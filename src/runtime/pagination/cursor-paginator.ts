@@ -44,6 +44,8 @@ export class CursorPaginator implements Paginator {
 
       const hasMore = config.hasMorePath ? booleanAt(response.body, config.hasMorePath) : undefined;
       if (hasMore === false) return;
+      // An empty page that does not say more exist ends the list, even when it still carries a cursor (Neon).
+      if (records.length === 0 && hasMore !== true) return;
       let cursor: string | undefined;
       if (config.cursorFrom === 'last-record') {
         if (hasMore === undefined)
