@@ -169,7 +169,7 @@ export class AircallAdapter extends BaseAdapter<
       headers: { limit: 'X-AircallApi-Limit', remaining: 'X-AircallApi-Remaining', reset: 'X-AircallApi-Reset' },
       model: 'fixed-window',
       notes:
-        "Aircall API reference, 'Rate limiting': 'Aircall limits the number of requests to its Public API to 120 requests per minute per company' (shared by every key and app of the company; older help-centre material says 60, and support can raise it per account). X-AircallApi-Limit, X-AircallApi-Remaining and X-AircallApi-Reset (time of the next window) are documented as available when the limit has been reached; over it the API answers 429.",
+        "Aircall API reference, 'Rate limiting': 'Aircall limits the number of requests to its Public API to 120 requests per minute per company' (shared by every key and app of the company; older help-centre material says 60, and support can raise it per account). X-AircallApi-Limit, X-AircallApi-Remaining and X-AircallApi-Reset (time of the next window) are documented as available when the limit has been reached; over it the API answers 429. unconfirmed: the 120 vs 60 requests/minute figure was not re-checked against the current API reference.",
       requests: 120,
       scope: 'connection',
       statusCodes: [429],

@@ -51,9 +51,9 @@ export class CheckoutComAdapter extends BaseAdapter<
       },
       prefix: {
         description:
-          "The account's unique base-URL prefix: the first 8 characters of the client_id, excluding cli_ (shown in the Dashboard under Developers).",
+          "The account's unique base-URL prefix: the first 8 characters of the client_id, excluding cli_ (shown in the Dashboard under Developers). Private Link merchants use it with a pl- prefix (e.g. pl-vkuhvk4v).",
         example: 'vkuhvk4v',
-        pattern: '^[a-z0-9]{8}$',
+        pattern: '^(pl-)?[a-z0-9]{8}$',
         type: 'string',
       },
     },

@@ -12,7 +12,7 @@ export interface CheckoutComCredentials {
 export interface CheckoutComConnectionConfig {
   /** api for production, api.sandbox for the sandbox. Pattern: `^api(\.sandbox)?$`; e.g. `api.sandbox`. */
   apiHost?: string;
-  /** The account's unique base-URL prefix: the first 8 characters of the client_id, excluding cli_ (shown in the Dashboard under Developers). Pattern: `^[a-z0-9]{8}$`; e.g. `vkuhvk4v`. */
+  /** The account's unique base-URL prefix: the first 8 characters of the client_id, excluding cli_ (shown in the Dashboard under Developers). Private Link merchants use it with a pl- prefix (e.g. pl-vkuhvk4v). Pattern: `^(pl-)?[a-z0-9]{8}$`; e.g. `vkuhvk4v`. */
   prefix: string;
 }
 

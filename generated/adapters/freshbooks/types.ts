@@ -18,7 +18,7 @@ export interface FreshbooksConnectionConfig {
   accountId: string;
 }
 
-/** Clients (customers) of the business. Create is POST and update PUT with the body wrapped in {"client": ...}; deleting is a PUT with vis_state 1. search[updated_min] has day granularity (YYYY-MM-DD), so an incremental read repeats records from the since day; updated and signup_date are US Eastern time. */
+/** Clients (customers) of the business. Create is POST and update PUT with the body wrapped in {"client": ...}; deleting is a PUT with vis_state 1. search[updated_min] has day granularity (YYYY-MM-DD), so an incremental read repeats records from the since day; updated and signup_date are US Eastern time. Unconfirmed: search[updated_min] and its YYYY-MM-DD format were not checked against the FreshBooks API reference (the official @freshbooks/api SDK only shows the generic search[<field>_min]/search[<field>_max] pattern with dates as YYYY-MM-DD). */
 export interface FreshbooksClient {
   bus_phone?: string;
   currency_code: string;

@@ -189,7 +189,7 @@ export class GithubAdapter extends BaseAdapter<
       },
       repositories: {
         description:
-          'Repositories the authenticated user can access (owner, collaborator or organization member). POST /user/repos creates one under the user; updates and deletes address /repos/{owner}/{repo}, not the numeric id, so they are not declared.',
+          'Repositories the authenticated user can access (owner, collaborator or organization member). POST /user/repos creates one under the user; reading, updating and deleting one repository address /repos/{owner}/{repo}, not the numeric id (GET /repositories/{id} is not a documented endpoint), so single reads, updates and deletes are not declared.',
         fields: {
           archived: 'boolean',
           created_at: 'string',
@@ -210,10 +210,9 @@ export class GithubAdapter extends BaseAdapter<
           updated_at: 'string',
           visibility: 'string',
         },
-        getById: true,
+        getById: false,
         idField: 'id',
         incremental: { cursorField: 'updated_at', format: 'iso8601', kind: 'query-param', param: 'since' },
-        itemPath: '/repositories/{id}',
         itemQuery: {},
         itemRecordPath: '',
         mapping: {},
@@ -340,11 +339,6 @@ export class GithubAdapter extends BaseAdapter<
   /** Records of `repositories` in a date range, up to `limit`, as an array. */
   fetchRepositories(params?: FetchParams): Promise<GithubRepository[]> {
     return this.fetch('repositories', params);
-  }
-
-  /** One record of `repositories` by id. */
-  getRepository(id: string): Promise<GithubRepository> {
-    return this.get('repositories', id);
   }
 
   /** Creates a record of `repositories`. */

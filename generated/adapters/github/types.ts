@@ -87,7 +87,7 @@ export type GithubPullRequestCreateInput = Partial<GithubPullRequest>;
 /** Body of an update of `pull_requests`. */
 export type GithubPullRequestUpdateInput = Partial<GithubPullRequest>;
 
-/** Repositories the authenticated user can access (owner, collaborator or organization member). POST /user/repos creates one under the user; updates and deletes address /repos/{owner}/{repo}, not the numeric id, so they are not declared. */
+/** Repositories the authenticated user can access (owner, collaborator or organization member). POST /user/repos creates one under the user; reading, updating and deleting one repository address /repos/{owner}/{repo}, not the numeric id (GET /repositories/{id} is not a documented endpoint), so single reads, updates and deletes are not declared. */
 export interface GithubRepository {
   archived: boolean;
   created_at: string;

@@ -328,7 +328,7 @@ export class GocardlessAdapter extends BaseAdapter<
       headers: { limit: 'RateLimit-Limit', remaining: 'RateLimit-Remaining', reset: 'RateLimit-Reset' },
       model: 'fixed-window',
       notes:
-        'developer.gocardless.com/api-reference (Making requests > Rate limiting): 1,000 requests per minute per access token; RateLimit-Limit, RateLimit-Remaining and RateLimit-Reset (an HTTP date) report usage, and over the limit GoCardless answers 429 rate_limit_exceeded.',
+        'developer.gocardless.com/api-reference (Making requests > Rate limiting): 1,000 requests per minute per access token; RateLimit-Limit, RateLimit-Remaining and RateLimit-Reset (an HTTP date) report usage, and over the limit GoCardless answers 429 rate_limit_exceeded. Unconfirmed: the 1,000/minute figure and the header semantics could not be re-checked against the API reference in this review (gocardless-nodejs 10.1.2 only defines a RateLimitError).',
       requests: 1000,
       scope: 'connection',
       statusCodes: [429],

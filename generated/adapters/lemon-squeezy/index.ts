@@ -177,7 +177,7 @@ export class LemonSqueezyAdapter extends BaseAdapter<
       headers: { limit: 'X-Ratelimit-Limit', remaining: 'X-Ratelimit-Remaining' },
       model: 'fixed-window',
       notes:
-        'docs.lemonsqueezy.com/api/getting-started (Rate limiting): there is a limit of 300 API calls per minute; successful responses carry X-Ratelimit-Limit and X-Ratelimit-Remaining, and over the limit the API answers 429 Too Many Requests. The separate License API (activate/validate/deactivate license keys) is limited to 60 requests per minute.',
+        'docs.lemonsqueezy.com/api/getting-started (Rate limiting): there is a limit of 300 API calls per minute; successful responses carry X-Ratelimit-Limit and X-Ratelimit-Remaining, and over the limit the API answers 429 Too Many Requests. The separate License API (activate/validate/deactivate license keys) is limited to 60 requests per minute. Unconfirmed: the 300/minute figure could not be re-checked against docs.lemonsqueezy.com in this review.',
       requests: 300,
       scope: 'connection',
       statusCodes: [429],

@@ -304,7 +304,7 @@ export class MollieAdapter extends BaseAdapter<
       prefix: 'sha256=',
       registration: {
         instructions:
-          'Next-gen webhooks (beta): create a webhook with its event types in the Mollie Dashboard (Developers > Webhooks) or with the Webhooks API, and copy its signing secret. Deliveries carry X-Mollie-Signature: sha256=<hex HMAC-SHA256 of the raw body>. Classic webhooks (the webhookUrl set on a payment) are not signed: they POST only id=tr_... and the receiver must fetch the object from the API, which this verification does not cover.',
+          'Next-gen webhooks (beta): create a webhook with its event types in the Mollie Dashboard (Developers > Webhooks) or with the Webhooks API, and copy its signing secret. Deliveries carry X-Mollie-Signature: sha256=<hex HMAC-SHA256 of the raw body>. Classic webhooks (the webhookUrl set on a payment) are not signed: they POST only id=tr_... and the receiver must fetch the object from the API, which this verification does not cover. Unconfirmed: the X-Mollie-Signature header and its sha256= prefix could not be checked against docs.mollie.com in this review (@mollie/api-client 4.6.0 has no signature helper).',
         kind: 'dashboard',
       },
       scheme: 'hmac-body',

@@ -190,7 +190,7 @@ export class PaddleAdapter extends BaseAdapter<
       },
       transactions: {
         description:
-          'Transactions (txn_...): checkouts, renewals and invoices. The list filters on updated_at with operator suffixes ([LT], [LTE], [GT], [GTE]), so changed transactions are read incrementally in updated_at order. details.totals holds the totals as strings in the lowest denomination.',
+          'Transactions (txn_...): checkouts, renewals and invoices. The list filters on updated_at with operator suffixes ([LT], [LTE], [GT], [GTE]), so changed transactions are read incrementally in updated_at order. details.totals holds the totals as strings in the lowest denomination. (The updated_at[GT] filter and the order_by parameter are confirmed by the official Node SDK. Unconfirmed: that updated_at is an allowed order_by field, given as updated_at[ASC].)',
         fields: {
           address_id: 'string|null',
           billed_at: 'string|null',

@@ -28,7 +28,7 @@ import type {
 export type * from './types.js';
 
 /**
- * PayPal adapter: PayPal REST APIs. Each API carries its own major version in the path (Invoicing v2, Catalog Products v1, Subscriptions/Billing Plans v1, Webhooks Management v1); there is no version header. Server-to-server access uses the OAuth 2.0 client-credentials grant with the REST app's client id and secret (HTTP Basic at /v1/oauth2/token); the access token lasts about 9 hours (expires_in) and there is no refresh token, so a new token is requested with the same grant. Acting for other merchants requires PayPal partner onboarding. Transaction Search (GET /v1/reporting/transactions) is not an entity here: it requires start_date and end_date no more than 31 days apart and lags up to three hours, which this config cannot express. List endpoints page with page/page_size and total_required; PATCH updates take JSON Patch arrays, so only create/PUT/DELETE writes are declared.
+ * PayPal adapter: PayPal REST APIs. Each API carries its own major version in the path (Invoicing v2, Catalog Products v1, Subscriptions/Billing Plans v1, Webhooks Management v1); there is no version header. Server-to-server access uses the OAuth 2.0 client-credentials grant with the REST app's client id and secret (HTTP Basic at /v1/oauth2/token); the access token lasts about 9 hours (expires_in) and there is no refresh token, so a new token is requested with the same grant. Acting for other merchants requires PayPal partner onboarding. Transaction Search (GET /v1/reporting/transactions) is not an entity here: it requires start_date and end_date no more than 31 days apart and lags up to three hours, which this config cannot express. List endpoints page with page/page_size and total_required; PATCH updates take JSON Patch arrays, so only create/PUT/DELETE writes are declared. Unconfirmed: the page_size maximum of 20 for the products and plans lists could not be checked against PayPal's reference here. The official server SDK only says that page=1 with page_size=20 returns the first 20 items.
  *
  * @example
  * const adapter = new PaypalAdapter({ credentials, connectionConfig });
@@ -69,7 +69,7 @@ export class PaypalAdapter extends BaseAdapter<
       },
     },
     description:
-      "PayPal REST APIs. Each API carries its own major version in the path (Invoicing v2, Catalog Products v1, Subscriptions/Billing Plans v1, Webhooks Management v1); there is no version header. Server-to-server access uses the OAuth 2.0 client-credentials grant with the REST app's client id and secret (HTTP Basic at /v1/oauth2/token); the access token lasts about 9 hours (expires_in) and there is no refresh token, so a new token is requested with the same grant. Acting for other merchants requires PayPal partner onboarding. Transaction Search (GET /v1/reporting/transactions) is not an entity here: it requires start_date and end_date no more than 31 days apart and lags up to three hours, which this config cannot express. List endpoints page with page/page_size and total_required; PATCH updates take JSON Patch arrays, so only create/PUT/DELETE writes are declared.",
+      "PayPal REST APIs. Each API carries its own major version in the path (Invoicing v2, Catalog Products v1, Subscriptions/Billing Plans v1, Webhooks Management v1); there is no version header. Server-to-server access uses the OAuth 2.0 client-credentials grant with the REST app's client id and secret (HTTP Basic at /v1/oauth2/token); the access token lasts about 9 hours (expires_in) and there is no refresh token, so a new token is requested with the same grant. Acting for other merchants requires PayPal partner onboarding. Transaction Search (GET /v1/reporting/transactions) is not an entity here: it requires start_date and end_date no more than 31 days apart and lags up to three hours, which this config cannot express. List endpoints page with page/page_size and total_required; PATCH updates take JSON Patch arrays, so only create/PUT/DELETE writes are declared. Unconfirmed: the page_size maximum of 20 for the products and plans lists could not be checked against PayPal's reference here. The official server SDK only says that page=1 with page_size=20 returns the first 20 items.",
     docsUrl: 'https://developer.paypal.com/api/rest/',
     entities: {
       invoices: {
@@ -130,7 +130,7 @@ export class PaypalAdapter extends BaseAdapter<
       },
       plans: {
         description:
-          'Subscription billing plans. PayPal has no endpoint that lists subscriptions themselves (only GET /v1/billing/subscriptions/{id}), so subscriptions are not an entity. Plan updates are JSON Patch; activate/deactivate are action endpoints.',
+          'Subscription billing plans. Subscriptions are not an entity here: GET /v1/billing/subscriptions lists them (filters plan_ids, statuses, created_after/before, status_updated_after/before; page and page_size) but is not modelled. Plan updates are JSON Patch; activate/deactivate are action endpoints.',
         fields: {
           create_time: 'string',
           description: 'string?',

@@ -40,7 +40,7 @@ export type PaypalInvoiceCreateInput = Partial<PaypalInvoice>;
 /** Body of an update of `invoices`. */
 export type PaypalInvoiceUpdateInput = Partial<PaypalInvoice>;
 
-/** Subscription billing plans. PayPal has no endpoint that lists subscriptions themselves (only GET /v1/billing/subscriptions/{id}), so subscriptions are not an entity. Plan updates are JSON Patch; activate/deactivate are action endpoints. */
+/** Subscription billing plans. Subscriptions are not an entity here: GET /v1/billing/subscriptions lists them (filters plan_ids, statuses, created_after/before, status_updated_after/before; page and page_size) but is not modelled. Plan updates are JSON Patch; activate/deactivate are action endpoints. */
 export interface PaypalPlan {
   create_time: string;
   description?: string;

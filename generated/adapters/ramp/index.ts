@@ -24,7 +24,7 @@ import type {
 export type * from './types.js';
 
 /**
- * Ramp adapter: Ramp Developer API v1 (https://api.ramp.com/developer/v1) for Ramp's corporate cards, spend management and bill pay: transactions, users, cards, reimbursements, bills and accounting sync. A business connecting its own Ramp account uses the OAuth 2.0 client credentials grant with the scopes enabled on its developer app (partner apps use the authorization code flow at https://app.ramp.com/v1/authorize instead); the sandbox is https://demo-api.ramp.com/developer/v1. Lists use keyset pagination: page_size plus an opaque start cursor, and page.next holds the complete URL of the next page. Ramp publishes an OpenAPI description at docs.ramp.com/openapi/developer-api.json.
+ * Ramp adapter: Ramp Developer API v1 (https://api.ramp.com/developer/v1) for Ramp's corporate cards, spend management and bill pay: transactions, users, cards, reimbursements, bills and accounting sync. A business connecting its own Ramp account uses the OAuth 2.0 client credentials grant with the scopes enabled on its developer app (partner apps use the authorization code flow at https://app.ramp.com/v1/authorize instead); the sandbox is https://demo-api.ramp.com/developer/v1. Lists use keyset pagination: page_size plus an opaque start cursor, and page.next holds the complete URL of the next page. Ramp publishes an OpenAPI description at docs.ramp.com/openapi/developer-api.json. Unconfirmed: the webhook signature header (X-Ramp-Signature) and its hex encoding were not checked against Ramp's webhook documentation.
  *
  * @example
  * const adapter = new RampAdapter({ credentials, connectionConfig });
@@ -52,7 +52,7 @@ export class RampAdapter extends BaseAdapter<RampEntities, RampCredentials, Ramp
     category: 'accounting',
     connectionConfig: {},
     description:
-      "Ramp Developer API v1 (https://api.ramp.com/developer/v1) for Ramp's corporate cards, spend management and bill pay: transactions, users, cards, reimbursements, bills and accounting sync. A business connecting its own Ramp account uses the OAuth 2.0 client credentials grant with the scopes enabled on its developer app (partner apps use the authorization code flow at https://app.ramp.com/v1/authorize instead); the sandbox is https://demo-api.ramp.com/developer/v1. Lists use keyset pagination: page_size plus an opaque start cursor, and page.next holds the complete URL of the next page. Ramp publishes an OpenAPI description at docs.ramp.com/openapi/developer-api.json.",
+      "Ramp Developer API v1 (https://api.ramp.com/developer/v1) for Ramp's corporate cards, spend management and bill pay: transactions, users, cards, reimbursements, bills and accounting sync. A business connecting its own Ramp account uses the OAuth 2.0 client credentials grant with the scopes enabled on its developer app (partner apps use the authorization code flow at https://app.ramp.com/v1/authorize instead); the sandbox is https://demo-api.ramp.com/developer/v1. Lists use keyset pagination: page_size plus an opaque start cursor, and page.next holds the complete URL of the next page. Ramp publishes an OpenAPI description at docs.ramp.com/openapi/developer-api.json. Unconfirmed: the webhook signature header (X-Ramp-Signature) and its hex encoding were not checked against Ramp's webhook documentation.",
     docsUrl: 'https://docs.ramp.com/developer-api/v1',
     entities: {
       cards: {

@@ -198,7 +198,7 @@ export class WiseAdapter extends BaseAdapter<WiseEntities, WiseCredentials, Wise
     testConnection: { method: 'GET', path: '/v2/profiles' },
     webhooks: {
       reason:
-        "Wise signs webhooks with an RSA key rather than an HMAC: X-Signature-SHA256 is a base64 RSA-SHA256 signature of the raw body, verified with Wise's published public key (different for sandbox and production), with X-Delivery-Id identifying the delivery. Public-key verification is not a scheme this config can declare. Subscriptions are made per profile (POST /v3/profiles/{profileId}/subscriptions), per application, or in the web app's developer tools; see https://docs.wise.com/api-docs/features/webhooks-notifications/event-handling.",
+        "Wise signs webhooks with an RSA key rather than an HMAC: X-Signature-SHA256 is a base64 RSA-SHA256 signature of the raw body, verified with Wise's published public key (different for sandbox and production), with X-Delivery-Id identifying the delivery. Public-key verification is not a scheme this config can declare. Subscriptions are made per profile (POST /v3/profiles/{profileId}/subscriptions), per application, or in the web app's developer tools; see https://docs.wise.com/api-docs/features/webhooks-notifications/event-handling. Unconfirmed: the /v3/profiles/{profileId}/subscriptions path could not be re-checked in this review.",
       scheme: 'none',
     },
   };

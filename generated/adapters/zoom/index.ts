@@ -177,7 +177,7 @@ export class ZoomAdapter extends BaseAdapter<ZoomEntities, ZoomCredentials, Zoom
       headers: { retryAfter: 'Retry-After' },
       model: 'fixed-window',
       notes:
-        "Zoom 'Rate limits' (developers.zoom.us/docs/api/rate-limits/): limits are per account, shared by all apps installed on it, by the endpoint's rate-limit label and the account plan. Free: Light 4/s, Medium 2/s, Heavy 1/s, Resource-intensive 10/minute with daily caps; Pro: Light 30/s, Medium 20/s, Heavy 10/s, Resource-intensive 10/minute (Heavy + Resource-intensive 30,000/day); Business and above: 80/s, 60/s, 40/s, 20/minute (60,000/day). Some endpoints add per-user limits (e.g. meeting create/update 100 per user per day). Over a limit the API answers 429. Pro Medium (20/s) is used here; Zoom documents no standard remaining-quota headers.",
+        "Zoom 'Rate limits' (developers.zoom.us/docs/api/rate-limits/): limits are per account, shared by all apps installed on it, by the endpoint's rate-limit label and the account plan. Free: Light 4/s, Medium 2/s, Heavy 1/s, Resource-intensive 10/minute with daily caps; Pro: Light 30/s, Medium 20/s, Heavy 10/s, Resource-intensive 10/minute (Heavy + Resource-intensive 30,000/day); Business and above: 80/s, 60/s, 40/s, 20/minute (60,000/day). Some endpoints add per-user limits (e.g. meeting create/update 100 per user per day). Over a limit the API answers 429. Pro Medium (20/s) is used here; Zoom documents no standard remaining-quota headers. unconfirmed: whether Zoom returns X-RateLimit-* headers (e.g. X-RateLimit-Category, X-RateLimit-Type, X-RateLimit-Limit, X-RateLimit-Remaining) was not re-checked against developers.zoom.us/docs/api/rate-limits/.",
       requests: 20,
       scope: 'connection',
       statusCodes: [429],
