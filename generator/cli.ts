@@ -9,8 +9,7 @@ import { addPlatform } from './commands/add-platform-command.js';
 import { DEFAULT_CONFIG_FILE } from './context.js';
 import { GeneratorError } from './errors.js';
 import { generate, listPlatforms } from './index.js';
-import { importOpenApi, selectionFromPlatform } from './openapi/import-openapi.js';
-import { openApiBasePath } from './openapi/write-body-types.js';
+import { importOpenApi, platformBasePath, selectionFromPlatform } from './openapi/import-openapi.js';
 
 interface Command {
   summary: string;
@@ -132,7 +131,7 @@ const commands: Record<string, Command> = {
       const result = await importOpenApi({
         id,
         specFile: resolve(specFile),
-        selection: (spec) => selectionFromPlatform(platform, { basePath: openApiBasePath(platform, spec) }),
+        selection: (spec) => selectionFromPlatform(platform, { basePath: platformBasePath(platform, spec) ?? '' }),
         source: { url: source },
         outFile: join(process.cwd(), 'configs', 'openapi', `${id}.json`),
       });

@@ -22,10 +22,10 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import {
-  deriveBasePath,
   type EntityEndpointsLike,
   importOpenApi,
   parseDescription,
+  platformBasePath,
   selectionFromPlatform,
 } from '../generator/openapi/import-openapi.js';
 
@@ -69,7 +69,9 @@ async function main(argv: readonly string[]): Promise<void> {
   }
 
   const spec = parseDescription(await readFile(specFile, 'utf8'), specFile);
-  const basePath = values['base-path'] ?? basePathFor(entry, spec);
+  const basePath =
+    values['base-path'] ??
+    (entry.baseUrl === undefined ? '' : platformBasePath({ ...entry, baseUrl: entry.baseUrl }, spec));
   if (basePath === undefined) {
     throw new Error(`${id}: cannot derive the base path from baseUrl ${entry.baseUrl ?? '(none)'}; pass --base-path`);
   }
@@ -101,12 +103,6 @@ async function platformEntry(configFile: string, id: string): Promise<PlatformEn
   }
   const platforms = Array.isArray(parsed.platforms) ? (parsed.platforms as PlatformEntryLike[]) : [];
   return platforms.find((p) => p.id === id);
-}
-
-function basePathFor(entry: PlatformEntryLike, spec: unknown): string | undefined {
-  if (entry.baseUrl === undefined) return '';
-  const baseUrl = entry.apiVersion ? entry.baseUrl.replaceAll('{apiVersion}', entry.apiVersion) : entry.baseUrl;
-  return deriveBasePath(baseUrl, spec);
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {

@@ -37,11 +37,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
-  deriveBasePath,
   type EntityEndpointsLike,
   importOpenApi,
   parseDescription,
+  platformBasePath,
   selectionFromPlatform,
+  withoutQuery,
 } from '../generator/openapi/import-openapi.js';
 import {
   type JsonObject,
@@ -180,7 +181,8 @@ async function linkPlatform(
   const version = String(info.version ?? '');
   if (version === '') throw new Error('the description has no info.version');
 
-  const basePath = link.basePath ?? basePathFor(entry, spec);
+  const basePath =
+    link.basePath ?? (entry.baseUrl === undefined ? '' : platformBasePath({ ...entry, baseUrl: entry.baseUrl }, spec));
   if (basePath === undefined) throw new Error(`cannot derive the base path from ${entry.baseUrl}; set "basePath"`);
 
   // Configured paths without their query strings: the query is not part of the operation's path.
@@ -277,17 +279,6 @@ async function linkPlatform(
     schemas: Object.keys(trimmed.components?.schemas ?? {}).length,
     notes,
   };
-}
-
-function basePathFor(entry: PlatformEntryLike, spec: unknown): string | undefined {
-  if (entry.baseUrl === undefined) return '';
-  const baseUrl = entry.apiVersion ? entry.baseUrl.replaceAll('{apiVersion}', entry.apiVersion) : entry.baseUrl;
-  return deriveBasePath(baseUrl, spec);
-}
-
-function withoutQuery(path: string): string {
-  const i = path.indexOf('?');
-  return i < 0 ? path : path.slice(0, i);
 }
 
 /**

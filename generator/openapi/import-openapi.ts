@@ -70,12 +70,12 @@ export function selectionFromPlatform(
   const schemas = new Set<string>();
   for (const name of Object.keys(platform.entities).sort(compareStrings)) {
     const e = platform.entities[name] as EntityEndpointsLike;
-    const listPath = e.path.split('?')[0] as string;
-    const itemPath = (e.itemPath ?? `${listPath.replace(/\/+$/, '')}/{id}`).split('?')[0] as string;
+    const listPath = withoutQuery(e.path);
+    const itemPath = withoutQuery(e.itemPath ?? `${listPath.replace(/\/+$/, '')}/{id}`);
     add(e.method ?? 'GET', listPath);
     if (e.getById !== false) add('GET', itemPath);
     const write = new Set(e.write ?? []);
-    if (write.has('create')) add('POST', (e.createPath ?? listPath).split('?')[0] as string);
+    if (write.has('create')) add('POST', withoutQuery(e.createPath ?? listPath));
     if (write.has('update')) add(e.updateMethod ?? 'PATCH', itemPath);
     if (write.has('delete')) add('DELETE', itemPath);
     if (e.openapiSchema) schemas.add(e.openapiSchema);
@@ -106,6 +106,35 @@ export function deriveBasePath(baseUrl: string, spec: unknown): string | undefin
     if (!/^\{[^}]*\}$/.test(s) && pathShape(s) !== pathShape(base[i] as string)) return undefined;
   }
   return normalizeBasePath(base.slice(server.length).join('/'));
+}
+
+/** A configured path without its query string (`/b?project={p}` is the operation `/b`). */
+export function withoutQuery(path: string): string {
+  const at = path.indexOf('?');
+  return at < 0 ? path : path.slice(0, at);
+}
+
+/** The parts of a platform config entry that locate its paths within its OpenAPI description. */
+export interface PlatformBaseLike {
+  baseUrl: string;
+  apiVersion?: string;
+  openapi?: { basePath?: string | undefined } | undefined;
+}
+
+/**
+ * The prefix the platform's base URL adds to the description's paths: `openapi.basePath` when the config gives it,
+ * else derived from the base URL (with `{apiVersion}` filled in) and the description's first server; `undefined`
+ * when it cannot be derived.
+ *
+ * @example
+ * platformBasePath({ baseUrl: 'https://api.x.com/{apiVersion}', apiVersion: '2' }, { servers: [{ url: 'https://api.x.com' }] }); // '/2'
+ */
+export function platformBasePath(platform: PlatformBaseLike, spec: unknown): string | undefined {
+  if (platform.openapi?.basePath !== undefined) return platform.openapi.basePath;
+  const baseUrl = platform.apiVersion
+    ? platform.baseUrl.replaceAll('{apiVersion}', platform.apiVersion)
+    : platform.baseUrl;
+  return deriveBasePath(baseUrl, spec);
 }
 
 /** `https://{shop}.example.com/admin/api/` → `['admin', 'api']`; relative server URLs are paths already. */

@@ -1,6 +1,6 @@
 import type { PlatformConfig } from '../../src/runtime/platform-schema.js';
 import type { WriteBodyResolver } from '../model/platform-model.js';
-import { deriveBasePath } from './import-openapi.js';
+import { platformBasePath, withoutQuery } from './import-openapi.js';
 import type { LoadedSpec } from './openapi-specs.js';
 import { findPathTemplate } from './trim-openapi.js';
 
@@ -9,21 +9,6 @@ const MEDIA_TYPES = {
   form: 'application/x-www-form-urlencoded',
   'form-json-values': 'application/x-www-form-urlencoded',
 } as const;
-
-/** A configured path without its query string (`/b?project={p}` is the operation `/b`). */
-export function withoutQuery(path: string): string {
-  const at = path.indexOf('?');
-  return at < 0 ? path : path.slice(0, at);
-}
-
-/**
- * The prefix the platform's base URL adds to the description's paths: `openapi.basePath` when the config gives it,
- * else derived from the base URL (with `{apiVersion}` filled in) and the description's first server.
- */
-export function openApiBasePath(platform: PlatformConfig, spec: unknown): string {
-  if (platform.openapi?.basePath !== undefined) return platform.openapi.basePath;
-  return deriveBasePath(platform.baseUrl.replaceAll('{apiVersion}', platform.apiVersion), spec) ?? '';
-}
 
 /**
  * Types an entity's write body from its OpenAPI description: the request body of its create or update operation, in
@@ -36,7 +21,7 @@ export function writeBodyResolver(specs: ReadonlyMap<string, LoadedSpec>): Write
     const entity = platform.entities[entityKey];
     if (!spec || !entity) return undefined;
     const paths = spec.document.paths ?? {};
-    const base = openApiBasePath(platform, spec.document);
+    const base = platformBasePath(platform, spec.document) ?? '';
     const listPath = withoutQuery(entity.path);
     const op =
       operation === 'create'
@@ -67,7 +52,7 @@ export function listQueryResolver(specs: ReadonlyMap<string, LoadedSpec>): ListQ
     const paths = (spec.document.paths ?? {}) as Record<string, Record<string, { parameters?: unknown[] } | undefined>>;
     const specPath = findPathTemplate(
       Object.keys(paths),
-      `${openApiBasePath(platform, spec.document)}${withoutQuery(entity.path)}`,
+      `${platformBasePath(platform, spec.document) ?? ''}${withoutQuery(entity.path)}`,
     );
     const method = entity.method.toLowerCase();
     const operation = specPath ? paths[specPath]?.[method] : undefined;
