@@ -56,6 +56,22 @@ export interface AdapterOptions<Credentials, ConnectionConfig> {
    * Default: the tenant id and a hash of `connectionConfig`.
    */
   rateLimitKey?: string;
+  /**
+   * Hosts that come from the connection config (self-hosted GitLab, Matomo, WooCommerce…) may not be, or resolve
+   * to, loopback, private, link-local, CGNAT, multicast, unspecified or cloud-metadata addresses: such a request is
+   * refused with a `PrivateNetworkError` before any byte is sent. A deployment that runs platforms on its own
+   * network allows CIDRs (`['10.20.0.0/16']`), or every private range with `true` (cloud metadata addresses stay
+   * refused unless a CIDR names them). A `baseUrl` given here is trusted and never checked. Default: none allowed.
+   */
+  allowPrivateNetwork?: boolean | readonly string[];
+  /** The largest response body read, in bytes; a larger one fails with a `ResponseBodyError`. Default 25 MiB. */
+  maxResponseBytes?: number;
+  /**
+   * Bounds on every listing. `maxEmptyPages`: consecutive pages without records, while the platform says more
+   * exist, before a `PaginationError` (default per pagination kind, or the platform's `maxEmptyPages`);
+   * `maxPages`: pages in one listing, a backstop against a platform that never ends (default 100 000).
+   */
+  pagination?: { maxEmptyPages?: number; maxPages?: number };
 }
 
 /** Extra query parameters for a list request; nested objects are sent in brackets (`created[gte]=…`). */

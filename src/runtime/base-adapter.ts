@@ -9,7 +9,7 @@ import type { AuthStrategy } from './auth/auth-strategy.js';
 import { createAuthStrategy } from './auth/create-auth.js';
 import { CredentialStore } from './auth/credential-store.js';
 import { PlatformHeaders } from './auth/platform-headers.js';
-import { fillConnectionPlaceholders, resolveBaseUrl, resolvePath } from './base-url.js';
+import { fillConnectionPlaceholders, hostVariables, resolveBaseUrl, resolvePath } from './base-url.js';
 import { getPath } from './dotted-path.js';
 import {
   AdapterError,
@@ -19,7 +19,9 @@ import {
   PermissionDeniedError,
 } from './errors.js';
 import { encodeForm, encodeFormJsonValues } from './form-encoder.js';
+import { guardedFetch } from './http/guarded-fetch.js';
 import { HttpClient, type HttpRequest } from './http/http-client.js';
+import { PrivateNetworkGuard } from './http/private-network-guard.js';
 import { XmlBody } from './http/xml-body.js';
 import { applyIncremental, cursorInstant } from './incremental-filter.js';
 import { normalizeRecord } from './normalize/normalize-record.js';
@@ -77,6 +79,7 @@ export abstract class BaseAdapter<
   protected readonly log: Logger;
   protected readonly auth: AuthStrategy;
   readonly #connectionConfig: Readonly<Record<string, unknown>>;
+  readonly #paginationLimits: { maxEmptyPages?: number | undefined; maxPages?: number | undefined };
 
   /**
    * @throws ConfigurationError when the connection config cannot make a base URL (missing or malformed variable).
@@ -90,6 +93,14 @@ export abstract class BaseAdapter<
       ...(options.tenantId ? { tenantId: options.tenantId } : {}),
     });
     this.baseUrl = resolveBaseUrl(meta, this.#connectionConfig, options.baseUrl);
+    this.#paginationLimits = options.pagination ?? {};
+    // A host built from connection config is a tenant's choice: it must not reach private networks. A base URL
+    // (or OAuth token URL) the developer gave is trusted.
+    const hostGuard = options.baseUrl === undefined ? tenantHostGuard(meta, meta.baseUrl, options) : undefined;
+    const tokenHostGuard =
+      meta.auth.kind === 'oauth2' && !options.oauthClient?.tokenUrl
+        ? tenantHostGuard(meta, meta.auth.tokenUrl, options)
+        : undefined;
 
     const store = new CredentialStore(meta, options.credentials, this.#connectionConfig);
     this.auth = createAuthStrategy({
@@ -101,6 +112,7 @@ export abstract class BaseAdapter<
       now: options.now,
       timeoutMs: options.timeoutMs,
       logger: this.log,
+      ...(tokenHostGuard ? { fetch: guardedFetch(tokenHostGuard, options.maxResponseBytes) } : {}),
     });
     const platformHeaders = new PlatformHeaders(meta.headers, store);
     const clientSecret = options.oauthClient?.clientSecret;
@@ -136,6 +148,8 @@ export abstract class BaseAdapter<
       },
       rateLimiter,
       errorBody: meta.errorBody,
+      hostGuard,
+      maxResponseBytes: options.maxResponseBytes,
     });
   }
 
@@ -388,6 +402,9 @@ export abstract class BaseAdapter<
       baseUrl: this.baseUrl,
       platformId: this.meta.id,
       entity,
+      maxEmptyPages:
+        this.#paginationLimits.maxEmptyPages ?? ('maxEmptyPages' in pagination ? pagination.maxEmptyPages : undefined),
+      maxPages: this.#paginationLimits.maxPages,
     };
     return createPaginator(pagination).pages(first, context);
   }
@@ -459,6 +476,21 @@ export abstract class BaseAdapter<
         return { json: wrapped };
     }
   }
+}
+
+/** The private-network guard for a URL template whose host comes from connection config; none for a fixed host. */
+function tenantHostGuard(
+  meta: PlatformMeta,
+  template: string,
+  options: { allowPrivateNetwork?: boolean | readonly string[] | undefined },
+): PrivateNetworkGuard | undefined {
+  const [variable] = hostVariables(template);
+  if (variable === undefined) return undefined;
+  return new PrivateNetworkGuard({
+    platformId: meta.id,
+    field: `connectionConfig.${variable}`,
+    allow: options.allowPrivateNetwork,
+  });
 }
 
 /** The entries of an object whose value is not `undefined` (so a partial override cannot unset a default). */

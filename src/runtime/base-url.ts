@@ -101,6 +101,19 @@ export function resolveUrlTemplate(
 }
 
 /**
+ * The connection variables that choose a URL template's host (`{host}`, `{shop}` in `https://{shop}.myshopify.com`):
+ * a host built from them came from a tenant, so requests to it go through the private-network guard.
+ *
+ * @example
+ * hostVariables('https://{host}/api/{apiVersion}'); // ['host']
+ * hostVariables('https://api.stripe.com/v1');       // []
+ */
+export function hostVariables(template: string): string[] {
+  const authority = /^[a-z][a-z0-9+.-]*:\/\/([^/?#]*)/i.exec(template)?.[1] ?? '';
+  return [...authority.matchAll(PLACEHOLDER)].map((m) => m[1] as string);
+}
+
+/**
  * The adapter's base URL: `override` when given (tests and sandboxes; it may use the same placeholders and may be
  * `http:`), else the platform's `baseUrl` template. No trailing slash.
  *

@@ -7,8 +7,9 @@
  * │   ├── AuthenticationError 401   ├── PermissionDeniedError 403   ├── NotFoundError 404
  * │   ├── RateLimitError 429 { retryAfterMs }                        └── ServerError ≥ 500
  * ├── ConnectionError ── TimeoutError
+ * ├── ResponseBodyError { reason: too-large | too-deep | unparseable }
  * ├── PaginationError
- * └── ConfigurationError { field }
+ * └── ConfigurationError { field } ── PrivateNetworkError { host, address, range }
  * ```
  *
  * Every error sets `name`, carries `cause` when there is one, and keeps only redacted headers, URLs and bodies:
@@ -245,6 +246,90 @@ export class ConfigurationError extends AdapterError {
 
   override toJSON(): Record<string, unknown> {
     return { ...super.toJSON(), field: this.field };
+  }
+}
+
+/**
+ * A host from connection config that is (or resolves to) a loopback, private, link-local, metadata or other
+ * non-public address, refused before any byte is sent. `field` names the connection field the host came from.
+ */
+export class PrivateNetworkError extends ConfigurationError {
+  override readonly name: string = 'PrivateNetworkError';
+  readonly host: string;
+  /** The refused address, when the host is a name that resolved to it. */
+  readonly address: string | undefined;
+  /** What the address is: `loopback`, `private`, `linkLocal`, `metadata`, … (ipaddr.js range names). */
+  readonly range: string;
+
+  constructor(
+    message: string,
+    options: AdapterErrorOptions & { field: string; host: string; address: string | undefined; range: string },
+  ) {
+    super(message, options);
+    this.host = options.host;
+    this.address = options.address;
+    this.range = options.range;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), host: this.host, address: this.address, range: this.range };
+  }
+}
+
+export type ResponseBodyProblem = 'too-large' | 'too-deep' | 'unparseable';
+
+export interface ResponseBodyErrorInit {
+  platformId: string;
+  reason: ResponseBodyProblem;
+  message: string;
+  status?: number | undefined;
+  method?: string | undefined;
+  url?: string | undefined;
+  /** The cap that was exceeded (bytes for `too-large`, nesting levels for `too-deep`). */
+  limit?: number | undefined;
+  cause?: unknown;
+  redaction?: RedactionOptions | undefined;
+}
+
+/**
+ * A response body the runtime will not read or hand on: larger than the adapter's `maxResponseBytes` (refused while
+ * streaming, so it is never held whole), nested deeper than any real API nests, or not parseable as the format it
+ * claims (an XML element named `__proto__`).
+ */
+export class ResponseBodyError extends AdapterError {
+  override readonly name: string = 'ResponseBodyError';
+  override readonly platformId: string;
+  readonly reason: ResponseBodyProblem;
+  readonly status: number | undefined;
+  readonly method: string | undefined;
+  readonly url: string | undefined;
+  readonly limit: number | undefined;
+
+  constructor(init: ResponseBodyErrorInit) {
+    const r = init.redaction ?? {};
+    const url = init.url === undefined ? undefined : redactUrl(init.url, r);
+    const where = init.method && url ? ` (${init.method} ${url}${init.status ? `, ${init.status}` : ''})` : '';
+    super(redactString(`${init.platformId}: ${init.message}${where}`, r.secrets), {
+      cause: init.cause,
+      platformId: init.platformId,
+    });
+    this.platformId = init.platformId;
+    this.reason = init.reason;
+    this.status = init.status;
+    this.method = init.method;
+    this.url = url;
+    this.limit = init.limit;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return {
+      ...super.toJSON(),
+      reason: this.reason,
+      status: this.status,
+      method: this.method,
+      url: this.url,
+      limit: this.limit,
+    };
   }
 }
 

@@ -298,10 +298,17 @@ const limitFields = {
   defaultLimit: z.number().int().positive().optional(),
 };
 
+/**
+ * Pages in a row without records the platform may send while saying more exist, where its docs say it does (a
+ * filtered scan); default per kind in the runtime (`DEFAULT_MAX_EMPTY_PAGES`).
+ */
+const maxEmptyPages = z.number().int().positive().optional();
+
 export const paginationSchema = z.discriminatedUnion('kind', [
   z
     .object({
       kind: z.literal('cursor'),
+      maxEmptyPages,
       /** Query parameter (or body field when `in` is `body`) that carries the cursor. */
       cursorParam: z.string().min(1),
       in: z.enum(['query', 'body']).default('query'),
@@ -333,6 +340,7 @@ export const paginationSchema = z.discriminatedUnion('kind', [
   z
     .object({
       kind: z.literal('link-header'),
+      maxEmptyPages,
       rel: z.string().min(1).default('next'),
       ...limitFields,
     })
@@ -348,6 +356,7 @@ export const paginationSchema = z.discriminatedUnion('kind', [
   z
     .object({
       kind: z.literal('token'),
+      maxEmptyPages,
       tokenParam: z.string().min(1),
       in: z.enum(['query', 'body']).default('query'),
       nextTokenPath: jsonPointerPath,

@@ -86,6 +86,41 @@ export function redactHeaders(
   return out;
 }
 
+/** A part of a credential-bearing value shorter than this is not redacted on its own (`SignedHeaders`, `host`). */
+const MIN_DERIVED_PART_LENGTH = 16;
+
+/**
+ * The secret values a request carried: each credential-bearing header and query value as sent (a Basic
+ * `Authorization`, a bearer token obtained for a service account or a client-credentials grant, a signature
+ * header), and the parts a server may echo on their own — the credentials after an auth scheme (`Basic …`,
+ * `Bearer …`, `SharedKey …`) and long components inside them (a SigV4 `Signature=…`).
+ *
+ * @example
+ * sentSecrets({ Authorization: 'Basic dXNlcjpwYXNz', Accept: 'application/json' }, new URLSearchParams());
+ * // ['Basic dXNlcjpwYXNz', 'dXNlcjpwYXNz']
+ */
+export function sentSecrets(
+  headers: Readonly<Record<string, string>>,
+  query: URLSearchParams | undefined,
+  names?: Iterable<string>,
+): string[] {
+  const out = new Set<string>();
+  const add = (value: string) => {
+    if (value.length < MIN_SECRET_LENGTH) return;
+    out.add(value);
+    const scheme = /^[A-Za-z][\w.+-]*\s+(\S.*)$/s.exec(value);
+    const credentials = scheme?.[1] ?? value;
+    if (scheme) out.add(credentials);
+    for (const part of credentials.split(/[\s,;=]+/)) {
+      if (part.length >= MIN_DERIVED_PART_LENGTH) out.add(part);
+    }
+  };
+  const extra = names === undefined ? undefined : [...names];
+  for (const [name, value] of Object.entries(headers)) if (isSensitiveName(name, extra)) add(value);
+  if (query) for (const [name, value] of query) if (isSensitiveName(name, extra)) add(value);
+  return [...out];
+}
+
 /**
  * A URL safe to log: user-info dropped, sensitive query values replaced, known secret values removed.
  * Text that does not parse as a URL is only stripped of secret values.
@@ -119,10 +154,17 @@ export function redactValue<T>(value: T, options: RedactionOptions = {}, depth =
   if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-      out[k] =
-        isSensitiveName(k, options.names) && v !== null && typeof v !== 'object'
-          ? REDACTED
-          : redactValue(v, options, depth + 1);
+      // Defined, not assigned: a key named `__proto__` (JSON.parse makes it an own property) stays a plain key
+      // instead of replacing the copy's prototype.
+      Object.defineProperty(out, k, {
+        value:
+          isSensitiveName(k, options.names) && v !== null && typeof v !== 'object'
+            ? REDACTED
+            : redactValue(v, options, depth + 1),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
     return out as T;
   }

@@ -442,6 +442,8 @@ export class OAuth2TokenClient {
   ): Error {
     const { platformId } = this.#options;
     if (callerSignal?.aborted) return callerSignal.reason as Error;
+    // Already typed by our own transport (a private-network host refused, a body over the cap): final as it is.
+    if (error instanceof AdapterError) return error;
     const redaction = this.#redaction(extraSecrets);
     const { what } = GRANT_WORDS[grantType];
     const cause = plainCause(error, redaction);

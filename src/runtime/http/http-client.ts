@@ -9,16 +9,27 @@ import https from 'node:https';
 import got, { type Got, RequestError, type Response } from 'got';
 import { type Logger, pino } from 'pino';
 import type { AuthStrategy, AuthTarget, RequestDecorator } from '../auth/auth-strategy.js';
-import { AdapterError, type ApiError, ConnectionError, errorFromResponse, TimeoutError } from '../errors.js';
+import {
+  AdapterError,
+  type ApiError,
+  ConnectionError,
+  errorFromResponse,
+  PrivateNetworkError,
+  ResponseBodyError,
+  TimeoutError,
+} from '../errors.js';
 import { encodeForm } from '../form-encoder.js';
 import type { RetryConfig } from '../platform-schema.js';
 import type { RateLimiter } from '../rate-limit/rate-limiter.js';
 import { abortableSleep, type SleepFunction } from '../retry/abortable-sleep.js';
 import { headerValue } from '../retry/retry-after.js';
 import { decideRetry, isIdempotentMethod } from '../retry/retry-policy.js';
-import { type RedactionOptions, redactUrl } from '../secret-redaction.js';
+import { type RedactionOptions, redactString, redactUrl, sentSecrets } from '../secret-redaction.js';
 import { detectBodyError, type ErrorBodyConfig } from './body-error.js';
 import { ConcurrencyLimiter } from './concurrency-limiter.js';
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from './json-depth.js';
+import type { PrivateNetworkGuard } from './private-network-guard.js';
+import { capResponseSize } from './response-size-cap.js';
 import { parseXmlBody } from './xml-body.js';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
@@ -111,12 +122,27 @@ export interface HttpClientOptions {
   rateLimiter?: RateLimiter | undefined;
   /** How the platform reports errors in response bodies (`errorBody` in its config). */
   errorBody?: ErrorBodyConfig | undefined;
+  /**
+   * Refuses private-network addresses for a host that came from connection config: IP literals before the
+   * request, resolved addresses inside the socket's DNS lookup. Default: none (the base URL is trusted).
+   */
+  hostGuard?: PrivateNetworkGuard | undefined;
+  /**
+   * The largest response body read, in bytes (after decompression); a larger one is refused while it streams in,
+   * with a `ResponseBodyError`. Default 25 MiB.
+   */
+  maxResponseBytes?: number | undefined;
 }
 
-type Outcome = { kind: 'response'; response: Response<string> } | { kind: 'error'; error: RequestError };
+type Outcome =
+  | { kind: 'response'; response: Response<string> }
+  | { kind: 'error'; error: RequestError }
+  | { kind: 'too-large'; status: number | undefined };
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_MAX_CONCURRENCY = 100;
+/** Default cap on a response body: 25 MiB, far above any page of records, far below what would hurt a worker. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 25 * 1024 * 1024;
 
 /**
  * @example
@@ -135,6 +161,7 @@ export class HttpClient {
   readonly #log: Logger;
   readonly #sleep: SleepFunction;
   readonly #timeoutMs: number;
+  readonly #maxResponseBytes: number;
   #closed = false;
 
   constructor(options: HttpClientOptions) {
@@ -143,6 +170,7 @@ export class HttpClient {
     this.#origin = new URL(this.baseUrl).origin;
     this.#options = options;
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.#maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
     this.#limiter = new ConcurrencyLimiter(options.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY);
     this.#log = options.logger ?? pino({ level: 'silent' }).child({ platform: options.platformId });
     this.#sleep = options.sleep ?? abortableSleep;
@@ -152,6 +180,7 @@ export class HttpClient {
       timeout: { request: this.#timeoutMs },
       retry: { limit: 0 },
       throwHttpErrors: false,
+      ...(options.hostGuard ? { dnsLookup: options.hostGuard.lookup } : {}),
       responseType: 'text',
       // Only same-origin redirects: a redirect elsewhere must not carry credentials (and becomes an ApiError).
       followRedirect: (response) => {
@@ -210,6 +239,9 @@ export class HttpClient {
         { platformId: this.platformId },
       );
     }
+    // A host from connection config that is an IP literal or a metadata name is refused here; a name is checked
+    // again on every address it resolves to when the socket connects (see PrivateNetworkGuard).
+    this.#options.hostGuard?.checkHostname(url.hostname);
 
     const headers: Record<string, string> = { ...req.headers };
     let body: string | undefined;
@@ -264,9 +296,23 @@ export class HttpClient {
       );
       const durationMs = Math.round(performance.now() - started);
 
+      if (outcome.kind === 'too-large') {
+        throw new ResponseBodyError({
+          platformId: this.platformId,
+          reason: 'too-large',
+          message: `the response body is larger than ${this.#maxResponseBytes} bytes (maxResponseBytes); it was not read`,
+          status: outcome.status,
+          method,
+          url: url.toString(),
+          limit: this.#maxResponseBytes,
+          redaction: this.#redactionFor(target),
+        });
+      }
       if (outcome.kind === 'error') {
         if (req.signal?.aborted) throw req.signal.reason;
-        const error = this.#connectionError(outcome.error, method, url.toString());
+        // The host guard's refusal arrives as got's error for a failed DNS lookup: it is final, never retried.
+        if (outcome.error.cause instanceof PrivateNetworkError) throw outcome.error.cause;
+        const error = this.#connectionError(outcome.error, method, url.toString(), target);
         const decision = decideRetry({
           attempt,
           method,
@@ -303,6 +349,18 @@ export class HttpClient {
         );
       }
       const ok = response.statusCode >= 200 && response.statusCode < 300;
+      if (ok && parsed instanceof UnreadableBody) {
+        throw new ResponseBodyError({
+          platformId: this.platformId,
+          reason: parsed.reason,
+          message: parsed.message,
+          status: response.statusCode,
+          method,
+          url: url.toString(),
+          limit: parsed.reason === 'too-deep' ? MAX_JSON_DEPTH : undefined,
+          redaction: this.#redactionFor(target),
+        });
+      }
       if (ok && parsed instanceof MalformedJson) {
         // A 2xx that claims JSON but does not parse was cut or garbled on the way: retry it like a dropped
         // connection, never hand on a page of nothing (which would end a listing early without an error).
@@ -312,7 +370,7 @@ export class HttpClient {
           method,
           url: url.toString(),
           message: `${this.platformId}: the response to ${method} ${redactUrl(url.toString(), this.redaction)} is not valid JSON`,
-          redaction: this.redaction,
+          redaction: this.#redactionFor(target),
         });
         const decision = decideRetry({
           attempt,
@@ -359,10 +417,11 @@ export class HttpClient {
       const error = this.#apiError(
         status,
         responseHeaders,
-        parsed instanceof MalformedJson ? parsed.text : parsed,
+        parsed instanceof MalformedJson ? parsed.text : parsed instanceof UnreadableBody ? parsed.note : parsed,
         platformRequestId,
         method,
         url.toString(),
+        target,
       );
       const decision = decideRetry({
         attempt,
@@ -418,6 +477,10 @@ export class HttpClient {
     }
   }
 
+  /**
+   * One attempt. The body is read only up to `maxResponseBytes` (after decompression): a larger declared
+   * `Content-Length`, or more bytes as they stream in, cancels the request without reading further.
+   */
   async #send(
     url: URL,
     method: HttpMethod,
@@ -425,18 +488,33 @@ export class HttpClient {
     body: string | undefined,
     signal: AbortSignal | undefined,
   ): Promise<Outcome> {
+    const pending = this.#got(url, {
+      method,
+      headers,
+      ...(body === undefined ? {} : { body }),
+      ...(signal ? { signal } : {}),
+    });
+    const cap = capResponseSize(pending, this.#maxResponseBytes);
     try {
-      const response = await this.#got(url, {
-        method,
-        headers,
-        ...(body === undefined ? {} : { body }),
-        ...(signal ? { signal } : {}),
-      });
+      const response = await pending;
+      if (cap.exceeded) return { kind: 'too-large', status: cap.exceeded.status };
       return { kind: 'response', response: response as Response<string> };
     } catch (error) {
+      if (cap.exceeded) return { kind: 'too-large', status: cap.exceeded.status };
       if (error instanceof RequestError) return { kind: 'error', error };
       throw error;
     }
+  }
+
+  /**
+   * What to scrub from an error about one attempt: the client's names and secret values, and every credential
+   * the attempt carried as sent (derived values such as a Basic header, an obtained token or a signature), so a
+   * server that echoes request headers into its error body cannot leak them.
+   */
+  #redactionFor(target: AuthTarget): RedactionOptions {
+    const base = this.redaction;
+    const names = base.names as string[];
+    return { names, secrets: [...(base.secrets ?? []), ...sentSecrets(target.headers, target.query, names)] };
   }
 
   #platformRequestId(headers: Record<string, string | string[] | undefined>): string | undefined {
@@ -454,6 +532,7 @@ export class HttpClient {
     requestId: string | undefined,
     method: string,
     url: string,
+    target: AuthTarget,
   ): ApiError {
     return errorFromResponse({
       platformId: this.platformId,
@@ -463,7 +542,7 @@ export class HttpClient {
       requestId,
       method,
       url,
-      redaction: this.redaction,
+      redaction: this.#redactionFor(target),
       rateLimitStatuses: this.#options.rateLimit?.statusCodes,
       remainingHeader: this.#options.rateLimit?.remainingHeader,
       retryAfterHeader: this.#options.rateLimit?.retryAfterHeader,
@@ -471,9 +550,12 @@ export class HttpClient {
   }
 
   /** A `ConnectionError`/`TimeoutError` whose cause is a plain copy of got's error (got's keeps request headers). */
-  #connectionError(error: RequestError, method: string, url: string): ConnectionError {
-    const redaction = this.redaction;
-    const cause = Object.assign(new Error(error.message), { name: error.name, code: error.code });
+  #connectionError(error: RequestError, method: string, url: string, target: AuthTarget): ConnectionError {
+    const redaction = this.#redactionFor(target);
+    const cause = Object.assign(new Error(redactString(error.message, redaction.secrets)), {
+      name: error.name,
+      code: error.code,
+    });
     const common = { platformId: this.platformId, method, url, code: error.code, cause, redaction };
     if (error.name === 'TimeoutError' || error.code === 'ETIMEDOUT') {
       return new TimeoutError({
@@ -486,6 +568,11 @@ export class HttpClient {
   }
 }
 
+/**
+ * The body as a value: parsed JSON or XML, the text, `undefined` when empty; `MalformedJson` for a body that claims
+ * JSON and does not parse, `UnreadableBody` for one the runtime refuses to hand on (nested deeper than
+ * `MAX_JSON_DEPTH`, where serializing or walking it would overflow the stack; XML the parser refuses).
+ */
 function parseBody(
   text: string,
   headers: Record<string, string | string[] | undefined>,
@@ -495,14 +582,26 @@ function parseBody(
   if (method === 'HEAD' || status === 204 || text === '') return undefined;
   const type = headerValue(headers, 'content-type') ?? '';
   const trimmed = text.trimStart();
-  if (/[/+]xml\b/i.test(type)) return parseXmlBody(text);
+  if (/[/+]xml\b/i.test(type)) {
+    try {
+      return parseXmlBody(text);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message.replace(/\s+/g, ' ').slice(0, 200) : 'unreadable';
+      return new UnreadableBody('unparseable', `the XML response body cannot be read safely (${reason})`);
+    }
+  }
   const declaredJson = /[/+]json\b/i.test(type);
   if (declaredJson || trimmed.startsWith('{') || trimmed.startsWith('[')) {
+    let value: unknown;
     try {
-      return JSON.parse(text);
+      value = JSON.parse(text);
     } catch {
       return declaredJson ? new MalformedJson(text) : text;
     }
+    if (exceedsJsonDepth(value, MAX_JSON_DEPTH)) {
+      return new UnreadableBody('too-deep', `the JSON response body is nested deeper than ${MAX_JSON_DEPTH} levels`);
+    }
+    return value;
   }
   return text;
 }
@@ -539,4 +638,15 @@ function foldHeaderCase(headers: Record<string, string>): Record<string, string>
 /** A body that says it is JSON and is not; its text is kept for error reports. */
 class MalformedJson {
   constructor(readonly text: string) {}
+}
+
+/** A body the runtime will not hand on; an error status keeps `note` in place of it. */
+class UnreadableBody {
+  readonly note: string;
+  constructor(
+    readonly reason: 'too-deep' | 'unparseable',
+    readonly message: string,
+  ) {
+    this.note = `[response body not kept: ${message.replace(/^the /, '')}]`;
+  }
 }

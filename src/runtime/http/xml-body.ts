@@ -8,7 +8,10 @@ import { XMLParser } from 'fast-xml-parser';
 export class XmlBody {
   [element: string]: unknown;
   constructor(fields: Record<string, unknown>) {
-    Object.assign(this, fields);
+    // Defined, not assigned, so no element name can reach a setter (`__proto__`) of the instance.
+    for (const [name, value] of Object.entries(fields)) {
+      Object.defineProperty(this, name, { value, enumerable: true, writable: true, configurable: true });
+    }
   }
 }
 
@@ -21,7 +24,11 @@ const parser = new XMLParser({
   trimValues: true,
 });
 
-/** Parses an XML body; the XML declaration is dropped. */
+/**
+ * Parses an XML body; the XML declaration is dropped.
+ * @throws Error (fast-xml-parser's) for a document it refuses: malformed, nested too deep, or an element named
+ *   after an Object.prototype member (`__proto__`, `constructor`). The HTTP client turns that into a typed error.
+ */
 export function parseXmlBody(text: string): XmlBody {
   const { '?xml': _declaration, ...document } = parser.parse(text) as Record<string, unknown>;
   return new XmlBody(document);

@@ -34,7 +34,7 @@ export class CursorPaginator implements Paginator {
 
   async *pages(first: PageRequest, context: PaginationContext): AsyncGenerator<Page, void, undefined> {
     const { config } = this;
-    const guard: LoopGuard = new LoopGuard(context, 'cursor');
+    const guard: LoopGuard = new LoopGuard(context, 'cursor', 'cursor');
     let request = withPageSize(first, config, context, config.in);
     for (let number = 1; ; number++) {
       const response = await context.fetchPage(request);

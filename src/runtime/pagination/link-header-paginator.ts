@@ -90,7 +90,7 @@ export class LinkHeaderPaginator implements Paginator {
 
   async *pages(first: PageRequest, context: PaginationContext): AsyncGenerator<Page, void, undefined> {
     const rel = this.config.rel.toLowerCase();
-    const guard: LoopGuard = new LoopGuard(context, 'URL');
+    const guard: LoopGuard = new LoopGuard(context, 'URL', 'link-header');
     let request = withPageSize(first, this.config, context);
     for (let number = 1; ; number++) {
       const response = await context.fetchPage(request);

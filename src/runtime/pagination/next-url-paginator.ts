@@ -29,7 +29,7 @@ export class NextUrlPaginator implements Paginator {
   }
 
   async *pages(first: PageRequest, context: PaginationContext): AsyncGenerator<Page, void, undefined> {
-    const guard: LoopGuard = new LoopGuard(context, 'URL');
+    const guard: LoopGuard = new LoopGuard(context, 'URL', 'next-url');
     let request = withPageSize(first, this.config, context);
     for (let number = 1; ; number++) {
       const response = await context.fetchPage(request);

@@ -30,7 +30,7 @@ export class OffsetPaginator implements Paginator {
 
   async *pages(first: PageRequest, context: PaginationContext): AsyncGenerator<Page, void, undefined> {
     const { config } = this;
-    const guard: LoopGuard = new LoopGuard(context, 'offset');
+    const guard: LoopGuard = new LoopGuard(context, 'offset', 'offset');
     let offset = 0;
     const base = withPageSize(first, config, context);
     for (let number = 1; ; number++) {

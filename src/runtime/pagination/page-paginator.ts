@@ -29,7 +29,7 @@ export class PagePaginator implements Paginator {
 
   async *pages(first: PageRequest, context: PaginationContext): AsyncGenerator<Page, void, undefined> {
     const { config } = this;
-    const guard: LoopGuard = new LoopGuard(context, 'page');
+    const guard: LoopGuard = new LoopGuard(context, 'page', 'page');
     const base = withPageSize(first, config, context);
     for (let number = 1; ; number++) {
       const page = config.firstPage + number - 1;

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { getPath, setPath } from '../dotted-path.js';
 import { PaginationError } from '../errors.js';
+import type { PaginationConfig } from '../platform-schema.js';
 import { redactUrl } from '../secret-redaction.js';
 
 /** One page request: the first comes from the entity config, the rest from the paginator. */
@@ -37,6 +38,10 @@ export interface PaginationContext {
   baseUrl: string;
   platformId: string;
   entity: string;
+  /** Consecutive pages without records a listing may get while the platform says more exist (see LoopGuard). */
+  maxEmptyPages?: number | undefined;
+  /** Pages one listing may fetch (default {@link DEFAULT_MAX_PAGES}). */
+  maxPages?: number | undefined;
 }
 
 export interface Page {
@@ -106,18 +111,47 @@ export function booleanAt(body: unknown, path: string): boolean | undefined {
 }
 
 /**
+ * How many pages in a row may come without records while the platform still says more exist, per pagination kind.
+ * Some platforms do send a few (a filtered scan that skipped a whole page, Google APIs between shards), so the caps
+ * leave room for that; a platform that keeps doing it with a fresh cursor, token or link each time would otherwise
+ * be followed forever inside one `next()` (a `limit` counts records, so it never stops it). Offset, page and
+ * next-URL listings already end at their first empty page. A platform's `pagination.maxEmptyPages` or the adapter
+ * option `pagination.maxEmptyPages` replaces the default.
+ */
+export const DEFAULT_MAX_EMPTY_PAGES: Readonly<Record<PaginationConfig['kind'], number>> = Object.freeze({
+  cursor: 25,
+  token: 100,
+  'link-header': 25,
+  'next-url': 1,
+  offset: 1,
+  page: 1,
+  none: 1,
+});
+
+/** Pages one listing may fetch before a `PaginationError`: a backstop, 10 million records at 100 a page. */
+export const DEFAULT_MAX_PAGES = 100_000;
+
+/**
  * The loop guard every paginator uses: a cursor, URL or token seen before, or a page identical to the one before
- * it, means the platform is not advancing; reading on would never end, so it is a `PaginationError`.
+ * it, means the platform is not advancing; reading on would never end, so it is a `PaginationError`. It also
+ * bounds runs of empty pages and the pages of one listing (see {@link DEFAULT_MAX_EMPTY_PAGES}).
  */
 export class LoopGuard {
   readonly #context: PaginationContext;
   readonly #what: string;
   readonly #seen = new Set<string>();
+  readonly #maxEmptyPages: number;
+  readonly #maxPages: number;
   #previousPage: string | undefined;
+  #emptyRun = 0;
+  #pages = 0;
 
-  constructor(context: PaginationContext, what: string) {
+  /** `kind` picks the default cap on empty pages; the context's `maxEmptyPages` replaces it. */
+  constructor(context: PaginationContext, what: string, kind: PaginationConfig['kind'] = 'cursor') {
     this.#context = context;
     this.#what = what;
+    this.#maxEmptyPages = context.maxEmptyPages ?? DEFAULT_MAX_EMPTY_PAGES[kind];
+    this.#maxPages = context.maxPages ?? DEFAULT_MAX_PAGES;
   }
 
   /** Records a continuation value; throws if it was seen before. */
@@ -136,11 +170,23 @@ export class LoopGuard {
    * same order, or, for records without ids, the same content.
    */
   page(records: readonly unknown[]): void {
+    this.#pages++;
+    if (this.#pages > this.#maxPages) {
+      this.fail(`the listing passed ${this.#maxPages} pages (maxPages); stopping instead of reading on without end`);
+    }
     if (records.length === 0) {
       this.#previousPage = undefined;
+      this.#emptyRun++;
+      if (this.#emptyRun > this.#maxEmptyPages) {
+        this.fail(
+          `the platform sent ${this.#emptyRun} pages in a row without records while saying more exist (maxEmptyPages ${this.#maxEmptyPages}); stopping instead of looping`,
+        );
+      }
       return;
     }
+    this.#emptyRun = 0;
     const ids = records.map((record) => getPath(record, this.#context.idField));
+    // Records are at most MAX_JSON_DEPTH deep (the HTTP client refuses deeper bodies), so stringify cannot overflow.
     const digest = ids.every((id) => typeof id === 'string' || typeof id === 'number')
       ? ids.join('\u0000')
       : createHash('sha256').update(JSON.stringify(records)).digest('base64');

@@ -29,7 +29,7 @@ export class TokenPaginator implements Paginator {
 
   async *pages(first: PageRequest, context: PaginationContext): AsyncGenerator<Page, void, undefined> {
     const { config } = this;
-    const guard: LoopGuard = new LoopGuard(context, 'page token');
+    const guard: LoopGuard = new LoopGuard(context, 'page token', 'token');
     let request = withPageSize(first, config, context, config.in);
     for (let number = 1; ; number++) {
       const response = await context.fetchPage(request);
