@@ -17,17 +17,19 @@ export interface ResponseSizeCap {
  */
 export function capResponseSize(pending: CancelableRequest<unknown>, maxBytes: number): ResponseSizeCap {
   const state: { exceeded: { status: number | undefined } | undefined } = { exceeded: undefined };
-  const refuse = (status: number | undefined) => {
-    if (state.exceeded) return;
-    state.exceeded = { status };
-    pending.cancel();
-  };
-  pending.on('response', (response: { statusCode?: number; headers: Record<string, unknown> }) => {
-    const declared = Number(response.headers['content-length']);
-    if (Number.isFinite(declared) && declared > maxBytes) refuse(response.statusCode);
+  // got's promise does not pass its 'response' event on before the body is read: the status comes from the
+  // underlying request (set before any progress event), the declared length from the first progress event.
+  let request: { res?: { statusCode?: number } | null } | undefined;
+  // got passes 'request' on at run time; its promise's typings list only the progress events.
+  (pending as unknown as NodeJS.EventEmitter).on('request', (sent: { res?: { statusCode?: number } | null }) => {
+    request = sent;
   });
-  pending.on('downloadProgress', (progress: { transferred: number }) => {
-    if (progress.transferred > maxBytes) refuse(undefined);
+  pending.on('downloadProgress', (progress: { transferred: number; total?: number | undefined }) => {
+    if (state.exceeded) return;
+    if (progress.transferred > maxBytes || (progress.total !== undefined && progress.total > maxBytes)) {
+      state.exceeded = { status: request?.res?.statusCode };
+      pending.cancel();
+    }
   });
   return state;
 }

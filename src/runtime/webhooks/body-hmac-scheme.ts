@@ -77,6 +77,29 @@ export interface GenericBodyHmacConfig {
   deliveryIdHeader?: string;
 }
 
+const ALGORITHMS: ReadonlySet<unknown> = new Set(['sha1', 'sha256', 'sha512']);
+const ENCODINGS: ReadonlySet<unknown> = new Set(['hex', 'base64']);
+
+/**
+ * What is wrong with a `hmac-body` config that did not come through the platform schema (a registered or passed-in
+ * one), or `undefined` when it is usable. Verification refuses a config it cannot trust instead of throwing on it.
+ *
+ * @example
+ * genericBodyHmacConfigProblem({ scheme: 'hmac-body', algorithm: 'md5', encoding: 'hex', signatureHeader: 'X-Sig' });
+ * // 'algorithm must be sha1, sha256 or sha512'
+ */
+export function genericBodyHmacConfigProblem(config: object): string | undefined {
+  const { algorithm, encoding, prefix, signatureHeader, deliveryIdHeader } = config as Partial<Record<string, unknown>>;
+  if (!ALGORITHMS.has(algorithm)) return 'algorithm must be sha1, sha256 or sha512';
+  if (!ENCODINGS.has(encoding)) return 'encoding must be hex or base64';
+  if (prefix !== undefined && typeof prefix !== 'string') return 'prefix must be a string';
+  if (typeof signatureHeader !== 'string' || signatureHeader === '') return 'signatureHeader must be a header name';
+  if (deliveryIdHeader !== undefined && typeof deliveryIdHeader !== 'string') {
+    return 'deliveryIdHeader must be a header name';
+  }
+  return undefined;
+}
+
 /**
  * The scheme a `hmac-body` config describes: `<prefix><hex or base64 HMAC of the raw body>` in one header.
  *

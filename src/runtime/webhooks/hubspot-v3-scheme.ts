@@ -48,6 +48,7 @@ export function hubspotSignedUri(uri: string): string {
 
 export const hubspotV3Scheme: WebhookScheme = {
   name: 'hubspot-v3',
+  signsUrl: true,
   defaults: {
     signatureHeader: 'X-HubSpot-Signature-v3',
     timestampHeader: TIMESTAMP_HEADER,

@@ -9,6 +9,7 @@ import { DEFAULT_TOLERANCE_SECONDS, isFailure, malformed, type WebhookScheme } f
 
 export const squareHmacSha256Scheme: WebhookScheme = {
   name: 'square-hmac-sha256',
+  signsUrl: true,
   defaults: { signatureHeader: 'x-square-hmacsha256-signature', toleranceSeconds: DEFAULT_TOLERANCE_SECONDS },
   parse({ headers, url, body, config }) {
     const header = headers.required(config.signatureHeader);

@@ -69,6 +69,7 @@ function queryParam(url: string, name: string): string | undefined {
 
 export const twilioSha1Scheme: WebhookScheme = {
   name: 'twilio-sha1',
+  signsUrl: true,
   defaults: {
     signatureHeader: 'X-Twilio-Signature',
     deliveryIdHeader: 'I-Twilio-Idempotency-Token',
@@ -88,7 +89,9 @@ export const twilioSha1Scheme: WebhookScheme = {
     } else if (body.length > 0) {
       const type = mediaType(headers.optional('content-type'));
       if (type !== FORM) {
-        return fail(`${config.signatureHeader} covers a ${type} body only through a bodySHA256 query parameter`);
+        // The content type is the sender's text: cut it short so a reason stays short.
+        const shown = type.length > 40 ? `${type.slice(0, 40)}…` : type;
+        return fail(`${config.signatureHeader} covers a ${shown} body only through a bodySHA256 query parameter`);
       }
       params = twilioParameterString(new URLSearchParams(body.toString('utf8')));
     }

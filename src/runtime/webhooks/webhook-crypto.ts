@@ -53,6 +53,10 @@ export function decodeBase64Secret(value: string): Buffer | undefined {
 export function rawBodyBytes(rawBody: unknown): Buffer | undefined {
   if (typeof rawBody === 'string') return Buffer.from(rawBody, 'utf8');
   if (Buffer.isBuffer(rawBody)) return rawBody;
-  if (rawBody instanceof Uint8Array) return Buffer.from(rawBody.buffer, rawBody.byteOffset, rawBody.byteLength);
-  return undefined;
+  if (!(rawBody instanceof Uint8Array)) return undefined;
+  try {
+    return Buffer.from(rawBody.buffer, rawBody.byteOffset, rawBody.byteLength);
+  } catch {
+    return undefined; // a view whose ArrayBuffer was transferred away (detached): its bytes are gone
+  }
 }

@@ -54,6 +54,8 @@ export interface WebhookScheme {
   readonly name: WebhookSchemeName | 'hmac-body';
   /** The vendor's documented header names (and replay window, where a timestamp is signed). */
   readonly defaults: Readonly<ResolvedWebhookConfig>;
+  /** The scheme signs the request URL, so a request without an absolute http(s) URL cannot verify. */
+  readonly signsUrl?: boolean;
   /** Reads the request's signature material, or says which header is missing or garbled. */
   parse(input: WebhookParseInput): ParsedWebhookSignature | WebhookFailure;
   /** Produces the headers the vendor would send; used by the sandbox emulator and tests. */

@@ -60,3 +60,25 @@ export function resolveWebhookConfig(
   if (config?.toleranceSeconds !== undefined) resolved.toleranceSeconds = config.toleranceSeconds;
   return resolved;
 }
+
+/**
+ * What is wrong with header overrides that did not come through the platform schema (a registered or passed-in
+ * config), or `undefined` when they are usable. A replay window that is not a finite number of seconds is refused:
+ * `NaN` or `Infinity` would silently switch the window off.
+ *
+ * @example
+ * webhookConfigProblem({ toleranceSeconds: Number.NaN }); // 'toleranceSeconds must be a finite number of seconds'
+ */
+export function webhookConfigProblem(config: unknown): string | undefined {
+  if (config === undefined || config === null) return undefined;
+  if (typeof config !== 'object') return 'expected an object';
+  const fields = config as Partial<Record<keyof WebhookSignatureConfig, unknown>>;
+  for (const field of ['signatureHeader', 'timestampHeader', 'deliveryIdHeader'] as const) {
+    if (fields[field] !== undefined && typeof fields[field] !== 'string') return `${field} must be a header name`;
+  }
+  const tolerance = fields.toleranceSeconds;
+  if (tolerance !== undefined && !(typeof tolerance === 'number' && Number.isFinite(tolerance) && tolerance >= 0)) {
+    return 'toleranceSeconds must be a finite number of seconds';
+  }
+  return undefined;
+}

@@ -6,99 +6,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  type SignedWebhook,
-  signWebhook,
   verifyWebhookSignature,
   WEBHOOK_SCHEMES,
   type WebhookRequest,
   type WebhookSchemeName,
   webhookSchemeDefaults,
 } from '../../../src/runtime/index.js';
-
-const NOW = new Date('2025-06-01T12:00:00Z');
-const JSON_BODY = '{"id":"evt_1","type":"thing.updated","data":{"name":"Zoë","amount":1200}}';
-const FORM_BODY = 'AccountSid=AC123&Body=Hello+world&From=%2B15005550006&To=%2B15005550001';
-
-interface SchemeCase {
-  secret: string;
-  otherSecret: string;
-  rawBody: string;
-  url: string;
-  contentType: string;
-}
-
-const json = {
-  rawBody: JSON_BODY,
-  url: 'https://hooks.engarde.test/webhooks/acme/event',
-  contentType: 'application/json',
-};
-
-const CASES: Record<WebhookSchemeName, SchemeCase> = {
-  'stripe-v1': { secret: 'whsec_test_current', otherSecret: 'whsec_test_previous', ...json },
-  'shopify-hmac-sha256': { secret: 'shpss_client_secret', otherSecret: 'shpss_old_secret', ...json },
-  'github-sha256': { secret: "It's a Secret to Everybody", otherSecret: 'another secret', ...json },
-  'meta-sha256': { secret: 'meta-app-secret', otherSecret: 'old-meta-app-secret', ...json },
-  'slack-v0': { secret: '8f742231b10e8888abcd99yyyzzz85a5', otherSecret: 'aaaabbbbccccdddd0000111122223333', ...json },
-  'twilio-sha1': {
-    secret: 'twilio-auth-token-1',
-    otherSecret: 'twilio-auth-token-2',
-    rawBody: FORM_BODY,
-    url: 'https://hooks.engarde.test/webhooks/twilio/sms?tenant=t1',
-    contentType: 'application/x-www-form-urlencoded',
-  },
-  'hubspot-v3': {
-    secret: 'hubspot-client-secret',
-    otherSecret: 'hubspot-old-secret',
-    ...json,
-    url: 'https://hooks.engarde.test/webhooks/hubspot/contact?email=a%40b.test',
-  },
-  'square-hmac-sha256': { secret: 'square-signature-key', otherSecret: 'square-old-key', ...json },
-  'standard-webhooks': {
-    secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
-    otherSecret: 'whsec_c2VjcmV0LW9mLWEtcm90YXRlZC1lbmRwb2ludA==',
-    ...json,
-  },
-  'zendesk-hmac-sha256': {
-    secret: 'dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ==',
-    otherSecret: 'zendesk-old-secret',
-    ...json,
-  },
-  'xero-hmac-sha256': {
-    secret: 'OSd0eLlVIY9ZhViEqlDUh4+6n6M+Lo+eDaEJheJ6OCCgWwIz2D3JIAU6jPMipHRb',
-    otherSecret: 'xero-old',
-    ...json,
-  },
-  'intercom-sha1': { secret: 'intercom-client-secret', otherSecret: 'intercom-old-secret', ...json },
-};
-
-const TIMESTAMPED = new Set<WebhookSchemeName>([
-  'stripe-v1',
-  'slack-v0',
-  'hubspot-v3',
-  'standard-webhooks',
-  'zendesk-hmac-sha256',
-]);
-
-function signed(scheme: WebhookSchemeName, overrides: { secret?: string; timestamp?: Date } = {}): SignedWebhook {
-  const c = CASES[scheme];
-  return signWebhook(scheme, {
-    secret: overrides.secret ?? c.secret,
-    rawBody: c.rawBody,
-    url: c.url,
-    contentType: c.contentType,
-    timestamp: overrides.timestamp ?? NOW,
-    deliveryId: 'delivery-1',
-  });
-}
-
-function request(scheme: WebhookSchemeName, delivery: SignedWebhook, rawBody: Buffer | string = CASES[scheme].rawBody) {
-  return {
-    method: 'POST',
-    url: delivery.url,
-    headers: { 'content-type': CASES[scheme].contentType, ...delivery.headers },
-    rawBody,
-  } satisfies WebhookRequest;
-}
+import { CASES, NOW, request, signed, TIMESTAMPED } from './webhook-scheme-cases.js';
 
 function verify(scheme: WebhookSchemeName, req: WebhookRequest, secrets: string[], now = NOW) {
   return verifyWebhookSignature(scheme, undefined, req, { secrets, now });

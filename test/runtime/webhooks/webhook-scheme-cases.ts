@@ -1,0 +1,170 @@
+/**
+ * Shared by the webhook tests: for every scheme a secret (and a second one for rotations), a body, the URL the
+ * delivery goes to and its content type; deliveries signed with `signWebhook`; and every platform (or config) that
+ * has signed webhooks, so a test can run across all of them.
+ */
+import { createHmac } from 'node:crypto';
+import {
+  PLATFORM_WEBHOOK_SCHEMES,
+  type PlatformWebhookConfig,
+  type SignedWebhook,
+  signWebhook,
+  WEBHOOK_SCHEMES,
+  type WebhookRequest,
+  type WebhookSchemeName,
+} from '../../../src/runtime/index.js';
+
+export const NOW = new Date('2025-06-01T12:00:00Z');
+const JSON_BODY = '{"id":"evt_1","type":"thing.updated","data":{"name":"Zoë","amount":1200}}';
+const FORM_BODY = 'AccountSid=AC123&Body=Hello+world&From=%2B15005550006&To=%2B15005550001';
+
+export interface SchemeCase {
+  secret: string;
+  otherSecret: string;
+  rawBody: string;
+  url: string;
+  contentType: string;
+}
+
+const json = {
+  rawBody: JSON_BODY,
+  url: 'https://hooks.engarde.test/webhooks/acme/event',
+  contentType: 'application/json',
+};
+
+export const CASES: Record<WebhookSchemeName, SchemeCase> = {
+  'stripe-v1': { secret: 'whsec_test_current', otherSecret: 'whsec_test_previous', ...json },
+  'shopify-hmac-sha256': { secret: 'shpss_client_secret', otherSecret: 'shpss_old_secret', ...json },
+  'github-sha256': { secret: "It's a Secret to Everybody", otherSecret: 'another secret', ...json },
+  'meta-sha256': { secret: 'meta-app-secret', otherSecret: 'old-meta-app-secret', ...json },
+  'slack-v0': { secret: '8f742231b10e8888abcd99yyyzzz85a5', otherSecret: 'aaaabbbbccccdddd0000111122223333', ...json },
+  'twilio-sha1': {
+    secret: 'twilio-auth-token-1',
+    otherSecret: 'twilio-auth-token-2',
+    rawBody: FORM_BODY,
+    url: 'https://hooks.engarde.test/webhooks/twilio/sms?tenant=t1',
+    contentType: 'application/x-www-form-urlencoded',
+  },
+  'hubspot-v3': {
+    secret: 'hubspot-client-secret',
+    otherSecret: 'hubspot-old-secret',
+    ...json,
+    url: 'https://hooks.engarde.test/webhooks/hubspot/contact?email=a%40b.test',
+  },
+  'square-hmac-sha256': { secret: 'square-signature-key', otherSecret: 'square-old-key', ...json },
+  'standard-webhooks': {
+    secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+    otherSecret: 'whsec_c2VjcmV0LW9mLWEtcm90YXRlZC1lbmRwb2ludA==',
+    ...json,
+  },
+  'zendesk-hmac-sha256': {
+    secret: 'dGhpc19zZWNyZXRfaXNfZm9yX3Rlc3Rpbmdfb25seQ==',
+    otherSecret: 'zendesk-old-secret',
+    ...json,
+  },
+  'xero-hmac-sha256': {
+    secret: 'OSd0eLlVIY9ZhViEqlDUh4+6n6M+Lo+eDaEJheJ6OCCgWwIz2D3JIAU6jPMipHRb',
+    otherSecret: 'xero-old',
+    ...json,
+  },
+  'intercom-sha1': { secret: 'intercom-client-secret', otherSecret: 'intercom-old-secret', ...json },
+};
+
+/** The schemes that sign a timestamp, and so have a replay window. */
+export const TIMESTAMPED = new Set<WebhookSchemeName>([
+  'stripe-v1',
+  'slack-v0',
+  'hubspot-v3',
+  'standard-webhooks',
+  'zendesk-hmac-sha256',
+]);
+
+/** The schemes that sign the request URL (and so need a real one). */
+export const SIGNS_URL = new Set<WebhookSchemeName>(['twilio-sha1', 'hubspot-v3', 'square-hmac-sha256']);
+
+/** A delivery of the scheme's case, signed at `NOW` unless told otherwise. */
+export function signed(
+  scheme: WebhookSchemeName,
+  overrides: { secret?: string; timestamp?: Date } = {},
+): SignedWebhook {
+  const c = CASES[scheme];
+  return signWebhook(scheme, {
+    secret: overrides.secret ?? c.secret,
+    rawBody: c.rawBody,
+    url: c.url,
+    contentType: c.contentType,
+    timestamp: overrides.timestamp ?? NOW,
+    deliveryId: 'delivery-1',
+  });
+}
+
+/** The request a signed delivery arrives as. */
+export function request(
+  scheme: WebhookSchemeName,
+  delivery: SignedWebhook,
+  rawBody: Buffer | string = CASES[scheme].rawBody,
+) {
+  return {
+    method: 'POST',
+    url: delivery.url,
+    headers: { 'content-type': CASES[scheme].contentType, ...delivery.headers },
+    rawBody,
+  } satisfies WebhookRequest;
+}
+
+/** A plain body HMAC declared in config, as a platform without a vendor scheme would. */
+export const HMAC_BODY_CONFIG = {
+  scheme: 'hmac-body',
+  algorithm: 'sha256',
+  encoding: 'hex',
+  prefix: 'sha256=',
+  signatureHeader: 'X-Acme-Signature',
+} as const satisfies PlatformWebhookConfig;
+
+/** One way `verifyWebhook` reaches a scheme: a platform id, plus the config to pass when the table lacks it. */
+export interface WebhookPlatform {
+  label: string;
+  platformId: string;
+  scheme: WebhookSchemeName | 'hmac-body';
+  config?: PlatformWebhookConfig;
+}
+
+/**
+ * Every platform of the built-in table that signs its webhooks, then each scheme no built-in platform uses (through a
+ * config passed in the options), then a `hmac-body` config.
+ */
+export const WEBHOOK_PLATFORMS: readonly WebhookPlatform[] = (() => {
+  const platforms: WebhookPlatform[] = [];
+  for (const [platformId, scheme] of Object.entries(PLATFORM_WEBHOOK_SCHEMES)) {
+    if (scheme !== 'none') platforms.push({ label: `${platformId} (${scheme})`, platformId, scheme });
+  }
+  for (const scheme of WEBHOOK_SCHEMES) {
+    if (platforms.some((p) => p.scheme === scheme)) continue;
+    platforms.push({ label: `acme (${scheme})`, platformId: 'acme', scheme, config: { scheme } });
+  }
+  platforms.push({ label: 'acme (hmac-body)', platformId: 'acme', scheme: 'hmac-body', config: HMAC_BODY_CONFIG });
+  return platforms;
+})();
+
+/** A request for the platform, signed at `NOW` (or `timestamp`) with its scheme's case secret. */
+export function signedRequest(platform: WebhookPlatform, timestamp: Date = NOW): WebhookRequest {
+  if (platform.scheme === 'hmac-body') {
+    const c = CASES['github-sha256'];
+    const digest = createHmac(HMAC_BODY_CONFIG.algorithm, c.secret).update(c.rawBody).digest(HMAC_BODY_CONFIG.encoding);
+    return {
+      method: 'POST',
+      url: c.url,
+      headers: {
+        'content-type': c.contentType,
+        [HMAC_BODY_CONFIG.signatureHeader]: `${HMAC_BODY_CONFIG.prefix}${digest}`,
+      },
+      rawBody: c.rawBody,
+    };
+  }
+  return request(platform.scheme, signed(platform.scheme, { timestamp }));
+}
+
+/** The secret `signedRequest` signs the platform's deliveries with. */
+export function secretOf(platform: WebhookPlatform): string {
+  return CASES[platform.scheme === 'hmac-body' ? 'github-sha256' : platform.scheme].secret;
+}
