@@ -111,7 +111,7 @@ export function sentSecrets(
     const scheme = /^[A-Za-z][\w.+-]*\s+(\S.*)$/s.exec(value);
     const credentials = scheme?.[1] ?? value;
     if (scheme) out.add(credentials);
-    for (const part of credentials.split(/[\s,;=]+/)) {
+    for (const part of credentials.split(/[\s,;:=]+/)) {
       if (part.length >= MIN_DERIVED_PART_LENGTH) out.add(part);
     }
   };
