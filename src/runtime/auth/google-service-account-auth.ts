@@ -7,8 +7,9 @@
  */
 import { importPKCS8, SignJWT } from 'jose';
 import * as oauth from 'oauth4webapi';
-import { AuthenticationError, ConfigurationError } from '../errors.js';
+import { AdapterError, AuthenticationError, ConfigurationError, ConnectionError } from '../errors.js';
 import type { AuthConfig } from '../platform-schema.js';
+import { redactString } from '../secret-redaction.js';
 import type { AuthStrategy, AuthTarget } from './auth-strategy.js';
 import type { CredentialStore } from './credential-store.js';
 import { isLoopbackHttpUrl } from './oauth2-token-client.js';
@@ -123,7 +124,22 @@ export class GoogleServiceAccountAuth implements AuthStrategy {
       this.#token = { value: tokens.access_token, expiresAt: this.#now() + (tokens.expires_in ?? 3600) * 1000 };
       this.#version++;
     } catch (error) {
-      if (!(error instanceof oauth.ResponseBodyError)) throw error;
+      if (signal?.aborted) throw signal.reason;
+      if (error instanceof AdapterError) throw error; // typed by our own transport (guard, body cap)
+      if (!(error instanceof oauth.ResponseBodyError)) {
+        // No usable answer (network failure, a non-JSON or non-200 body): typed, and without oauth4webapi's cause,
+        // which can hold the whole response.
+        const message = redactString(error instanceof Error ? error.message : String(error), [assertion, privateKey]);
+        throw new ConnectionError({
+          platformId: store.platformId,
+          message: `the service-account token exchange failed (${message})`,
+          method: 'POST',
+          url: tokenUrl,
+          code:
+            (error as { code?: unknown })?.code === undefined ? undefined : String((error as { code?: unknown }).code),
+          redaction: { secrets: [assertion, privateKey] },
+        });
+      }
       throw new AuthenticationError({
         platformId: store.platformId,
         status: error.status,

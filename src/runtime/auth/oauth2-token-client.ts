@@ -31,7 +31,7 @@ import {
   TimeoutError,
 } from '../errors.js';
 import { type AuthConfig, camelCase } from '../platform-schema.js';
-import { type RedactionOptions, redactString, redactUrl } from '../secret-redaction.js';
+import { type RedactionOptions, redactString, redactUrl, sentSecrets } from '../secret-redaction.js';
 
 export type OAuth2AuthConfig = Extract<AuthConfig, { kind: 'oauth2' }>;
 
@@ -264,7 +264,8 @@ export class OAuth2TokenClient {
           : [];
     const url = this.#options.tokenUrl;
     const auth = this.#clientAuth();
-    const options = this.#requestOptions(url, signal);
+    const sent: string[] = [];
+    const options = this.#requestOptions(url, signal, sent);
     const started = performance.now();
     let read: ReadResponse;
     try {
@@ -296,7 +297,7 @@ export class OAuth2TokenClient {
       }
       read = await this.#read(raw, true);
     } catch (error) {
-      throw this.#transportError(error, grant.grantType, url, signal, options.signal, grantSecrets);
+      throw this.#transportError(error, grant.grantType, url, signal, options.signal, [...grantSecrets, ...sent]);
     }
     this.#options.logger?.debug(
       {
@@ -316,7 +317,7 @@ export class OAuth2TokenClient {
             ? await oauth.processClientCredentialsResponse(this.#as, this.#client, read.response)
             : await oauth.processAuthorizationCodeResponse(this.#as, this.#client, read.response);
     } catch (error) {
-      throw this.#responseError(error, read, grant.grantType, url, grantSecrets);
+      throw this.#responseError(error, read, grant.grantType, url, [...grantSecrets, ...sent]);
     }
     return this.#tokenSet(result, grant.grantType === 'refresh_token' ? grant.refreshToken : undefined);
   }
@@ -339,8 +340,9 @@ export class OAuth2TokenClient {
         platformId,
       });
     }
+    const sent: string[] = [];
     const options = {
-      ...this.#requestOptions(revocationUrl, signal),
+      ...this.#requestOptions(revocationUrl, signal, sent),
       ...(tokenTypeHint ? { additionalParameters: { token_type_hint: tokenTypeHint } } : {}),
     };
     let read: ReadResponse;
@@ -348,14 +350,14 @@ export class OAuth2TokenClient {
       const raw = await oauth.revocationRequest(this.#as, this.#client, this.#clientAuth(), token, options);
       read = await this.#read(raw, false);
     } catch (error) {
-      throw this.#transportError(error, 'revocation', revocationUrl, signal, options.signal, [token]);
+      throw this.#transportError(error, 'revocation', revocationUrl, signal, options.signal, [token, ...sent]);
     }
     this.#options.logger?.debug({ url: redactUrl(revocationUrl), status: read.status }, 'oauth2 revocation request');
     if (read.status === 204) return;
     try {
       await oauth.processRevocationResponse(read.response);
     } catch (error) {
-      throw this.#responseError(error, read, 'revocation', revocationUrl, [token]);
+      throw this.#responseError(error, read, 'revocation', revocationUrl, [token, ...sent]);
     }
   }
 
@@ -368,12 +370,25 @@ export class OAuth2TokenClient {
       : oauth.ClientSecretPost(secret);
   }
 
-  #requestOptions(url: string, signal: AbortSignal | undefined) {
+  /**
+   * Options for one oauth4webapi call. `sent` collects the credentials the request carries as sent (the
+   * `client_secret_basic` Authorization value, form fields such as `client_assertion`), so an endpoint that echoes
+   * them into its error cannot leak them.
+   */
+  #requestOptions(url: string, signal: AbortSignal | undefined, sent: string[]) {
     const timeout = AbortSignal.timeout(this.#options.timeoutMs ?? DEFAULT_TOKEN_TIMEOUT_MS);
-    const fetch = this.#options.fetch;
+    const fetch = this.#options.fetch ?? (globalThis.fetch as unknown as TokenFetch);
+    const recording: TokenFetch = (target, init) => {
+      const headers: Record<string, string> = {};
+      new Headers(init.headers).forEach((value, name) => {
+        headers[name] = value;
+      });
+      sent.push(...sentSecrets(headers, init.body instanceof URLSearchParams ? init.body : undefined));
+      return fetch(target, init);
+    };
     return {
       signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-      ...(fetch ? { [oauth.customFetch]: fetch } : {}),
+      [oauth.customFetch]: recording,
       // Only ever for plain http to 127.0.0.1 / localhost / [::1]; checkEndpoint refuses http elsewhere.
       ...(isLoopbackHttpUrl(url) ? { [oauth.allowInsecureRequests]: true } : {}),
     };

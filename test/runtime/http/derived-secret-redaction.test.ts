@@ -183,3 +183,61 @@ describe.each([400, 503])('an error answer (%i) that echoes derived credentials 
     }
   });
 });
+
+describe('token endpoints that echo what they were sent', () => {
+  it('the client_secret_basic Authorization value of a refused client-credentials grant is not shown', async () => {
+    const server = await startServer((req, res) =>
+      json(res, 401, {
+        error: 'invalid_client',
+        error_description: `client ${String(req.headers.authorization)} is unknown`,
+        echo: { auth: String(req.headers.authorization) },
+      }),
+    );
+    servers.push(server);
+    const meta = makeMeta({
+      auth: {
+        kind: 'oauth2',
+        grantType: 'client_credentials',
+        tokenUrl: 'https://auth.acme.test/token',
+        clientAuth: 'client_secret_basic',
+        refresh: { supported: false },
+      },
+    });
+    const adapter = new EchoAdapter(meta, {
+      credentials: {},
+      connectionConfig: {},
+      baseUrl: server.url,
+      oauthClient: { clientId: 'client-id', clientSecret: 'client-secret-value', tokenUrl: `${server.url}/token` },
+    } as never);
+    const error = await adapter.fetch('customers').catch((e: unknown) => e);
+    await adapter.close();
+    const sent = String(server.requests[0]?.headers.authorization);
+    expect(sent).toMatch(/^Basic /);
+    for (const [where, text] of renderings(error, [])) {
+      expect(text, where).not.toContain(sent.slice('Basic '.length));
+    }
+  });
+
+  it('a service-account token endpoint that answers with an HTML page is a typed error without the assertion', async () => {
+    const server = await startServer((req, res) => {
+      res.writeHead(502, { 'content-type': 'text/html' });
+      res.end(`<html>bad gateway for ${req.body}</html>`);
+    });
+    servers.push(server);
+    const adapter = new EchoAdapter(
+      makeMeta({ auth: { kind: 'google_service_account', scopes: ['https://www.googleapis.com/auth/bigquery'] } }),
+      {
+        credentials: { clientEmail: 'sa@project.iam.gserviceaccount.com', privateKey },
+        connectionConfig: {},
+        baseUrl: server.url,
+        oauthClient: { clientId: 'unused', tokenUrl: `${server.url}/token` },
+      } as never,
+    );
+    const error = await adapter.fetch('customers').catch((e: unknown) => e);
+    await adapter.close();
+    expect(error).toMatchObject({ name: 'ConnectionError', platformId: 'acme' });
+    const assertion = new URLSearchParams(server.requests[0]?.body).get('assertion') as string;
+    expect(assertion.length).toBeGreaterThan(100);
+    for (const [where, text] of renderings(error, [])) expect(text, where).not.toContain(assertion);
+  });
+});
