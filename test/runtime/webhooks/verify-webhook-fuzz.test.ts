@@ -19,22 +19,11 @@ import {
   type WebhookVerificationResult,
   webhookSchemeDefaults,
 } from '../../../src/runtime/index.js';
+import { seededRandom } from '../../../src/sandbox/fault-injector.js';
 import { HMAC_BODY_CONFIG, NOW, SIGNS_URL, WEBHOOK_PLATFORMS, type WebhookPlatform } from './webhook-scheme-cases.js';
 
 const UNSIGNED_PER_PLATFORM = 400;
 const SIGNED_PER_PLATFORM = 150;
-
-/** mulberry32: a small, fast, seeded PRNG with a 2^32 period; plenty for test input. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 interface Random {
   /** A float in [0, 1). */
@@ -48,7 +37,7 @@ interface Random {
 }
 
 function random(seed: number): Random {
-  const next = mulberry32(seed);
+  const next = seededRandom(seed);
   const int = (n: number) => Math.floor(next() * n);
   return {
     next,
