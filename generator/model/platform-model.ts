@@ -1,3 +1,4 @@
+import { credentialFieldsOf } from '../../src/runtime/credential-fields.js';
 import type { EntityConfig, PlatformConfig } from '../../src/runtime/platform-schema.js';
 import { camelCase } from '../../src/runtime/platform-schema.js';
 import { compareStrings } from '../compare.js';
@@ -90,72 +91,12 @@ export function fieldTypeToTs(spec: string): { type: string; optional: boolean }
 }
 
 function credentialFields(auth: PlatformConfig['auth']): FieldModel[] {
-  const fields: FieldModel[] = [];
-  switch (auth.kind) {
-    case 'oauth2':
-      fields.push({ key: 'accessToken', type: 'string', optional: false, doc: 'OAuth2 access token.' });
-      fields.push({
-        key: 'refreshToken',
-        type: 'string',
-        optional: true,
-        doc: auth.refresh.supported ? 'OAuth2 refresh token.' : 'Not issued by this platform.',
-      });
-      fields.push({
-        key: 'expiresAt',
-        type: 'number',
-        optional: true,
-        doc: 'Access-token expiry, epoch milliseconds.',
-      });
-      for (const f of auth.tokenResponseFields) {
-        fields.push({ key: camelCase(f), type: 'string', optional: false, doc: `\`${f}\` from the token response.` });
-      }
-      break;
-    case 'api_key':
-      fields.push({ key: 'apiKey', type: 'string', optional: false, doc: 'API key.' });
-      break;
-    case 'bearer':
-      fields.push({ key: 'token', type: 'string', optional: false, doc: 'Bearer token.' });
-      break;
-    case 'basic':
-      fields.push({ key: auth.usernameField, type: 'string', optional: false, doc: 'Basic-auth user name.' });
-      if (auth.passwordField) {
-        fields.push({ key: auth.passwordField, type: 'string', optional: true, doc: 'Basic-auth password.' });
-      }
-      break;
-    case 'aws_sigv4':
-      fields.push({ key: 'accessKeyId', type: 'string', optional: false, doc: 'AWS access key id.' });
-      fields.push({ key: 'secretAccessKey', type: 'string', optional: false, doc: 'AWS secret access key.' });
-      fields.push({
-        key: 'sessionToken',
-        type: 'string',
-        optional: true,
-        doc: 'Session token of temporary credentials.',
-      });
-      break;
-    case 'google_service_account':
-      fields.push({
-        key: 'clientEmail',
-        type: 'string',
-        optional: false,
-        doc: 'Service account e-mail (`client_email`).',
-      });
-      fields.push({ key: 'privateKey', type: 'string', optional: false, doc: 'PEM private key (`private_key`).' });
-      fields.push({
-        key: 'subject',
-        type: 'string',
-        optional: true,
-        doc: 'User to impersonate (domain-wide delegation).',
-      });
-      break;
-    case 'azure_shared_key':
-      fields.push({ key: 'accountName', type: 'string', optional: false, doc: 'Storage account name.' });
-      fields.push({ key: 'accountKey', type: 'string', optional: false, doc: 'Storage account key (base64).' });
-      break;
-  }
-  for (const [key, c] of Object.entries(auth.extraCredentials).sort(([a], [b]) => compareStrings(a, b))) {
-    fields.push({ key, type: 'string', optional: c.optional, doc: c.description });
-  }
-  return fields;
+  return credentialFieldsOf(auth).map((f) => ({
+    key: f.name,
+    type: f.type,
+    optional: !f.required,
+    doc: f.description,
+  }));
 }
 
 function methodsFor(key: string, e: EntityConfig, recordType: string, listQuery: string | undefined): MethodModel[] {

@@ -23,7 +23,7 @@ const OUTPUT_DEPENDENCIES = ['handlebars', '@biomejs/wasm-nodejs', 'openapi-type
 
 /**
  * A hash of everything besides configs, specs and templates that decides the output: the generator's own code,
- * the config schema, and the exact versions of the libraries that render, format and type the output. It keys the
+ * the config schema and the credential fields it types, and the exact versions of the libraries that render, format and type the output. It keys the
  * manifest, so a change to any of them makes `--check` re-render instead of trusting recorded hashes.
  */
 export async function generatorFingerprint(packageDir: string): Promise<string> {
@@ -31,6 +31,7 @@ export async function generatorFingerprint(packageDir: string): Promise<string> 
   const sources = [
     ...(await listFiles(join(packageDir, 'generator'), '.ts')),
     join(packageDir, 'src/runtime/platform-schema.ts'),
+    join(packageDir, 'src/runtime/credential-fields.ts'),
   ].filter((f) => !f.endsWith('.d.ts') && existsSync(f));
   const fallback = sources.length > 1 ? [] : await listFiles(join(packageDir, 'dist/generator'), '.js');
   for (const file of [...sources, ...fallback]) {

@@ -14,6 +14,7 @@ export * from './auth/oauth2-token-client.js';
 export * from './auth/platform-headers.js';
 export * from './base-adapter.js';
 export * from './base-url.js';
+export * from './credential-fields.js';
 export * from './dotted-path.js';
 export * from './errors.js';
 export * from './form-encoder.js';

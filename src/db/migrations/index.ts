@@ -1,0 +1,10 @@
+/**
+ * Every migration, by name. Names are date-prefixed, so kysely's Migrator applies them in order; a new migration is
+ * a new file listed here, never an edit of an applied one.
+ */
+import type { Migration } from 'kysely';
+import * as serviceFoundation from './2026-12-07-0001-service-foundation.js';
+
+export const migrations: Record<string, Migration> = {
+  '2026-12-07-0001-service-foundation': serviceFoundation,
+};

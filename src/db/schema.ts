@@ -1,0 +1,183 @@
+/**
+ * The typed shape of the service's tables, as the migrations in `migrations/` create them (kysely's `Database`
+ * interface). `Generated` columns have database defaults; `Timestamp` reads as a `Date`.
+ */
+import type { ColumnType, Generated } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type Json<T = unknown> = ColumnType<T, string, string>;
+
+/** An envelope-encrypted value, as `src/db/crypto` writes it (never plaintext). */
+export interface SealedValue {
+  /** Format version. */
+  v: 1;
+  /** Id of the master key that wrapped the data key (`v2`). */
+  kid: string;
+  /** The data key, wrapped (AES-256-GCM under the master key): base64. */
+  key: string;
+  /** IV and tag of the data-key wrapping, and of the value: base64. */
+  kiv: string;
+  ktag: string;
+  iv: string;
+  tag: string;
+  /** The value's ciphertext: base64. */
+  ct: string;
+}
+
+export type ConnectionStatus = 'active' | 'needs_reauth' | 'disconnected';
+export type ConnectionHealth = 'unknown' | 'healthy' | 'unhealthy';
+
+export interface TenantsTable {
+  tenant_id: string;
+  name: string;
+  created_at: Generated<Date>;
+}
+
+export interface ApiKeysTable {
+  tenant_id: string;
+  api_key_id: string;
+  secret_hash: Buffer;
+  label: string | null;
+  created_at: Generated<Date>;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+export interface PlatformConnectionsTable {
+  tenant_id: string;
+  connection_id: string;
+  platform: string;
+  label: string | null;
+  status: Generated<ConnectionStatus>;
+  auth_data: Json<SealedValue> | null;
+  platform_config: Generated<Json<Record<string, unknown>>>;
+  account_info: Generated<Json<Record<string, unknown>>>;
+  scopes: Generated<string[]>;
+  token_expires_at: Timestamp | null;
+  connection_health: Generated<ConnectionHealth>;
+  consecutive_failures: Generated<number>;
+  last_health_check_at: Timestamp | null;
+  last_health_error: string | null;
+  last_sync_at: Timestamp | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  disconnected_at: Timestamp | null;
+}
+
+export interface PlatformSyncStatusTable {
+  tenant_id: string;
+  connection_id: string;
+  entity_type: string;
+  sync_direction: 'pull' | 'push' | 'bidirectional';
+  frequency: Generated<string>;
+  sync_status: Generated<'idle' | 'queued' | 'running' | 'succeeded' | 'failed'>;
+  conflict_strategy: Generated<string>;
+  field_rules: Generated<Json<Record<string, Record<string, 'platform' | 'local'>>>>;
+  cursor: Json | null;
+  last_sync_attempt: Timestamp | null;
+  last_success_at: Timestamp | null;
+  records_total: Generated<ColumnType<string, number | bigint | string, number | bigint | string>>;
+  error: string | null;
+  updated_at: Generated<Date>;
+}
+
+export interface PlatformWebhooksTable {
+  tenant_id: string;
+  webhook_id: string;
+  connection_id: string;
+  platform: string;
+  events: Generated<string[]>;
+  endpoint_url: string;
+  secret_data: Json<SealedValue> | null;
+  platform_webhook_id: string | null;
+  registered_at_platform: Generated<boolean>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface PlatformAdAccountsTable {
+  tenant_id: string;
+  connection_id: string;
+  ad_account_id: string;
+  name: string | null;
+  currency: string | null;
+  timezone: string | null;
+  status: string | null;
+  raw: Generated<Json<Record<string, unknown>>>;
+  updated_at: Generated<Date>;
+}
+
+export interface PlatformEventLogsTable {
+  tenant_id: string;
+  event_id: string;
+  connection_id: string;
+  platform: string;
+  delivery_id: string;
+  event_type: string;
+  payload: Json;
+  received_at: Generated<Date>;
+  processing_status: Generated<'pending' | 'processing' | 'processed' | 'failed'>;
+  error: string | null;
+  processed_at: Timestamp | null;
+}
+
+export interface PlatformRateLimitsTable {
+  tenant_id: string;
+  connection_id: string;
+  platform: string;
+  limit_per_window: number | null;
+  remaining: number | null;
+  reset_at: Timestamp | null;
+  paused_until: Timestamp | null;
+  observed_at: Generated<Date>;
+}
+
+export interface PlatformOAuthStatesTable {
+  tenant_id: string;
+  state_hash: Buffer;
+  platform: string;
+  verifier_data: Json<SealedValue>;
+  connection_config: Generated<Json<Record<string, unknown>>>;
+  scopes: Generated<string[]>;
+  label: string | null;
+  redirect_after: string | null;
+  created_at: Generated<Date>;
+  expires_at: Timestamp;
+  consumed_at: Timestamp | null;
+}
+
+export interface PlatformDataSourcesTable {
+  tenant_id: string;
+  connection_id: string;
+  data_source_id: string;
+  kind: Generated<string>;
+  name: string | null;
+  enabled: Generated<boolean>;
+  config: Generated<Json<Record<string, unknown>>>;
+  created_at: Generated<Date>;
+}
+
+export interface AuditLogTable {
+  tenant_id: string;
+  audit_id: Generated<string>;
+  at: Generated<Date>;
+  actor: string;
+  action: string;
+  target_type: string;
+  target_id: string | null;
+  details: Generated<Json<Record<string, unknown>>>;
+}
+
+export interface Database {
+  tenants: TenantsTable;
+  api_keys: ApiKeysTable;
+  platform_connections: PlatformConnectionsTable;
+  platform_sync_status: PlatformSyncStatusTable;
+  platform_webhooks: PlatformWebhooksTable;
+  platform_ad_accounts: PlatformAdAccountsTable;
+  platform_event_logs: PlatformEventLogsTable;
+  platform_rate_limits: PlatformRateLimitsTable;
+  platform_oauth_states: PlatformOAuthStatesTable;
+  platform_data_sources: PlatformDataSourcesTable;
+  audit_log: AuditLogTable;
+}
