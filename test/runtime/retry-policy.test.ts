@@ -67,6 +67,36 @@ describe('decideRetry', () => {
       { retry: false },
     ],
     [
+      'Retry-After: 86400 on a 429 gives up at once (no silent day-long sleep)',
+      { method: 'GET', status: 429, headers: { 'retry-after': '86400' } },
+      { retry: false },
+    ],
+    [
+      'an HTTP-date a day ahead gives up at once',
+      {
+        method: 'GET',
+        status: 429,
+        now: Date.parse('2025-01-01T00:00:00Z'),
+        headers: { 'retry-after': 'Thu, 02 Jan 2025 00:00:00 GMT' },
+      },
+      { retry: false },
+    ],
+    [
+      'retry-after-ms beyond maxRetryAfterMs gives up',
+      { method: 'GET', status: 429, headers: { 'retry-after-ms': '5001' } },
+      { retry: false },
+    ],
+    [
+      'a platform wait header beyond maxRetryAfterMs gives up',
+      { method: 'GET', status: 429, headers: { 'x-wait': '3600' }, retryAfterHeader: 'X-Wait' },
+      { retry: false },
+    ],
+    [
+      'retry-after of exactly maxRetryAfterMs is honoured',
+      { method: 'GET', status: 429, headers: { 'retry-after': '5' } },
+      { retry: true, delayMs: 5000 },
+    ],
+    [
       'unreadable retry-after falls back to backoff',
       { method: 'GET', status: 503, headers: { 'retry-after': 'soon' } },
       { retry: true, delayMs: 50 },
@@ -81,6 +111,20 @@ describe('decideRetry', () => {
     const decision = decideRetry({ attempt: 1, method: 'GET', config, random: half, ...given });
     expect(decision.retry).toBe(want.retry);
     if (decision.retry && want.delayMs !== undefined) expect(decision.delayMs).toBe(want.delayMs);
+  });
+
+  it('says why it gives up on a long wait: the wait asked for and the cap', () => {
+    const decision = decideRetry({
+      attempt: 1,
+      method: 'GET',
+      status: 429,
+      headers: { 'retry-after': '86400' },
+      config,
+    });
+    expect(decision).toEqual({
+      retry: false,
+      reason: 'status 429: the server asks to wait 86400000 ms, more than maxRetryAfterMs (5000)',
+    });
   });
 
   it('caps the backoff ceiling at maxDelayMs', () => {

@@ -13,8 +13,15 @@
  * | cost-based P / W           | the same, in points        | plus `requestsPerSecond` as a window |
  *
  * A window budget never lets more than N requests into ANY interval of W seconds, so it is safe whether the
- * platform's windows are fixed (aligned anywhere) or sliding. The safety margin (default: 3 % of the window or of
- * the time a full bucket takes to drain, at most 100 ms) absorbs network jitter, stalls and clock skew.
+ * platform's windows are fixed (aligned anywhere) or sliding.
+ *
+ * The safety margin absorbs the difference between the limiter's clock and the platform's. The limiter counts a
+ * request when it lets it go; the platform when it arrives, and arrivals are not equally late: the first burst goes
+ * out on cold connections (TCP and TLS handshakes), a stalled event loop holds one request and not the next. A budget
+ * with margin m tolerates requests arriving up to m ms later than others (for a bucket, the ones that find it idle;
+ * for a window, any). That spread is a time, not a share of the budget, so the default margin is 3 % of the window
+ * or of the time a full bucket takes to drain, but never less than 30 ms (a cold connection's handshake on a LAN, or
+ * a scheduler stall on a busy machine) and never more than 100 ms. A bucket still allows one request at least.
  */
 import type { RateLimitConfig } from '../platform-schema.js';
 
@@ -36,7 +43,10 @@ export interface RateBudget {
 }
 
 export interface RateLimitPolicyOptions {
-  /** Overrides the default margin (ms) kept against jitter and clock skew. `0` follows the model exactly. */
+  /**
+   * Overrides the default margin (ms) kept against jitter and clock skew: 3 % of the budget's window or drain time,
+   * within [30, 100] ms. `0` follows the model exactly.
+   */
   safetyMarginMs?: number | undefined;
   /**
    * Share of a window's requests that may go at once (at least one). Default 0.02 for windows up to 60 s (so
@@ -48,6 +58,8 @@ export interface RateLimitPolicyOptions {
 }
 
 const DEFAULT_MARGIN_SHARE = 0.03;
+/** The spread of arrival delays every default margin absorbs, however small the budget (see above). */
+const MIN_DEFAULT_MARGIN_MS = 30;
 const MAX_DEFAULT_MARGIN_MS = 100;
 /** Beyond this window, pacing 99 % of it evenly would make ordinary use slow: half of it may go at once. */
 const LONG_WINDOW_MS = 60_000;
@@ -107,5 +119,5 @@ function window(requests: number, windowSeconds: number, suffix: string, options
 
 function marginFor(horizonMs: number, options: RateLimitPolicyOptions): number {
   if (options.safetyMarginMs !== undefined) return Math.max(options.safetyMarginMs, 0);
-  return Math.min(horizonMs * DEFAULT_MARGIN_SHARE, MAX_DEFAULT_MARGIN_MS);
+  return Math.min(Math.max(horizonMs * DEFAULT_MARGIN_SHARE, MIN_DEFAULT_MARGIN_MS), MAX_DEFAULT_MARGIN_MS);
 }

@@ -12,6 +12,7 @@ import {
 } from '../../../src/runtime/index.js';
 import { json, type LoopbackServer, startServer } from '../support/loopback-server.js';
 import { makeMeta } from '../support/test-meta.js';
+import { quietClock } from './manual-clock.js';
 
 const retry: RetryConfig = {
   maxAttempts: 3,
@@ -84,12 +85,17 @@ describe('HttpClient with a rate limiter', () => {
   });
 
   it('is proactive: many concurrent requests against a bucket-enforcing server get no 429', async () => {
-    // The server: a leaky bucket of 5 draining 50/s; over it answers 429.
+    // The server: a leaky bucket of 5 draining 50/s; over it answers 429. It keeps time on the test's clock, which
+    // stands still while a request is on its way: it sees each request at exactly the instant the limiter let it
+    // go, however loaded the machine. (How late arrivals eat into the margin is delivery-jitter.test.ts's subject.)
+    const clock = quietClock(0);
     let level = 0;
-    let at = performance.now();
+    let at = 0;
     let rejected = 0;
+    const arrivals: number[] = [];
     const server = await startServer((_req, res) => {
-      const now = performance.now();
+      const now = clock.now();
+      arrivals.push(now);
       level = Math.max(level - ((now - at) / 1000) * 50, 0);
       at = now;
       if (level + 1 > 5) {
@@ -106,18 +112,27 @@ describe('HttpClient with a rate limiter', () => {
       capacity: 5,
       leakPerSecond: 50,
     } as PlatformMeta['rateLimit'];
-    const limiter = new StoreRateLimiter({
+    const inner = new StoreRateLimiter({
       key: 'acme:t',
       config,
-      store: new MemoryRateLimitStore(),
-      safetyMarginMs: 10,
+      store: new MemoryRateLimitStore({ now: clock.now }),
+      now: clock.now,
+      sleep: clock.sleep,
     });
+    // A request is in flight from the moment the limiter lets it go until its answer is back.
+    const limiter: RateLimiter = {
+      acquire: async (cost, signal) => {
+        await inner.acquire(cost, signal);
+        clock.busy();
+      },
+      observe: (headers, status) => inner.observe(headers, status),
+    };
     const http = await client(server, { rateLimiter: limiter, retry: { ...retry, maxAttempts: 1 } });
-    const started = performance.now();
-    await Promise.all(Array.from({ length: 30 }, () => http.request({ method: 'GET', url: '/x' })));
+    await Promise.all(Array.from({ length: 30 }, () => http.request({ method: 'GET', url: '/x' }).finally(clock.done)));
     expect(rejected).toBe(0);
-    // 5 at once, then 25 at 50/s.
-    expect(performance.now() - started).toBeGreaterThanOrEqual(450);
+    // 3 at once (the bucket's 5 less the 30 ms default margin, 1.5 requests), the 4th when the margin allows, then
+    // one every 20 ms: exactly the server's 50/s.
+    expect(arrivals).toEqual([0, 0, 0, 10, ...Array.from({ length: 26 }, (_, i) => 30 + 20 * i)]);
   });
 });
 
@@ -155,7 +170,8 @@ describe('BaseAdapter wiring', () => {
   it('rateLimitStore is where the adapter keeps its budget', async () => {
     const server = await startServer((_req, res) => json(res, 200, { data: [], has_more: false }));
     servers.push(server);
-    const store = new MemoryRateLimitStore();
+    // The store's clock stands still: the request's share of the budget cannot drain away before it is read.
+    const store = new MemoryRateLimitStore({ now: () => 1_700_000_000_000 });
     const adapter = new AcmeAdapter({
       credentials: { token: 't' },
       connectionConfig: {},
@@ -166,6 +182,7 @@ describe('BaseAdapter wiring', () => {
     });
     closables.push(adapter);
     await adapter.fetch('customers');
-    expect(await store.backlog('acme:conn_1')).toBeGreaterThan(0);
+    // One request of a 100-per-second window: 1/99 of the window plus its 30 ms margin (to a µs: epoch ms are doubles).
+    expect(await store.backlog('acme:conn_1')).toBeCloseTo(1030 / 99, 3);
   });
 });

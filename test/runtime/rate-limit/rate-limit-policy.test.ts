@@ -16,10 +16,24 @@ describe('budgetsFor', () => {
       },
     ],
     [
-      'leaky bucket with the default margin (3 % of the drain time, at most 100 ms)',
+      'leaky bucket with the default margin (3 % of the drain time, within [30, 100] ms)',
       {
         config: { model: 'leaky-bucket', capacity: 40, leakPerSecond: 2, ...common },
         want: [{ unitMs: 500, limitMs: 19_900, marginMs: 100 }],
+      },
+    ],
+    [
+      'a bucket that drains in 100 ms keeps the 30 ms floor: jitter is a time, not a share',
+      {
+        config: { model: 'leaky-bucket', capacity: 5, leakPerSecond: 50, ...common },
+        want: [{ unitMs: 20, limitMs: 70, marginMs: 30 }],
+      },
+    ],
+    [
+      'a half-second window keeps the 30 ms floor too',
+      {
+        config: { model: 'fixed-window', requests: 10, windowSeconds: 0.5, ...common },
+        want: [{ burst: 1, unitMs: 53, marginMs: 30 }],
       },
     ],
     [
