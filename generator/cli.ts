@@ -238,6 +238,50 @@ const commands: Record<string, Command> = {
       }
     },
   },
+  serve: {
+    summary: 'Run the service: the REST API and the marketplace page (embedded Postgres without DATABASE_URL).',
+    usage: `engarde serve [--port <n>] [--no-worker]
+
+  --port <n>     listen on this port (default: PORT, else 3000)
+  --no-worker    do not run background jobs in this process (run \`engarde worker\` elsewhere)
+
+Settings come from the environment (DATABASE_URL, HOST, PORT, ENGARDE_PUBLIC_URL, ENGARDE_ENCRYPTION_KEYS,
+ENGARDE_ALLOW_PRIVATE_NETWORK, ENGARDE_PLATFORM_OVERRIDES, …; see the README). Stops cleanly on SIGINT/SIGTERM.`,
+    options: { port: { type: 'string' }, 'no-worker': { type: 'boolean', default: false } },
+    async run(values) {
+      const { serveCommand } = await import('../src/service/service-commands.js');
+      return serveCommand(values as { port?: string; 'no-worker'?: boolean });
+    },
+  },
+  migrate: {
+    summary: "Apply the service database's pending migrations and exit.",
+    usage: 'engarde migrate',
+    options: {},
+    async run() {
+      const { migrateCommand } = await import('../src/service/service-commands.js');
+      return migrateCommand();
+    },
+  },
+  tenant: {
+    summary: 'Create a tenant and print its API key (shown once): engarde tenant create <name>.',
+    usage: 'engarde tenant create <name>',
+    options: {},
+    async run(_values, positionals) {
+      const { tenantCommand } = await import('../src/service/service-commands.js');
+      return tenantCommand(positionals);
+    },
+  },
+  keys: {
+    summary: 'Re-encrypt every stored secret under the first key of ENGARDE_ENCRYPTION_KEYS: engarde keys rotate.',
+    usage: `engarde keys rotate
+
+Online (the service keeps running) and resumable: stopped at any moment, run it again to finish.`,
+    options: {},
+    async run(_values, positionals) {
+      const { keysCommand } = await import('../src/service/service-commands.js');
+      return keysCommand(positionals);
+    },
+  },
 };
 
 function usage(): string {

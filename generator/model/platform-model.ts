@@ -1,6 +1,5 @@
 import { credentialFieldsOf } from '../../src/runtime/credential-fields.js';
 import type { EntityConfig, PlatformConfig } from '../../src/runtime/platform-schema.js';
-import { camelCase } from '../../src/runtime/platform-schema.js';
 import { compareStrings } from '../compare.js';
 import { pascalCase, propertyKey, singularize } from './naming.js';
 

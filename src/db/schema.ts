@@ -6,6 +6,8 @@ import type { ColumnType, Generated } from 'kysely';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type Json<T = unknown> = ColumnType<T, string, string>;
+/** A JSON column with a database default: optional on insert. */
+type JsonWithDefault<T> = ColumnType<T, string | undefined, string>;
 
 /** An envelope-encrypted value, as `src/db/crypto` writes it (never plaintext). */
 export interface SealedValue {
@@ -50,8 +52,8 @@ export interface PlatformConnectionsTable {
   label: string | null;
   status: Generated<ConnectionStatus>;
   auth_data: Json<SealedValue> | null;
-  platform_config: Generated<Json<Record<string, unknown>>>;
-  account_info: Generated<Json<Record<string, unknown>>>;
+  platform_config: JsonWithDefault<Record<string, unknown>>;
+  account_info: JsonWithDefault<Record<string, unknown>>;
   scopes: Generated<string[]>;
   token_expires_at: Timestamp | null;
   connection_health: Generated<ConnectionHealth>;
@@ -72,11 +74,11 @@ export interface PlatformSyncStatusTable {
   frequency: Generated<string>;
   sync_status: Generated<'idle' | 'queued' | 'running' | 'succeeded' | 'failed'>;
   conflict_strategy: Generated<string>;
-  field_rules: Generated<Json<Record<string, Record<string, 'platform' | 'local'>>>>;
+  field_rules: JsonWithDefault<Record<string, Record<string, 'platform' | 'local'>>>;
   cursor: Json | null;
   last_sync_attempt: Timestamp | null;
   last_success_at: Timestamp | null;
-  records_total: Generated<ColumnType<string, number | bigint | string, number | bigint | string>>;
+  records_total: ColumnType<string, number | bigint | string | undefined, number | bigint | string>;
   error: string | null;
   updated_at: Generated<Date>;
 }
@@ -103,7 +105,7 @@ export interface PlatformAdAccountsTable {
   currency: string | null;
   timezone: string | null;
   status: string | null;
-  raw: Generated<Json<Record<string, unknown>>>;
+  raw: JsonWithDefault<Record<string, unknown>>;
   updated_at: Generated<Date>;
 }
 
@@ -137,7 +139,7 @@ export interface PlatformOAuthStatesTable {
   state_hash: Buffer;
   platform: string;
   verifier_data: Json<SealedValue>;
-  connection_config: Generated<Json<Record<string, unknown>>>;
+  connection_config: JsonWithDefault<Record<string, unknown>>;
   scopes: Generated<string[]>;
   label: string | null;
   redirect_after: string | null;
@@ -153,7 +155,7 @@ export interface PlatformDataSourcesTable {
   kind: Generated<string>;
   name: string | null;
   enabled: Generated<boolean>;
-  config: Generated<Json<Record<string, unknown>>>;
+  config: JsonWithDefault<Record<string, unknown>>;
   created_at: Generated<Date>;
 }
 
@@ -165,7 +167,7 @@ export interface AuditLogTable {
   action: string;
   target_type: string;
   target_id: string | null;
-  details: Generated<Json<Record<string, unknown>>>;
+  details: JsonWithDefault<Record<string, unknown>>;
 }
 
 export interface Database {

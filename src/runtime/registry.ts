@@ -2,7 +2,7 @@
  * The registry of platforms: what each is without loading it, and typed construction of its adapter on demand
  * (the generated index passes lazy `import()`s, so only adapters in use are loaded).
  */
-import type { AdapterOptions, PlatformInfo } from './adapter-types.js';
+import type { AdapterOptions, PlatformInfo, PlatformMeta } from './adapter-types.js';
 import type { BaseAdapter, RuntimeOptions } from './base-adapter.js';
 import { AdapterError } from './errors.js';
 
@@ -99,22 +99,39 @@ export class AdapterRegistry<T extends AdapterTypeMap = AdapterTypeMap> {
   }
 
   /**
+   * A platform's full metadata (its validated config, the adapter class's `static meta`), loading its adapter module
+   * once.
+   *
+   * @throws AdapterError for an unknown id.
+   * @example
+   * const meta = await registry.meta('shopify'); // meta.connectionConfig.shop.pattern, meta.auth.scopes, …
+   */
+  async meta(id: string): Promise<PlatformMeta> {
+    const Adapter = (await this.#load(id)) as unknown as { meta: PlatformMeta };
+    return Adapter.meta;
+  }
+
+  /**
    * Loads a platform's adapter class (once) and constructs it.
    *
    * @throws AdapterError for an unknown id, saying how to list the known ones.
    * @throws ConfigurationError when the connection config cannot make the platform's base URL.
    */
   async create<Id extends keyof T & string>(id: Id, options: AdapterOptionsFor<T, Id>): Promise<T[Id]['adapter']> {
+    const Adapter = await this.#load(id);
+    return new Adapter(options) as T[Id]['adapter'];
+  }
+
+  #load(id: string): Promise<AdapterConstructor<unknown, AnyAdapter>> {
     const entry = this.#entries.get(id);
-    if (!entry) throw this.#unknown(id);
+    if (!entry) return Promise.reject(this.#unknown(id));
     let loading = this.#loaded.get(id);
     if (!loading) {
       loading = entry.load();
       this.#loaded.set(id, loading);
       loading.catch(() => this.#loaded.delete(id));
     }
-    const Adapter = await loading;
-    return new Adapter(options) as T[Id]['adapter'];
+    return loading;
   }
 
   #unknown(id: string): AdapterError {

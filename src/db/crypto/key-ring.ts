@@ -21,6 +21,18 @@ export interface KeyRing {
 const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/;
 
 /**
+ * Whether `id` is a well-formed key id (1–32 letters, digits, `-` or `_`), as a ring entry or a sealed value's
+ * `kid` must be.
+ *
+ * @example
+ * isKeyId('v2'); // true
+ * isKeyId('v2:…'); // false
+ */
+export function isKeyId(id: unknown): id is string {
+  return typeof id === 'string' && KEY_ID.test(id);
+}
+
+/**
  * Parses a key ring. Every problem is reported, none of them with a key's value.
  *
  * @throws Error listing what is wrong with each entry (`entry 2 ("v1"): …`).

@@ -4,7 +4,7 @@
  * Every tenant-owned table has `tenant_id` first in its primary key and in every index, and every foreign key
  * includes it, so a deployment that outgrows one Postgres can distribute the tables by `tenant_id` (Citus
  * `create_distributed_table(…, 'tenant_id')`) without changing a key. Secrets live only in `*_data` columns that
- * hold envelope-encrypted JSON (`{ v, kid, key, iv, tag, ct }`), never plaintext.
+ * hold envelope-encrypted JSON (`{ v, kid, key, kiv, ktag, iv, tag, ct }`), never plaintext.
  *
  * A migration imports nothing from the application: its schema is frozen here as written.
  */
