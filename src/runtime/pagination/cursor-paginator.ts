@@ -12,6 +12,7 @@ import {
   type PageRequest,
   type PaginationContext,
   type Paginator,
+  settle,
   stringAt,
   withPageSize,
   withParam,
@@ -40,31 +41,36 @@ export class CursorPaginator implements Paginator {
       const response = await context.fetchPage(request);
       const records = context.recordsOf(response.body);
       guard.page(records);
-      yield { number, records, request, response };
-
-      const hasMore = config.hasMorePath ? booleanAt(response.body, config.hasMorePath) : undefined;
-      if (hasMore === false) return;
-      // An empty page that does not say more exist ends the list, even when it still carries a cursor (Neon).
-      if (records.length === 0 && hasMore !== true) return;
-      let cursor: string | undefined;
-      if (config.cursorFrom === 'last-record') {
-        if (hasMore === undefined)
-          guard.fail(`the page has no boolean at "${config.hasMorePath ?? ''}" to say whether more exist`);
-        const last = records.at(-1);
-        if (last === undefined)
-          guard.fail('the platform says more records exist but sent an empty page to continue from');
-        cursor = stringAt(last, context.idField);
-        if (cursor === undefined) guard.fail(`the last record has no "${context.idField}" to continue from`);
-      } else {
-        cursor = stringAt(response.body, config.nextCursorPath ?? '');
-        if (cursor === undefined) {
-          if (hasMore === true)
-            guard.fail(`the platform says more records exist but sent no cursor at "${config.nextCursorPath ?? ''}"`);
-          return;
+      const current = request;
+      const { next, failure } = settle(() => {
+        const hasMore = config.hasMorePath ? booleanAt(response.body, config.hasMorePath) : undefined;
+        if (hasMore === false) return undefined;
+        // An empty page that does not say more exist ends the list, even when it still carries a cursor (Neon).
+        if (records.length === 0 && hasMore !== true) return undefined;
+        let cursor: string | undefined;
+        if (config.cursorFrom === 'last-record') {
+          if (hasMore === undefined)
+            guard.fail(`the page has no boolean at "${config.hasMorePath ?? ''}" to say whether more exist`);
+          const last = records.at(-1);
+          if (last === undefined)
+            guard.fail('the platform says more records exist but sent an empty page to continue from');
+          cursor = stringAt(last, context.idField);
+          if (cursor === undefined) guard.fail(`the last record has no "${context.idField}" to continue from`);
+        } else {
+          cursor = stringAt(response.body, config.nextCursorPath ?? '');
+          if (cursor === undefined) {
+            if (hasMore === true)
+              guard.fail(`the platform says more records exist but sent no cursor at "${config.nextCursorPath ?? ''}"`);
+            return undefined;
+          }
         }
-      }
-      guard.next(cursor);
-      request = withParam(request, config.in, config.cursorParam, cursor);
+        guard.next(cursor);
+        return withParam(current, config.in, config.cursorParam, cursor);
+      });
+      yield { number, records, request, response, next };
+      if (failure !== undefined) throw failure;
+      if (next === undefined) return;
+      request = next;
     }
   }
 }

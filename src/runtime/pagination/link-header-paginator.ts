@@ -11,6 +11,7 @@ import {
   type PaginationContext,
   type Paginator,
   sameOriginNextUrl,
+  settle,
   withPageSize,
 } from './paginator.js';
 
@@ -96,14 +97,18 @@ export class LinkHeaderPaginator implements Paginator {
       const response = await context.fetchPage(request);
       const records = context.recordsOf(response.body);
       guard.page(records);
-      yield { number, records, request, response };
-
-      const header = Object.entries(response.headers).find(([k]) => k.toLowerCase() === 'link')?.[1];
-      const next = parseLinkHeader(header).find((l) => l.rel.includes(rel));
-      if (!next || next.url === '') return;
-      const url = sameOriginNextUrl(next.url, response.url, context, guard);
-      guard.next(url);
-      request = { method: first.method, url, query: {}, body: first.body };
+      const { next, failure } = settle(() => {
+        const header = Object.entries(response.headers).find(([k]) => k.toLowerCase() === 'link')?.[1];
+        const link = parseLinkHeader(header).find((l) => l.rel.includes(rel));
+        if (!link || link.url === '') return undefined;
+        const url = sameOriginNextUrl(link.url, response.url, context, guard);
+        guard.next(url);
+        return { method: first.method, url, query: {}, body: first.body };
+      });
+      yield { number, records, request, response, next };
+      if (failure !== undefined) throw failure;
+      if (next === undefined) return;
+      request = next;
     }
   }
 }

@@ -11,6 +11,7 @@ import {
   type PaginationContext,
   type Paginator,
   sameOriginNextUrl,
+  settle,
   stringAt,
   withPageSize,
 } from './paginator.js';
@@ -35,14 +36,18 @@ export class NextUrlPaginator implements Paginator {
       const response = await context.fetchPage(request);
       const records = context.recordsOf(response.body);
       guard.page(records);
-      yield { number, records, request, response };
-
-      const next = stringAt(response.body, this.config.nextUrlPath);
-      // Some platforms (Mailgun) always send a next link and end with an empty page.
-      if (next === undefined || records.length === 0) return;
-      const url = sameOriginNextUrl(next, response.url, context, guard);
-      guard.next(url);
-      request = { method: first.method, url, query: {}, body: first.body };
+      const { next, failure } = settle(() => {
+        const link = stringAt(response.body, this.config.nextUrlPath);
+        // Some platforms (Mailgun) always send a next link and end with an empty page.
+        if (link === undefined || records.length === 0) return undefined;
+        const url = sameOriginNextUrl(link, response.url, context, guard);
+        guard.next(url);
+        return { method: first.method, url, query: {}, body: first.body };
+      });
+      yield { number, records, request, response, next };
+      if (failure !== undefined) throw failure;
+      if (next === undefined) return;
+      request = next;
     }
   }
 }

@@ -8,6 +8,6 @@ import type { Page, PageRequest, PaginationContext, Paginator } from './paginato
 export class NonePaginator implements Paginator {
   async *pages(first: PageRequest, context: PaginationContext): AsyncGenerator<Page, void, undefined> {
     const response = await context.fetchPage(first);
-    yield { number: 1, records: context.recordsOf(response.body), request: first, response };
+    yield { number: 1, records: context.recordsOf(response.body), request: first, response, next: undefined };
   }
 }

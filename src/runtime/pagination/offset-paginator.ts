@@ -31,19 +31,21 @@ export class OffsetPaginator implements Paginator {
   async *pages(first: PageRequest, context: PaginationContext): AsyncGenerator<Page, void, undefined> {
     const { config } = this;
     const guard: LoopGuard = new LoopGuard(context, 'offset', 'offset');
-    let offset = 0;
+    // A listing resumed from a page's `next` request starts at the offset that request carries.
+    let offset = Number(first.query[config.offsetParam] ?? 0) || 0;
     const base = withPageSize(first, config, context);
     for (let number = 1; ; number++) {
       const request = withParam(base, 'query', config.offsetParam, offset);
       const response = await context.fetchPage(request);
       const records = context.recordsOf(response.body);
       guard.page(records);
-      yield { number, records, request, response };
-
-      if (records.length === 0) return;
-      offset += records.length;
       const total = config.totalPath ? numberAt(response.body, config.totalPath) : undefined;
-      if (total !== undefined && offset >= total) return;
+      const nextOffset = offset + records.length;
+      const more = records.length > 0 && !(total !== undefined && nextOffset >= total);
+      const next = more ? withParam(base, 'query', config.offsetParam, nextOffset) : undefined;
+      yield { number, records, request, response, next };
+      if (!more) return;
+      offset = nextOffset;
     }
   }
 }

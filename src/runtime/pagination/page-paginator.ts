@@ -31,17 +31,21 @@ export class PagePaginator implements Paginator {
     const { config } = this;
     const guard: LoopGuard = new LoopGuard(context, 'page', 'page');
     const base = withPageSize(first, config, context);
+    // A listing resumed from a page's `next` request starts at the page number that request carries.
+    const startPage = Number(first.query[config.pageParam] ?? config.firstPage);
+    const start = Number.isFinite(startPage) ? startPage : config.firstPage;
     for (let number = 1; ; number++) {
-      const page = config.firstPage + number - 1;
+      const page = start + number - 1;
       const request = withParam(base, 'query', config.pageParam, page);
       const response = await context.fetchPage(request);
       const records = context.recordsOf(response.body);
       guard.page(records);
-      yield { number, records, request, response };
-
-      if (records.length === 0) return;
       const totalPages = config.totalPagesPath ? numberAt(response.body, config.totalPagesPath) : undefined;
-      if (totalPages !== undefined && number >= totalPages) return;
+      const last = totalPages !== undefined && page - config.firstPage + 1 >= totalPages;
+      const more = records.length > 0 && !last;
+      const next = more ? withParam(base, 'query', config.pageParam, page + 1) : undefined;
+      yield { number, records, request, response, next };
+      if (!more) return;
     }
   }
 }

@@ -50,6 +50,12 @@ export interface Page {
   records: unknown[];
   request: PageRequest;
   response: PageResponse;
+  /**
+   * The request for the page after this one, `undefined` at the end: a listing can stop here and resume later
+   * (`BaseAdapter.page(entity, { from: page.next })`). When the platform's answer does not let the listing go on
+   * (a repeated cursor, a next link elsewhere), the error is thrown after this page has been handed out.
+   */
+  next: PageRequest | undefined;
 }
 
 export interface Paginator {
@@ -58,6 +64,18 @@ export interface Paginator {
    * @throws PaginationError on a repeated cursor/URL/token, an identical consecutive page, or a next link elsewhere.
    */
   pages(first: PageRequest, context: PaginationContext): AsyncGenerator<Page, void, undefined>;
+}
+
+/**
+ * Runs a paginator's "what comes next" step before it yields a page, keeping a failure for after the page has been
+ * handed out (its records are good; only going on is not).
+ */
+export function settle(advance: () => PageRequest | undefined): { next: PageRequest | undefined; failure?: unknown } {
+  try {
+    return { next: advance() };
+  } catch (failure) {
+    return { next: undefined, failure };
+  }
 }
 
 /** Where a paginator puts its parameters. */

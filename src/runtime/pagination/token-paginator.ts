@@ -9,6 +9,7 @@ import {
   type PageRequest,
   type PaginationContext,
   type Paginator,
+  settle,
   stringAt,
   withPageSize,
   withParam,
@@ -35,12 +36,17 @@ export class TokenPaginator implements Paginator {
       const response = await context.fetchPage(request);
       const records = context.recordsOf(response.body);
       guard.page(records);
-      yield { number, records, request, response };
-
-      const token = stringAt(response.body, config.nextTokenPath);
-      if (token === undefined) return;
-      guard.next(token);
-      request = withParam(request, config.in, config.tokenParam, token);
+      const current = request;
+      const { next, failure } = settle(() => {
+        const token = stringAt(response.body, config.nextTokenPath);
+        if (token === undefined) return undefined;
+        guard.next(token);
+        return withParam(current, config.in, config.tokenParam, token);
+      });
+      yield { number, records, request, response, next };
+      if (failure !== undefined) throw failure;
+      if (next === undefined) return;
+      request = next;
     }
   }
 }
