@@ -11,7 +11,9 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import type { ServiceContext } from '../service/service-context.js';
 import { IntegrationCatalog } from './integration-catalog.js';
 import { ProblemError, problemErrorHandler, sendProblem } from './problem.js';
+import { connectionRoutes } from './routes/connection-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
+import { oauthCallbackRoutes, oauthInitiateRoutes } from './routes/oauth-routes.js';
 import { registryRoutes } from './routes/registry-routes.js';
 import { requireTenant } from './tenant-auth.js';
 
@@ -40,6 +42,8 @@ export async function buildServer(ctx: ServiceContext): Promise<BuiltServer> {
       : {}),
     // Route parameters are ids: anything longer is refused before a handler sees it.
     routerOptions: { maxParamLength: 200 },
+    // Errors Fastify raises before routing (a malformed URL, an unsupported content type) are problems too.
+    frameworkErrors: (error, request, reply) => problemErrorHandler(error, request, reply),
   }) as unknown as FastifyInstance;
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -73,6 +77,7 @@ export async function buildServer(ctx: ServiceContext): Promise<BuiltServer> {
   const catalog = new IntegrationCatalog(ctx.registry);
   healthRoutes(app, ctx);
   registryRoutes(app, catalog);
+  oauthCallbackRoutes(app, ctx);
 
   await app.register(async (tenantScope) => {
     requireTenant(tenantScope, ctx);
@@ -100,4 +105,4 @@ export type TenantRouteModule = (
   catalog: IntegrationCatalog,
 ) => void | Promise<void>;
 
-const tenantRouteModules: TenantRouteModule[] = [];
+const tenantRouteModules: TenantRouteModule[] = [connectionRoutes, oauthInitiateRoutes];

@@ -1,3 +1,4 @@
+import type { TokenRefreshCoordinator } from './auth/token-refresh-coordinator.js';
 import type { PlatformConfig } from './platform-schema.js';
 import type { RateLimitStore } from './rate-limit/rate-limit-store.js';
 import type { RateLimiter } from './rate-limit/rate-limiter.js';
@@ -35,6 +36,12 @@ export interface AdapterOptions<Credentials, ConnectionConfig> {
   oauthClient?: OAuthClient;
   /** Called with rotated tokens after every refresh. */
   onTokens?: (tokens: TokenSet) => void | Promise<void>;
+  /**
+   * OAuth2: decides every token renewal across adapter instances and processes, e.g. under a per-connection database
+   * lock, so that any number of processes holding an expired token make one refresh request (see
+   * `TokenRefreshCoordinator`). Default: renewals are shared only within this adapter instance.
+   */
+  tokenRefresh?: TokenRefreshCoordinator;
   /** Per-request timeout, ms (default 30 000). */
   timeoutMs?: number;
   /** Requests in flight at once on this connection (default 100). */

@@ -109,6 +109,7 @@ export abstract class BaseAdapter<
       connectionConfig: this.#connectionConfig,
       oauthClient: options.oauthClient,
       onTokens: options.onTokens,
+      tokenRefresh: options.tokenRefresh,
       now: options.now,
       timeoutMs: options.timeoutMs,
       logger: this.log,
@@ -161,6 +162,19 @@ export abstract class BaseAdapter<
    * if (!(await adapter.testConnection())) console.log('reconnect the account');
    */
   async testConnection(): Promise<boolean> {
+    return (await this.probe()).ok;
+  }
+
+  /**
+   * The same request as `testConnection`, saying why it failed and how long it took: for health checks and for
+   * refusing credentials with the platform's own reason. Never throws.
+   *
+   * @example
+   * const result = await adapter.probe();
+   * if (!result.ok) console.log(result.error.message); // redacted: never a credential
+   */
+  async probe(): Promise<{ ok: true; latencyMs: number } | { ok: false; latencyMs: number; error: Error }> {
+    const started = performance.now();
     try {
       const { method, path, body } = this.meta.testConnection;
       await this.http.request({
@@ -169,7 +183,7 @@ export abstract class BaseAdapter<
         ...(body === undefined ? {} : { json: fillConnectionPlaceholders(body, this.meta, this.#connectionConfig) }),
         idempotent: true,
       });
-      return true;
+      return { ok: true, latencyMs: Math.round(performance.now() - started) };
     } catch (error) {
       const authFailure =
         error instanceof AuthenticationError ||
@@ -181,7 +195,33 @@ export abstract class BaseAdapter<
           : { name: (error as Error)?.name, message: String((error as Error)?.message ?? error) };
       if (authFailure) this.log.info({ error: summary }, 'testConnection: credentials refused or missing');
       else this.log.warn({ error: summary }, 'testConnection failed');
-      return false;
+      const typed = error instanceof Error ? error : new AdapterError(String(error), { platformId: this.meta.id });
+      return { ok: false, latencyMs: Math.round(performance.now() - started), error: typed };
+    }
+  }
+
+  /**
+   * One page of an entity, the request that fetched it, and the request for the page after it, so a listing can
+   * stop and resume later (an API's opaque cursor holds `next`, or `request` to re-read a page it stopped inside).
+   * `from` is such a request from an earlier call; without it, the first page.
+   *
+   * @example
+   * let page = await adapter.page('orders', { pageSize: 100 });
+   * while (page.next) page = await adapter.page('orders', { from: page.next });
+   */
+  async page<N extends keyof E & string>(
+    entity: N,
+    params: Omit<ListParams, 'limit'> & { from?: PageRequest | undefined } = {},
+  ): Promise<{ records: Array<E[N]>; request: PageRequest | undefined; next: PageRequest | undefined }> {
+    const config = this.entityConfig(entity);
+    const pages = this.#pages(entity, config, params, params.from);
+    try {
+      const first = await pages.next();
+      if (first.done) return { records: [], request: undefined, next: undefined };
+      const { records, request, next } = first.value;
+      return { records: records as Array<E[N]>, request, next };
+    } finally {
+      await pages.return?.();
     }
   }
 
@@ -377,7 +417,7 @@ export abstract class BaseAdapter<
   }
 
   /** The entity's pages, through the paginator its config names. */
-  #pages(entity: string, config: EntityConfig, params: ListParams): AsyncIterator<Page> {
+  #pages(entity: string, config: EntityConfig, params: ListParams, from?: PageRequest): AsyncIterator<Page> {
     if (params.since && config.incremental.kind === 'none') {
       this.log.debug({ entity }, 'list: entity has no incremental filter; since is ignored');
     }
@@ -406,7 +446,7 @@ export abstract class BaseAdapter<
         this.#paginationLimits.maxEmptyPages ?? ('maxEmptyPages' in pagination ? pagination.maxEmptyPages : undefined),
       maxPages: this.#paginationLimits.maxPages,
     };
-    return createPaginator(pagination).pages(first, context);
+    return createPaginator(pagination).pages(from ?? first, context);
   }
 
   async #fetchPage(request: PageRequest, signal: AbortSignal | undefined): Promise<PageResponse> {

@@ -12,6 +12,7 @@ export * from './auth/oauth2-auth.js';
 export * from './auth/oauth2-authorization.js';
 export * from './auth/oauth2-token-client.js';
 export * from './auth/platform-headers.js';
+export * from './auth/token-refresh-coordinator.js';
 export * from './base-adapter.js';
 export * from './base-url.js';
 export * from './credential-fields.js';

@@ -1,12 +1,18 @@
 /**
  * An adapter for a stored connection: its credentials opened from the vault, the deployment's platform overrides
  * (base URL, OAuth client) applied, tenant-supplied hosts kept off private networks except the CIDRs the operator
- * allows (`ENGARDE_ALLOW_PRIVATE_NETWORK`), and renewed OAuth tokens stored back (sealed) before they are used.
+ * allows (`ENGARDE_ALLOW_PRIVATE_NETWORK`), and OAuth renewals coordinated across processes by a per-connection
+ * Postgres lock (`oauth/token-refresh.ts`): renewed tokens are stored (sealed) before they are used.
  */
 
-import { type ConnectionRow, loadCredentials, saveCredentials } from '../db/repositories/connection-repository.js';
-import type { AdapterOptions, OAuthClient, TokenSet } from '../runtime/adapter-types.js';
+import { type ConnectionRow, loadCredentials } from '../db/repositories/connection-repository.js';
+import type { AdapterOptions, OAuthClient, PlatformMeta, TokenSet } from '../runtime/adapter-types.js';
+import type { OAuthClientRegistration, OAuthEndpoint, TokenFetch } from '../runtime/auth/oauth2-token-client.js';
+import { hostVariables } from '../runtime/base-url.js';
+import { guardedFetch } from '../runtime/http/guarded-fetch.js';
+import { PrivateNetworkGuard } from '../runtime/http/private-network-guard.js';
 import type { AnyAdapter } from '../runtime/registry.js';
+import { connectionTokenRefresh } from './oauth/token-refresh.js';
 import type { ServiceContext } from './service-context.js';
 
 /** The OAuth client a deployment configured for a platform (`ENGARDE_PLATFORM_OVERRIDES`), if any. */
@@ -20,6 +26,72 @@ export function oauthClientFor(ctx: ServiceContext, platform: string): OAuthClie
   };
 }
 
+/**
+ * The deployment's whole OAuth app for a platform: the client, and the endpoint URLs that replace the platform's
+ * (`authorizationUrl`, `tokenUrl`, `revocationUrl`). `undefined` without a client id.
+ *
+ * @example
+ * const client = oauthRegistrationFor(ctx, 'zoom');
+ * if (!client) throw new Error('configure ENGARDE_PLATFORM_OVERRIDES zoom.oauth.clientId');
+ */
+export function oauthRegistrationFor(ctx: ServiceContext, platform: string): OAuthClientRegistration | undefined {
+  const oauth = ctx.settings.platformOverrides[platform]?.oauth;
+  const client = oauthClientFor(ctx, platform);
+  if (!oauth || !client) return undefined;
+  return {
+    ...client,
+    ...(oauth.authorizationUrl ? { authorizationUrl: oauth.authorizationUrl } : {}),
+    ...(oauth.revocationUrl ? { revocationUrl: oauth.revocationUrl } : {}),
+  };
+}
+
+/**
+ * The variable of the connection config that chooses an OAuth endpoint's host (`shop` in
+ * `https://{shop}.myshopify.com/admin/oauth/access_token`), when the deployment does not replace that endpoint: the
+ * host is then a tenant's choice. `undefined` for a fixed host or an operator's override.
+ *
+ * @example
+ * tenantHostVariable(gitlabMeta, 'tokenUrl', undefined); // 'host'
+ */
+export function tenantHostVariable(
+  meta: PlatformMeta,
+  endpoint: OAuthEndpoint | 'baseUrl',
+  client: OAuthClientRegistration | undefined,
+  baseUrlOverride?: string | undefined,
+): string | undefined {
+  if (endpoint === 'baseUrl') return baseUrlOverride ? undefined : hostVariables(meta.baseUrl)[0];
+  if (meta.auth.kind !== 'oauth2' || client?.[endpoint]) return undefined;
+  const template = meta.auth[endpoint];
+  return template === undefined ? undefined : hostVariables(template)[0];
+}
+
+/**
+ * The transport for a token or revocation request: the private-network guard (with the operator's allowed CIDRs)
+ * when the endpoint's host comes from connection config; `undefined` (plain `fetch`) for a fixed or operator-given
+ * host.
+ *
+ * @example
+ * const fetch = oauthEndpointFetch(ctx, meta, 'tokenUrl', client); // guarded for Shopify's {shop}
+ * await exchangeAuthorizationCode({ meta, connectionConfig, client, redirectUri, code, codeVerifier, fetch });
+ */
+export function oauthEndpointFetch(
+  ctx: ServiceContext,
+  meta: PlatformMeta,
+  endpoint: OAuthEndpoint,
+  client: OAuthClientRegistration | undefined,
+): TokenFetch | undefined {
+  const variable = tenantHostVariable(meta, endpoint, client);
+  if (variable === undefined) return undefined;
+  const allow = ctx.settings.allowPrivateNetwork;
+  return guardedFetch(
+    new PrivateNetworkGuard({
+      platformId: meta.id,
+      field: `connectionConfig.${variable}`,
+      ...(allow.length > 0 ? { allow } : {}),
+    }),
+  );
+}
+
 /** Adapter options common to every connection of a deployment, for given credentials and connection config. */
 export function adapterOptions(
   ctx: ServiceContext,
@@ -30,6 +102,8 @@ export function adapterOptions(
     tenantId: string;
     connectionId?: string | undefined;
     onTokens?: ((tokens: TokenSet) => Promise<void>) | undefined;
+    /** OAuth2 renewals across processes (see `connectionTokenRefresh`). */
+    tokenRefresh?: AdapterOptions<unknown, unknown>['tokenRefresh'] | undefined;
   },
 ): AdapterOptions<Record<string, unknown>, Record<string, unknown>> & { logger: ServiceContext['logger'] } {
   const override = ctx.settings.platformOverrides[platform];
@@ -42,6 +116,7 @@ export function adapterOptions(
     ...(override?.baseUrl ? { baseUrl: override.baseUrl } : {}),
     ...(oauthClient ? { oauthClient } : {}),
     ...(input.onTokens ? { onTokens: input.onTokens } : {}),
+    ...(input.tokenRefresh ? { tokenRefresh: input.tokenRefresh } : {}),
     ...(allow.length > 0 ? { allowPrivateNetwork: allow } : {}),
     ...(input.connectionId ? { rateLimitKey: input.connectionId } : {}),
     logger: ctx.logger.child({ tenantId: input.tenantId, connectionId: input.connectionId }),
@@ -65,11 +140,7 @@ export async function adapterForConnection(ctx: ServiceContext, row: ConnectionR
       connectionConfig: row.connectionConfig,
       tenantId,
       connectionId,
-      onTokens: async (tokens) => {
-        const { extra, ...core } = tokens;
-        const current = (await loadCredentials(ctx.db, ctx.settings.keyRing, tenantId, connectionId)) ?? {};
-        await saveCredentials(ctx.db, ctx.settings.keyRing, tenantId, connectionId, { ...current, ...core, ...extra });
-      },
+      tokenRefresh: connectionTokenRefresh(ctx, row),
     }),
   );
 }

@@ -11,6 +11,7 @@ import type { CredentialStore } from './credential-store.js';
 import { GoogleServiceAccountAuth } from './google-service-account-auth.js';
 import { OAuth2Auth } from './oauth2-auth.js';
 import { resolveOAuthEndpoint, type TokenFetch } from './oauth2-token-client.js';
+import type { TokenRefreshCoordinator } from './token-refresh-coordinator.js';
 
 export interface CreateAuthOptions {
   meta: PlatformMeta;
@@ -20,6 +21,8 @@ export interface CreateAuthOptions {
   oauthClient?: OAuthClient | undefined;
   /** OAuth2 only: receives every new token set; awaited before requests continue. */
   onTokens?: ((tokens: TokenSet) => void | Promise<void>) | undefined;
+  /** OAuth2 only: decides renewals across instances and processes (see `token-refresh-coordinator.ts`). */
+  tokenRefresh?: TokenRefreshCoordinator | undefined;
   /** OAuth2 only: transport for token requests (oauth4webapi `customFetch`); default `globalThis.fetch`. */
   fetch?: TokenFetch | undefined;
   /** OAuth2 only: per token request, ms (default 30 000). */
@@ -58,6 +61,7 @@ export function createAuthStrategy(options: CreateAuthOptions): AuthStrategy {
         tokenUrl: () => resolveOAuthEndpoint(meta, options.connectionConfig, 'tokenUrl', options.oauthClient) as string,
         client: options.oauthClient,
         onTokens: options.onTokens,
+        tokenRefresh: options.tokenRefresh,
         fetch: options.fetch,
         timeoutMs: options.timeoutMs,
         logger: options.logger,

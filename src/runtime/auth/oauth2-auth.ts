@@ -6,6 +6,10 @@
  * once. New tokens go to the credential store and then to `onTokens` (which persists them) before any waiting
  * request is sent; a request that starts while a renewal is in flight waits for it too. A refresh the endpoint
  * refused (e.g. `invalid_grant`) is not tried again with the same refresh token: later calls fail at once.
+ *
+ * Beyond one instance, a `tokenRefresh` coordinator (see `token-refresh-coordinator.ts`) decides each renewal: it
+ * may answer tokens another instance or process stored meanwhile instead of renewing, so that any number of
+ * processes holding an expired token make one token request.
  */
 import type { Logger } from 'pino';
 import type { OAuthClient, TokenSet } from '../adapter-types.js';
@@ -14,6 +18,7 @@ import { redactString } from '../secret-redaction.js';
 import type { AuthStrategy, AuthTarget } from './auth-strategy.js';
 import type { CredentialStore } from './credential-store.js';
 import { type OAuth2AuthConfig, OAuth2TokenClient, type TokenFetch, type TokenGrant } from './oauth2-token-client.js';
+import { storedTokensUsable, type TokenRefreshCoordinator } from './token-refresh-coordinator.js';
 
 export type { OAuth2AuthConfig } from './oauth2-token-client.js';
 
@@ -26,8 +31,16 @@ export interface OAuth2AuthOptions {
    */
   tokenUrl: () => string;
   client?: OAuthClient | undefined;
-  /** Receives every new token set (a rotated refresh token included); awaited before requests continue. */
+  /**
+   * Receives every token set this instance obtained (a rotated refresh token included); awaited before requests
+   * continue. Not called for tokens a `tokenRefresh` coordinator found already renewed.
+   */
   onTokens?: ((tokens: TokenSet) => void | Promise<void>) | undefined;
+  /**
+   * Decides each renewal across instances and processes (a per-connection lock; see `token-refresh-coordinator.ts`).
+   * Default: every renewal sends its own token request (single flight within this instance only).
+   */
+  tokenRefresh?: TokenRefreshCoordinator | undefined;
   /** Transport for token requests (oauth4webapi `customFetch`); default `globalThis.fetch`. */
   fetch?: TokenFetch | undefined;
   /** Per token request, ms (default 30 000). */
@@ -155,14 +168,38 @@ export class OAuth2Auth implements AuthStrategy {
       now: this.#now,
       secrets: () => store.secretValues(),
     });
+    let issued: TokenSet | undefined;
+    const renew = async (sendRefreshToken?: string): Promise<TokenSet> => {
+      const sent: TokenGrant =
+        grant.grantType === 'refresh_token' && sendRefreshToken !== undefined && sendRefreshToken !== ''
+          ? { grantType: 'refresh_token', refreshToken: sendRefreshToken }
+          : grant;
+      issued = await tokenClient.request(sent);
+      return issued;
+    };
+    const coordinator = this.#options.tokenRefresh;
     let tokens: TokenSet;
     try {
-      tokens = await tokenClient.request(grant);
+      if (coordinator) {
+        const held = { ...store.credentials };
+        tokens = await coordinator.coordinate({
+          platformId,
+          grantType: grant.grantType === 'client_credentials' ? 'client_credentials' : 'refresh_token',
+          held,
+          usable: (stored) => storedTokensUsable(stored, held, this.#now()),
+          renew,
+        });
+      } else {
+        tokens = await renew();
+      }
     } catch (error) {
       if (error instanceof AuthenticationError) this.#refused = { grantKey, error };
       throw error;
     }
     this.#refused = undefined;
+    if (typeof tokens?.accessToken !== 'string' || tokens.accessToken === '') {
+      throw new AdapterError(`${platformId}: the token refresh coordinator answered no access token`, { platformId });
+    }
 
     store.update({
       ...tokens.extra,
@@ -172,6 +209,8 @@ export class OAuth2Auth implements AuthStrategy {
     });
     this.#obtainedAt = this.#now();
     this.#version++;
+    // Tokens a coordinator found already renewed (and stored) by someone else are not new to the store.
+    if (tokens !== issued) return;
     try {
       await this.#options.onTokens?.(tokens);
     } catch (error) {
