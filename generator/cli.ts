@@ -253,6 +253,17 @@ ENGARDE_ALLOW_PRIVATE_NETWORK, ENGARDE_PLATFORM_OVERRIDES, …; see the README).
       return serveCommand(values as { port?: string; 'no-worker'?: boolean });
     },
   },
+  worker: {
+    summary: 'Run background jobs alone (any number of workers share one database; each job runs once).',
+    usage: `engarde worker [--concurrency <n>]
+
+  --concurrency <n>   jobs run at once in this process (default 4)`,
+    options: { concurrency: { type: 'string' } },
+    async run(values) {
+      const { workerCommand } = await import('../src/service/service-commands.js');
+      return workerCommand(values as { concurrency?: string });
+    },
+  },
   migrate: {
     summary: "Apply the service database's pending migrations and exit.",
     usage: 'engarde migrate',

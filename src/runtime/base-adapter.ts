@@ -8,6 +8,7 @@ import type { AdapterOptions, FetchParams, ListParams, PlatformMeta } from './ad
 import type { AuthStrategy } from './auth/auth-strategy.js';
 import { createAuthStrategy } from './auth/create-auth.js';
 import { CredentialStore } from './auth/credential-store.js';
+import { OAuth2Auth } from './auth/oauth2-auth.js';
 import { PlatformHeaders } from './auth/platform-headers.js';
 import { fillConnectionPlaceholders, hostVariables, resolveBaseUrl, resolvePath } from './base-url.js';
 import { getPath } from './dotted-path.js';
@@ -79,6 +80,7 @@ export abstract class BaseAdapter<
   protected readonly log: Logger;
   protected readonly auth: AuthStrategy;
   readonly #connectionConfig: Readonly<Record<string, unknown>>;
+  readonly #now: () => number;
   readonly #paginationLimits: { maxEmptyPages?: number | undefined; maxPages?: number | undefined };
 
   /**
@@ -87,6 +89,7 @@ export abstract class BaseAdapter<
    */
   constructor(meta: PlatformMeta, options: BaseAdapterOptions<C, K>) {
     this.meta = meta;
+    this.#now = options.now ?? Date.now;
     this.#connectionConfig = { ...((options.connectionConfig ?? {}) as Record<string, unknown>) };
     this.log = (options.logger ?? pino({ level: 'silent' })).child({
       platform: meta.id,
@@ -345,6 +348,26 @@ export abstract class BaseAdapter<
     return normalizeRecord(this.meta.id, entity, this.entityConfig(entity), raw) as StandardRecord<
       S[N] extends StandardEntityType ? S[N] : StandardEntityType
     >;
+  }
+
+  /**
+   * Renews OAuth2 tokens ahead of time: when the access token expires within `withinMs` (default 10 minutes) and the
+   * adapter can renew (a refresh token or client credentials, and an OAuth client), it renews now, through the same
+   * single-flight (and `tokenRefresh` coordination) as a request would. Other auth kinds have nothing to renew.
+   *
+   * @returns whether tokens were renewed.
+   * @throws AuthenticationError when the token endpoint refuses (e.g. `invalid_grant`).
+   * @example
+   * if (await adapter.renewCredentials({ withinMs: 10 * 60_000 })) console.log('renewed');
+   */
+  async renewCredentials(options: { withinMs?: number; signal?: AbortSignal } = {}): Promise<boolean> {
+    const auth = this.auth;
+    if (!(auth instanceof OAuth2Auth) || !auth.canRefresh()) return false;
+    const expiresAt = auth.expiresAt();
+    const now = this.#now();
+    if (expiresAt !== undefined && expiresAt - now > (options.withinMs ?? 10 * 60_000)) return false;
+    await auth.refresh(options.signal);
+    return true;
   }
 
   /** Frees connections. The adapter cannot be used afterwards. */

@@ -7,6 +7,8 @@ import { buildServer } from '../api/server.js';
 import { rotateKeys } from '../db/crypto/key-rotation.js';
 import { migrateToLatest } from '../db/database.js';
 import { createTenant } from '../db/repositories/tenant-repository.js';
+import { CRONTAB, taskList } from '../jobs/task-list.js';
+import { type RunningWorker, startWorker } from '../jobs/worker.js';
 import { type OpenService, openService, serviceSettings } from './service-runtime.js';
 import { type Settings, SettingsError } from './settings.js';
 
@@ -59,10 +61,19 @@ export async function serveCommand(values: { port?: string; 'no-worker'?: boolea
   }
   let service: OpenService | undefined;
   let app: FastifyInstance | undefined;
+  let worker: RunningWorker | undefined;
   const stopping = untilSignal();
   try {
     service = await openService(settings, { migrate: true });
     ({ app } = await buildServer(service.ctx));
+    if (!values['no-worker']) {
+      worker = await startWorker({
+        pool: service.pool,
+        taskList: taskList(service.ctx),
+        crontab: CRONTAB,
+        logger: service.ctx.logger,
+      });
+    }
     const address = await app.listen({ host: settings.host, port: settings.port });
     const { port } = new URL(address);
     const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
@@ -73,7 +84,37 @@ export async function serveCommand(values: { port?: string; 'no-worker'?: boolea
     return 0;
   } finally {
     await app?.close();
+    await worker?.stop();
     await service?.close();
+  }
+}
+
+/** `engarde worker [--concurrency n]` */
+export async function workerCommand(values: { concurrency?: string }): Promise<number> {
+  const concurrency = values.concurrency === undefined ? 4 : Number(values.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 100) {
+    console.error(`engarde worker: --concurrency must be a whole number from 1 to 100, got "${values.concurrency}"`);
+    return USAGE_EXIT;
+  }
+  const settings = settingsOrExit();
+  if (typeof settings === 'number') return settings;
+  const stopping = untilSignal();
+  const service = await openService(settings, { migrate: true });
+  let worker: RunningWorker | undefined;
+  try {
+    worker = await startWorker({
+      pool: service.pool,
+      taskList: taskList(service.ctx),
+      crontab: CRONTAB,
+      concurrency,
+      logger: service.ctx.logger,
+    });
+    console.log(`engarde worker: running (concurrency ${concurrency}); database: ${service.databaseLabel}`);
+    await stopping;
+    return 0;
+  } finally {
+    await worker?.stop();
+    await service.close();
   }
 }
 

@@ -3,6 +3,7 @@
  * the embedded Postgres — the one `engarde serve` already runs on this data directory, else one started now) and the
  * adapter registry.
  */
+import type pg from 'pg';
 import { type DestinationStream, type Logger, pino } from 'pino';
 import { getAdapterRegistry } from '../../generated/adapters/index.js';
 import { migrateToLatest, openDatabase } from '../db/database.js';
@@ -21,6 +22,8 @@ export const EMBEDDED_DATABASE = 'engarde';
 
 export interface OpenService {
   ctx: ServiceContext;
+  /** The pg pool under `ctx.db` (graphile-worker runs on it). */
+  pool: pg.Pool;
   /** The embedded server this process started (and must stop), if any. */
   embedded: RunningPostgres | undefined;
   /** Where the database is, for messages (no password). */
@@ -103,6 +106,7 @@ export async function openService(
   };
   return {
     ctx,
+    pool: database.pool,
     embedded,
     databaseLabel,
     async close() {

@@ -101,6 +101,12 @@ export class OAuth2Auth implements AuthStrategy {
     return this.#now() >= expiresAt - skewMs;
   }
 
+  /** When the access token expires (epoch ms), if the credentials say. */
+  expiresAt(): number | undefined {
+    const expiresAt = Number(this.#options.store.credentials.expiresAt);
+    return Number.isFinite(expiresAt) && expiresAt > 0 ? expiresAt : undefined;
+  }
+
   async apply(target: AuthTarget, signal?: AbortSignal): Promise<void> {
     if (this.#refreshing) await waitFor(this.#refreshing, signal);
     else if (this.needsRefresh() && this.canRefresh()) await this.refresh(signal);

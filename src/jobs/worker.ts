@@ -1,0 +1,123 @@
+/**
+ * Background jobs on graphile-worker 0.17, in the service's PostgreSQL: `engarde worker` runs this alone, `engarde
+ * serve` runs it in-process unless `--no-worker`. Any number of workers on any number of machines share one
+ * database; graphile-worker hands each job to one of them.
+ *
+ * Shutdown handles graphile-worker 0.17's race: `runner.stop()` resolves before the last job's completion is
+ * written (results are batched, and `job:complete` is emitted when a result is queued, not written), so ending the
+ * pool right after it would lose that write and leave the job locked, to run again hours later. `stop()` therefore
+ * waits for the jobs between `job:start` and `job:complete`, then until the database holds no job still locked by
+ * this runner's workers, and only then returns.
+ */
+import { Logger as GraphileLogger, type LogLevel, type Runner, run, type TaskList } from 'graphile-worker';
+import type pg from 'pg';
+import type { Logger } from 'pino';
+
+export interface StartWorkerOptions {
+  pool: pg.Pool;
+  taskList: TaskList;
+  /** graphile-worker crontab text (every line with a stable `?id=`). */
+  crontab?: string | undefined;
+  concurrency?: number | undefined;
+  logger: Logger;
+  /** How long `stop()` waits for running jobs' results to be written (default 30 s). */
+  drainTimeoutMs?: number | undefined;
+}
+
+export interface RunningWorker {
+  runner: Runner;
+  /** Jobs started and not yet written back. */
+  readonly inFlight: number;
+  /** Stops taking jobs, lets running ones finish, and returns once their results are in the database. */
+  stop(): Promise<void>;
+}
+
+/** graphile-worker's log lines through pino. */
+function graphileLogger(logger: Logger): GraphileLogger {
+  return new GraphileLogger((scope) => (level: LogLevel, message: string, meta?: unknown) => {
+    // Only the error's name, code and message: graphile's meta can hold a whole pg client.
+    const error = (meta as { error?: { name?: unknown; code?: unknown; message?: unknown } } | undefined)?.error;
+    const fields = {
+      ...(scope.label ? { graphile: scope.label } : {}),
+      ...(error ? { error: { name: error.name, code: error.code, message: error.message } } : {}),
+    };
+    if (level === 'error') logger.error(fields, message);
+    else if (level === 'warning') logger.warn(fields, message);
+    else if (level === 'info') logger.info(fields, message);
+    else logger.debug(fields, message);
+  });
+}
+
+/**
+ * @example
+ * const worker = await startWorker({ pool, taskList: tasks(ctx), crontab: CRONTAB, logger });
+ * process.once('SIGTERM', () => worker.stop());
+ */
+export async function startWorker(options: StartWorkerOptions): Promise<RunningWorker> {
+  const runner = await run({
+    pgPool: options.pool,
+    taskList: options.taskList,
+    ...(options.crontab ? { crontab: options.crontab } : {}),
+    concurrency: options.concurrency ?? 4,
+    noHandleSignals: true,
+    pollInterval: 1000,
+    logger: graphileLogger(options.logger),
+  });
+  let inFlight = 0;
+  let drained: (() => void) | undefined;
+  const workerIds = new Set<string>();
+  runner.events.on('worker:create', ({ worker }) => {
+    workerIds.add(worker.workerId);
+  });
+  runner.events.on('job:start', () => {
+    inFlight++;
+  });
+  runner.events.on('job:complete', () => {
+    inFlight--;
+    if (inFlight === 0) drained?.();
+  });
+  let stopping: Promise<void> | undefined;
+  return {
+    runner,
+    get inFlight() {
+      return inFlight;
+    },
+    stop() {
+      stopping ??= (async () => {
+        const deadline = Date.now() + (options.drainTimeoutMs ?? 30_000);
+        await runner.stop();
+        // Settles once the runner has released everything, its LISTEN connection included.
+        await runner.promise.catch(() => {});
+        if (inFlight > 0) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+            drained = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+        }
+        await untilUnlocked(options.pool, [...workerIds], deadline);
+        // graphile-worker releases its LISTEN connection (after an UNLISTEN) on its own time: wait for every
+        // connection it took to be back in the pool, so whoever ends the pool (or the database) next cuts nothing.
+        while (options.pool.totalCount > options.pool.idleCount && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** Waits until no job is locked by these workers (their results are written), or the deadline passes. */
+async function untilUnlocked(pool: pg.Pool, workerIds: string[], deadline: number): Promise<void> {
+  if (workerIds.length === 0) return;
+  for (;;) {
+    const { rows } = await pool.query<{ n: number }>(
+      'select count(*)::int as n from graphile_worker._private_jobs where locked_by = any($1::text[])',
+      [workerIds],
+    );
+    if ((rows[0]?.n ?? 0) === 0 || Date.now() >= deadline) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
