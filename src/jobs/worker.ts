@@ -65,12 +65,12 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   });
   let inFlight = 0;
   let drained: (() => void) | undefined;
-  const workerIds = new Set<string>();
-  runner.events.on('worker:create', ({ worker }) => {
-    workerIds.add(worker.workerId);
-  });
-  runner.events.on('job:start', () => {
+  // Jobs whose result may still be waiting in graphile-worker's batch (ids, most recent last, bounded).
+  const recent = new Set<string>();
+  runner.events.on('job:start', ({ job }) => {
     inFlight++;
+    recent.add(job.id);
+    if (recent.size > 1000) recent.delete(recent.values().next().value as string);
   });
   runner.events.on('job:complete', () => {
     inFlight--;
@@ -97,7 +97,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
             };
           });
         }
-        await untilUnlocked(options.pool, [...workerIds], deadline);
+        await untilWritten(options.pool, [...recent], deadline);
         // graphile-worker releases its LISTEN connection (after an UNLISTEN) on its own time: wait for every
         // connection it took to be back in the pool, so whoever ends the pool (or the database) next cuts nothing.
         while (options.pool.totalCount > options.pool.idleCount && Date.now() < deadline) {
@@ -109,13 +109,13 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   };
 }
 
-/** Waits until no job is locked by these workers (their results are written), or the deadline passes. */
-async function untilUnlocked(pool: pg.Pool, workerIds: string[], deadline: number): Promise<void> {
-  if (workerIds.length === 0) return;
+/** Waits until none of these jobs is still locked (their results are written), or the deadline passes. */
+async function untilWritten(pool: pg.Pool, jobIds: string[], deadline: number): Promise<void> {
+  if (jobIds.length === 0) return;
   for (;;) {
     const { rows } = await pool.query<{ n: number }>(
-      'select count(*)::int as n from graphile_worker._private_jobs where locked_by = any($1::text[])',
-      [workerIds],
+      'select count(*)::int as n from graphile_worker._private_jobs where id = any($1::bigint[]) and locked_by is not null',
+      [jobIds],
     );
     if ((rows[0]?.n ?? 0) === 0 || Date.now() >= deadline) return;
     await new Promise((resolve) => setTimeout(resolve, 20));
