@@ -20,8 +20,9 @@ import { EMULATED_PLATFORMS, type RunningEmulator, seededRandom, startEmulator }
 import type { PlatformOverride } from '../../src/service/settings.js';
 import { startTestService, type TestService } from '../support/service.js';
 
-const SEED = 0x5eed_0008;
-const RANDOM_REQUESTS = 1000;
+/** Another seed or count explores further: `HOSTILE_SEED=7 HOSTILE_REQUESTS=5000 npx vitest run test/api/hostile-requests.test.ts`. */
+const SEED = Number(process.env.HOSTILE_SEED ?? 0x5eed_0008);
+const RANDOM_REQUESTS = Number(process.env.HOSTILE_REQUESTS ?? 1000);
 const STRIPE_KEY = 'sk_test_emulator';
 const BODY_LIMIT = 1024 * 1024;
 
@@ -164,12 +165,16 @@ function generator(seed: number) {
       () => '',
       () => ' ',
       () => 'a\u0000b',
+      () => '\u0000',
       () => '\ud800',
+      () => 'ok\udfff',
       () => '\udfff\ud800',
+      () => '\u0001\u007f',
+      () => 'Ā日本',
       () => '<script>alert(1)</script>',
       () => "' OR 1=1 --",
       () => '%s%n%x',
-      () => '${process.env}',
+      () => '{{constructor}}',
       () => '../../etc/passwd',
       () => 'x'.repeat(int(5000) + 200),
       () => pick(UNICODE).repeat(int(50) + 1),
@@ -245,11 +250,33 @@ function generator(seed: number) {
     return head + 'a'.repeat(Math.max(0, size - head.length - tail.length)) + tail;
   };
 
+  /** Half the time a valid Stripe connect with one field made hostile; otherwise anything shaped roughly like one. */
   const connectBody = (): unknown => {
+    if (chance(0.5)) {
+      const body: Record<string, unknown> = { credentials: { apiKey: STRIPE_KEY }, connection_config: {} };
+      pick([
+        () => {
+          body.label = chance(0.7) ? nastyString() : jsonValue(3);
+        },
+        () => {
+          body.credentials = { apiKey: chance(0.7) ? nastyString() : jsonValue(3) };
+        },
+        () => {
+          body.connection_config = jsonValue(1);
+        },
+        () => {
+          body[pick(KEYS)] = jsonValue(2);
+        },
+        () => {
+          body.credentials = { apiKey: STRIPE_KEY, [pick(KEYS)]: jsonValue(2) };
+        },
+      ])();
+      return body;
+    }
     const body: Record<string, unknown> = {};
     if (chance(0.85)) {
       body.credentials = chance(0.6)
-        ? { apiKey: pick([STRIPE_KEY, STRIPE_KEY, 'sk_test_wrong', 42, null, [], {}, nastyString()]) }
+        ? { apiKey: pick([STRIPE_KEY, 'sk_test_wrong', 42, null, [], {}, nastyString()]) }
         : jsonValue(1);
     }
     if (chance(0.6)) body.connection_config = chance(0.6) ? {} : jsonValue(1);
@@ -420,6 +447,8 @@ function generator(seed: number) {
   };
 
   interface Route {
+    /** How often, relative to the others: the routes with the most input to get wrong come up most. */
+    weight: number;
     methods: Method[];
     path: () => string;
     queryKeys: string[];
@@ -429,14 +458,16 @@ function generator(seed: number) {
   }
   const ROUTES: Route[] = [
     {
+      weight: 1,
       methods: ['GET'],
       path: () => pick(['/healthz', '/readyz', '/openapi.json', '/docs', '/docs/static/x']),
       queryKeys: [],
     },
-    { methods: ['GET'], path: () => '/integrations/registry', queryKeys: ['category', 'q', 'auth_kind'] },
-    { methods: ['GET'], path: () => `/integrations/registry/${platformSegment()}`, queryKeys: [] },
-    { methods: ['GET'], path: () => '/integrations/connections', queryKeys: ['limit', 'cursor'] },
+    { weight: 1, methods: ['GET'], path: () => '/integrations/registry', queryKeys: ['category', 'q', 'auth_kind'] },
+    { weight: 1, methods: ['GET'], path: () => `/integrations/registry/${platformSegment()}`, queryKeys: [] },
+    { weight: 1, methods: ['GET'], path: () => '/integrations/connections', queryKeys: ['limit', 'cursor'] },
     {
+      weight: 3,
       methods: ['POST'],
       path: () => `/integrations/${platformSegment()}/connect`,
       queryKeys: [],
@@ -444,18 +475,26 @@ function generator(seed: number) {
       writes: true,
     },
     {
+      weight: 1,
       methods: ['POST'],
       path: () => `/integrations/${platformSegment()}/disconnect`,
       queryKeys: ['connection_id'],
       writes: true,
     },
-    { methods: ['GET'], path: () => `/integrations/${platformSegment()}/health`, queryKeys: ['connection_id'] },
     {
+      weight: 1,
+      methods: ['GET'],
+      path: () => `/integrations/${platformSegment()}/health`,
+      queryKeys: ['connection_id'],
+    },
+    {
+      weight: 3,
       methods: ['GET'],
       path: () => `/integrations/${platformSegment()}/data/${entitySegment()}`,
       queryKeys: ['limit', 'cursor', 'connection_id', 'date_from', 'date_to'],
     },
     {
+      weight: 2,
       methods: ['POST'],
       path: () => '/platform-integrations/oauth/initiate',
       queryKeys: [],
@@ -463,12 +502,15 @@ function generator(seed: number) {
       writes: true,
     },
     {
+      weight: 1.5,
       methods: ['GET', 'POST'],
-      path: () => '/platform-integrations/oauth/callback',
-      queryKeys: ['code', 'state'],
+      path: () =>
+        `/platform-integrations/oauth/callback${chance(0.5) ? `?${new URLSearchParams(callbackFields()).toString()}` : ''}`,
+      queryKeys: [],
       body: () => callbackFields(),
     },
     {
+      weight: 2,
       methods: METHODS,
       path: () =>
         pick([
@@ -481,14 +523,22 @@ function generator(seed: number) {
       queryKeys: [],
     },
   ];
+  const totalWeight = ROUTES.reduce((sum, r) => sum + r.weight, 0);
+  const pickRoute = (): Route => {
+    let at = random() * totalWeight;
+    for (const route of ROUTES) {
+      at -= route.weight;
+      if (at < 0) return route;
+    }
+    return ROUTES[ROUTES.length - 1] as Route;
+  };
 
   const authorization = (writes: boolean): string | undefined => {
     const own = writes ? keys.c : keys.a;
+    // Half the requests carry the right key, so that most reach the handlers; the rest, every way a key is wrong.
+    if (chance(0.5)) return chance(0.9) ? `Bearer ${own}` : `bearer   ${own}  `;
     return pick([
-      () => `Bearer ${own}`,
-      () => `Bearer ${own}`,
-      () => `Bearer ${own}`,
-      () => `bearer   ${own}  `,
+      () => `Bearer ${keys.b}`,
       () => `Bearer ${keys.b}`,
       () => undefined,
       () => '',
@@ -523,7 +573,7 @@ function generator(seed: number) {
 
   /** One request: a route (or a made-up one), a method (usually its own), a query, an authorization and a body. */
   return (): HostileRequest => {
-    const route = pick(ROUTES);
+    const route = pickRoute();
     const method = chance(0.8) ? pick(route.methods) : pick(METHODS);
     const headers: Record<string, string> = {};
     const auth = authorization(route.writes === true);
@@ -538,7 +588,7 @@ function generator(seed: number) {
     if (method !== 'GET' && method !== 'HEAD' && chance(0.85)) {
       const kind = int(10);
       let contentType = 'application/json';
-      if (kind <= 3 && route.body) {
+      if (kind <= 4 && route.body) {
         const body = route.body();
         if (url.startsWith('/platform-integrations/oauth/callback') && chance(0.5)) {
           contentType = 'application/x-www-form-urlencoded';
@@ -547,15 +597,13 @@ function generator(seed: number) {
           payload = JSON.stringify(body) ?? 'null';
         }
         note = 'a body shaped like the route’s';
-      } else if (kind <= 4) {
+      } else if (kind <= 5) {
         payload = JSON.stringify(jsonValue()) ?? 'null';
         note = 'a random JSON value';
-      } else if (kind === 5) {
-        payload = garbageBytes();
-        note = 'garbage bytes';
       } else if (kind === 6) {
-        payload = invalidUtf8();
-        note = 'invalid UTF-8';
+        const garbage = chance(0.5);
+        payload = garbage ? garbageBytes() : invalidUtf8();
+        note = garbage ? 'garbage bytes' : 'invalid UTF-8';
       } else if (kind === 7) {
         payload = chance(0.5) ? deepJson() : pick(PROTO_BODIES);
         note = 'deep nesting or prototype keys';
@@ -565,7 +613,7 @@ function generator(seed: number) {
         note = `a body of ${payload.length} bytes as ${contentType}`;
       } else {
         payload = hugeBody();
-        note = `a body of ${payload.length} bytes`;
+        note = `a JSON body of ${payload.length} bytes`;
       }
       if (chance(0.05)) {
         // No content type at all.
@@ -673,10 +721,6 @@ describe('hostile requests', () => {
     for (const status of [200, 400, 401, 404, 413])
       expect(statuses.get(status), `no ${status} answered`).toBeGreaterThan(0);
     expect([...reached].some((r) => r.startsWith('GET /integrations/stripe/data/customers'))).toBe(true);
-    require('node:fs').writeFileSync(
-      '/tmp/hostile-findings.json',
-      JSON.stringify({ statuses: [...statuses], findings }, null, 1),
-    );
     expect(findings).toEqual([]);
   }, 60_000);
 
@@ -725,6 +769,40 @@ describe('hostile requests', () => {
       payload,
     });
     expect(res.statusCode).toBeGreaterThanOrEqual(400);
+    expect(res.statusCode).toBeLessThan(500);
+  });
+
+  // KNOWN 5xx, found by this sweep and reported (issue 8), not yet fixed in the routes: each case below answers 5xx
+  // today, so `it.fails` passes. When a route is fixed its case fails: change `it.fails` to `it` then.
+  // - A label Postgres cannot store (NUL; a lone UTF-16 surrogate, whose JSON escape jsonb refuses) is a 500; with a
+  //   surrogate the connection row is already written (label U+FFFD) when the audit insert fails.
+  // - A credential holding a character an HTTP header cannot carry (control characters, U+007F, anything above
+  //   U+00FF, U+FFFD from invalid UTF-8) reaches the platform call, where fetch refuses the header: 502 "Platform
+  //   unreachable" instead of a 422 naming /credentials/apiKey.
+  it.fails.each([
+    [
+      'a connect label with NUL',
+      '/integrations/stripe/connect',
+      { credentials: { apiKey: STRIPE_KEY }, label: 'a\u0000b' },
+    ],
+    [
+      'a connect label with a lone surrogate',
+      '/integrations/stripe/connect',
+      { credentials: { apiKey: STRIPE_KEY }, label: 'ok\udfff' },
+    ],
+    [
+      'an OAuth initiate label with NUL',
+      '/platform-integrations/oauth/initiate',
+      { platform: 'hubspot', label: 'a\u0000b' },
+    ],
+    [
+      'an API key with a control character',
+      '/integrations/stripe/connect',
+      { credentials: { apiKey: 'sk_test_\u0001' } },
+    ],
+    ['an API key beyond Latin-1', '/integrations/stripe/connect', { credentials: { apiKey: 'sk_test_Ā日本' } }],
+  ])('KNOWN 5xx: %s is answered below 500', async (_name, url, body) => {
+    const res = await service.app.inject({ method: 'POST', url, headers: authed(), payload: JSON.stringify(body) });
     expect(res.statusCode).toBeLessThan(500);
   });
 });

@@ -19,7 +19,7 @@ export function refreshConnectionToken(ctx: ServiceContext): Task {
   return async (payload, helpers) => {
     const { tenant_id: tenantId, connection_id: connectionId } = assertConnectionPayload(payload);
     const row = await getConnection(ctx.db, tenantId, connectionId);
-    if (!row || row.status !== 'active') return; // disconnected or waiting for the user since the job was queued
+    if (row?.status !== 'active') return; // gone, disconnected or waiting for the user since the job was queued
     const adapter = await adapterForConnection(ctx, row);
     try {
       const renewed = await adapter.renewCredentials({ withinMs: RENEW_WITHIN_MS });
