@@ -98,6 +98,20 @@ describe('connect', () => {
     expect(res.body.errors).toContainEqual(expect.objectContaining({ path: '/connection_config/shop' }));
   });
 
+  it.each([
+    ['a loopback address', '127.0.0.1'],
+    ['the cloud metadata address', '169.254.169.254'],
+    ['a private address', '10.1.2.3'],
+  ])('refuses a self-hosted GitLab on %s with 422 naming the host, before connecting', async (_name, host) => {
+    const { apiKey } = await service.tenant();
+    const res = await call('POST', '/integrations/gitlab/connect', apiKey, {
+      credentials: { accessToken: 'glpat-x' },
+      connection_config: { host, projectId: '1' },
+    });
+    expect(res.status).toBe(422);
+    expect(res.body.errors).toContainEqual(expect.objectContaining({ path: '/connection_config/host' }));
+  });
+
   it('an unknown platform is 404', async () => {
     const { apiKey } = await service.tenant();
     expect((await call('POST', '/integrations/nope/connect', apiKey, { credentials: {} })).status).toBe(404);
