@@ -247,7 +247,7 @@ describe('OAuth connect: initiate, consent, callback', () => {
     expect(res.statusCode).toBe(201);
     const { connection } = res.json() as { connection: Record<string, unknown> };
     expect(Object.keys(connection).sort()).toEqual(
-      ['connection_id', 'created_at', 'health', 'label', 'platform', 'scopes', 'status'].sort(),
+      ['connection_id', 'created_at', 'health', 'label', 'last_sync_at', 'platform', 'scopes', 'status'].sort(),
     );
     expect(connection).toMatchObject({ platform: 'zoom', label: 'Sales', status: 'active', scopes: SCOPES });
     const id = connection.connection_id as string;

@@ -33,6 +33,7 @@ import { adapterForConnection, adapterOptions } from '../../service/connection-a
 import { revokeConnectionTokens } from '../../service/oauth/token-revocation.js';
 import type { ServiceContext } from '../../service/service-context.js';
 import { checkConnectionInput, pointerForField } from '../connection-input.js';
+import { connectionJson } from '../connection-json.js';
 import { CursorCodec } from '../cursor-codec.js';
 import type { IntegrationCatalog } from '../integration-catalog.js';
 import { notFound, ProblemError } from '../problem.js';
@@ -41,20 +42,6 @@ import { actorOf } from '../tenant-auth.js';
 const limitParam = z.coerce.number().int().min(1).max(500).default(100);
 const platformParams = z.object({ integration_id: z.string().min(1).max(100) });
 const connectionQuery = z.object({ connection_id: z.uuid().optional() });
-
-/** A connection as the API shows it: never a credential. */
-export function connectionJson(row: ConnectionRow) {
-  return {
-    connection_id: row.connectionId,
-    platform: row.platform,
-    label: row.label,
-    status: row.status,
-    health: row.health,
-    last_sync_at: row.lastSyncAt?.toISOString() ?? null,
-    created_at: row.createdAt.toISOString(),
-    scopes: row.scopes,
-  };
-}
 
 /**
  * The connection a platform route is about: the one named by `connection_id`, or the tenant's only connection to

@@ -17,6 +17,7 @@ import {
   OAuthFlowError,
 } from '../../service/oauth/oauth-connect-flow.js';
 import type { ServiceContext } from '../../service/service-context.js';
+import { connectionJson } from '../connection-json.js';
 import { ProblemError } from '../problem.js';
 import { actorOf } from '../tenant-auth.js';
 
@@ -48,19 +49,6 @@ const callbackParams = z.object({
   error_description: z.string().max(4096).optional(),
   error_uri: z.string().max(4096).optional(),
 });
-
-/** The connection the callback made, as the API shows it: never a credential. */
-function connectionView(row: ConnectionRow) {
-  return {
-    connection_id: row.connectionId,
-    platform: row.platform,
-    label: row.label,
-    status: row.status,
-    health: row.health,
-    created_at: row.createdAt.toISOString(),
-    scopes: row.scopes,
-  };
-}
 
 function problemOf(error: OAuthFlowError): ProblemError {
   return new ProblemError(error.status, error.title, error.detail, {
@@ -162,7 +150,7 @@ export function oauthCallbackRoutes(app: FastifyInstance, ctx: ServiceContext): 
         if (redirect && redirectAfter) {
           return reply.redirect(withParam(redirectAfter, 'connection_id', connection.connectionId), 302);
         }
-        return reply.status(201).send({ connection: connectionView(connection) });
+        return reply.status(201).send({ connection: connectionJson(connection) });
       } catch (error) {
         if (!(error instanceof OAuthFlowError)) throw error;
         if (redirect && error.extra.redirectAfter) {

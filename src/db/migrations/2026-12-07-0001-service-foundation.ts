@@ -8,7 +8,19 @@
  *
  * A migration imports nothing from the application: its schema is frozen here as written.
  */
-import { type Kysely, sql } from 'kysely';
+import { type CreateTableBuilder, type Kysely, sql } from 'kysely';
+
+/** The foreign key from a per-connection table to its connection (deleted with it). */
+function belongsToConnection(table: string) {
+  return <T extends CreateTableBuilder<string, string>>(builder: T): T =>
+    builder.addForeignKeyConstraint(
+      `${table}_connection_fkey`,
+      ['tenant_id', 'connection_id'],
+      'platform_connections',
+      ['tenant_id', 'connection_id'],
+      (c) => c.onDelete('cascade'),
+    ) as T;
+}
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
@@ -91,13 +103,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('error', 'text')
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addPrimaryKeyConstraint('platform_sync_status_pkey', ['tenant_id', 'connection_id', 'entity_type'])
-    .addForeignKeyConstraint(
-      'platform_sync_status_connection_fkey',
-      ['tenant_id', 'connection_id'],
-      'platform_connections',
-      ['tenant_id', 'connection_id'],
-      (c) => c.onDelete('cascade'),
-    )
+    .$call(belongsToConnection('platform_sync_status'))
     .execute();
 
   await db.schema
@@ -115,13 +121,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addPrimaryKeyConstraint('platform_webhooks_pkey', ['tenant_id', 'webhook_id'])
-    .addForeignKeyConstraint(
-      'platform_webhooks_connection_fkey',
-      ['tenant_id', 'connection_id'],
-      'platform_connections',
-      ['tenant_id', 'connection_id'],
-      (c) => c.onDelete('cascade'),
-    )
+    .$call(belongsToConnection('platform_webhooks'))
     .execute();
   await db.schema
     .createIndex('platform_webhooks_connection')
@@ -141,13 +141,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('raw', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
     .addColumn('updated_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addPrimaryKeyConstraint('platform_ad_accounts_pkey', ['tenant_id', 'connection_id', 'ad_account_id'])
-    .addForeignKeyConstraint(
-      'platform_ad_accounts_connection_fkey',
-      ['tenant_id', 'connection_id'],
-      'platform_connections',
-      ['tenant_id', 'connection_id'],
-      (c) => c.onDelete('cascade'),
-    )
+    .$call(belongsToConnection('platform_ad_accounts'))
     .execute();
 
   await db.schema
@@ -171,13 +165,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('processed_at', 'timestamptz')
     .addPrimaryKeyConstraint('platform_event_logs_pkey', ['tenant_id', 'event_id'])
     .addUniqueConstraint('platform_event_logs_delivery', ['tenant_id', 'connection_id', 'delivery_id'])
-    .addForeignKeyConstraint(
-      'platform_event_logs_connection_fkey',
-      ['tenant_id', 'connection_id'],
-      'platform_connections',
-      ['tenant_id', 'connection_id'],
-      (c) => c.onDelete('cascade'),
-    )
+    .$call(belongsToConnection('platform_event_logs'))
     .execute();
   await db.schema
     .createIndex('platform_event_logs_received')
@@ -196,13 +184,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('paused_until', 'timestamptz')
     .addColumn('observed_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addPrimaryKeyConstraint('platform_rate_limits_pkey', ['tenant_id', 'connection_id'])
-    .addForeignKeyConstraint(
-      'platform_rate_limits_connection_fkey',
-      ['tenant_id', 'connection_id'],
-      'platform_connections',
-      ['tenant_id', 'connection_id'],
-      (c) => c.onDelete('cascade'),
-    )
+    .$call(belongsToConnection('platform_rate_limits'))
     .execute();
 
   await db.schema
@@ -240,13 +222,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('config', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addPrimaryKeyConstraint('platform_data_sources_pkey', ['tenant_id', 'connection_id', 'data_source_id'])
-    .addForeignKeyConstraint(
-      'platform_data_sources_connection_fkey',
-      ['tenant_id', 'connection_id'],
-      'platform_connections',
-      ['tenant_id', 'connection_id'],
-      (c) => c.onDelete('cascade'),
-    )
+    .$call(belongsToConnection('platform_data_sources'))
     .execute();
 
   await db.schema
