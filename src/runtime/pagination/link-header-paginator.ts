@@ -5,12 +5,12 @@
  */
 import type { PaginationConfig } from '../platform-schema.js';
 import {
+  followLink,
   LoopGuard,
   type Page,
   type PageRequest,
   type PaginationContext,
   type Paginator,
-  sameOriginNextUrl,
   settle,
   withPageSize,
 } from './paginator.js';
@@ -101,9 +101,7 @@ export class LinkHeaderPaginator implements Paginator {
         const header = Object.entries(response.headers).find(([k]) => k.toLowerCase() === 'link')?.[1];
         const link = parseLinkHeader(header).find((l) => l.rel.includes(rel));
         if (!link || link.url === '') return undefined;
-        const url = sameOriginNextUrl(link.url, response.url, context, guard);
-        guard.next(url);
-        return { method: first.method, url, query: {}, body: first.body };
+        return followLink(link.url, response, first, context, guard);
       });
       yield { number, records, request, response, next };
       if (failure !== undefined) throw failure;

@@ -5,12 +5,12 @@
  */
 import type { PaginationConfig } from '../platform-schema.js';
 import {
+  followLink,
   LoopGuard,
   type Page,
   type PageRequest,
   type PaginationContext,
   type Paginator,
-  sameOriginNextUrl,
   settle,
   stringAt,
   withPageSize,
@@ -40,9 +40,7 @@ export class NextUrlPaginator implements Paginator {
         const link = stringAt(response.body, this.config.nextUrlPath);
         // Some platforms (Mailgun) always send a next link and end with an empty page.
         if (link === undefined || records.length === 0) return undefined;
-        const url = sameOriginNextUrl(link, response.url, context, guard);
-        guard.next(url);
-        return { method: first.method, url, query: {}, body: first.body };
+        return followLink(link, response, first, context, guard);
       });
       yield { number, records, request, response, next };
       if (failure !== undefined) throw failure;

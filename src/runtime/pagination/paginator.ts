@@ -237,3 +237,20 @@ export function sameOriginNextUrl(next: string, pageUrl: string, context: Pagina
   }
   return url.toString();
 }
+
+/**
+ * The request for a next-page link (a `Link` header or a next URL in the body): on the base URL's origin, never seen
+ * before in this listing, sent as given (the first request's query is not repeated) with the first request's body.
+ * @throws PaginationError for another origin or a link seen before.
+ */
+export function followLink(
+  link: string,
+  response: PageResponse,
+  first: PageRequest,
+  context: PaginationContext,
+  guard: LoopGuard,
+): PageRequest {
+  const url = sameOriginNextUrl(link, response.url, context, guard);
+  guard.next(url);
+  return { method: first.method, url, query: {}, body: first.body };
+}
