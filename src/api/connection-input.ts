@@ -6,8 +6,12 @@
 import type { PlatformMeta } from '../runtime/adapter-types.js';
 import { credentialFieldsOf } from '../runtime/credential-fields.js';
 import type { FieldProblem } from './problem.js';
+import { isStorableText } from './storable-text.js';
 
 const MAX_VALUE_LENGTH = 16_384;
+
+/** What an HTTP header value can carry: tab, printable ASCII and Latin-1. */
+const HEADER_SAFE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 /**
  * @returns the problems, empty when both parts are valid.
@@ -24,6 +28,10 @@ export function checkConnectionInput(
     problems.push({ in: 'body', path: `/${part}/${name.replace(/~/g, '~0').replace(/\//g, '~1')}`, message });
 
   const fields = credentialFieldsOf(meta.auth);
+  // Basic-auth halves travel base64-encoded, so any printable text is fine there.
+  const basicAuthFields = new Set(
+    meta.auth.kind === 'basic' ? [meta.auth.usernameField, meta.auth.passwordField ?? ''] : [],
+  );
   const known = new Set(fields.map((f) => f.name));
   for (const field of fields) {
     const value = credentials[field.name];
@@ -37,6 +45,11 @@ export function checkConnectionInput(
       at('credentials', field.name, 'must be a string');
     } else if (value.length > MAX_VALUE_LENGTH) {
       at('credentials', field.name, `must be at most ${MAX_VALUE_LENGTH} characters`);
+    } else if (!isStorableText(value)) {
+      at('credentials', field.name, 'must be text without NUL characters or unpaired surrogates');
+    } else if (field.name !== 'privateKey' && !basicAuthFields.has(field.name) && !HEADER_SAFE.test(value)) {
+      // Sent as (or inside) an HTTP header: only what a header can carry.
+      at('credentials', field.name, 'must hold only printable characters (it is sent in an HTTP header)');
     } else if (/[\r\n\0]/.test(value) && field.name !== 'privateKey') {
       at('credentials', field.name, 'must not contain line breaks or NUL');
     }
@@ -55,6 +68,10 @@ export function checkConnectionInput(
     }
     if (typeof value !== 'string') {
       at('connection_config', name, 'must be a string');
+      continue;
+    }
+    if (!isStorableText(value)) {
+      at('connection_config', name, 'must be text without NUL characters or unpaired surrogates');
       continue;
     }
     if (value.length > 253) {

@@ -37,6 +37,7 @@ import { connectionJson } from '../connection-json.js';
 import { CursorCodec } from '../cursor-codec.js';
 import type { IntegrationCatalog } from '../integration-catalog.js';
 import { notFound, ProblemError } from '../problem.js';
+import { storableLabel } from '../storable-text.js';
 import { actorOf } from '../tenant-auth.js';
 
 const limitParam = z.coerce.number().int().min(1).max(500).default(100);
@@ -144,7 +145,7 @@ export function connectionRoutes(scope: FastifyInstance, ctx: ServiceContext, ca
           .object({
             credentials: z.record(z.string(), z.unknown()),
             connection_config: z.record(z.string(), z.unknown()).default({}),
-            label: z.string().trim().min(1).max(200).optional(),
+            label: storableLabel(200).optional(),
           })
           .strict(),
       },
@@ -191,21 +192,25 @@ export function connectionRoutes(scope: FastifyInstance, ctx: ServiceContext, ca
           field ? { errors: [{ in: 'body', path: field, message: error.message }] } : {},
         );
       }
-      const row = await insertConnection(ctx.db, ctx.settings.keyRing, {
-        tenantId,
-        platform,
-        label: label ?? null,
-        credentials,
-        connectionConfig,
-      });
-      await recordHealth(ctx.db, tenantId, row.connectionId, { healthy: true, at: ctx.now() });
-      await audit(ctx.db, {
-        tenantId,
-        actor: actorOf(request),
-        action: 'connection.created',
-        targetType: 'connection',
-        targetId: row.connectionId,
-        details: { platform, label: label ?? null, via: 'credentials' },
+      // The connection, its first health check and its audit row are written together, or not at all.
+      const row = await ctx.db.transaction().execute(async (trx) => {
+        const inserted = await insertConnection(trx, ctx.settings.keyRing, {
+          tenantId,
+          platform,
+          label: label ?? null,
+          credentials,
+          connectionConfig,
+        });
+        await recordHealth(trx, tenantId, inserted.connectionId, { healthy: true, at: ctx.now() });
+        await audit(trx, {
+          tenantId,
+          actor: actorOf(request),
+          action: 'connection.created',
+          targetType: 'connection',
+          targetId: inserted.connectionId,
+          details: { platform, label: label ?? null, via: 'credentials' },
+        });
+        return inserted;
       });
       return reply.status(201).send({ connection: { ...connectionJson(row), health: 'healthy' } });
     },
@@ -359,6 +364,15 @@ export function connectionRoutes(scope: FastifyInstance, ctx: ServiceContext, ca
       const to = toText ? new Date(toText) : undefined;
       const config = meta.entities[entity] as PlatformMeta['entities'][string];
       const cursorField = config.incremental.kind === 'none' ? undefined : config.incremental.cursorField;
+      if (!cursorField && (from || to)) {
+        // Filtering silently on nothing would hand back records outside the range as if they were in it.
+        const param = from ? 'date_from' : 'date_to';
+        throw new ProblemError(400, 'Invalid request', `${platform} ${entity} has no modification time to filter on`, {
+          errors: [
+            { in: 'querystring', path: `/${param}`, message: `${entity} of ${meta.name} cannot be filtered by date` },
+          ],
+        });
+      }
 
       const adapter = await adapterForConnection(ctx, row);
       const records: unknown[] = [];

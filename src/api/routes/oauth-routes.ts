@@ -19,6 +19,7 @@ import {
 import type { ServiceContext } from '../../service/service-context.js';
 import { connectionJson } from '../connection-json.js';
 import { ProblemError } from '../problem.js';
+import { storableLabel } from '../storable-text.js';
 import { actorOf } from '../tenant-auth.js';
 
 /** RFC 6749 §3.3 scope-token characters. */
@@ -36,7 +37,7 @@ const initiateBody = z
       .max(100)
       .optional(),
     redirect_after: z.string().min(1).max(2048).optional(),
-    label: z.string().trim().min(1).max(200).optional(),
+    label: storableLabel(200).optional(),
   })
   .strict();
 
