@@ -16,15 +16,24 @@ export interface EntitySummary {
   incremental: boolean;
 }
 
+/** An entity as the list shows it: what it offers, without its description. */
+export interface EntityBrief {
+  name: string;
+  standard: string | null;
+  write: string[];
+  incremental: boolean;
+}
+
 export interface IntegrationSummary {
   id: string;
   name: string;
   category: string;
-  description: string;
+  /** The description's first sentence (at most 240 characters); the full text is in the detail. */
+  summary: string;
   auth_kind: string;
   docs_url: string;
   api_version: string;
-  entities: EntitySummary[];
+  entities: EntityBrief[];
   supports: { write: boolean; webhooks: boolean; incremental: boolean; oauth: boolean };
   webhooks: { scheme: string };
   rate_limit: { model: string; summary: string };
@@ -37,7 +46,9 @@ export interface JsonSchemaObject {
   additionalProperties: false;
 }
 
-export interface IntegrationDetail extends IntegrationSummary {
+export interface IntegrationDetail extends Omit<IntegrationSummary, 'entities' | 'summary'> {
+  description: string;
+  entities: EntitySummary[];
   credentials_schema: JsonSchemaObject;
   connection_config_schema: JsonSchemaObject;
   oauth: { scopes: string[]; scope_separator: string; grant_type: string } | null;
@@ -59,8 +70,14 @@ function rateLimitSummary(meta: PlatformMeta): string {
   }
 }
 
-export function summarize(meta: PlatformMeta): IntegrationSummary {
-  const entities = Object.keys(meta.entities)
+/** The first sentence of a description, at most 240 characters. */
+function firstSentence(text: string): string {
+  const sentence = /^.*?[.!?](?=\s|$)/s.exec(text)?.[0] ?? text;
+  return sentence.length > 240 ? `${sentence.slice(0, 239)}…` : sentence;
+}
+
+function entitiesOf(meta: PlatformMeta): EntitySummary[] {
+  return Object.keys(meta.entities)
     .sort()
     .map((name): EntitySummary => {
       const e = meta.entities[name] as PlatformMeta['entities'][string];
@@ -73,15 +90,19 @@ export function summarize(meta: PlatformMeta): IntegrationSummary {
         incremental: e.incremental.kind !== 'none',
       };
     });
+}
+
+export function summarize(meta: PlatformMeta): IntegrationSummary {
+  const entities = entitiesOf(meta);
   return {
     id: meta.id,
     name: meta.name,
     category: meta.category,
-    description: meta.description,
+    summary: firstSentence(meta.description),
     auth_kind: meta.auth.kind,
     docs_url: meta.docsUrl,
     api_version: meta.apiVersion,
-    entities,
+    entities: entities.map(({ name, standard, write, incremental }) => ({ name, standard, write, incremental })),
     supports: {
       write: entities.some((e) => e.write.length > 0),
       webhooks: meta.webhooks.scheme !== 'none',
@@ -129,8 +150,11 @@ export function connectionConfigSchema(meta: PlatformMeta): JsonSchemaObject {
 }
 
 export function detail(meta: PlatformMeta): IntegrationDetail {
+  const { summary: _summary, entities: _brief, ...common } = summarize(meta);
   return {
-    ...summarize(meta),
+    ...common,
+    description: meta.description,
+    entities: entitiesOf(meta),
     credentials_schema: credentialsSchema(meta),
     connection_config_schema: connectionConfigSchema(meta),
     oauth:

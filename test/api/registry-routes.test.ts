@@ -44,6 +44,19 @@ describe('GET /integrations/registry', () => {
     expect(body.total).toBe(integrations.length);
   });
 
+  it('answers 304 to a client that has the current answer (ETag)', async () => {
+    const first = await service.app.inject({ method: 'GET', url: '/integrations/registry?category=crm' });
+    const etag = first.headers.etag as string;
+    expect(etag).toMatch(/^"[\w-]+"$/);
+    const again = await service.app.inject({
+      method: 'GET',
+      url: '/integrations/registry?category=crm',
+      headers: { 'if-none-match': etag },
+    });
+    expect(again.statusCode).toBe(304);
+    expect(again.body).toBe('');
+  });
+
   it('an unknown query parameter is a 400 naming it', async () => {
     const { status, body } = await get('/integrations/registry?colour=red');
     expect(status).toBe(400);

@@ -3,6 +3,7 @@
  * `GET /integrations/registry/{integration_id}` with the credential and connection-config schemas connect takes.
  * Public: it holds no tenant data.
  */
+import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -17,22 +18,37 @@ const listQuery = z
   })
   .strict();
 
+/** Distinct registry queries whose answers are kept serialized. */
+const MAX_CACHED_RESPONSES = 500;
+
 export function registryRoutes(app: FastifyInstance, catalog: IntegrationCatalog): void {
   const typed = app.withTypeProvider<ZodTypeProvider>();
+  const responses = new Map<string, { body: string; etag: string }>();
 
   typed.get(
     '/integrations/registry',
     { schema: { tags: ['registry'], summary: 'The platforms EnGarde connects to', querystring: listQuery } },
-    async (request) => {
+    async (request, reply) => {
       const { category, auth_kind: authKind, q } = request.query;
       const words = (q ?? '').toLowerCase().split(/\s+/).filter(Boolean);
-      const integrations = (await catalog.all()).filter((i) => {
-        if (category !== undefined && i.category !== category) return false;
-        if (authKind !== undefined && i.auth_kind !== authKind) return false;
-        const text = `${i.id} ${i.name} ${i.category} ${i.description}`.toLowerCase();
-        return words.every((w) => text.includes(w));
-      });
-      return { integrations, total: integrations.length };
+      const key = JSON.stringify([category ?? null, authKind ?? null, words]);
+      let cached = responses.get(key);
+      if (!cached) {
+        const integrations = (await catalog.all()).filter((i) => {
+          if (category !== undefined && i.category !== category) return false;
+          if (authKind !== undefined && i.auth_kind !== authKind) return false;
+          const text = `${i.id} ${i.name} ${i.category} ${i.summary}`.toLowerCase();
+          return words.every((w) => text.includes(w));
+        });
+        // The catalogue only changes with a deployment: each answer is serialized once, with a strong ETag.
+        const body = JSON.stringify({ integrations, total: integrations.length });
+        cached = { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"` };
+        if (responses.size >= MAX_CACHED_RESPONSES) responses.delete(responses.keys().next().value as string);
+        responses.set(key, cached);
+      }
+      reply.header('etag', cached.etag).header('cache-control', 'public, max-age=300');
+      if (request.headers['if-none-match'] === cached.etag) return reply.status(304).send();
+      return reply.type('application/json; charset=utf-8').send(cached.body);
     },
   );
 
