@@ -5,7 +5,7 @@
  * Postgres lock (`oauth/token-refresh.ts`): renewed tokens are stored (sealed) before they are used.
  */
 
-import { type ConnectionRow, loadCredentials } from '../db/repositories/connection-repository.js';
+import { type ConnectionRow, loadCredentials, openCredentials } from '../db/repositories/connection-repository.js';
 import type { AdapterOptions, OAuthClient, PlatformMeta, TokenSet } from '../runtime/adapter-types.js';
 import type { OAuthClientRegistration, OAuthEndpoint, TokenFetch } from '../runtime/auth/oauth2-token-client.js';
 import { hostVariables } from '../runtime/base-url.js';
@@ -132,7 +132,11 @@ export function adapterOptions(
  */
 export async function adapterForConnection(ctx: ServiceContext, row: ConnectionRow): Promise<AnyAdapter> {
   const { tenantId, connectionId, platform } = row;
-  const credentials = (await loadCredentials(ctx.db, ctx.settings.keyRing, tenantId, connectionId)) ?? {};
+  // Read with the row when the caller asked for it (one query fewer), else now.
+  const credentials =
+    (row.sealedAuth !== undefined
+      ? openCredentials(ctx.settings.keyRing, row)
+      : await loadCredentials(ctx.db, ctx.settings.keyRing, tenantId, connectionId)) ?? {};
   return ctx.registry.create(
     platform,
     adapterOptions(ctx, platform, {

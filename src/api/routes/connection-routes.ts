@@ -53,15 +53,16 @@ export async function resolveConnection(
   tenantId: string,
   platform: string,
   connectionId: string | undefined,
+  options: { withCredentials?: boolean } = {},
 ): Promise<ConnectionRow> {
   if (connectionId !== undefined) {
-    const row = await getConnection(ctx.db, tenantId, connectionId);
+    const row = await getConnection(ctx.db, tenantId, connectionId, options);
     if (!row || row.platform !== platform || row.status === 'disconnected') {
       throw notFound(`connection ${connectionId} to ${platform}`);
     }
     return row;
   }
-  const rows = await listConnections(ctx.db, tenantId, { limit: 51, platform });
+  const rows = await listConnections(ctx.db, tenantId, { limit: 51, platform, ...options });
   if (rows.length === 0) throw notFound(`a connection to ${platform}`);
   if (rows.length > 1) {
     throw new ProblemError(
@@ -271,7 +272,9 @@ export function connectionRoutes(scope: FastifyInstance, ctx: ServiceContext, ca
       const platform = request.params.integration_id;
       const meta = await platformMeta(platform);
       const { tenantId } = request.tenant;
-      const row = await resolveConnection(ctx, tenantId, platform, request.query.connection_id);
+      const row = await resolveConnection(ctx, tenantId, platform, request.query.connection_id, {
+        withCredentials: true,
+      });
       const adapter = await adapterForConnection(ctx, row);
       let probe: Awaited<ReturnType<typeof adapter.probe>>;
       try {
@@ -350,7 +353,9 @@ export function connectionRoutes(scope: FastifyInstance, ctx: ServiceContext, ca
       const meta = await platformMeta(platform);
       if (!Object.hasOwn(meta.entities, entity)) throw notFound(`entity "${entity}" of ${platform}`);
       const { tenantId } = request.tenant;
-      const row = await resolveConnection(ctx, tenantId, platform, request.query.connection_id);
+      const row = await resolveConnection(ctx, tenantId, platform, request.query.connection_id, {
+        withCredentials: true,
+      });
       const { limit } = request.query;
       const position = request.query.cursor ? cursors.decode('data', request.query.cursor, dataCursor) : undefined;
       if (position && (position.e !== entity || position.c !== row.connectionId)) {

@@ -26,6 +26,11 @@ export interface ConnectionRow {
   lastHealthError: string | null;
   lastSyncAt: Date | null;
   createdAt: Date;
+  /**
+   * The sealed credentials as read with the row (still encrypted; `openCredentials` opens them), so building an
+   * adapter costs no second query. Never part of what the API shows.
+   */
+  sealedAuth?: unknown;
 }
 
 export interface NewConnection {
@@ -74,6 +79,7 @@ type Selected = {
   last_health_error: string | null;
   last_sync_at: Date | null;
   created_at: Date;
+  auth_data?: unknown;
 };
 
 function toRow(r: Selected): ConnectionRow {
@@ -93,6 +99,7 @@ function toRow(r: Selected): ConnectionRow {
     lastHealthError: r.last_health_error,
     lastSyncAt: r.last_sync_at,
     createdAt: r.created_at,
+    ...(r.auth_data === undefined ? {} : { sealedAuth: r.auth_data }),
   };
 }
 
@@ -132,11 +139,16 @@ export async function insertConnection(db: Db, ring: KeyRing, input: NewConnecti
 export async function listConnections(
   db: Db,
   tenantId: string,
-  options: { limit: number; after?: { createdAt: Date; connectionId: string } | undefined; platform?: string },
+  options: {
+    limit: number;
+    after?: { createdAt: Date; connectionId: string } | undefined;
+    platform?: string;
+    withCredentials?: boolean;
+  },
 ): Promise<ConnectionRow[]> {
   let query = db
     .selectFrom('platform_connections')
-    .select(COLUMNS)
+    .select(options.withCredentials ? [...COLUMNS, 'auth_data'] : COLUMNS)
     .where('tenant_id', '=', tenantId)
     .where('status', '!=', 'disconnected');
   if (options.platform !== undefined) query = query.where('platform', '=', options.platform);
@@ -148,15 +160,19 @@ export async function listConnections(
   return rows.map((r) => toRow(r as Selected));
 }
 
-/** One connection of the tenant (any status), or `undefined`. */
+/**
+ * One connection of the tenant (any status), or `undefined`. `withCredentials` also reads the sealed credentials
+ * (`sealedAuth`), for a caller about to build the connection's adapter.
+ */
 export async function getConnection(
   db: Db,
   tenantId: string,
   connectionId: string,
+  options: { withCredentials?: boolean } = {},
 ): Promise<ConnectionRow | undefined> {
   const row = await db
     .selectFrom('platform_connections')
-    .select(COLUMNS)
+    .select(options.withCredentials ? [...COLUMNS, 'auth_data'] : COLUMNS)
     .where('tenant_id', '=', tenantId)
     .where('connection_id', '=', connectionId)
     .executeTakeFirst();
@@ -183,6 +199,15 @@ export async function loadCredentials(
   const row = await query.executeTakeFirst();
   if (!row?.auth_data) return undefined;
   return openJson<Record<string, unknown>>(ring, connectionAuthContext(tenantId, connectionId), row.auth_data);
+}
+
+/**
+ * Opens credentials read with a row (`sealedAuth`); `undefined` when erased.
+ * @throws SealedValueError when they cannot be opened.
+ */
+export function openCredentials(ring: KeyRing, row: ConnectionRow): Record<string, unknown> | undefined {
+  if (row.sealedAuth === undefined || row.sealedAuth === null) return undefined;
+  return openJson<Record<string, unknown>>(ring, connectionAuthContext(row.tenantId, row.connectionId), row.sealedAuth);
 }
 
 /** Replaces the connection's credentials (a token refresh), sealed under the active key. */
