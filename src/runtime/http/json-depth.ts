@@ -16,18 +16,21 @@ export const MAX_JSON_DEPTH = 256;
  * exceedsJsonDepth({ a: { b: 1 } }, 2);     // false
  */
 export function exceedsJsonDepth(value: unknown, max: number): boolean {
-  return deeper(value, max, 0);
+  return value !== null && typeof value === 'object' && deeper(value, max, 0);
 }
 
-function deeper(value: unknown, max: number, depth: number): boolean {
-  if (value === null || typeof value !== 'object') return false;
+function deeper(value: object, max: number, depth: number): boolean {
   if (depth >= max) return true;
+  // Primitives are skipped in the loop rather than in a call: most of a page's nodes are primitives.
   if (Array.isArray(value)) {
-    for (const item of value) if (deeper(item, max, depth + 1)) return true;
+    for (const item of value) {
+      if (item !== null && typeof item === 'object' && deeper(item, max, depth + 1)) return true;
+    }
     return false;
   }
   for (const key in value) {
-    if (deeper((value as Record<string, unknown>)[key], max, depth + 1)) return true;
+    const item = (value as Record<string, unknown>)[key];
+    if (item !== null && typeof item === 'object' && deeper(item, max, depth + 1)) return true;
   }
   return false;
 }
