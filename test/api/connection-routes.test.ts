@@ -229,3 +229,22 @@ describe('tenants never see each other', () => {
     expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
   });
 });
+
+describe('adapters kept between requests', () => {
+  it('reuses a connection’s adapter until its stored credentials change', async () => {
+    const { AdapterPool } = await import('../../src/service/adapter-pool.js');
+    const { getConnection, saveCredentials } = await import('../../src/db/repositories/connection-repository.js');
+    const { apiKey, tenantId } = await service.tenant();
+    const { connection_id: id } = (await connectStripe(apiKey)).body.connection as { connection_id: string };
+    const pool = new AdapterPool(service.ctx);
+    const read = async () => (await getConnection(service.ctx.db, tenantId, id, { withCredentials: true }))!;
+    const first = await pool.get(await read());
+    expect(await pool.get(await read())).toBe(first);
+    // New credentials stored for this row (as a token refresh stores them): a new adapter is built.
+    await saveCredentials(service.ctx.db, service.ctx.settings.keyRing, tenantId, id, { apiKey: STRIPE_KEY });
+    const changed = await pool.get(await read());
+    expect(changed).not.toBe(first);
+    expect(await pool.get(await read())).toBe(changed);
+    await pool.closeAll();
+  });
+});

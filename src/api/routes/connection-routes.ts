@@ -29,7 +29,8 @@ import {
 } from '../../runtime/errors.js';
 import { cursorInstant } from '../../runtime/incremental-filter.js';
 import type { PageRequest } from '../../runtime/pagination/paginator.js';
-import { adapterForConnection, adapterOptions } from '../../service/connection-adapters.js';
+import { AdapterPool } from '../../service/adapter-pool.js';
+import { adapterOptions } from '../../service/connection-adapters.js';
 import { revokeConnectionTokens } from '../../service/oauth/token-revocation.js';
 import type { ServiceContext } from '../../service/service-context.js';
 import { checkConnectionInput, pointerForField } from '../connection-input.js';
@@ -95,6 +96,9 @@ function platformProblem(error: unknown, platform: string): ProblemError {
 export function connectionRoutes(scope: FastifyInstance, ctx: ServiceContext, catalog: IntegrationCatalog): void {
   const app = scope.withTypeProvider<ZodTypeProvider>();
   const cursors = new CursorCodec(ctx.settings.keyRing);
+  // Adapters live between requests (their sockets and budgets with them); closed when the server stops.
+  const adapters = new AdapterPool(ctx);
+  scope.addHook('onClose', () => adapters.closeAll());
   const security = [{ tenantKey: [] }];
 
   const platformMeta = async (id: string): Promise<PlatformMeta> => {
@@ -241,6 +245,7 @@ export function connectionRoutes(scope: FastifyInstance, ctx: ServiceContext, ca
       }
       const revocation = await revokeConnectionTokens(ctx, row, credentials);
       await markDisconnected(ctx.db, tenantId, row.connectionId);
+      adapters.drop(tenantId, row.connectionId);
       await audit(ctx.db, {
         tenantId,
         actor: actorOf(request),
@@ -275,13 +280,8 @@ export function connectionRoutes(scope: FastifyInstance, ctx: ServiceContext, ca
       const row = await resolveConnection(ctx, tenantId, platform, request.query.connection_id, {
         withCredentials: true,
       });
-      const adapter = await adapterForConnection(ctx, row);
-      let probe: Awaited<ReturnType<typeof adapter.probe>>;
-      try {
-        probe = await adapter.probe();
-      } finally {
-        await adapter.close();
-      }
+      const adapter = await adapters.get(row);
+      const probe = await adapter.probe();
       const checkedAt = ctx.now();
       await recordHealth(ctx.db, tenantId, row.connectionId, {
         healthy: probe.ok,
@@ -379,7 +379,7 @@ export function connectionRoutes(scope: FastifyInstance, ctx: ServiceContext, ca
         });
       }
 
-      const adapter = await adapterForConnection(ctx, row);
+      const adapter = await adapters.get(row);
       const records: unknown[] = [];
       let next: { r: PageRequest; skip: number } | undefined;
       try {
@@ -412,8 +412,6 @@ export function connectionRoutes(scope: FastifyInstance, ctx: ServiceContext, ca
         }
       } catch (error) {
         throw platformProblem(error, platform);
-      } finally {
-        await adapter.close();
       }
       return {
         [entity]: records,
