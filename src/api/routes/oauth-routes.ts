@@ -8,7 +8,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { ConnectionRow } from '../../db/repositories/connection-repository.js';
 import {
   completeOAuthConnection,
   initiateOAuthConnection,
