@@ -170,6 +170,12 @@ export interface AuditLogTable {
   details: JsonWithDefault<Record<string, unknown>>;
 }
 
+export interface WorkerHeartbeatsTable {
+  worker_id: string;
+  process: string;
+  beat_at: Generated<Date>;
+}
+
 export interface Database {
   tenants: TenantsTable;
   api_keys: ApiKeysTable;
@@ -182,4 +188,5 @@ export interface Database {
   platform_oauth_states: PlatformOAuthStatesTable;
   platform_data_sources: PlatformDataSourcesTable;
   audit_log: AuditLogTable;
+  worker_heartbeats: WorkerHeartbeatsTable;
 }

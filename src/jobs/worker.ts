@@ -1,7 +1,9 @@
 /**
  * Background jobs on graphile-worker 0.17, in the service's PostgreSQL: `engarde worker` runs this alone, `engarde
  * serve` runs it in-process unless `--no-worker`. Any number of workers on any number of machines share one
- * database; graphile-worker hands each job to one of them.
+ * database; graphile-worker hands each job to one of them. Workers keep a heartbeat, and every worker process
+ * releases the jobs of workers that stopped beating (`worker-heartbeat.ts`): a crashed worker's jobs come back
+ * within a minute instead of four hours.
  *
  * Shutdown handles graphile-worker 0.17's race: `runner.stop()` resolves before the last job's completion is
  * written (results are batched, and `job:complete` is emitted when a result is queued, not written), so ending the
@@ -9,9 +11,19 @@
  * waits for the jobs between `job:start` and `job:complete`, then until the database holds no job still locked by
  * this runner's workers, and only then returns.
  */
-import { Logger as GraphileLogger, type LogLevel, type Runner, run, type TaskList } from 'graphile-worker';
+import { EventEmitter } from 'node:events';
+import {
+  Logger as GraphileLogger,
+  type LogLevel,
+  makeWorkerUtils,
+  type Runner,
+  run,
+  type TaskList,
+  type WorkerEvents,
+} from 'graphile-worker';
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import { type HeartbeatOptions, WorkerHeartbeat } from './worker-heartbeat.js';
 
 export interface StartWorkerOptions {
   pool: pg.Pool;
@@ -22,6 +34,8 @@ export interface StartWorkerOptions {
   logger: Logger;
   /** How long `stop()` waits for running jobs' results to be written (default 30 s). */
   drainTimeoutMs?: number | undefined;
+  /** Heartbeat and crashed-worker sweep timing (tests shorten them); see `worker-heartbeat.ts`. */
+  heartbeat?: Pick<HeartbeatOptions, 'beatMs' | 'sweepMs' | 'staleMs'> | undefined;
 }
 
 export interface RunningWorker {
@@ -54,8 +68,14 @@ function graphileLogger(logger: Logger): GraphileLogger {
  * process.once('SIGTERM', () => worker.stop());
  */
 export async function startWorker(options: StartWorkerOptions): Promise<RunningWorker> {
+  // Our own emitter, given to graphile-worker, so no event (a worker's creation) happens before we listen.
+  const events = new EventEmitter() as WorkerEvents;
+  const utils = await makeWorkerUtils({ pgPool: options.pool, logger: graphileLogger(options.logger) });
+  const heartbeat = new WorkerHeartbeat({ pool: options.pool, utils, logger: options.logger, ...options.heartbeat });
+  events.on('worker:create', ({ worker }) => heartbeat.add(worker.workerId));
   const runner = await run({
     pgPool: options.pool,
+    events,
     taskList: options.taskList,
     ...(options.crontab ? { crontab: options.crontab } : {}),
     concurrency: options.concurrency ?? 4,
@@ -63,16 +83,17 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     pollInterval: 1000,
     logger: graphileLogger(options.logger),
   });
+  await heartbeat.start();
   let inFlight = 0;
   let drained: (() => void) | undefined;
   // Jobs whose result may still be waiting in graphile-worker's batch (ids, most recent last, bounded).
   const recent = new Set<string>();
-  runner.events.on('job:start', ({ job }) => {
+  events.on('job:start', ({ job }) => {
     inFlight++;
     recent.add(job.id);
     if (recent.size > 1000) recent.delete(recent.values().next().value as string);
   });
-  runner.events.on('job:complete', () => {
+  events.on('job:complete', () => {
     inFlight--;
     if (inFlight === 0) drained?.();
   });
@@ -100,6 +121,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
         await untilWritten(options.pool, [...recent], deadline);
         // graphile-worker releases its LISTEN connection (after an UNLISTEN) on its own time: wait for every
         // connection it took to be back in the pool, so whoever ends the pool (or the database) next cuts nothing.
+        await heartbeat.stop();
+        await utils.release();
         while (options.pool.totalCount > options.pool.idleCount && Date.now() < deadline) {
           await new Promise((resolve) => setTimeout(resolve, 10));
         }

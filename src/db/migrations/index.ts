@@ -4,7 +4,9 @@
  */
 import type { Migration } from 'kysely';
 import * as serviceFoundation from './2026-12-07-0001-service-foundation.js';
+import * as workerHeartbeats from './2026-12-07-0002-worker-heartbeats.js';
 
 export const migrations: Record<string, Migration> = {
   '2026-12-07-0001-service-foundation': serviceFoundation,
+  '2026-12-07-0002-worker-heartbeats': workerHeartbeats,
 };
