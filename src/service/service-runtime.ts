@@ -34,6 +34,12 @@ export interface OpenService {
 /** Query parameters never written to logs, beside credential-looking names. */
 const LOGGED_URL_SECRETS = ['code', 'state', 'iss', 'session_state'];
 
+/** A request path and query with OAuth codes, states and credential-looking parameters redacted. */
+function redactPath(pathAndQuery: string): string {
+  const origin = 'http://log.invalid';
+  return redactUrl(`${origin}${pathAndQuery}`, { names: LOGGED_URL_SECRETS }).slice(origin.length);
+}
+
 /**
  * A pino logger that never writes a credential: authorization headers and cookies are dropped, URLs lose OAuth
  * codes and states.
@@ -50,8 +56,7 @@ export function serviceLogger(level: string, destination?: DestinationStream): L
         req: (req: { method?: string; url?: string; id?: string; ip?: string }) => ({
           id: req.id,
           method: req.method,
-          url:
-            req.url === undefined ? undefined : redactUrl(`http://x${req.url}`, { names: LOGGED_URL_SECRETS }).slice(8),
+          url: req.url === undefined ? undefined : redactPath(req.url),
           ip: req.ip,
         }),
       },
@@ -67,8 +72,11 @@ export function serviceSettings(env: NodeJS.ProcessEnv = process.env): Settings 
 }
 
 /**
- * @param options.migrate apply pending migrations first (serve, migrate)
- * @param options.embeddedOnlyIfRunning do not start an embedded server, only use the one `serve` runs
+ * Opens the database (and the embedded server when needed) with everything a command shares.
+ * @param options.migrate apply pending migrations first (serve, worker, tenant create, keys rotate)
+ * @example
+ * const service = await openService(serviceSettings(), { migrate: true });
+ * try { … service.ctx.db … } finally { await service.close(); }
  */
 export async function openService(
   settings: Settings,

@@ -383,13 +383,13 @@ export function connectionRoutes(scope: FastifyInstance, ctx: ServiceContext, ca
       const records: unknown[] = [];
       let next: { r: PageRequest; skip: number } | undefined;
       try {
-        let from_: PageRequest | undefined = position?.r as PageRequest | undefined;
+        let resumeFrom: PageRequest | undefined = position?.r as PageRequest | undefined;
         let skip = position?.skip ?? 0;
         for (;;) {
           const page = await adapter.page(entity, {
             ...(from ? { since: from } : {}),
             pageSize: limit,
-            ...(from_ ? { from: from_ } : {}),
+            ...(resumeFrom ? { from: resumeFrom } : {}),
           });
           const pageRecords = page.records as unknown[];
           let index = skip;
@@ -402,12 +402,12 @@ export function connectionRoutes(scope: FastifyInstance, ctx: ServiceContext, ca
             records.push(record);
           }
           if (records.length >= limit) {
-            if (index < pageRecords.length) next = { r: page.request ?? (from_ as PageRequest), skip: index };
+            if (index < pageRecords.length) next = { r: page.request ?? (resumeFrom as PageRequest), skip: index };
             else if (page.next) next = { r: page.next, skip: 0 };
             break;
           }
           if (!page.next) break;
-          from_ = page.next;
+          resumeFrom = page.next;
           skip = 0;
         }
       } catch (error) {

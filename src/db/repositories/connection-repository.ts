@@ -188,15 +188,13 @@ export async function loadCredentials(
   ring: KeyRing,
   tenantId: string,
   connectionId: string,
-  options: { forUpdate?: boolean } = {},
 ): Promise<Record<string, unknown> | undefined> {
-  let query = db
+  const row = await db
     .selectFrom('platform_connections')
     .select('auth_data')
     .where('tenant_id', '=', tenantId)
-    .where('connection_id', '=', connectionId);
-  if (options.forUpdate) query = query.forUpdate();
-  const row = await query.executeTakeFirst();
+    .where('connection_id', '=', connectionId)
+    .executeTakeFirst();
   if (!row?.auth_data) return undefined;
   return openJson<Record<string, unknown>>(ring, connectionAuthContext(tenantId, connectionId), row.auth_data);
 }

@@ -51,15 +51,6 @@ export async function createTenant(db: Kysely<Database>, name: string): Promise<
   });
 }
 
-/** A new API key for a tenant (shown once). */
-export async function createApiKey(
-  db: Kysely<Database>,
-  tenantId: string,
-  label: string | null = null,
-): Promise<{ apiKey: string; apiKeyId: string }> {
-  return insertKey(db, tenantId, label);
-}
-
 async function insertKey(db: Kysely<Database>, tenantId: string, label: string | null) {
   const apiKeyId = randomUUID();
   const secret = randomBytes(32).toString('base64url');

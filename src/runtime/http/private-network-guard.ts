@@ -69,7 +69,10 @@ const RANGE_WORDS: Readonly<Record<string, string>> = {
  * addressRange('169.254.169.254');  // 'metadata'
  */
 export function addressRange(address: string): string {
-  const parsed = ipaddr.process(address);
+  return rangeOf(ipaddr.process(address));
+}
+
+function rangeOf(parsed: ipaddr.IPv4 | ipaddr.IPv6): string {
   if (METADATA_ADDRESSES.has(parsed.toNormalizedString()) || METADATA_ADDRESSES.has(parsed.toString())) {
     return 'metadata';
   }
@@ -121,9 +124,9 @@ export class PrivateNetworkGuard {
 
   /** @throws PrivateNetworkError when `address` (what `host` resolved to) is not allowed. */
   checkAddress(host: string, address: string): void {
-    const range = addressRange(address);
-    if (range === 'unicast') return;
     const parsed = ipaddr.process(address);
+    const range = rangeOf(parsed);
+    if (range === 'unicast') return;
     if (this.#allowed.some(([net, bits]) => net.kind() === parsed.kind() && parsed.match(net, bits))) return;
     if (this.#allowAll && range !== 'metadata') return;
     this.#refuse(host, parsed.toString(), range);
