@@ -14,6 +14,7 @@ import { ProblemError, problemErrorHandler, sendProblem } from './problem.js';
 import { connectionRoutes } from './routes/connection-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { oauthCallbackRoutes, oauthInitiateRoutes } from './routes/oauth-routes.js';
+import { syncRoutes } from './routes/sync-routes.js';
 import { registryRoutes } from './routes/registry-routes.js';
 import { requireTenant } from './tenant-auth.js';
 
@@ -105,4 +106,4 @@ export type TenantRouteModule = (
   catalog: IntegrationCatalog,
 ) => void | Promise<void>;
 
-const tenantRouteModules: TenantRouteModule[] = [connectionRoutes, oauthInitiateRoutes];
+const tenantRouteModules: TenantRouteModule[] = [connectionRoutes, oauthInitiateRoutes, syncRoutes];

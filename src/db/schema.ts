@@ -81,6 +81,10 @@ export interface PlatformSyncStatusTable {
   records_total: ColumnType<string, number | bigint | string | undefined, number | bigint | string>;
   error: string | null;
   updated_at: Generated<Date>;
+  /** When the scheduler next queues a run (null: manual, or not scheduled). */
+  next_run_at: Timestamp | null;
+  /** The run in progress or last started. */
+  current_run_id: string | null;
 }
 
 export interface PlatformWebhooksTable {
@@ -176,6 +180,125 @@ export interface WorkerHeartbeatsTable {
   beat_at: Generated<Date>;
 }
 
+export interface SyncRecordsTable {
+  tenant_id: string;
+  connection_id: string;
+  entity_type: string;
+  external_id: string;
+  data: Json<Record<string, unknown>>;
+  normalized: Json<Record<string, unknown>> | null;
+  content_hash: Buffer | null;
+  base_data: Json<Record<string, unknown>> | null;
+  remote_updated_at: Timestamp | null;
+  local_updated_at: Timestamp | null;
+  deleted: Generated<boolean>;
+  deleted_at: Timestamp | null;
+  push_error: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export type OutboxOperation = 'create' | 'update' | 'delete';
+export type OutboxStatus = 'pending' | 'sent' | 'failed' | 'conflict' | 'discarded';
+
+export interface SyncOutboxTable {
+  tenant_id: string;
+  outbox_id: Generated<string>;
+  connection_id: string;
+  entity_type: string;
+  external_id: string;
+  operation: OutboxOperation;
+  changes: JsonWithDefault<Record<string, unknown>>;
+  base_data: Json<Record<string, unknown>> | null;
+  idempotency_key: string;
+  status: Generated<OutboxStatus>;
+  attempts: Generated<number>;
+  error: string | null;
+  created_at: Generated<Date>;
+  finished_at: Timestamp | null;
+}
+
+export interface ConflictField {
+  base: unknown;
+  local: unknown;
+  remote: unknown;
+}
+
+export interface SyncConflictsTable {
+  tenant_id: string;
+  conflict_id: string;
+  connection_id: string;
+  entity_type: string;
+  external_id: string;
+  status: Generated<'open' | 'resolved'>;
+  fields: Json<Record<string, ConflictField>>;
+  base_data: Json<Record<string, unknown>> | null;
+  local_data: Json<Record<string, unknown>> | null;
+  remote_data: Json<Record<string, unknown>> | null;
+  outbox_id: string | null;
+  resolution: string | null;
+  created_at: Generated<Date>;
+  resolved_at: Timestamp | null;
+}
+
+type Counter = ColumnType<string, number | bigint | string | undefined, number | bigint | string>;
+
+export interface SyncRunsTable {
+  tenant_id: string;
+  run_id: string;
+  connection_id: string;
+  entity_type: string;
+  /** `push`: a run that only sent local changes. */
+  mode: 'incremental' | 'full' | 'push';
+  status: Generated<'running' | 'succeeded' | 'failed'>;
+  started_at: Generated<Date>;
+  finished_at: Timestamp | null;
+  checkpoint_data: Json<SealedValue> | null;
+  since_cursor: string | null;
+  high_water: string | null;
+  records_pulled: Counter;
+  records_changed: Counter;
+  records_deleted: Counter;
+  records_pushed: Counter;
+  pages: Generated<number>;
+  metrics: JsonWithDefault<Record<string, unknown>>;
+  resumes: Generated<number>;
+  error: string | null;
+}
+
+export interface SyncRunSeenTable {
+  tenant_id: string;
+  run_id: string;
+  external_id: string;
+}
+
+export interface ConnectionStatsTable {
+  tenant_id: string;
+  connection_id: string;
+  bucket_start: Timestamp;
+  api_calls: Generated<number>;
+  errors: Generated<number>;
+  retries: Generated<number>;
+  rate_limited: Generated<number>;
+  p95_latency_ms: number | null;
+  records_pulled: Counter;
+  records_pushed: Counter;
+  sync_runs: Generated<number>;
+  sync_failures: Generated<number>;
+  health_checks: Generated<number>;
+  health_failures: Generated<number>;
+  updated_at: Generated<Date>;
+}
+
+export interface ConnectionHealthChecksTable {
+  tenant_id: string;
+  connection_id: string;
+  checked_at: Timestamp;
+  healthy: boolean;
+  latency_ms: number;
+  error: string | null;
+}
+
 export interface Database {
   tenants: TenantsTable;
   api_keys: ApiKeysTable;
@@ -189,4 +312,11 @@ export interface Database {
   platform_data_sources: PlatformDataSourcesTable;
   audit_log: AuditLogTable;
   worker_heartbeats: WorkerHeartbeatsTable;
+  sync_records: SyncRecordsTable;
+  sync_outbox: SyncOutboxTable;
+  sync_conflicts: SyncConflictsTable;
+  sync_runs: SyncRunsTable;
+  sync_run_seen: SyncRunSeenTable;
+  connection_stats: ConnectionStatsTable;
+  connection_health_checks: ConnectionHealthChecksTable;
 }

@@ -23,3 +23,21 @@ export function assertConnectionPayload(payload: unknown): ConnectionPayload {
   }
   return { tenant_id: (p as ConnectionPayload).tenant_id, connection_id: (p as ConnectionPayload).connection_id };
 }
+
+export interface EntityJobPayload extends ConnectionPayload {
+  entity_type: string;
+}
+
+/**
+ * @throws Error naming the field that is missing or malformed.
+ * @example
+ * const { tenant_id, connection_id, entity_type } = assertEntityJobPayload(payload);
+ */
+export function assertEntityJobPayload(payload: unknown): EntityJobPayload {
+  const ids = assertConnectionPayload(payload);
+  const entity = (payload as { entity_type?: unknown }).entity_type;
+  if (typeof entity !== 'string' || !/^[A-Za-z0-9_.:-]{1,128}$/.test(entity)) {
+    throw new Error('job payload: entity_type must be an entity name');
+  }
+  return { ...ids, entity_type: entity };
+}

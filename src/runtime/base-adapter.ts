@@ -21,7 +21,7 @@ import {
 } from './errors.js';
 import { encodeForm, encodeFormJsonValues } from './form-encoder.js';
 import { guardedFetch } from './http/guarded-fetch.js';
-import { HttpClient, type HttpRequest } from './http/http-client.js';
+import { type AttemptEvent, HttpClient, type HttpRequest } from './http/http-client.js';
 import { PrivateNetworkGuard } from './http/private-network-guard.js';
 import { XmlBody } from './http/xml-body.js';
 import { applyIncremental, cursorInstant } from './incremental-filter.js';
@@ -43,6 +43,30 @@ export interface RuntimeOptions {
   random?: (() => number) | undefined;
   /** Clock, epoch ms (token expiry). */
   now?: (() => number) | undefined;
+  /** Told about every HTTP attempt (status, latency, retry, rate limited) for metrics; see `AttemptEvent`. */
+  onAttempt?: ((attempt: AttemptEvent) => void) | undefined;
+}
+
+/** Options of a single write. */
+export interface WriteOptions {
+  /**
+   * Sent in the platform's idempotency header (`retry.idempotencyHeader`, e.g. Stripe's `Idempotency-Key`) instead of
+   * a fresh key per call: the same key on a repeated write (a job retried after a crash) makes the platform answer
+   * the first write again rather than write twice. Ignored where the platform takes no idempotency key.
+   */
+  idempotencyKey?: string | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+/** A page of records with the requests to re-read it and to read on after it (see `BaseAdapter.pages`). */
+export interface RecordPage<T> {
+  /** 1-based within this iteration. */
+  number: number;
+  records: T[];
+  /** The request that fetched this page. */
+  request: PageRequest;
+  /** The request for the page after it; `undefined` at the end. Plain JSON: store it to resume later. */
+  next: PageRequest | undefined;
 }
 
 export type BaseAdapterOptions<C, K> = AdapterOptions<C, K> & RuntimeOptions;
@@ -154,6 +178,7 @@ export abstract class BaseAdapter<
       errorBody: meta.errorBody,
       hostGuard,
       maxResponseBytes: options.maxResponseBytes,
+      onAttempt: options.onAttempt,
     });
   }
 
@@ -229,6 +254,42 @@ export abstract class BaseAdapter<
   }
 
   /**
+   * The pages of an entity, lazily, each with the request that fetched it and the request for the page after it (a
+   * cursor, a page token, a next link or an offset, as the platform pages): a sync stores `next` with the page's
+   * records and, after a crash, resumes with `from: next` — for every pagination kind. Loop guards (a repeated
+   * cursor, endless empty pages) apply across the whole iteration.
+   *
+   * @example
+   * for await (const page of adapter.pages('orders', { since, from: checkpoint })) {
+   *   await store(page.records, page.next); // in one transaction
+   * }
+   */
+  pages<N extends keyof E & string>(
+    entity: N,
+    params: Omit<ListParams, 'limit'> & { from?: PageRequest | undefined } = {},
+  ): AsyncIterable<RecordPage<E[N]>> {
+    const config = this.entityConfig(entity);
+    return {
+      [Symbol.asyncIterator]: () => {
+        const pages = this.#pages(entity, config, params, params.from);
+        let number = 0;
+        return {
+          next: async () => {
+            const page = await pages.next();
+            if (page.done) return { value: undefined, done: true };
+            const { records, request, next } = page.value;
+            return { value: { number: ++number, records: records as Array<E[N]>, request, next }, done: false };
+          },
+          return: async () => {
+            await pages.return?.();
+            return { value: undefined, done: true };
+          },
+        };
+      },
+    };
+  }
+
+  /**
    * Every record of an entity, page by page, fetched lazily as the iteration advances.
    *
    * - `since` filters server-side per the entity's `incremental` config (ignored where it has none).
@@ -301,12 +362,17 @@ export abstract class BaseAdapter<
    * @example
    * await stripe.create('customers', { email: 'a@b.c', metadata: { plan: 'pro' } }); // metadata[plan]=pro
    */
-  async create<N extends keyof E & string>(entity: N, body: Record<string, unknown>): Promise<E[N]> {
+  async create<N extends keyof E & string>(
+    entity: N,
+    body: Record<string, unknown>,
+    options: WriteOptions = {},
+  ): Promise<E[N]> {
     const config = this.#writable(entity, 'create');
     const response = await this.http.request({
       method: 'POST',
       url: resolvePath(config.createPath ?? config.path, this.meta, this.#connectionConfig),
       ...this.#writeBody(config, body),
+      ...this.#writeOptions(options),
     });
     return getPath(response.body, config.itemRecordPath) as E[N];
   }
@@ -315,12 +381,18 @@ export abstract class BaseAdapter<
    * Updates a record with the entity's `updateMethod` (default PATCH).
    * @throws AdapterError when the entity does not allow `update`.
    */
-  async update<N extends keyof E & string>(entity: N, id: string, body: Record<string, unknown>): Promise<E[N]> {
+  async update<N extends keyof E & string>(
+    entity: N,
+    id: string,
+    body: Record<string, unknown>,
+    options: WriteOptions = {},
+  ): Promise<E[N]> {
     const config = this.#writable(entity, 'update');
     const response = await this.http.request({
       method: config.updateMethod,
       url: this.#itemPath(entity, config, id),
       ...this.#writeBody(config, body),
+      ...this.#writeOptions(options),
     });
     return getPath(response.body, config.itemRecordPath) as E[N];
   }
@@ -329,9 +401,13 @@ export abstract class BaseAdapter<
    * Deletes a record.
    * @throws AdapterError when the entity does not allow `delete`.
    */
-  async delete<N extends keyof E & string>(entity: N, id: string): Promise<void> {
+  async delete<N extends keyof E & string>(entity: N, id: string, options: WriteOptions = {}): Promise<void> {
     const config = this.#writable(entity, 'delete');
-    await this.http.request({ method: 'DELETE', url: this.#itemPath(entity, config, id) });
+    await this.http.request({
+      method: 'DELETE',
+      url: this.#itemPath(entity, config, id),
+      ...this.#writeOptions(options),
+    });
   }
 
   /**
@@ -526,6 +602,15 @@ export abstract class BaseAdapter<
       });
     }
     return config;
+  }
+
+  /** The caller's idempotency key in the platform's header (where it has one), and the abort signal. */
+  #writeOptions(options: WriteOptions): Pick<HttpRequest, 'headers' | 'signal'> {
+    const header = this.meta.retry.idempotencyHeader;
+    return {
+      ...(header && options.idempotencyKey ? { headers: { [header]: options.idempotencyKey } } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    };
   }
 
   #writeBody(config: EntityConfig, body: Record<string, unknown>): Pick<HttpRequest, 'json' | 'form'> {

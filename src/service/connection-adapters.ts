@@ -8,6 +8,7 @@
 import { type ConnectionRow, loadCredentials, openCredentials } from '../db/repositories/connection-repository.js';
 import type { AdapterOptions, OAuthClient, PlatformMeta, TokenSet } from '../runtime/adapter-types.js';
 import type { OAuthClientRegistration, OAuthEndpoint, TokenFetch } from '../runtime/auth/oauth2-token-client.js';
+import type { RuntimeOptions } from '../runtime/base-adapter.js';
 import { hostVariables } from '../runtime/base-url.js';
 import { guardedFetch } from '../runtime/http/guarded-fetch.js';
 import { PrivateNetworkGuard } from '../runtime/http/private-network-guard.js';
@@ -119,6 +120,7 @@ export function adapterOptions(
     ...(input.tokenRefresh ? { tokenRefresh: input.tokenRefresh } : {}),
     ...(allow.length > 0 ? { allowPrivateNetwork: allow } : {}),
     ...(input.connectionId ? { rateLimitKey: input.connectionId } : {}),
+    ...(ctx.rateLimitStore ? { rateLimitStore: ctx.rateLimitStore } : {}),
     logger: ctx.logger.child({ tenantId: input.tenantId, connectionId: input.connectionId }),
   };
 }
@@ -130,21 +132,23 @@ export function adapterOptions(
  * const adapter = await adapterForConnection(ctx, row);
  * try { await adapter.fetch('orders', { limit: 10 }); } finally { await adapter.close(); }
  */
-export async function adapterForConnection(ctx: ServiceContext, row: ConnectionRow): Promise<AnyAdapter> {
+export async function adapterForConnection(
+  ctx: ServiceContext,
+  row: ConnectionRow,
+  runtime: Pick<RuntimeOptions, 'onAttempt'> = {},
+): Promise<AnyAdapter> {
   const { tenantId, connectionId, platform } = row;
   // Read with the row when the caller asked for it (one query fewer), else now.
   const credentials =
     (row.sealedAuth !== undefined
       ? openCredentials(ctx.settings.keyRing, row)
       : await loadCredentials(ctx.db, ctx.settings.keyRing, tenantId, connectionId)) ?? {};
-  return ctx.registry.create(
-    platform,
-    adapterOptions(ctx, platform, {
-      credentials,
-      connectionConfig: row.connectionConfig,
-      tenantId,
-      connectionId,
-      tokenRefresh: connectionTokenRefresh(ctx, row),
-    }),
-  );
+  const options = adapterOptions(ctx, platform, {
+    credentials,
+    connectionConfig: row.connectionConfig,
+    tenantId,
+    connectionId,
+    tokenRefresh: connectionTokenRefresh(ctx, row),
+  });
+  return ctx.registry.create(platform, runtime.onAttempt ? { ...options, onAttempt: runtime.onAttempt } : options);
 }

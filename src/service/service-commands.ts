@@ -7,6 +7,7 @@ import { buildServer } from '../api/server.js';
 import { rotateKeys } from '../db/crypto/key-rotation.js';
 import { migrateToLatest } from '../db/database.js';
 import { createTenant } from '../db/repositories/tenant-repository.js';
+import { installJobQueue } from '../jobs/job-queue.js';
 import { CRONTAB, taskList } from '../jobs/task-list.js';
 import { type RunningWorker, startWorker } from '../jobs/worker.js';
 import { type OpenService, openService, serviceSettings } from './service-runtime.js';
@@ -125,6 +126,7 @@ export async function migrateCommand(): Promise<number> {
   const service = await openService(settings);
   try {
     const applied = await migrateToLatest(service.ctx.db);
+    await installJobQueue(service.pool);
     console.log(
       applied.length === 0
         ? 'engarde migrate: the database is up to date'

@@ -2,6 +2,7 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { Database } from '../db/schema.js';
+import type { RateLimitStore } from '../runtime/rate-limit/rate-limit-store.js';
 import type { AdapterRegistry } from '../runtime/registry.js';
 import type { Settings } from './settings.js';
 
@@ -13,4 +14,9 @@ export interface ServiceContext {
   logger: Logger;
   /** The clock (tests control it). */
   now: () => Date;
+  /**
+   * Where platforms' rate-limit budgets live: in Postgres for the service, so every worker process shares one budget
+   * per platform and connection, and a resumed sync starts under the budget the dead worker left. Default: memory.
+   */
+  rateLimitStore?: RateLimitStore | undefined;
 }

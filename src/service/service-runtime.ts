@@ -13,6 +13,8 @@ import {
   type RunningPostgres,
   startEmbeddedPostgres,
 } from '../db/embedded-postgres.js';
+import { installJobQueue } from '../jobs/job-queue.js';
+import { PostgresRateLimitStore } from '../runtime/rate-limit/postgres-rate-limit-store.js';
 import { redactUrl } from '../runtime/secret-redaction.js';
 import type { ServiceContext } from './service-context.js';
 import { loadSettings, type Settings } from './settings.js';
@@ -99,6 +101,7 @@ export async function openService(
     if (options.migrate) {
       const applied = await migrateToLatest(database.db);
       if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+      await installJobQueue(database.pool);
     }
   } catch (error) {
     await database.close();
@@ -111,6 +114,7 @@ export async function openService(
     registry: getAdapterRegistry(),
     logger,
     now: options.now ?? (() => new Date()),
+    rateLimitStore: new PostgresRateLimitStore({ pool: database.pool }),
   };
   return {
     ctx,
@@ -118,6 +122,7 @@ export async function openService(
     embedded,
     databaseLabel,
     async close() {
+      await ctx.rateLimitStore?.close();
       await database.close();
       await embedded?.stop();
     },

@@ -45,6 +45,18 @@ export interface Settings {
   logLevel: string;
   /** `.engarde/` by default: the embedded database, the development key ring. */
   dataDir: string;
+  /** How long the hourly cleanup keeps operational history, in days. */
+  retention: {
+    /** Processed and failed webhook events (`ENGARDE_EVENT_RETENTION_DAYS`, 30). */
+    eventDays: number;
+    /**
+     * Finished sync runs, sent or discarded outbox rows, resolved conflicts, health checks and permanently failed
+     * jobs (`ENGARDE_HISTORY_RETENTION_DAYS`, 30).
+     */
+    historyDays: number;
+    /** The 10-minute statistics rollups (`ENGARDE_STATS_RETENTION_DAYS`, 90). */
+    statsDays: number;
+  };
 }
 
 /** A settings problem: `VARIABLE: what is wrong`. */
@@ -84,6 +96,16 @@ const overrideSchema = z
   })
   .strict();
 
+/** A retention period: whole days, at least one, at most ten years. */
+function retentionDays(fallback: number) {
+  return z.coerce
+    .number({ message: 'must be a number of days' })
+    .int('must be a whole number of days')
+    .min(1, 'must be at least 1 day')
+    .max(3650, 'must be at most 3650 days')
+    .default(fallback);
+}
+
 const envSchema = z.object({
   NODE_ENV: z.string().optional(),
   DATABASE_URL: z
@@ -113,6 +135,9 @@ const envSchema = z.object({
   ENGARDE_TLS_KEY_FILE: z.string().trim().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ENGARDE_DATA_DIR: z.string().trim().min(1).default('.engarde'),
+  ENGARDE_EVENT_RETENTION_DAYS: retentionDays(30),
+  ENGARDE_HISTORY_RETENTION_DAYS: retentionDays(30),
+  ENGARDE_STATS_RETENTION_DAYS: retentionDays(90),
 });
 
 export interface LoadSettingsOptions {
@@ -225,6 +250,11 @@ export function loadSettings(options: LoadSettingsOptions): Settings {
     tls,
     logLevel: e.LOG_LEVEL,
     dataDir,
+    retention: {
+      eventDays: e.ENGARDE_EVENT_RETENTION_DAYS,
+      historyDays: e.ENGARDE_HISTORY_RETENTION_DAYS,
+      statsDays: e.ENGARDE_STATS_RETENTION_DAYS,
+    },
   };
 }
 

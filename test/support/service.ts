@@ -21,6 +21,7 @@ import { getAdapterRegistry } from '../../generated/adapters/index.js';
 import { buildServer } from '../../src/api/server.js';
 import { migrateToLatest, openDatabase } from '../../src/db/database.js';
 import { createTenant } from '../../src/db/repositories/tenant-repository.js';
+import { installJobQueue } from '../../src/jobs/job-queue.js';
 import type { ServiceContext } from '../../src/service/service-context.js';
 import { loadSettings, type PlatformOverride } from '../../src/service/settings.js';
 import { createTestDatabase, type TestDatabase } from './postgres.js';
@@ -67,8 +68,9 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
   }
   const registry = getAdapterRegistry();
   const settings = loadSettings({ env, platformIds: registry.platforms().map((p) => p.id) });
-  const { db, close: closeDb } = openDatabase(database.url, { max: 5 });
+  const { db, pool, close: closeDb } = openDatabase(database.url, { max: 5 });
   await migrateToLatest(db);
+  await installJobQueue(pool);
   const logger = options.logs
     ? pino({ level: 'debug' }, { write: (line: string) => options.logs?.push(line) })
     : pino({ level: 'silent' });

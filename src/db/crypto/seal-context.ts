@@ -69,6 +69,17 @@ export function webhookSecretContext(tenantId: string, webhookId: string): SealC
 }
 
 /**
+ * A sync run's resume point: `sync_runs.checkpoint_data` (the next page's request, which may hold whatever a
+ * platform put in its next link).
+ *
+ * @example
+ * const sealed = seal(ring, syncCheckpointContext(tenantId, runId), { next });
+ */
+export function syncCheckpointContext(tenantId: string, runId: string): SealContext {
+  return sealContext({ table: 'sync_runs', field: 'checkpoint_data', tenantId, rowId: runId });
+}
+
+/**
  * The PKCE code verifier of a pending OAuth flow: `platform_oauth_states.verifier_data`, bound to the state's
  * hash (the row's key with the tenant).
  *

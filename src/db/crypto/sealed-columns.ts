@@ -3,9 +3,15 @@
  * for. Key rotation walks this list; a new encrypted column is added here (and its context helper in
  * `seal-context.ts`), or rotation leaves it under the old key.
  */
-import { connectionAuthContext, oauthVerifierContext, type SealContext, webhookSecretContext } from './seal-context.js';
+import {
+  connectionAuthContext,
+  oauthVerifierContext,
+  type SealContext,
+  syncCheckpointContext,
+  webhookSecretContext,
+} from './seal-context.js';
 
-export type SealedTable = 'platform_connections' | 'platform_webhooks' | 'platform_oauth_states';
+export type SealedTable = 'platform_connections' | 'platform_webhooks' | 'platform_oauth_states' | 'sync_runs';
 
 export interface SealedColumn {
   table: SealedTable;
@@ -38,6 +44,12 @@ export const SEALED_COLUMNS: readonly SealedColumn[] = [
     column: 'verifier_data',
     primaryKey: ['tenant_id', 'state_hash'],
     context: (key) => oauthVerifierContext(text(key.tenant_id), bytes(key.state_hash)),
+  },
+  {
+    table: 'sync_runs',
+    column: 'checkpoint_data',
+    primaryKey: ['tenant_id', 'run_id'],
+    context: (key) => syncCheckpointContext(text(key.tenant_id), text(key.run_id)),
   },
 ];
 

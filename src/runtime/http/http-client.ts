@@ -132,6 +132,23 @@ export interface HttpClientOptions {
    * with a `ResponseBodyError`. Default 25 MiB.
    */
   maxResponseBytes?: number | undefined;
+  /**
+   * Told about every attempt once its outcome is known (metrics: the sync engine counts requests, retries, 429s and
+   * latency per run). Must not throw; an exception is logged and ignored.
+   */
+  onAttempt?: ((attempt: AttemptEvent) => void) | undefined;
+}
+
+/** One attempt as {@link HttpClientOptions.onAttempt} sees it: never a URL, header or body. */
+export interface AttemptEvent {
+  method: HttpMethod;
+  /** The response status; `undefined` when the attempt failed on the network (reset, timeout). */
+  status: number | undefined;
+  /** 1 for the first attempt of a request, 2 for its first retry… */
+  attempt: number;
+  durationMs: number;
+  /** Answered as rate limited (429 or one of the platform's rate-limit statuses). */
+  rateLimited: boolean;
 }
 
 type Outcome =
@@ -312,6 +329,7 @@ export class HttpClient {
         if (req.signal?.aborted) throw req.signal.reason;
         // The host guard's refusal arrives as got's error for a failed DNS lookup: it is final, never retried.
         if (outcome.error.cause instanceof PrivateNetworkError) throw outcome.error.cause;
+        this.#report({ method, status: undefined, attempt, durationMs, rateLimited: false });
         const error = this.#connectionError(outcome.error, method, url.toString(), target);
         const decision = decideRetry({
           attempt,
@@ -339,6 +357,11 @@ export class HttpClient {
 
       const { response } = outcome;
       const responseHeaders = response.headers as Record<string, string | string[] | undefined>;
+      if (this.#options.onAttempt) {
+        const statusCode = response.statusCode;
+        const rateLimited = statusCode === 429 || (this.#options.rateLimit?.statusCodes ?? []).includes(statusCode);
+        this.#report({ method, status: statusCode, attempt, durationMs, rateLimited });
+      }
       if (rateLimiter) await this.#observe(rateLimiter, responseHeaders, response.statusCode, requestId);
       const platformRequestId = this.#platformRequestId(responseHeaders);
       const parsed = parseBody(response.body, responseHeaders, method, response.statusCode);
@@ -449,6 +472,14 @@ export class HttpClient {
         'http retry',
       );
       await this.#sleep(decision.delayMs, req.signal);
+    }
+  }
+
+  #report(event: AttemptEvent): void {
+    try {
+      this.#options.onAttempt?.(event);
+    } catch (error) {
+      this.#log.warn({ error: String((error as Error)?.message ?? error) }, 'onAttempt listener failed');
     }
   }
 
