@@ -10,6 +10,9 @@
  * await h.sync('parties');
  * expect(await h.storedIds('parties')).toHaveLength(120);
  */
+
+import { getAdapterRegistry } from '../../generated/adapters/index.js';
+import { insertConnection } from '../../src/db/repositories/connection-repository.js';
 import {
   type ConfigDrivenControl,
   configDrivenEmulator,
@@ -18,10 +21,8 @@ import {
   startEmulator,
   withFaults,
 } from '../../src/sandbox/index.js';
-import { getAdapterRegistry } from '../../generated/adapters/index.js';
-import { insertConnection } from '../../src/db/repositories/connection-repository.js';
-import { pushPending, type SyncAttempt, type SyncOutcome, syncEntity } from '../../src/sync/sync-entity.js';
 import type { PushResult } from '../../src/sync/push.js';
+import { pushPending, type SyncAttempt, type SyncOutcome, syncEntity } from '../../src/sync/sync-entity.js';
 import { startTestService, type TestService } from './service.js';
 
 export interface SyncHarnessOptions {
