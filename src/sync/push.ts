@@ -90,14 +90,16 @@ export async function pushEntity(
       const outcome = await pushOne(ctx, adapter, target, config, rules, row);
       result[outcome]++;
     } catch (error) {
-      await ctx.db
-        .updateTable('sync_outbox')
-        .set((eb) => ({ attempts: eb('attempts', '+', 1), error: describeError(error) }))
-        .where('tenant_id', '=', target.tenantId)
-        .where('outbox_id', '=', row.outbox_id)
-        .execute();
-      if (isRetryable(error)) throw error;
       const message = describeError(error);
+      if (isRetryable(error)) {
+        await ctx.db
+          .updateTable('sync_outbox')
+          .set((eb) => ({ attempts: eb('attempts', '+', 1), error: message }))
+          .where('tenant_id', '=', target.tenantId)
+          .where('outbox_id', '=', row.outbox_id)
+          .execute();
+        throw error;
+      }
       await ctx.db.transaction().execute(async (trx) => {
         await finishOutbox(trx, target.tenantId, row.outbox_id, 'failed', message);
         await trx
