@@ -4,9 +4,13 @@
  */
 import type { TaskList } from 'graphile-worker';
 import type { ServiceContext } from '../service/service-context.js';
+import { checkConnectionHealth } from './tasks/check_connection_health.js';
+import { checkConnectionsHealth } from './tasks/check_connections_health.js';
+import { cleanupDatabase } from './tasks/cleanup_database.js';
 import { pushRecordsTask } from './tasks/push_records.js';
 import { refreshConnectionToken } from './tasks/refresh_connection_token.js';
 import { refreshExpiringTokens } from './tasks/refresh_expiring_tokens.js';
+import { rollupStatistics } from './tasks/rollup_statistics.js';
 import { scheduleSyncsTask } from './tasks/schedule_syncs.js';
 import { syncEntityTask } from './tasks/sync_entity.js';
 
@@ -17,10 +21,17 @@ export function taskList(ctx: ServiceContext): TaskList {
     sync_entity: syncEntityTask(ctx),
     push_records: pushRecordsTask(ctx),
     schedule_syncs: scheduleSyncsTask(ctx),
+    check_connection_health: checkConnectionHealth(ctx),
+    check_connections_health: checkConnectionsHealth(ctx),
+    cleanup_database: cleanupDatabase(ctx),
+    rollup_statistics: rollupStatistics(ctx),
   };
 }
 
 export const CRONTAB = [
   '*/5 * * * * refresh_expiring_tokens ?id=refresh-expiring-tokens',
-  '* * * * * schedule_syncs ?id=schedule-syncs',
+  '* * * * * schedule_syncs ?id=schedule-syncs&max=3',
+  '*/5 * * * * check_connections_health ?id=check-connections-health&max=3',
+  '15 * * * * cleanup_database ?id=cleanup-database&max=3',
+  '*/10 * * * * rollup_statistics ?id=rollup-statistics&max=3',
 ].join('\n');

@@ -28,6 +28,8 @@ import { createTestDatabase, type TestDatabase } from './postgres.js';
 
 export interface TestService {
   app: FastifyInstance;
+  /** The environment its settings came from (a worker process given it shares the database and settings). */
+  env: Record<string, string>;
   ctx: ServiceContext;
   database: TestDatabase;
   /** A new tenant and its API key. */
@@ -79,6 +81,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
   await app.ready();
   return {
     app,
+    env,
     ctx,
     database,
     async tenant(name = 'Tenant') {

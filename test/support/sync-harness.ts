@@ -32,12 +32,16 @@ export interface SyncHarnessOptions {
   faults?: FaultOptions;
   /** The emulator's clock (epoch ms). */
   now?: () => number;
+  /** Delay before each answer (a slow platform, so a test can stop a sync midway). */
+  latencyMs?: number;
 }
 
 export interface SyncHarness {
   service: TestService;
   control: ConfigDrivenControl;
   faults: FaultStats | undefined;
+  /** The environment the service was started with (for worker processes on the same database and settings). */
+  env: Record<string, string>;
   tenantId: string;
   apiKey: string;
   connectionId: string;
@@ -62,7 +66,18 @@ export async function startSyncHarness(options: SyncHarnessOptions): Promise<Syn
     serverPageSize: options.serverPageSize ?? 10,
     ...(options.now ? { now: options.now } : {}),
   });
-  const handler = options.faults ? withFaults(inner, options.faults) : inner;
+  const faulty = options.faults ? withFaults(inner, options.faults) : inner;
+  const latency = options.latencyMs;
+  const handler =
+    latency === undefined
+      ? faulty
+      : Object.assign(
+          async (request: Parameters<typeof faulty>[0]) => {
+            await new Promise((resolve) => setTimeout(resolve, latency));
+            return faulty(request);
+          },
+          { control: inner.control },
+        );
   const running = await startEmulator(handler, { port: 0 });
   const control = inner.control;
   control.rateLimitEnabled = false;
@@ -80,7 +95,8 @@ export async function startSyncHarness(options: SyncHarnessOptions): Promise<Syn
   return {
     service,
     control,
-    faults: 'faults' in handler ? (handler as { faults: FaultStats }).faults : undefined,
+    faults: 'faults' in faulty ? (faulty as { faults: FaultStats }).faults : undefined,
+    env: service.env,
     tenantId,
     apiKey,
     connectionId: connection.connectionId,

@@ -47,25 +47,24 @@ const original = (id: string) => ({
   jobTitle: `jobTitle-${Number(id) - 1000}`,
 });
 
+/** The same outcome under every strategy. */
+function everyStrategy(expected: (id: string) => Expected): Record<Strategy, (id: string) => Expected> {
+  return { platform_wins: expected, local_wins: expected, last_write_wins: expected, manual: expected };
+}
+
 const matrix: Record<Case, Record<Strategy, (id: string) => Expected>> = {
-  'local only': Object.fromEntries(
-    (['platform_wins', 'local_wins', 'last_write_wins', 'manual'] as const).map((s) => [
-      s,
-      (id: string) => ({ remote: { ...original(id), firstName: L }, local: { ...original(id), firstName: L } }),
-    ]),
-  ) as Record<Strategy, (id: string) => Expected>,
-  'remote only': Object.fromEntries(
-    (['platform_wins', 'local_wins', 'last_write_wins', 'manual'] as const).map((s) => [
-      s,
-      (id: string) => ({ remote: { ...original(id), jobTitle: R }, local: { ...original(id), jobTitle: R } }),
-    ]),
-  ) as Record<Strategy, (id: string) => Expected>,
-  'both, different fields': Object.fromEntries(
-    (['platform_wins', 'local_wins', 'last_write_wins', 'manual'] as const).map((s) => [
-      s,
-      () => ({ remote: { firstName: L, jobTitle: R }, local: { firstName: L, jobTitle: R } }),
-    ]),
-  ) as Record<Strategy, (id: string) => Expected>,
+  'local only': everyStrategy((id) => ({
+    remote: { ...original(id), firstName: L },
+    local: { ...original(id), firstName: L },
+  })),
+  'remote only': everyStrategy((id) => ({
+    remote: { ...original(id), jobTitle: R },
+    local: { ...original(id), jobTitle: R },
+  })),
+  'both, different fields': everyStrategy(() => ({
+    remote: { firstName: L, jobTitle: R },
+    local: { firstName: L, jobTitle: R },
+  })),
   'both, same field': {
     platform_wins: (id) => ({ remote: { ...original(id), firstName: R }, local: { ...original(id), firstName: R } }),
     local_wins: (id) => ({ remote: { ...original(id), firstName: L }, local: { ...original(id), firstName: L } }),
