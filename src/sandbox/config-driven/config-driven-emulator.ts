@@ -1,12 +1,13 @@
 /**
  * An emulator for any platform, built from nothing but its validated config (`PlatformMeta`): it authenticates as
  * the config's `auth` says, checks the platform's static headers, serves every entity's list endpoint (path, method,
- * static query and body) with seeded records paged exactly as the pagination config describes, serves get-by-id and
- * the `testConnection` request. It exercises an adapter end to end without a hand-written emulator; it knows only
+ * static query and body) with seeded records paged exactly as the pagination config describes, serves get-by-id,
+ * the writes each entity's `write` allows (see `write-responder.ts`) and the `testConnection` request. Tests change
+ * the records through its control (`insertRecord`, `updateRecord`, `deleteRecord`, `setRecords`), as if someone had
+ * changed them on the platform. It exercises an adapter end to end without a hand-written emulator; it knows only
  * what the config says, so platform quirks beyond the config are the hand-written emulators' business.
  */
 import type { PlatformMeta } from '../../runtime/adapter-types.js';
-import { getPath } from '../../runtime/dotted-path.js';
 import { cursorInstant } from '../../runtime/incremental-filter.js';
 import type { EntityConfig, PaginationConfig } from '../../runtime/platform-schema.js';
 import type { Clock } from '../emulator-clock.js';
@@ -27,8 +28,10 @@ import {
   SERVICE_ACCOUNT_TOKEN_PATH,
 } from './auth-checker.js';
 import { respondPage } from './pagination-responder.js';
-import { basePathOf, compilePathTemplate, matchPath, type PathMatcher } from './path-template.js';
-import { type OpenApiSchemas, type Row, setDeep, synthesizeRecords } from './record-synthesizer.js';
+import { basePathOf, compilePathTemplate, itemPathTemplate, matchPath, type PathMatcher } from './path-template.js';
+import { RecordStore } from './record-store.js';
+import { type OpenApiSchemas, type Row, setDeep } from './record-synthesizer.js';
+import { createWriteResponder, errorAnswer, recordAnswerBody } from './write-responder.js';
 import { toXml } from './xml-serializer.js';
 
 export interface ConfigDrivenEmulatorOptions {
@@ -40,7 +43,7 @@ export interface ConfigDrivenEmulatorOptions {
   openapi?: OpenApiSchemas | undefined;
   /** Connection config the emulated account has (default: each variable's `example`). */
   connectionConfig?: Readonly<Record<string, string>> | undefined;
-  /** Clock for signature dates and token checks (default `Date.now`). */
+  /** Clock for signature dates, token checks and the cursor field of written records (default `Date.now`). */
   now?: Clock | undefined;
   /**
    * How the platform answers: JSON (default), or XML for platforms whose API speaks it (Amazon S3, Azure Blob
@@ -75,6 +78,26 @@ export interface ConfigDrivenControl extends EmulatorControl {
   readonly served: ServedPage[];
   /** Requests whose credentials were accepted and refused. */
   readonly auth: { accepted: number; refused: number; lastRefusal: string | undefined };
+  /**
+   * Adds a record as if made on the platform: a synthesized record with `fields` over it, at the end of the list,
+   * its id the one `fields` carries or a new one shaped like the seeded ids, its cursor field the clock's now.
+   * @throws RangeError for an unknown entity or an id already taken.
+   * @example
+   * const customer = control.insertRecord('customers', { email: 'ada@example.com' });
+   */
+  insertRecord(entity: string, fields?: Record<string, unknown>): Record<string, unknown>;
+  /**
+   * Changes a record as if on the platform (objects merged key by key, the id kept), its cursor field set to the
+   * clock's now so that `since` listings see it again. The record keeps its place in the list.
+   * @throws RangeError for an unknown entity or id.
+   * @example
+   * control.updateRecord('customers', 'customers-0003', { name: 'Ada' });
+   */
+  updateRecord(entity: string, id: string | number, changes: Record<string, unknown>): Record<string, unknown>;
+  /** Removes a record as if deleted on the platform (the config has no deleted marker); `false` when absent. */
+  deleteRecord(entity: string, id: string | number): boolean;
+  /** Replaces an entity's records (copies, served in this order). */
+  setRecords(entity: string, rows: readonly Record<string, unknown>[]): void;
 }
 
 export type ConfigDrivenEmulator = PlatformEmulator<ConfigDrivenControl>;
@@ -216,11 +239,10 @@ export function configDrivenEmulator(
     return value;
   };
 
-  const store = new Map<string, Row[]>();
+  const store = new RecordStore(meta, { count, openapi: options.openapi, now });
   const listRoutes: ListRoute[] = [];
   const itemRoutes: ItemRoute[] = [];
   for (const [entity, config] of Object.entries(meta.entities)) {
-    store.set(entity, synthesizeRecords(entity, config, { count, openapi: options.openapi }));
     const pagination = config.pagination ?? meta.pagination;
     const dynamic = dynamicQueryNames(config, pagination);
     listRoutes.push({
@@ -238,8 +260,7 @@ export function configDrivenEmulator(
       itemRoutes.push({
         entity,
         config,
-        // A REST item lives under its collection's path (`/v1/transfers/{id}`), whatever the list's query string.
-        matcher: compilePathTemplate(config.itemPath ?? `${config.path.split('?')[0]}/{id}`, meta, connectionConfig),
+        matcher: compilePathTemplate(itemPathTemplate(config), meta, connectionConfig),
       });
     }
   }
@@ -266,12 +287,9 @@ export function configDrivenEmulator(
     }
     return body;
   };
-  const notFound = (request: EmulatorRequest, message?: string): EmulatorResponse => ({
-    status: 404,
-    body: {
-      error: { code: 'not_found', message: message ?? `No route for ${request.method} ${request.url.pathname}` },
-    },
-  });
+  const notFound = (request: EmulatorRequest, message?: string): EmulatorResponse =>
+    errorAnswer(404, 'not_found', message ?? `No route for ${request.method} ${request.url.pathname}`);
+  const writes = createWriteResponder({ meta, connectionConfig, store, notFound, okFlag });
 
   const responses: ConfigDrivenControl['responses'] = {
     rateLimited: () => ({
@@ -289,8 +307,8 @@ export function configDrivenEmulator(
     counters,
     rateLimitEnabled: false,
     resetRateLimits: () => {},
-    collections: () => [...store.keys()],
-    records: (collection) => copyRecords(store.get(collection)),
+    collections: () => store.entities(),
+    records: (collection) => copyRecords(store.rows(collection)),
     responses,
     meta,
     credentials,
@@ -300,6 +318,14 @@ export function configDrivenEmulator(
     tokenPath: checker.servesTokens ? SERVICE_ACCOUNT_TOKEN_PATH : undefined,
     served,
     auth: authStats,
+    insertRecord: (entity, fields = {}) => store.insert(entity, structuredClone(fields)),
+    updateRecord: (entity, id, changes) => {
+      const updated = store.update(entity, String(id), structuredClone(changes));
+      if (!updated) throw new RangeError(`${meta.id} ${entity}: no record with id ${JSON.stringify(String(id))}`);
+      return updated;
+    },
+    deleteRecord: (entity, id) => store.delete(entity, String(id)),
+    setRecords: (entity, rows) => store.replace(entity, rows),
   };
 
   /** The list answer; `{ mismatch }` when a list path matched but its static query or body did not. */
@@ -327,7 +353,7 @@ export function configDrivenEmulator(
     if (since !== undefined && Number.isNaN(since)) {
       return { status: 400, body: { error: { code: 'invalid_request', message: 'invalid incremental filter' } } };
     }
-    const all = store.get(route.entity) ?? [];
+    const all = store.rows(route.entity);
     const cursorField = route.config.incremental.kind === 'none' ? undefined : route.config.incremental.cursorField;
     const records =
       since === undefined || cursorField === undefined
@@ -348,20 +374,19 @@ export function configDrivenEmulator(
     return { ...outcome.response, body: okFlag(structuredClone(outcome.response.body)) };
   };
 
-  const item = (request: EmulatorRequest, relative: string): EmulatorResponse | undefined => {
+  /** A get-by-id answer; `idInQuery` for the item routes that name the id in their query only. */
+  const item = (request: EmulatorRequest, relative: string, idInQuery?: boolean): EmulatorResponse | undefined => {
     if (request.method !== 'GET') return undefined;
     let matchedId: string | undefined;
     // Several entities may share an item path (Graph API `/{id}` reads any object): the id decides.
     for (const route of itemRoutes) {
+      if (idInQuery && !route.matcher.idInQuery) continue;
       const m = matchPath(route.matcher, relative, request.url.searchParams);
       if (!m || m.id === undefined) continue;
       matchedId = m.id;
-      const record = store.get(route.entity)?.find((r) => String(getPath(r, route.config.idField)) === m.id);
+      const record = store.find(route.entity, m.id);
       if (!record) continue;
-      if (route.config.itemRecordPath === '') return { status: 200, body: okFlag(structuredClone(record)) };
-      const body: Row = {};
-      setDeep(body, route.config.itemRecordPath, structuredClone(record));
-      return { status: 200, body: okFlag(body) };
+      return { status: 200, body: okFlag(recordAnswerBody(route.config, record)) };
     }
     return matchedId === undefined ? undefined : notFound(request, `No record with id ${JSON.stringify(matchedId)}`);
   };
@@ -404,6 +429,9 @@ export function configDrivenEmulator(
       }
     }
 
+    // An item path that names the id in its query (`/product?ID={id}`) may be its list's path too: the id decides.
+    const byQuery = item(request, relative, true);
+    if (byQuery) return byQuery;
     const listed = list(request, relative);
     if (listed && !('mismatch' in listed)) return listed;
     if (
@@ -412,6 +440,8 @@ export function configDrivenEmulator(
     ) {
       return { status: 200, body: okFlag({}) };
     }
+    const written = writes(request, relative);
+    if (written) return written;
     const found = item(request, relative);
     if (found) return found;
     if (listed) return { status: 400, body: { error: { code: 'invalid_request', message: listed.mismatch } } };

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { PlatformMeta } from '../../runtime/adapter-types.js';
 import { type RunningConfigDrivenEmulator, startConfigDrivenEmulator } from './config-driven-emulator.js';
 import type { OpenApiSchemas } from './record-synthesizer.js';
+import { INVALID_VALUE } from './write-body.js';
 
 export interface ConfigDrivenSandboxOptions {
   /** The platform's validated config. */
@@ -60,6 +61,7 @@ export async function runConfigDrivenSandbox(options: ConfigDrivenSandboxOptions
   out(
     `  records       ${options.records ?? 25} per entity (${Object.keys(meta.entities).join(', ')}); built from the config only`,
   );
+  out(`  writes        as each entity's config allows; a field set to "${INVALID_VALUE}" is refused with 422`);
   out(`  use           await getAdapterRegistry().create('${meta.id}', ${JSON.stringify(adapterOptions)})`);
   out('Stop with Ctrl-C.');
   options.onListening?.(running);

@@ -3,5 +3,8 @@ export * from './config-driven-emulator.js';
 export * from './config-driven-sandbox.js';
 export * from './pagination-responder.js';
 export * from './path-template.js';
+export * from './record-store.js';
 export * from './record-synthesizer.js';
+export * from './write-body.js';
+export * from './write-responder.js';
 export * from './xml-serializer.js';

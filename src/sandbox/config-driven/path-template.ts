@@ -6,6 +6,7 @@
  */
 import type { PlatformMeta } from '../../runtime/adapter-types.js';
 import { resolvePath } from '../../runtime/base-url.js';
+import type { EntityConfig } from '../../runtime/platform-schema.js';
 
 /** Stands for `{id}` while the rest of a template is filled and normalized (never appears in a real path). */
 const ID_SENTINEL = 'zzemulatoridzz';
@@ -18,6 +19,8 @@ export interface PathMatcher {
   path: RegExp;
   /** Required query parameters (decoded values); a value may capture `{id}`. */
   query: ReadonlyArray<{ name: string; value: RegExp }>;
+  /** Whether `{id}` is in the query (`/product?ID={id}`): then the path alone may be a list's too. */
+  idInQuery: boolean;
 }
 
 export interface PathMatch {
@@ -55,7 +58,8 @@ export function compilePathTemplate(
     name,
     value: new RegExp(`^${withIdCapture(value, '(.+)')}$`),
   }));
-  return { template, path, query };
+  const idInQuery = [...url.searchParams.values()].some((value) => value.includes(ID_SENTINEL));
+  return { template, path, query, idInQuery };
 }
 
 /**
@@ -94,4 +98,15 @@ export function basePathOf(meta: PlatformMeta, connectionConfig: Readonly<Record
   const rest = /^https?:\/\/[^/?#]*(.*)$/s.exec(meta.baseUrl)?.[1] ?? '';
   // Normalized by the URL parser, as the client's request paths are.
   return new URL(`http://emulator.invalid${resolvePath(rest, meta, connectionConfig)}`).pathname.replace(/\/+$/, '');
+}
+
+/**
+ * The path template of one record of an entity, as the runtime builds it: `itemPath`, else `<path>/{id}` (a REST
+ * item lives under its collection's path, whatever query string the list path carries).
+ *
+ * @example
+ * itemPathTemplate({ path: '/transfers?profile={profileId}', … }); // '/transfers/{id}'
+ */
+export function itemPathTemplate(config: Pick<EntityConfig, 'path' | 'itemPath'>): string {
+  return config.itemPath ?? `${config.path.split('?')[0]}/{id}`;
 }

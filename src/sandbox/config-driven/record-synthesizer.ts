@@ -21,6 +21,12 @@ export interface SynthesizeOptions {
   count?: number | undefined;
   /** The platform's trimmed OpenAPI description, for entities typed by `openapiSchema`. */
   openapi?: OpenApiSchemas | undefined;
+  /**
+   * When the record was made and last changed, for every timestamp it carries (the emulator's clock, for records
+   * written after the seed); default: the seeded instant of its index. Ids keep the index's instant, so they stay
+   * unique whatever the clock says.
+   */
+  at?: Date | undefined;
 }
 
 const UNSAFE_KEYS = new Set(['__proto__', 'prototype', 'constructor']);
@@ -54,13 +60,16 @@ export function setDeep(target: Row, path: string, value: unknown): void {
 
 const pad = (i: number) => String(i).padStart(4, '0');
 
+/** Record `i`'s day: a day apart per record, so that dates differ as date-times do. */
+const seededDay = (i: number) => new Date(Date.UTC(2026, 0, 1) + i * 86_400_000);
+
 /**
  * When record `i` changed: a minute apart (as the hand-written emulators seed), or a day apart where the entity's
  * incremental filter is day-granular, so that a filter by date still separates records.
  */
 export function seededInstant(entity: EntityConfig, i: number): Date {
   const daily = entity.incremental.kind !== 'none' && entity.incremental.format === 'date';
-  return daily ? new Date(Date.UTC(2026, 0, 1) + i * 86_400_000) : seededDate(i);
+  return daily ? seededDay(i) : seededDate(i);
 }
 
 interface ParsedType {
@@ -116,23 +125,29 @@ function resolveRef(openapi: OpenApiSchemas | undefined, schema: unknown): Row |
 }
 
 /** A minimal valid value for an OpenAPI property: simple types get a value, anything else the emptiest shape. */
-function valueForSchema(openapi: OpenApiSchemas | undefined, schema: unknown, name: string, i: number): unknown {
+function valueForSchema(
+  openapi: OpenApiSchemas | undefined,
+  schema: unknown,
+  name: string,
+  i: number,
+  at: Date,
+): unknown {
   const resolved = resolveRef(openapi, schema);
   if (!resolved) return null;
   if (Array.isArray(resolved.enum) && resolved.enum.length > 0) return resolved.enum[0];
   const alternatives = (resolved.anyOf ?? resolved.oneOf) as unknown[] | undefined;
   if (Array.isArray(alternatives)) {
     if (resolved.nullable === true) return null;
-    return alternatives.length > 0 ? valueForSchema(openapi, alternatives[0], name, i) : null;
+    return alternatives.length > 0 ? valueForSchema(openapi, alternatives[0], name, i, at) : null;
   }
   const type = Array.isArray(resolved.type) ? resolved.type.find((t) => t !== 'null') : resolved.type;
   switch (type) {
     case 'string':
-      if (resolved.format === 'date-time') return seededDate(i).toISOString();
-      if (resolved.format === 'date') return seededDate(i).toISOString().slice(0, 10);
+      if (resolved.format === 'date-time') return at.toISOString();
+      if (resolved.format === 'date') return at.toISOString().slice(0, 10);
       return `${name}-${i}`;
     case 'integer':
-      return resolved.format === 'unix-time' ? Math.floor(seededDate(i).getTime() / 1000) : i;
+      return resolved.format === 'unix-time' ? Math.floor(at.getTime() / 1000) : i;
     case 'number':
       return i + 0.5;
     case 'boolean':
@@ -144,7 +159,7 @@ function valueForSchema(openapi: OpenApiSchemas | undefined, schema: unknown, na
   }
 }
 
-function fromOpenApi(openapi: OpenApiSchemas | undefined, schemaName: string, i: number): Row {
+function fromOpenApi(openapi: OpenApiSchemas | undefined, schemaName: string, i: number, at: Date): Row {
   const schema = resolveRef(openapi, openapi?.components?.schemas?.[schemaName]);
   const out: Row = {};
   if (!schema) return out;
@@ -152,18 +167,22 @@ function fromOpenApi(openapi: OpenApiSchemas | undefined, schemaName: string, i:
   const required = Array.isArray(schema.required) ? (schema.required as string[]) : [];
   for (const name of required) {
     if (UNSAFE_KEYS.has(name)) continue;
-    out[name] = valueForSchema(openapi, properties[name], name, i);
+    out[name] = valueForSchema(openapi, properties[name], name, i, at);
   }
   return out;
 }
 
-/** A value of the kind a standard field needs, in the raw form its mapping declares. */
+/**
+ * A value of the kind a standard field needs, in the raw form its mapping declares; `at` is when the record changed,
+ * `day` its date (date fields).
+ */
 function valueForMapping(
   field: string,
   kind: FieldKind,
   as: string | undefined,
   declared: string | undefined,
   at: Date,
+  day: Date,
   i: number,
   minorUnits: boolean,
 ): unknown {
@@ -183,8 +202,7 @@ function valueForMapping(
       if (as === 'unix-seconds') return asDeclared(Math.floor(at.getTime() / 1000));
       if (as === 'unix-millis') return asDeclared(at.getTime());
       if (kind === 'datetime') return at.toISOString();
-      // Dates step a day per record, so that they differ as date-times do.
-      return new Date(Date.UTC(2026, 0, 1) + i * 86_400_000).toISOString().slice(0, 10);
+      return day.toISOString().slice(0, 10);
     case 'money':
       if (as === 'minor-units') return asDeclared(1000 + i);
       return declared === 'number' || declared === 'integer' ? 10 + i + 0.5 : `${10 + i}.50`;
@@ -206,6 +224,35 @@ function cursorValue(format: string, declared: string | undefined, at: Date): un
   }
 }
 
+/** Whether some mapping puts an amount in minor units (then currencies are ISO lower case, as Stripe's). */
+function usesMinorUnits(entity: EntityConfig): boolean {
+  return Object.values(entity.mapping).some((s) => typeof s === 'object' && s.as === 'minor-units');
+}
+
+/**
+ * The value of an entity's incremental cursor field for a change at `at`, in the form the synthesizer gives it: the
+ * conversion of the standard field it is mapped to, else the incremental filter's format (ISO 8601, epoch seconds or
+ * milliseconds, date), as a string where the field is declared one. `undefined` for entities without a cursor.
+ *
+ * @example
+ * cursorValueAt(meta.entities.customers, new Date(clock.now())); // 1780272000 for a `unix-seconds` cursor
+ */
+export function cursorValueAt(entity: EntityConfig, at: Date): unknown {
+  const incremental = entity.incremental;
+  if (incremental.kind === 'none') return undefined;
+  const declared = declaredType(entity, incremental.cursorField);
+  if (entity.standard) {
+    const kinds: Record<string, FieldKind> = STANDARD_FIELDS[entity.standard];
+    for (const [field, source] of Object.entries(entity.mapping)) {
+      const { path, as } = typeof source === 'string' ? { path: source, as: undefined } : source;
+      const kind = kinds[field];
+      if (path !== incremental.cursorField || !kind) continue;
+      return valueForMapping(field, kind, as, declared, at, at, 0, usesMinorUnits(entity));
+    }
+  }
+  return cursorValue(incremental.format, declared, at);
+}
+
 /** The id of record `i`: numeric where the config declares the id field a number, else a readable string. */
 export function seededId(entityName: string, entity: EntityConfig, i: number): string | number {
   const declared = declaredType(entity, entity.idField);
@@ -224,35 +271,38 @@ export function synthesizeRecord(
   entityName: string,
   entity: EntityConfig,
   i: number,
-  options: Pick<SynthesizeOptions, 'openapi'> = {},
+  options: Pick<SynthesizeOptions, 'openapi' | 'at'> = {},
 ): Row {
   const record: Row = {};
-  const at = seededInstant(entity, i);
+  const seeded = seededInstant(entity, i);
+  const at = options.at ?? seeded;
+  const day = options.at ?? seededDay(i);
   if (entity.fields) {
     for (const [name, type] of Object.entries(entity.fields)) {
       if (!UNSAFE_KEYS.has(name)) record[name] = valueForFieldType(type, name, i);
     }
   } else if (entity.openapiSchema) {
-    Object.assign(record, fromOpenApi(options.openapi, entity.openapiSchema, i));
+    Object.assign(record, fromOpenApi(options.openapi, entity.openapiSchema, i, options.at ?? seededDate(i)));
   }
 
   const mapped = new Set<string>();
   let id: unknown = seededId(entityName, entity, i);
   if (entity.standard) {
     const kinds: Record<string, FieldKind> = STANDARD_FIELDS[entity.standard];
-    const sources = Object.entries(entity.mapping);
-    const minorUnits = sources.some(([, s]) => typeof s === 'object' && s.as === 'minor-units');
-    for (const [field, source] of sources) {
+    const minorUnits = usesMinorUnits(entity);
+    for (const [field, source] of Object.entries(entity.mapping)) {
       const { path, as } = typeof source === 'string' ? { path: source, as: undefined } : source;
       const kind = kinds[field];
       if (!kind) continue;
-      const value = valueForMapping(field, kind, as, declaredType(entity, path), at, i, minorUnits);
+      const declared = declaredType(entity, path);
       if (path === entity.idField) {
         // The id is also a standard field (Slack's `ts` is the message's id and its time): it takes that field's
-        // form, which is unique per record except for flags and currencies.
+        // form, from the seeded instant so that it is unique per record (except for flags and currencies).
+        const value = valueForMapping(field, kind, as, declared, seeded, seededDay(i), i, minorUnits);
         if (field !== 'id' && kind !== 'boolean' && kind !== 'currency') id = value;
         continue;
       }
+      const value = valueForMapping(field, kind, as, declared, at, day, i, minorUnits);
       setDeep(record, path, value);
       mapped.add(path);
     }
