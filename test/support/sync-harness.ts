@@ -40,6 +40,8 @@ export interface SyncHarness {
   service: TestService;
   control: ConfigDrivenControl;
   faults: FaultStats | undefined;
+  /** Requests the platform is answering now, and the most it ever answered at once. */
+  concurrency: { now: number; most: number };
   /** The environment the service was started with (for worker processes on the same database and settings). */
   env: Record<string, string>;
   tenantId: string;
@@ -67,17 +69,21 @@ export async function startSyncHarness(options: SyncHarnessOptions): Promise<Syn
     ...(options.now ? { now: options.now } : {}),
   });
   const faulty = options.faults ? withFaults(inner, options.faults) : inner;
-  const latency = options.latencyMs;
-  const handler =
-    latency === undefined
-      ? faulty
-      : Object.assign(
-          async (request: Parameters<typeof faulty>[0]) => {
-            await new Promise((resolve) => setTimeout(resolve, latency));
-            return faulty(request);
-          },
-          { control: inner.control },
-        );
+  const latency = options.latencyMs ?? 0;
+  const concurrency = { now: 0, most: 0 };
+  const handler = Object.assign(
+    async (request: Parameters<typeof faulty>[0]) => {
+      concurrency.now++;
+      concurrency.most = Math.max(concurrency.most, concurrency.now);
+      try {
+        if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
+        return await faulty(request);
+      } finally {
+        concurrency.now--;
+      }
+    },
+    { control: inner.control },
+  );
   const running = await startEmulator(handler, { port: 0 });
   const control = inner.control;
   control.rateLimitEnabled = false;
@@ -97,6 +103,7 @@ export async function startSyncHarness(options: SyncHarnessOptions): Promise<Syn
     control,
     faults: 'faults' in faulty ? (faulty as { faults: FaultStats }).faults : undefined,
     env: service.env,
+    concurrency,
     tenantId,
     apiKey,
     connectionId: connection.connectionId,
