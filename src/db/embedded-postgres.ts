@@ -35,6 +35,8 @@ export interface EmbeddedPostgresOptions {
   ephemeral?: boolean | undefined;
   /** Server log lines (the last ones are also put in start-up errors). */
   onLog?: ((line: string) => void) | undefined;
+  /** The loopback port (default: a free one); a restart on the same data dir and port keeps clients' URLs valid. */
+  port?: number | undefined;
 }
 
 const START_TIMEOUT_MS = 90_000;
@@ -89,7 +91,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
   const databaseDir = path.join(base, 'postgres');
   const initialised = existsSync(path.join(databaseDir, 'PG_VERSION'));
   const password = persistent ? await persistentPassword(base) : randomBytes(12).toString('hex');
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const log: string[] = [];
   const flags = ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'];
   if (options.ephemeral) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
@@ -229,7 +231,7 @@ async function reachable(url: string): Promise<boolean> {
   }
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', reject);

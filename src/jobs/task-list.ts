@@ -4,6 +4,7 @@
  */
 import type { TaskList } from 'graphile-worker';
 import type { ServiceContext } from '../service/service-context.js';
+import { surviveDatabaseOutage } from './database-outage.js';
 import { checkConnectionHealth } from './tasks/check_connection_health.js';
 import { checkConnectionsHealth } from './tasks/check_connections_health.js';
 import { cleanupDatabase } from './tasks/cleanup_database.js';
@@ -18,8 +19,8 @@ export function taskList(ctx: ServiceContext): TaskList {
   return {
     refresh_connection_token: refreshConnectionToken(ctx),
     refresh_expiring_tokens: refreshExpiringTokens(ctx),
-    sync_entity: syncEntityTask(ctx),
-    push_records: pushRecordsTask(ctx),
+    sync_entity: surviveDatabaseOutage(ctx.db, syncEntityTask(ctx)),
+    push_records: surviveDatabaseOutage(ctx.db, pushRecordsTask(ctx)),
     schedule_syncs: scheduleSyncsTask(ctx),
     check_connection_health: checkConnectionHealth(ctx),
     check_connections_health: checkConnectionsHealth(ctx),
