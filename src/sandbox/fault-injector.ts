@@ -29,7 +29,7 @@ export interface FaultOptions {
    * budget. Default: unlimited.
    */
   maxConsecutive?: number;
-  /** `Retry-After` on injected 429s, seconds (default 1). */
+  /** `Retry-After` on injected 429s, seconds (default: the platform's own, else 1). */
   retryAfterSeconds?: number;
   /** Statuses a `serverError` is drawn from (default 500, 502, 503, 504). */
   serverErrorStatuses?: readonly number[];
@@ -159,7 +159,10 @@ export function withFaults<H extends EmulatorHandler>(handler: H, options: Fault
           platform && platform.status === 429
             ? platform
             : { status: 429, body: { error: { message: 'Too Many Requests (injected fault)' } } };
-        return { ...base, headers: { ...base.headers, 'retry-after': base.headers?.['retry-after'] ?? retryAfter } };
+        // A wait the test asked for wins over the platform's usual one.
+        const wait =
+          options.retryAfterSeconds !== undefined ? retryAfter : (base.headers?.['retry-after'] ?? retryAfter);
+        return { ...base, headers: { ...base.headers, 'retry-after': wait } };
       }
       case 'reset':
         return { transport: 'reset' };

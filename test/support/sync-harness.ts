@@ -32,6 +32,8 @@ export interface SyncHarnessOptions {
   faults?: FaultOptions;
   /** The emulator's clock (epoch ms). */
   now?: () => number;
+  /** Collects the service's log lines (debug level) instead of discarding them. */
+  logs?: string[];
   /** Delay before each answer (a slow platform, so a test can stop a sync midway). */
   latencyMs?: number;
 }
@@ -88,7 +90,10 @@ export async function startSyncHarness(options: SyncHarnessOptions): Promise<Syn
   const control = inner.control;
   control.rateLimitEnabled = false;
   const baseUrl = `${running.origin}${control.basePath}`;
-  const service = await startTestService({ overrides: { [options.platform]: { baseUrl } } });
+  const service = await startTestService({
+    overrides: { [options.platform]: { baseUrl } },
+    ...(options.logs ? { logs: options.logs } : {}),
+  });
   const { tenantId, apiKey } = await service.tenant('Sync tests');
   const connection = await insertConnection(service.ctx.db, service.ctx.settings.keyRing, {
     tenantId,

@@ -105,7 +105,12 @@ describe('Postgres restarted mid-sync', () => {
     });
     await database.db
       .insertInto('platform_sync_status')
-      .values({ tenant_id: tenantId, connection_id: connection.connectionId, entity_type: ENTITY, sync_direction: 'pull' })
+      .values({
+        tenant_id: tenantId,
+        connection_id: connection.connectionId,
+        entity_type: ENTITY,
+        sync_direction: 'pull',
+      })
       .execute();
     worker = await startWorker({ pool: database.pool, taskList: taskList(ctx), logger: ctx.logger });
     await queueSync(database.db, { tenant_id: tenantId, connection_id: connection.connectionId, entity_type: ENTITY });
@@ -121,10 +126,14 @@ describe('Postgres restarted mid-sync', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     server = await startEmbeddedPostgres({ dataDir: dir, ephemeral: true, port });
 
-    const finished = await until(async () => {
-      const run = await runQuery();
-      return run?.status === 'succeeded' ? run : undefined;
-    }, 90_000, 'the run to succeed after the restart');
+    const finished = await until(
+      async () => {
+        const run = await runQuery();
+        return run?.status === 'succeeded' ? run : undefined;
+      },
+      90_000,
+      'the run to succeed after the restart',
+    );
     expect(finished).toMatchObject({ pages: RECORDS / 100, records_pulled: String(RECORDS) });
     expect(finished.resumes).toBeGreaterThanOrEqual(1);
     const stored = await database.db
