@@ -14,8 +14,8 @@ import { ProblemError, problemErrorHandler, sendProblem } from './problem.js';
 import { connectionRoutes } from './routes/connection-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { oauthCallbackRoutes, oauthInitiateRoutes } from './routes/oauth-routes.js';
-import { syncRoutes } from './routes/sync-routes.js';
 import { registryRoutes } from './routes/registry-routes.js';
+import { syncRoutes } from './routes/sync-routes.js';
 import { requireTenant } from './tenant-auth.js';
 
 /** The largest request body accepted. */

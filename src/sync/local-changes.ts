@@ -8,8 +8,8 @@ import { randomUUID } from 'node:crypto';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { queuePush } from '../jobs/job-queue.js';
-import { sameJson } from './content-hash.js';
 import type { SyncTarget } from './record-store.js';
+import { sameJson } from './same-json.js';
 import { jobPayload } from './sync-entity.js';
 import type { Json } from './three-way-merge.js';
 

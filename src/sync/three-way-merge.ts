@@ -15,7 +15,7 @@
  * deletion's time is unknown, so `last_write_wins` keeps it.
  */
 import type { ConflictField } from '../db/schema.js';
-import { sameJson } from './content-hash.js';
+import { sameJson } from './same-json.js';
 
 export const CONFLICT_STRATEGIES = ['platform_wins', 'local_wins', 'last_write_wins', 'manual'] as const;
 export type ConflictStrategy = (typeof CONFLICT_STRATEGIES)[number];

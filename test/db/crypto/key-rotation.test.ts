@@ -74,6 +74,7 @@ describe('a rotation from v1 to v2', () => {
         platform_connections: { column: 'auth_data', rotated: 5, failed: 0, remaining: 0 },
         platform_webhooks: { column: 'secret_data', rotated: 2, failed: 0, remaining: 0 },
         platform_oauth_states: { column: 'verifier_data', rotated: 2, failed: 0, remaining: 0 },
+        sync_runs: { column: 'checkpoint_data', rotated: 2, failed: 0, remaining: 0 },
       },
       failures: [],
       interrupted: false,
@@ -113,7 +114,7 @@ describe('a rotation from v1 to v2', () => {
 
   it('finds nothing to do when run again', async () => {
     const again = await rotateKeys(db, keys.ringV2);
-    expect(Object.values(again.tables).map((t) => t.rotated)).toEqual([0, 0, 0]);
+    expect(Object.values(again.tables).map((t) => t.rotated)).toEqual([0, 0, 0, 0]);
     expect(again.complete).toBe(true);
   });
 });

@@ -10,6 +10,7 @@ import type { SealContext } from '../../../src/db/crypto/seal-context.js';
 import {
   connectionAuthContext,
   oauthVerifierContext,
+  syncCheckpointContext,
   webhookSecretContext,
 } from '../../../src/db/crypto/seal-context.js';
 import { SEALED_COLUMNS, type SealedTable } from '../../../src/db/crypto/sealed-columns.js';
@@ -135,6 +136,25 @@ export async function seedTenant(
     })
     .execute();
   expected.push({ table: 'platform_oauth_states', context: stateContext, plaintext: verifier, secrets: [verifier] });
+
+  // A sync run's resume point: the next page's request, which may carry whatever a platform put in its next link.
+  const runId = randomUUID();
+  const checkpoint = {
+    next: { method: 'GET', url: `https://api.example/v1/orders?page_token=${secret('pt')}`, query: {} },
+  };
+  const runContext = syncCheckpointContext(tenantId, runId);
+  await db
+    .insertInto('sync_runs')
+    .values({
+      tenant_id: tenantId,
+      run_id: runId,
+      connection_id: connectionIds[0]!,
+      entity_type: 'orders',
+      mode: 'full',
+      checkpoint_data: JSON.stringify(seal(ring, runContext, checkpoint)),
+    })
+    .execute();
+  expected.push({ table: 'sync_runs', context: runContext, plaintext: checkpoint, secrets: [checkpoint.next.url] });
 
   return { tenantId, connectionIds, webhookId, stateHash, expected };
 }
