@@ -1,7 +1,7 @@
 /**
- * `adapter.page()` hands out one page with the request for the next, so a listing can stop and resume later (the
- * API's opaque cursors hold it). Resumed page by page, every kind of pagination yields exactly what one `list()`
- * yields.
+ * `adapter.page()` and `adapter.pages()` hand out pages with the request for the next, so a listing can stop and
+ * resume later (the API's opaque cursors and the sync engine's checkpoints hold it). Resumed page by page, every kind
+ * of pagination yields exactly what one `list()` yields.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BaseAdapter, type PageRequest } from '../../../src/runtime/index.js';
@@ -29,11 +29,15 @@ beforeAll(async () => {
               ? (Number(q.get('page')) - 1) * SIZE
               : q.get('page_info') !== null
                 ? Number(q.get('page_info'))
-                : 0;
+                : q.get('from') !== null
+                  ? Number(q.get('from'))
+                  : 0;
     const data = ids.slice(start, start + SIZE).map((id) => ({ id }));
     const end = start + SIZE >= TOTAL;
     if (req.path === '/cursor') json(res, 200, { data, has_more: !end });
     else if (req.path === '/token') json(res, 200, { data, ...(end ? {} : { nextPageToken: String(start + SIZE) }) });
+    else if (req.path === '/next')
+      json(res, 200, { data, next: end ? null : `${server.url}/next?from=${start + SIZE}` });
     else if (req.path === '/link')
       json(res, 200, { data }, end ? {} : { link: `<${server.url}/link?page_info=${start + SIZE}>; rel="next"` });
     else json(res, 200, { data, total: TOTAL });
@@ -53,6 +57,7 @@ const kinds: Array<[string, string, Record<string, unknown>]> = [
   ['link header', '/link', { kind: 'link-header', rel: 'next' }],
   ['offset', '/offset', { kind: 'offset', offsetParam: 'offset', totalPath: 'total' }],
   ['page number', '/page', { kind: 'page', pageParam: 'page', firstPage: 1 }],
+  ['next URL', '/next', { kind: 'next-url', nextUrlPath: 'next' }],
 ];
 
 describe.each(kinds)('%s', (_name, path, pagination) => {
@@ -82,6 +87,26 @@ describe.each(kinds)('%s', (_name, path, pagination) => {
     expect(resumed).toEqual(ids);
     // Page numbers without a reported total end at the first empty page: one request more.
     expect(pages).toBe(Math.ceil(TOTAL / SIZE) + (pagination.kind === 'page' ? 1 : 0));
+  });
+
+  it('pages() stopped after two pages and resumed by another adapter from the stored `next` yields every record once', async () => {
+    const first: string[] = [];
+    let stored: string | undefined;
+    const a = adapter();
+    for await (const page of a.pages('items')) {
+      first.push(...page.records.map((r) => r.id));
+      stored = JSON.stringify(page.next); // what a sync's checkpoint keeps
+      if (page.number === 2) break;
+    }
+    await a.close();
+    const b = adapter(); // another worker, after a crash
+    const rest: string[] = [];
+    for await (const page of b.pages('items', { from: JSON.parse(stored as string) })) {
+      rest.push(...page.records.map((r) => r.id));
+    }
+    await b.close();
+    expect(first).toEqual(ids.slice(0, 2 * SIZE));
+    expect([...first, ...rest]).toEqual(ids);
   });
 
   it('a page re-read from its own `request` is the same page', async () => {
