@@ -36,6 +36,20 @@ export interface StartWorkerOptions {
   drainTimeoutMs?: number | undefined;
   /** Heartbeat and crashed-worker sweep timing (tests shorten them); see `worker-heartbeat.ts`. */
   heartbeat?: Pick<HeartbeatOptions, 'beatMs' | 'sweepMs' | 'staleMs'> | undefined;
+  /**
+   * Throughput settings for many short jobs (see README, *Benchmarks*): a local queue fetches and locks `size` jobs in
+   * one query, and results are written in batches. The pool needs `concurrency + 2` connections. Default: none —
+   * jobs are fetched one at a time, which suits long syncs (a job waiting in one process's local queue is not
+   * available to the others).
+   */
+  tuning?: WorkerTuning | undefined;
+}
+
+export interface WorkerTuning {
+  pollIntervalMs?: number | undefined;
+  localQueue?: { size: number; ttl?: number | undefined } | undefined;
+  completeJobBatchDelay?: number | undefined;
+  failJobBatchDelay?: number | undefined;
 }
 
 export interface RunningWorker {
@@ -72,6 +86,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
   const events = new EventEmitter() as WorkerEvents;
   const utils = await makeWorkerUtils({ pgPool: options.pool, logger: graphileLogger(options.logger) });
   const heartbeat = new WorkerHeartbeat({ pool: options.pool, utils, logger: options.logger, ...options.heartbeat });
+  // graphile-worker 0.17 locks jobs under its worker pool's id (`pool-…`), and names each worker too: beat for both.
+  events.on('pool:create', ({ workerPool }) => heartbeat.add(workerPool.id));
   events.on('worker:create', ({ worker }) => heartbeat.add(worker.workerId));
   const runner = await run({
     pgPool: options.pool,
@@ -80,8 +96,9 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     ...(options.crontab ? { crontab: options.crontab } : {}),
     concurrency: options.concurrency ?? 4,
     noHandleSignals: true,
-    pollInterval: 1000,
+    pollInterval: options.tuning?.pollIntervalMs ?? 1000,
     logger: graphileLogger(options.logger),
+    ...(options.tuning ? { preset: { worker: presetOf(options.tuning) } } : {}),
   });
   await heartbeat.start();
   let inFlight = 0;
@@ -129,6 +146,21 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       })();
       return stopping;
     },
+  };
+}
+
+function presetOf(tuning: WorkerTuning) {
+  return {
+    ...(tuning.localQueue
+      ? {
+          localQueue: {
+            size: tuning.localQueue.size,
+            ...(tuning.localQueue.ttl ? { ttl: tuning.localQueue.ttl } : {}),
+          },
+        }
+      : {}),
+    ...(tuning.completeJobBatchDelay === undefined ? {} : { completeJobBatchDelay: tuning.completeJobBatchDelay }),
+    ...(tuning.failJobBatchDelay === undefined ? {} : { failJobBatchDelay: tuning.failJobBatchDelay }),
   };
 }
 

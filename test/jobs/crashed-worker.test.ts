@@ -73,3 +73,35 @@ describe('a worker killed with -9', () => {
     await utils.release();
   }, 30_000);
 });
+
+describe('a live worker running a long job', () => {
+  it('keeps its lock past the stale limit: no other worker runs the job again', async () => {
+    const pool = database.pool({ max: 8 });
+    const utils = await makeWorkerUtils({ pgPool: pool });
+    let runs = 0;
+    const taskList = {
+      long_task: async () => {
+        runs++;
+        await new Promise((resolve) => setTimeout(resolve, 3_000)); // three times the stale limit
+      },
+    };
+    const options = {
+      pool,
+      taskList,
+      logger: pino({ level: 'silent' }),
+      heartbeat: { beatMs: 200, sweepMs: 200, staleMs: 1_000 },
+    };
+    const [a, b] = [await startWorker(options), await startWorker(options)];
+    await utils.addJob('long_task', {});
+    for (let i = 0; i < 100; i++) {
+      const { rows } = await pool.query(
+        "select count(*)::int as n from graphile_worker.jobs where task_identifier = 'long_task'",
+      );
+      if (rows[0]?.n === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await Promise.all([a.stop(), b.stop()]);
+    await utils.release();
+    expect(runs).toBe(1);
+  }, 30_000);
+});
