@@ -70,7 +70,7 @@ export async function serveCommand(values: { port?: string; 'no-worker'?: boolea
     if (!values['no-worker']) {
       worker = await startWorker({
         pool: service.pool,
-        taskList: taskList(service.ctx),
+        taskList: taskList(service.jobContext()),
         crontab: CRONTAB,
         logger: service.ctx.logger,
       });
@@ -105,7 +105,7 @@ export async function workerCommand(values: { concurrency?: string }): Promise<n
   try {
     worker = await startWorker({
       pool: service.pool,
-      taskList: taskList(service.ctx),
+      taskList: taskList(service.jobContext()),
       crontab: CRONTAB,
       concurrency,
       logger: service.ctx.logger,

@@ -24,6 +24,13 @@ export const EMBEDDED_DATABASE = 'engarde';
 
 export interface OpenService {
   ctx: ServiceContext;
+  /**
+   * The context background jobs run with: platforms' rate-limit budgets in PostgreSQL, shared by every worker
+   * process (a sync resumed elsewhere after a crash starts under the budget the dead worker left). The API's live
+   * reads keep a per-process budget (`ctx`): one database round trip fewer per request, for low-volume reads whose
+   * 429s the route answers as 503 with the wait.
+   */
+  jobContext(): ServiceContext;
   /** The pg pool under `ctx.db` (graphile-worker runs on it). */
   pool: pg.Pool;
   /** The embedded server this process started (and must stop), if any. */
@@ -114,15 +121,19 @@ export async function openService(
     registry: getAdapterRegistry(),
     logger,
     now: options.now ?? (() => new Date()),
-    rateLimitStore: new PostgresRateLimitStore({ pool: database.pool }),
   };
+  let jobStore: PostgresRateLimitStore | undefined;
   return {
     ctx,
+    jobContext() {
+      jobStore ??= new PostgresRateLimitStore({ pool: database.pool });
+      return { ...ctx, rateLimitStore: jobStore };
+    },
     pool: database.pool,
     embedded,
     databaseLabel,
     async close() {
-      await ctx.rateLimitStore?.close();
+      await jobStore?.close();
       await database.close();
       await embedded?.stop();
     },
