@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { queuePush } from '../jobs/job-queue.js';
-import type { SyncTarget } from './record-store.js';
+import { entityRows, type SyncTarget } from './record-store.js';
 import { sameJson } from './same-json.js';
 import { jobPayload } from './sync-entity.js';
 import type { Json } from './three-way-merge.js';
@@ -41,10 +41,7 @@ async function findRecord(db: Db, target: SyncTarget, externalId: string): Promi
   return (await db
     .selectFrom('sync_records')
     .select(RECORD_COLUMNS)
-    .where('tenant_id', '=', target.tenantId)
-    .where('connection_id', '=', target.connectionId)
-    .where('entity_type', '=', target.entity)
-    .where('external_id', '=', externalId)
+    .where(entityRows(target, externalId))
     .forUpdate()
     .executeTakeFirst()) as StoredRecord | undefined;
 }
@@ -53,10 +50,7 @@ async function pendingChange(trx: Transaction<Database>, target: SyncTarget, ext
   return trx
     .selectFrom('sync_outbox')
     .select(['outbox_id', 'operation', 'changes', 'status'])
-    .where('tenant_id', '=', target.tenantId)
-    .where('connection_id', '=', target.connectionId)
-    .where('entity_type', '=', target.entity)
-    .where('external_id', '=', externalId)
+    .where(entityRows(target, externalId))
     .where('status', 'in', ['pending', 'conflict'])
     .forUpdate()
     .executeTakeFirst();
@@ -133,10 +127,7 @@ export async function updateLocal(
     const updated = (await trx
       .updateTable('sync_records')
       .set({ data: JSON.stringify(data), local_updated_at: now, updated_at: now, push_error: null })
-      .where('tenant_id', '=', target.tenantId)
-      .where('connection_id', '=', target.connectionId)
-      .where('entity_type', '=', target.entity)
-      .where('external_id', '=', externalId)
+      .where(entityRows(target, externalId))
       .returning(RECORD_COLUMNS)
       .executeTakeFirstOrThrow()) as StoredRecord;
     if (pending?.status !== 'conflict') await queuePush(trx, jobPayload(target));
@@ -161,13 +152,7 @@ export async function deleteLocal(db: Db, target: SyncTarget, externalId: string
         .where('tenant_id', '=', target.tenantId)
         .where('outbox_id', '=', pending.outbox_id)
         .execute();
-      await trx
-        .deleteFrom('sync_records')
-        .where('tenant_id', '=', target.tenantId)
-        .where('connection_id', '=', target.connectionId)
-        .where('entity_type', '=', target.entity)
-        .where('external_id', '=', externalId)
-        .execute();
+      await trx.deleteFrom('sync_records').where(entityRows(target, externalId)).execute();
       return true;
     }
     if (pending) {
@@ -190,10 +175,7 @@ export async function deleteLocal(db: Db, target: SyncTarget, externalId: string
     await trx
       .updateTable('sync_records')
       .set({ deleted: true, deleted_at: now, local_updated_at: now, updated_at: now })
-      .where('tenant_id', '=', target.tenantId)
-      .where('connection_id', '=', target.connectionId)
-      .where('entity_type', '=', target.entity)
-      .where('external_id', '=', externalId)
+      .where(entityRows(target, externalId))
       .execute();
     if (pending?.status !== 'conflict') await queuePush(trx, jobPayload(target));
     return true;

@@ -21,13 +21,14 @@ import type { EntityConfig } from '../runtime/platform-schema.js';
 import type { ServiceContext } from '../service/service-context.js';
 import {
   countStored,
+  entityRows,
   type IncomingRecord,
   markUnseenDeleted,
   rememberSeen,
   type SyncTarget,
   upsertPulledRecords,
 } from './record-store.js';
-import { addMetrics, emptyMetrics, type RequestMetrics } from './sync-metrics.js';
+import { addMetrics, type RequestMetrics } from './sync-metrics.js';
 
 /** Default lookback of an incremental pull (clock skew between us and the platform, shared timestamps). */
 export const DEFAULT_LOOKBACK_MS = 5 * 60_000;
@@ -185,9 +186,7 @@ async function openRun(
   const existing = await ctx.db
     .selectFrom('sync_runs')
     .select(columns)
-    .where('tenant_id', '=', target.tenantId)
-    .where('connection_id', '=', target.connectionId)
-    .where('entity_type', '=', target.entity)
+    .where(entityRows(target))
     .where('status', '=', 'running')
     .where('mode', '!=', 'push')
     .orderBy('started_at', 'desc')
@@ -204,9 +203,7 @@ async function openRun(
   const status = await ctx.db
     .selectFrom('platform_sync_status')
     .select('cursor')
-    .where('tenant_id', '=', target.tenantId)
-    .where('connection_id', '=', target.connectionId)
-    .where('entity_type', '=', target.entity)
+    .where(entityRows(target))
     .executeTakeFirst();
   const since = incremental ? highWaterOf(status?.cursor) : undefined;
   const run = await ctx.db

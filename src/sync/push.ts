@@ -19,7 +19,7 @@ import { cursorInstant } from '../runtime/incremental-filter.js';
 import type { EntityConfig } from '../runtime/platform-schema.js';
 import type { ServiceContext } from '../service/service-context.js';
 import { normalizedOf } from './pull.js';
-import type { SyncTarget } from './record-store.js';
+import { entityRows, type SyncTarget } from './record-store.js';
 import { describeError, isRetryable } from './sync-errors.js';
 import { type ConflictStrategy, type FieldRule, type Json, threeWayMerge } from './three-way-merge.js';
 
@@ -52,9 +52,7 @@ export async function pushRulesFor(db: Db, target: SyncTarget): Promise<PushRule
   const row = await db
     .selectFrom('platform_sync_status')
     .select(['conflict_strategy', 'field_rules'])
-    .where('tenant_id', '=', target.tenantId)
-    .where('connection_id', '=', target.connectionId)
-    .where('entity_type', '=', target.entity)
+    .where(entityRows(target))
     .executeTakeFirst();
   return {
     strategy: (row?.conflict_strategy as ConflictStrategy | undefined) ?? 'manual',
@@ -78,9 +76,7 @@ export async function pushEntity(
     const row = (await ctx.db
       .selectFrom('sync_outbox')
       .select(['outbox_id', 'external_id', 'operation', 'changes', 'base_data', 'idempotency_key'])
-      .where('tenant_id', '=', target.tenantId)
-      .where('connection_id', '=', target.connectionId)
-      .where('entity_type', '=', target.entity)
+      .where(entityRows(target))
       .where('status', '=', 'pending')
       .orderBy('outbox_id')
       .limit(1)
@@ -105,10 +101,7 @@ export async function pushEntity(
         await trx
           .updateTable('sync_records')
           .set({ push_error: message })
-          .where('tenant_id', '=', target.tenantId)
-          .where('connection_id', '=', target.connectionId)
-          .where('entity_type', '=', target.entity)
-          .where('external_id', '=', row.external_id)
+          .where(entityRows(target, row.external_id))
           .execute();
       });
       result.failed++;
@@ -128,10 +121,7 @@ async function pushOne(
   const record = await ctx.db
     .selectFrom('sync_records')
     .select(['data', 'local_updated_at', 'deleted'])
-    .where('tenant_id', '=', target.tenantId)
-    .where('connection_id', '=', target.connectionId)
-    .where('entity_type', '=', target.entity)
-    .where('external_id', '=', row.external_id)
+    .where(entityRows(target, row.external_id))
     .executeTakeFirst();
   const key = { idempotencyKey: row.idempotency_key };
   if (row.operation === 'create') {
@@ -253,20 +243,11 @@ async function storeCreated(
   await ctx.db.transaction().execute(async (trx) => {
     // A pull may have stored the new record already; the local row replaces it.
     if (newId !== row.external_id) {
-      await trx
-        .deleteFrom('sync_records')
-        .where('tenant_id', '=', target.tenantId)
-        .where('connection_id', '=', target.connectionId)
-        .where('entity_type', '=', target.entity)
-        .where('external_id', '=', newId)
-        .execute();
+      await trx.deleteFrom('sync_records').where(entityRows(target, newId)).execute();
       await trx
         .updateTable('sync_records')
         .set({ external_id: newId })
-        .where('tenant_id', '=', target.tenantId)
-        .where('connection_id', '=', target.connectionId)
-        .where('entity_type', '=', target.entity)
-        .where('external_id', '=', row.external_id)
+        .where(entityRows(target, row.external_id))
         .execute();
       await trx
         .updateTable('sync_outbox')

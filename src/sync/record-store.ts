@@ -6,7 +6,7 @@
  * The content hash is Postgres's own: `sha256` of the `jsonb` text, which is canonical (keys sorted, whitespace
  * normalised), so equal records hash alike whatever order the platform sent their fields in.
  */
-import { type Kysely, sql } from 'kysely';
+import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
 import type { Database } from '../db/schema.js';
 
 type Db = Kysely<Database>;
@@ -110,4 +110,24 @@ export async function countStored(db: Db, target: SyncTarget): Promise<number> {
     .where('deleted', '=', false)
     .executeTakeFirst();
   return Number(row?.n ?? 0);
+}
+
+/** Tables keyed by (tenant, connection, entity, …). */
+type EntityTable = 'sync_records' | 'sync_outbox' | 'sync_runs' | 'platform_sync_status';
+
+/**
+ * The `where` of an entity's rows (and, with an external id, of one record's):
+ * `db.updateTable('sync_records').set(…).where(entityRows(target, id))`.
+ */
+export function entityRows<T extends EntityTable>(target: SyncTarget, externalId?: string) {
+  return (eb: ExpressionBuilder<Database, T>) => {
+    const ref = eb as unknown as ExpressionBuilder<Database, 'sync_records'>;
+    const conditions = [
+      ref('tenant_id', '=', target.tenantId),
+      ref('connection_id', '=', target.connectionId),
+      ref('entity_type', '=', target.entity),
+      ...(externalId === undefined ? [] : [ref('external_id', '=', externalId)]),
+    ];
+    return ref.and(conditions);
+  };
 }

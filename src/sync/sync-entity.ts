@@ -14,7 +14,7 @@ import { adapterForConnection } from '../service/connection-adapters.js';
 import type { ServiceContext } from '../service/service-context.js';
 import { type PullResult, pullEntity } from './pull.js';
 import { type PushResult, pushEntity, pushRulesFor } from './push.js';
-import type { SyncTarget } from './record-store.js';
+import { entityRows, type SyncTarget } from './record-store.js';
 import { describeError, isRetryable } from './sync-errors.js';
 import { emptyMetrics, type RequestMetrics, recordAttempt } from './sync-metrics.js';
 
@@ -69,13 +69,11 @@ async function syncLocked(ctx: ServiceContext, target: SyncTarget, attempt: Sync
   const status = await ctx.db
     .selectFrom('platform_sync_status')
     .select(['sync_direction'])
-    .where('tenant_id', '=', target.tenantId)
-    .where('connection_id', '=', target.connectionId)
-    .where('entity_type', '=', target.entity)
+    .where(entityRows(target))
     .executeTakeFirst();
   if (!status) return { status: 'skipped', reason: 'the entity has no sync settings' };
   const connection = await getConnection(ctx.db, target.tenantId, target.connectionId, { withCredentials: true });
-  if (!connection || connection.status !== 'active') {
+  if (connection?.status !== 'active') {
     const reason = connection ? `the connection is ${connection.status}` : 'the connection no longer exists';
     if (connection) await markFinished(ctx, target, 'failed', reason);
     return { status: 'skipped', reason };
@@ -85,9 +83,7 @@ async function syncLocked(ctx: ServiceContext, target: SyncTarget, attempt: Sync
   await ctx.db
     .updateTable('platform_sync_status')
     .set({ sync_status: 'running', last_sync_attempt: ctx.now(), updated_at: ctx.now() })
-    .where('tenant_id', '=', target.tenantId)
-    .where('connection_id', '=', target.connectionId)
-    .where('entity_type', '=', target.entity)
+    .where(entityRows(target))
     .execute();
   let adapter: BaseAdapter | undefined;
   let runId: string | undefined;
@@ -136,9 +132,7 @@ async function syncLocked(ctx: ServiceContext, target: SyncTarget, attempt: Sync
           ...(pull?.highWater ? { cursor: JSON.stringify({ high_water: pull.highWater }) } : {}),
           updated_at: ctx.now(),
         })
-        .where('tenant_id', '=', target.tenantId)
-        .where('connection_id', '=', target.connectionId)
-        .where('entity_type', '=', target.entity)
+        .where(entityRows(target))
         .execute();
       await trx
         .updateTable('platform_connections')
@@ -155,9 +149,7 @@ async function syncLocked(ctx: ServiceContext, target: SyncTarget, attempt: Sync
       await ctx.db
         .updateTable('platform_sync_status')
         .set({ error: `retrying: ${message}`, updated_at: ctx.now() })
-        .where('tenant_id', '=', target.tenantId)
-        .where('connection_id', '=', target.connectionId)
-        .where('entity_type', '=', target.entity)
+        .where(entityRows(target))
         .execute()
         .catch(() => {});
       throw error;
@@ -174,9 +166,7 @@ async function markFinished(ctx: ServiceContext, target: SyncTarget, status: 'fa
   await ctx.db
     .updateTable('platform_sync_status')
     .set({ sync_status: status, error, updated_at: ctx.now() })
-    .where('tenant_id', '=', target.tenantId)
-    .where('connection_id', '=', target.connectionId)
-    .where('entity_type', '=', target.entity)
+    .where(entityRows(target))
     .execute();
 }
 
@@ -190,9 +180,7 @@ async function failRunningRun(
   const runs = await ctx.db
     .updateTable('sync_runs')
     .set({ status: 'failed', finished_at: ctx.now(), error, checkpoint_data: null, metrics: JSON.stringify(metrics) })
-    .where('tenant_id', '=', target.tenantId)
-    .where('connection_id', '=', target.connectionId)
-    .where('entity_type', '=', target.entity)
+    .where(entityRows(target))
     .where('status', '=', 'running')
     .returning('run_id')
     .execute();
@@ -243,7 +231,7 @@ export async function pushPending(
   attempt: SyncAttempt,
 ): Promise<PushResult | undefined> {
   const connection = await getConnection(ctx.db, target.tenantId, target.connectionId, { withCredentials: true });
-  if (!connection || connection.status !== 'active') return undefined;
+  if (connection?.status !== 'active') return undefined;
   const metrics = emptyMetrics();
   const adapter = (await adapterForConnection(ctx, connection, {
     onAttempt: (a) => recordAttempt(metrics, { ...a, retry: a.attempt > 1 }),
@@ -255,9 +243,7 @@ export async function pushPending(
       await ctx.db
         .updateTable('platform_sync_status')
         .set({ error: push.lastError, updated_at: ctx.now() })
-        .where('tenant_id', '=', target.tenantId)
-        .where('connection_id', '=', target.connectionId)
-        .where('entity_type', '=', target.entity)
+        .where(entityRows(target))
         .execute();
     }
     return push;
@@ -266,9 +252,7 @@ export async function pushPending(
     await ctx.db
       .updateTable('platform_sync_status')
       .set({ error: describeError(error), updated_at: ctx.now() })
-      .where('tenant_id', '=', target.tenantId)
-      .where('connection_id', '=', target.connectionId)
-      .where('entity_type', '=', target.entity)
+      .where(entityRows(target))
       .execute();
     return undefined;
   } finally {

@@ -36,6 +36,17 @@ const recordParams = entityParams.extend({ external_id: z.string().min(1).max(51
 const connectionQuery = z.object({ connection_id: z.uuid().optional() });
 const recordBody = z.object({ data: z.record(z.string(), z.unknown()) }).strict();
 
+const CONFLICT_COLUMNS = [
+  'conflict_id',
+  'entity_type',
+  'external_id',
+  'status',
+  'fields',
+  'created_at',
+  'resolved_at',
+  'resolution',
+] as const;
+
 function invalid(errors: FieldProblem[]): ProblemError {
   return new ProblemError(422, 'Invalid request', errors.map((e) => `${e.path}: ${e.message}`).join('; '), { errors });
 }
@@ -422,16 +433,7 @@ export function syncRoutes(scope: FastifyInstance, ctx: ServiceContext, catalog:
         : undefined;
       let query = ctx.db
         .selectFrom('sync_conflicts')
-        .select([
-          'conflict_id',
-          'entity_type',
-          'external_id',
-          'status',
-          'fields',
-          'created_at',
-          'resolved_at',
-          'resolution',
-        ])
+        .select(CONFLICT_COLUMNS)
         .where('tenant_id', '=', tenantId)
         .where('connection_id', '=', connection.connectionId);
       if (status !== 'all') query = query.where('status', '=', status);
@@ -496,16 +498,7 @@ export function syncRoutes(scope: FastifyInstance, ctx: ServiceContext, catalog:
       );
       const row = await ctx.db
         .selectFrom('sync_conflicts')
-        .select([
-          'conflict_id',
-          'entity_type',
-          'external_id',
-          'status',
-          'fields',
-          'created_at',
-          'resolved_at',
-          'resolution',
-        ])
+        .select(CONFLICT_COLUMNS)
         .where('tenant_id', '=', tenantId)
         .where('connection_id', '=', connection.connectionId)
         .where('conflict_id', '=', conflictId)
