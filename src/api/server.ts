@@ -16,6 +16,7 @@ import { healthRoutes } from './routes/health-routes.js';
 import { oauthCallbackRoutes, oauthInitiateRoutes } from './routes/oauth-routes.js';
 import { registryRoutes } from './routes/registry-routes.js';
 import { syncRoutes } from './routes/sync-routes.js';
+import { inboundWebhookRoutes, webhookRoutes } from './routes/webhook-routes.js';
 import { requireTenant } from './tenant-auth.js';
 
 /** The largest request body accepted. */
@@ -79,6 +80,7 @@ export async function buildServer(ctx: ServiceContext): Promise<BuiltServer> {
   healthRoutes(app, ctx);
   registryRoutes(app, catalog);
   oauthCallbackRoutes(app, ctx);
+  await app.register(async (inbound) => inboundWebhookRoutes(inbound, ctx, catalog));
 
   await app.register(async (tenantScope) => {
     requireTenant(tenantScope, ctx);
@@ -106,4 +108,4 @@ export type TenantRouteModule = (
   catalog: IntegrationCatalog,
 ) => void | Promise<void>;
 
-const tenantRouteModules: TenantRouteModule[] = [connectionRoutes, oauthInitiateRoutes, syncRoutes];
+const tenantRouteModules: TenantRouteModule[] = [connectionRoutes, oauthInitiateRoutes, syncRoutes, webhookRoutes];

@@ -125,6 +125,9 @@ export interface PlatformEventLogsTable {
   processing_status: Generated<'pending' | 'processing' | 'processed' | 'failed'>;
   error: string | null;
   processed_at: Timestamp | null;
+  /** The registration the delivery came through. */
+  webhook_id: string | null;
+  attempts: Generated<number>;
 }
 
 export interface PlatformRateLimitsTable {

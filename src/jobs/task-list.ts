@@ -8,6 +8,7 @@ import { surviveDatabaseOutage } from './database-outage.js';
 import { checkConnectionHealth } from './tasks/check_connection_health.js';
 import { checkConnectionsHealth } from './tasks/check_connections_health.js';
 import { cleanupDatabase } from './tasks/cleanup_database.js';
+import { processWebhookEventTask } from './tasks/process_webhook_event.js';
 import { pushRecordsTask } from './tasks/push_records.js';
 import { refreshConnectionToken } from './tasks/refresh_connection_token.js';
 import { refreshExpiringTokens } from './tasks/refresh_expiring_tokens.js';
@@ -21,6 +22,7 @@ export function taskList(ctx: ServiceContext): TaskList {
     refresh_expiring_tokens: refreshExpiringTokens(ctx),
     sync_entity: surviveDatabaseOutage(ctx.db, syncEntityTask(ctx)),
     push_records: surviveDatabaseOutage(ctx.db, pushRecordsTask(ctx)),
+    process_webhook_event: surviveDatabaseOutage(ctx.db, processWebhookEventTask(ctx)),
     schedule_syncs: scheduleSyncsTask(ctx),
     check_connection_health: checkConnectionHealth(ctx),
     check_connections_health: checkConnectionsHealth(ctx),

@@ -1,0 +1,300 @@
+/**
+ * Webhooks (DESIGN.md §4): a tenant registers a connection's webhook endpoint and lists its registrations and events;
+ * platforms post deliveries to `POST /webhooks/{platform}/{event_type}?endpoint=<webhook id>`.
+ *
+ * Inbound deliveries are hostile until checked: the raw bytes are verified (the platform's scheme, every secret the
+ * registration holds, inside the scheme's replay window) before anything parses them; a bad or missing signature is
+ * answered 401 and stored nowhere as an event; a body over 1 MiB is 413; an unknown endpoint 404. A verified delivery
+ * is stored once per delivery id (a unique constraint) with its processing job, in one transaction, and only then
+ * answered 200 — a repeated delivery is answered 200 too, and not stored again.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { audit } from '../../db/repositories/audit-repository.js';
+import type { PlatformMeta } from '../../runtime/adapter-types.js';
+import { verifyWebhook } from '../../runtime/webhooks/verify-webhook.js';
+import type { PlatformWebhookConfig } from '../../runtime/webhooks/webhook-types.js';
+import type { ServiceContext } from '../../service/service-context.js';
+import {
+  deliveryIdOf,
+  findInboundWebhook,
+  insertWebhook,
+  listWebhooks,
+  storeEvent,
+  type WebhookRegistration,
+} from '../../webhooks/webhook-store.js';
+import { CursorCodec } from '../cursor-codec.js';
+import type { IntegrationCatalog } from '../integration-catalog.js';
+import { notFound, ProblemError } from '../problem.js';
+import { actorOf } from '../tenant-auth.js';
+import { resolveConnection } from './connection-routes.js';
+
+/** The largest delivery accepted (platforms send far less: GitHub caps payloads at 25 MB, most send a few KB). */
+export const WEBHOOK_BODY_LIMIT_BYTES = 1024 * 1024;
+
+const limitParam = z.coerce.number().int().min(1).max(500).default(100);
+const platformParams = z.object({ integration_id: z.string().min(1).max(100) });
+const connectionQuery = z.object({ connection_id: z.uuid().optional() });
+const eventName = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[A-Za-z0-9_.:/*-]+$/, 'letters, digits and _ . : / * - only');
+
+function webhookJson(w: WebhookRegistration, instructions?: string) {
+  return {
+    webhook_id: w.webhookId,
+    connection_id: w.connectionId,
+    endpoint_url: w.endpointUrl,
+    events: w.events,
+    registered_at_platform: w.registeredAtPlatform,
+    created_at: w.createdAt.toISOString(),
+    ...(instructions ? { instructions } : {}),
+  };
+}
+
+/** What the user does in the platform for a registration we cannot make through its API. */
+function manualInstructions(meta: PlatformMeta, endpoint: string, events: string[]): string {
+  const registration = meta.webhooks.scheme === 'none' ? undefined : meta.webhooks.registration;
+  const where =
+    registration?.kind === 'dashboard'
+      ? registration.instructions
+      : `create the subscription in ${meta.name} (${meta.webhooks.scheme !== 'none' ? meta.webhooks.docsUrl : ''})`;
+  return `${where} Endpoint URL: ${endpoint} — events: ${events.join(', ')}. Keep the signing secret ${meta.name} shows you; it is the one sent here as "secret".`;
+}
+
+export function webhookRoutes(scope: FastifyInstance, ctx: ServiceContext, catalog: IntegrationCatalog): void {
+  const app = scope.withTypeProvider<ZodTypeProvider>();
+  const cursors = new CursorCodec(ctx.settings.keyRing);
+  const security = [{ tenantKey: [] }];
+
+  app.post(
+    '/integrations/:integration_id/webhooks/register',
+    {
+      schema: {
+        tags: ['webhooks'],
+        summary: "Register a webhook endpoint for a connection, signed with the secret the platform's dashboard shows",
+        security,
+        params: platformParams,
+        querystring: connectionQuery,
+        body: z
+          .object({
+            events: z.array(eventName).min(1).max(100),
+            secret: z.string().min(8).max(1000).optional(),
+          })
+          .strict(),
+      },
+    },
+    async (request, reply) => {
+      const { tenantId } = request.tenant;
+      const platform = request.params.integration_id;
+      const connection = await resolveConnection(ctx, tenantId, platform, request.query.connection_id);
+      const meta = (await catalog.meta(platform)) as PlatformMeta;
+      if (meta.webhooks.scheme === 'none') {
+        throw new ProblemError(409, 'Conflict', `${meta.name} does not send signed webhooks: ${meta.webhooks.reason}`);
+      }
+      const { events, secret } = request.body;
+      if (secret === undefined) {
+        throw new ProblemError(
+          422,
+          'Invalid request',
+          `send the signing secret ${meta.name} gives you for this endpoint as "secret" (registration through ${meta.name}'s API is not available here yet): ${manualInstructions(meta, `${ctx.settings.publicUrl}/webhooks/${platform}/…`, events)}`,
+          { errors: [{ in: 'body', path: '/secret', message: 'is required' }] },
+        );
+      }
+      const webhook = await ctx.db.transaction().execute(async (trx) => {
+        const created = await insertWebhook(trx, ctx.settings.keyRing, {
+          tenantId,
+          connectionId: connection.connectionId,
+          platform,
+          events,
+          publicUrl: ctx.settings.publicUrl,
+          secret,
+        });
+        await audit(trx, {
+          tenantId,
+          actor: actorOf(request),
+          action: 'webhook.registered',
+          targetType: 'webhook',
+          targetId: created.webhookId,
+          details: { platform, connection_id: connection.connectionId, events, registered_at_platform: false },
+        });
+        return created;
+      });
+      return reply
+        .status(201)
+        .send({ webhook: webhookJson(webhook, manualInstructions(meta, webhook.endpointUrl, events)) });
+    },
+  );
+
+  app.get(
+    '/integrations/:integration_id/webhooks',
+    {
+      schema: {
+        tags: ['webhooks'],
+        summary: "A connection's webhook registrations (never their secrets)",
+        security,
+        params: platformParams,
+        querystring: connectionQuery,
+      },
+    },
+    async (request) => {
+      const { tenantId } = request.tenant;
+      const connection = await resolveConnection(
+        ctx,
+        tenantId,
+        request.params.integration_id,
+        request.query.connection_id,
+      );
+      return { webhooks: (await listWebhooks(ctx.db, tenantId, connection.connectionId)).map((w) => webhookJson(w)) };
+    },
+  );
+
+  app.get(
+    '/integrations/:integration_id/events',
+    {
+      schema: {
+        tags: ['webhooks'],
+        summary: "A connection's webhook events, newest first, with their processing status",
+        security,
+        params: platformParams,
+        querystring: connectionQuery.extend({
+          status: z.enum(['pending', 'processing', 'processed', 'failed']).optional(),
+          limit: limitParam,
+          cursor: z.string().max(2000).optional(),
+        }),
+      },
+    },
+    async (request) => {
+      const { tenantId } = request.tenant;
+      const connection = await resolveConnection(
+        ctx,
+        tenantId,
+        request.params.integration_id,
+        request.query.connection_id,
+      );
+      const { status, limit, cursor } = request.query;
+      const scopeName = `events:${connection.connectionId}:${status ?? ''}`;
+      const before = cursor
+        ? cursors.decode(scopeName, cursor, z.object({ t: z.iso.datetime(), id: z.uuid() }))
+        : undefined;
+      let query = ctx.db
+        .selectFrom('platform_event_logs')
+        .select(['event_id', 'delivery_id', 'event_type', 'received_at', 'processing_status', 'error', 'processed_at'])
+        .where('tenant_id', '=', tenantId)
+        .where('connection_id', '=', connection.connectionId);
+      if (status) query = query.where('processing_status', '=', status);
+      if (before) {
+        const t = new Date(before.t);
+        query = query.where((eb) =>
+          eb.or([eb('received_at', '<', t), eb.and([eb('received_at', '=', t), eb('event_id', '<', before.id)])]),
+        );
+      }
+      const rows = await query
+        .orderBy('received_at', 'desc')
+        .orderBy('event_id', 'desc')
+        .limit(limit + 1)
+        .execute();
+      const page = rows.slice(0, limit);
+      const last = page.at(-1);
+      return {
+        events: page.map((e) => ({
+          event_id: e.event_id,
+          delivery_id: e.delivery_id,
+          event_type: e.event_type,
+          received_at: e.received_at.toISOString(),
+          processing_status: e.processing_status,
+          processed_at: e.processed_at?.toISOString() ?? null,
+          ...(e.error ? { error: e.error } : {}),
+        })),
+        next_cursor:
+          rows.length > limit && last
+            ? cursors.encode(scopeName, { t: last.received_at.toISOString(), id: last.event_id })
+            : null,
+      };
+    },
+  );
+}
+
+/** Header value as text (the first of repeated ones). */
+function headerText(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** The delivery's payload for storage: JSON as parsed, a form as its fields, anything else as text. */
+function payloadOf(raw: Buffer, contentType: string | undefined): unknown {
+  const text = raw.toString('utf8');
+  const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase();
+  if (type === 'application/x-www-form-urlencoded') return Object.fromEntries(new URLSearchParams(text));
+  try {
+    return JSON.parse(text);
+  } catch {
+    return { text };
+  }
+}
+
+/**
+ * The public inbound route, in its own scope: bodies are read as raw bytes (every content type), at most
+ * {@link WEBHOOK_BODY_LIMIT_BYTES}.
+ */
+export async function inboundWebhookRoutes(
+  scope: FastifyInstance,
+  ctx: ServiceContext,
+  catalog: IntegrationCatalog,
+): Promise<void> {
+  scope.removeAllContentTypeParsers();
+  scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: WEBHOOK_BODY_LIMIT_BYTES }, (_request, body, done) =>
+    done(null, body),
+  );
+  const app = scope.withTypeProvider<ZodTypeProvider>();
+  app.post(
+    '/webhooks/:platform/:event_type',
+    {
+      bodyLimit: WEBHOOK_BODY_LIMIT_BYTES,
+      schema: {
+        tags: ['webhooks'],
+        summary: 'Inbound deliveries from a platform (signature checked before anything else)',
+        params: z.object({ platform: z.string().min(1).max(100), event_type: z.string().min(1).max(200) }),
+        querystring: z.object({ endpoint: z.string().max(100).optional() }).passthrough(),
+      },
+    },
+    async (request, reply) => {
+      const { platform, event_type: pathEvent } = request.params;
+      const endpointId = request.query.endpoint;
+      const unknown = notFound(`webhook endpoint on ${platform}`);
+      if (!endpointId || !z.uuid().safeParse(endpointId).success || !catalog.has(platform)) throw unknown;
+      const webhook = await findInboundWebhook(ctx.db, ctx.settings.keyRing, endpointId);
+      if (!webhook || webhook.platform !== platform || !webhook.connectionActive) throw unknown;
+      const meta = (await catalog.meta(platform)) as PlatformMeta;
+      const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+      const url = new URL(request.url, ctx.settings.publicUrl).toString();
+      const verified = verifyWebhook(
+        platform,
+        { method: request.method, url, headers: request.headers, rawBody: raw },
+        { secrets: webhook.secrets, now: ctx.now(), config: meta.webhooks as PlatformWebhookConfig },
+      );
+      if (!verified.ok) {
+        request.log.info({ platform, webhookId: webhook.webhookId, reason: verified.reason }, 'webhook rejected');
+        throw new ProblemError(401, 'Unauthorized', `the delivery's signature does not verify: ${verified.reason}`);
+      }
+      const config = meta.webhooks.scheme === 'none' ? undefined : meta.webhooks;
+      const headerId = config?.deliveryIdHeader
+        ? headerText(request.headers[config.deliveryIdHeader.toLowerCase()])
+        : undefined;
+      const headerType = config?.eventTypeHeader
+        ? headerText(request.headers[config.eventTypeHeader.toLowerCase()])
+        : undefined;
+      const eventId = await storeEvent(ctx.db, {
+        tenantId: webhook.tenantId,
+        connectionId: webhook.connectionId,
+        webhookId: webhook.webhookId,
+        platform,
+        deliveryId: deliveryIdOf(headerId ?? verified.deliveryId, raw),
+        eventType: (headerType ?? pathEvent).slice(0, 200),
+        payload: payloadOf(raw, headerText(request.headers['content-type'])),
+      });
+      return reply.status(200).send({ received: true, duplicate: eventId === undefined });
+    },
+  );
+}

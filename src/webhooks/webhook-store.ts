@@ -1,0 +1,204 @@
+/**
+ * Webhook registrations and their events in the database: signing secrets sealed per registration (several during a
+ * rotation), an event stored once per delivery id by a unique constraint (not a lookup), with its processing job
+ * queued in the same transaction.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { type Kysely, sql } from 'kysely';
+import { openJson, seal } from '../db/crypto/envelope-cipher.js';
+import type { KeyRing } from '../db/crypto/key-ring.js';
+import { webhookSecretContext } from '../db/crypto/seal-context.js';
+import type { Database } from '../db/schema.js';
+
+type Db = Kysely<Database>;
+
+export interface WebhookRegistration {
+  tenantId: string;
+  webhookId: string;
+  connectionId: string;
+  platform: string;
+  events: string[];
+  endpointUrl: string;
+  registeredAtPlatform: boolean;
+  createdAt: Date;
+}
+
+interface SealedSecrets {
+  secrets: string[];
+}
+
+const COLUMNS = [
+  'tenant_id',
+  'webhook_id',
+  'connection_id',
+  'platform',
+  'events',
+  'endpoint_url',
+  'registered_at_platform',
+  'created_at',
+] as const;
+
+function toRegistration(row: {
+  tenant_id: string;
+  webhook_id: string;
+  connection_id: string;
+  platform: string;
+  events: string[];
+  endpoint_url: string;
+  registered_at_platform: boolean;
+  created_at: Date;
+}): WebhookRegistration {
+  return {
+    tenantId: row.tenant_id,
+    webhookId: row.webhook_id,
+    connectionId: row.connection_id,
+    platform: row.platform,
+    events: row.events,
+    endpointUrl: row.endpoint_url,
+    registeredAtPlatform: row.registered_at_platform,
+    createdAt: row.created_at,
+  };
+}
+
+/**
+ * Where the platform posts: `<public URL>/webhooks/<platform>/<event or "all">?endpoint=<webhook id>`.
+ * @example
+ * endpointUrl('https://engarde.example', 'github', ['push'], id); // https://engarde.example/webhooks/github/push?endpoint=…
+ */
+export function endpointUrl(publicUrl: string, platform: string, events: readonly string[], webhookId: string): string {
+  const group = events.length === 1 ? (events[0] as string) : 'all';
+  const url = new URL(`/webhooks/${encodeURIComponent(platform)}/${encodeURIComponent(group)}`, publicUrl);
+  url.searchParams.set('endpoint', webhookId);
+  return url.toString();
+}
+
+/** A new registration with its signing secret, sealed. */
+export async function insertWebhook(
+  db: Db,
+  ring: KeyRing,
+  input: {
+    tenantId: string;
+    connectionId: string;
+    platform: string;
+    events: string[];
+    publicUrl: string;
+    secret: string;
+  },
+): Promise<WebhookRegistration> {
+  const webhookId = randomUUID();
+  const row = await db
+    .insertInto('platform_webhooks')
+    .values({
+      tenant_id: input.tenantId,
+      webhook_id: webhookId,
+      connection_id: input.connectionId,
+      platform: input.platform,
+      events: input.events,
+      endpoint_url: endpointUrl(input.publicUrl, input.platform, input.events, webhookId),
+      secret_data: JSON.stringify(
+        seal(ring, webhookSecretContext(input.tenantId, webhookId), {
+          secrets: [input.secret],
+        } satisfies SealedSecrets),
+      ),
+      registered_at_platform: false,
+    })
+    .returning(COLUMNS)
+    .executeTakeFirstOrThrow();
+  return toRegistration(row);
+}
+
+export async function listWebhooks(db: Db, tenantId: string, connectionId: string): Promise<WebhookRegistration[]> {
+  const rows = await db
+    .selectFrom('platform_webhooks')
+    .select(COLUMNS)
+    .where('tenant_id', '=', tenantId)
+    .where('connection_id', '=', connectionId)
+    .orderBy('created_at')
+    .execute();
+  return rows.map(toRegistration);
+}
+
+/**
+ * The registration an inbound delivery names, with its secrets opened and whether its connection is active.
+ * `undefined` for an unknown id.
+ */
+export async function findInboundWebhook(
+  db: Db,
+  ring: KeyRing,
+  webhookId: string,
+): Promise<(WebhookRegistration & { secrets: string[]; connectionActive: boolean }) | undefined> {
+  const row = await db
+    .selectFrom('platform_webhooks as w')
+    .innerJoin('platform_connections as c', (join) =>
+      join.onRef('c.tenant_id', '=', 'w.tenant_id').onRef('c.connection_id', '=', 'w.connection_id'),
+    )
+    .select([
+      'w.tenant_id',
+      'w.webhook_id',
+      'w.connection_id',
+      'w.platform',
+      'w.events',
+      'w.endpoint_url',
+      'w.registered_at_platform',
+      'w.created_at',
+      'w.secret_data',
+      'c.status',
+    ])
+    .where('w.webhook_id', '=', webhookId)
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const sealed = row.secret_data
+    ? openJson<SealedSecrets>(ring, webhookSecretContext(row.tenant_id, row.webhook_id), row.secret_data)
+    : { secrets: [] };
+  return {
+    ...toRegistration(row),
+    secrets: Array.isArray(sealed.secrets) ? sealed.secrets.filter((s) => typeof s === 'string') : [],
+    connectionActive: row.status === 'active',
+  };
+}
+
+/** The delivery id to store an event under: the platform's own, else a digest of the exact bytes received. */
+export function deliveryIdOf(platformId: string | undefined, rawBody: Buffer): string {
+  if (platformId && platformId.length <= 500) return platformId;
+  return `sha256:${createHash('sha256').update(rawBody).digest('hex')}`;
+}
+
+/**
+ * Stores an event and queues its processing, in one transaction.
+ * @returns the new event's id, or `undefined` when this delivery was stored before (a duplicate).
+ */
+export async function storeEvent(
+  db: Db,
+  event: {
+    tenantId: string;
+    connectionId: string;
+    webhookId: string;
+    platform: string;
+    deliveryId: string;
+    eventType: string;
+    payload: unknown;
+  },
+): Promise<string | undefined> {
+  return db.transaction().execute(async (trx) => {
+    const inserted = await trx
+      .insertInto('platform_event_logs')
+      .values({
+        tenant_id: event.tenantId,
+        event_id: randomUUID(),
+        connection_id: event.connectionId,
+        webhook_id: event.webhookId,
+        platform: event.platform,
+        delivery_id: event.deliveryId,
+        event_type: event.eventType,
+        payload: JSON.stringify(event.payload),
+      })
+      .onConflict((oc) => oc.columns(['tenant_id', 'connection_id', 'delivery_id']).doNothing())
+      .returning('event_id')
+      .executeTakeFirst();
+    if (!inserted) return undefined;
+    const payload = { tenant_id: event.tenantId, connection_id: event.connectionId, event_id: inserted.event_id };
+    await sql`select graphile_worker.add_job('process_webhook_event', ${JSON.stringify(payload)}::json,
+      max_attempts => 10, job_key => ${`process_webhook_event:${inserted.event_id}`})`.execute(trx);
+    return inserted.event_id;
+  });
+}
