@@ -126,7 +126,7 @@ export async function findInboundWebhook(
   db: Db,
   ring: KeyRing,
   webhookId: string,
-): Promise<(WebhookRegistration & { secrets: string[]; connectionActive: boolean }) | undefined> {
+): Promise<InboundWebhook | undefined> {
   const row = await db
     .selectFrom('platform_webhooks as w')
     .innerJoin('platform_connections as c', (join) =>
@@ -157,6 +157,38 @@ export async function findInboundWebhook(
   };
 }
 
+export type InboundWebhook = WebhookRegistration & { secrets: string[]; connectionActive: boolean };
+
+/**
+ * Registrations looked up by inbound deliveries, kept for `ttlMs` (10 s): a burst of deliveries costs one query and
+ * one decryption, not one per delivery. A new secret or a disconnect takes effect within the TTL. Unknown ids are
+ * not cached (an attacker's random ids cannot fill it); at most `maxEntries` are kept.
+ */
+export class InboundWebhookCache {
+  readonly #entries = new Map<string, { value: InboundWebhook; expiresAt: number }>();
+  constructor(
+    private readonly db: Db,
+    private readonly ring: KeyRing,
+    private readonly options: { ttlMs?: number; maxEntries?: number; now?: () => number } = {},
+  ) {}
+
+  async get(webhookId: string): Promise<InboundWebhook | undefined> {
+    const now = (this.options.now ?? Date.now)();
+    const hit = this.#entries.get(webhookId);
+    if (hit && hit.expiresAt > now) return hit.value;
+    const value = await findInboundWebhook(this.db, this.ring, webhookId);
+    if (!value) {
+      this.#entries.delete(webhookId);
+      return undefined;
+    }
+    if (this.#entries.size >= (this.options.maxEntries ?? 10_000)) {
+      this.#entries.delete(this.#entries.keys().next().value as string);
+    }
+    this.#entries.set(webhookId, { value, expiresAt: now + (this.options.ttlMs ?? 10_000) });
+    return value;
+  }
+}
+
 /** The delivery id to store an event under: the platform's own, else a digest of the exact bytes received. */
 export function deliveryIdOf(platformId: string | undefined, rawBody: Buffer): string {
   if (platformId && platformId.length <= 500) return platformId;
@@ -164,7 +196,8 @@ export function deliveryIdOf(platformId: string | undefined, rawBody: Buffer): s
 }
 
 /**
- * Stores an event and queues its processing, in one transaction.
+ * Stores an event and queues its processing in one statement (atomic: both or neither): the insert's `ON CONFLICT DO
+ * NOTHING` on the delivery id makes a repeated delivery insert nothing, and then queue nothing.
  * @returns the new event's id, or `undefined` when this delivery was stored before (a duplicate).
  */
 export async function storeEvent(
@@ -179,26 +212,19 @@ export async function storeEvent(
     payload: unknown;
   },
 ): Promise<string | undefined> {
-  return db.transaction().execute(async (trx) => {
-    const inserted = await trx
-      .insertInto('platform_event_logs')
-      .values({
-        tenant_id: event.tenantId,
-        event_id: randomUUID(),
-        connection_id: event.connectionId,
-        webhook_id: event.webhookId,
-        platform: event.platform,
-        delivery_id: event.deliveryId,
-        event_type: event.eventType,
-        payload: JSON.stringify(event.payload),
-      })
-      .onConflict((oc) => oc.columns(['tenant_id', 'connection_id', 'delivery_id']).doNothing())
-      .returning('event_id')
-      .executeTakeFirst();
-    if (!inserted) return undefined;
-    const payload = { tenant_id: event.tenantId, connection_id: event.connectionId, event_id: inserted.event_id };
-    await sql`select graphile_worker.add_job('process_webhook_event', ${JSON.stringify(payload)}::json,
-      max_attempts => 10, job_key => ${`process_webhook_event:${inserted.event_id}`})`.execute(trx);
-    return inserted.event_id;
-  });
+  const eventId = randomUUID();
+  const job = JSON.stringify({ tenant_id: event.tenantId, connection_id: event.connectionId, event_id: eventId });
+  const { rows } = await sql<{ event_id: string }>`
+    with stored as (
+      insert into platform_event_logs (tenant_id, event_id, connection_id, webhook_id, platform, delivery_id,
+        event_type, payload)
+      values (${event.tenantId}, ${eventId}, ${event.connectionId}, ${event.webhookId}, ${event.platform},
+        ${event.deliveryId}, ${event.eventType}, ${JSON.stringify(event.payload)}::jsonb)
+      on conflict (tenant_id, connection_id, delivery_id) do nothing
+      returning event_id
+    )
+    select stored.event_id, graphile_worker.add_job('process_webhook_event', ${job}::json, max_attempts => 10,
+      job_key => ${`process_webhook_event:${eventId}`}) is not null as queued
+    from stored`.execute(db);
+  return rows[0]?.event_id;
 }

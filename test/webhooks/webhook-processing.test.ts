@@ -81,7 +81,7 @@ async function events(): Promise<number> {
 describe('10,000 deliveries, 20% of them repeated, shuffled, 20 at a time', () => {
   it('stores each delivery exactly once', { timeout: 120_000 }, async () => {
     const unique = Array.from({ length: 8_000 }, () => randomUUID());
-    const all = [...unique, ...unique.slice(0, 2_000)];
+    const all: string[] = [...unique, ...unique.slice(0, 2_000)];
     for (let i = all.length - 1; i > 0; i--) {
       const j = Math.floor(Math.random() * (i + 1));
       [all[i], all[j]] = [all[j] as string, all[i] as string];

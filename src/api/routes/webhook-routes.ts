@@ -18,7 +18,7 @@ import type { PlatformWebhookConfig } from '../../runtime/webhooks/webhook-types
 import type { ServiceContext } from '../../service/service-context.js';
 import {
   deliveryIdOf,
-  findInboundWebhook,
+  InboundWebhookCache,
   insertWebhook,
   listWebhooks,
   storeEvent,
@@ -248,6 +248,7 @@ export async function inboundWebhookRoutes(
     done(null, body),
   );
   const app = scope.withTypeProvider<ZodTypeProvider>();
+  const registrations = new InboundWebhookCache(ctx.db, ctx.settings.keyRing);
   app.post(
     '/webhooks/:platform/:event_type',
     {
@@ -264,7 +265,7 @@ export async function inboundWebhookRoutes(
       const endpointId = request.query.endpoint;
       const unknown = notFound(`webhook endpoint on ${platform}`);
       if (!endpointId || !z.uuid().safeParse(endpointId).success || !catalog.has(platform)) throw unknown;
-      const webhook = await findInboundWebhook(ctx.db, ctx.settings.keyRing, endpointId);
+      const webhook = await registrations.get(endpointId);
       if (!webhook || webhook.platform !== platform || !webhook.connectionActive) throw unknown;
       const meta = (await catalog.meta(platform)) as PlatformMeta;
       const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
