@@ -8,11 +8,15 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { installRequestContext, requestIdServerOptions } from '../observability/request-context.js';
 import type { ServiceContext } from '../service/service-context.js';
 import { IntegrationCatalog } from './integration-catalog.js';
 import { ProblemError, problemErrorHandler, sendProblem } from './problem.js';
+import { alertRoutes } from './routes/alert-routes.js';
+import { auditRoutes } from './routes/audit-routes.js';
 import { connectionRoutes } from './routes/connection-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
+import { metricsRoutes } from './routes/metrics-routes.js';
 import { oauthCallbackRoutes, oauthInitiateRoutes } from './routes/oauth-routes.js';
 import { registryRoutes } from './routes/registry-routes.js';
 import { syncRoutes } from './routes/sync-routes.js';
@@ -36,6 +40,8 @@ export async function buildServer(ctx: ServiceContext): Promise<BuiltServer> {
   const { settings } = ctx;
   const app = Fastify({
     loggerInstance: ctx.logger,
+    // A random id per request, on every log line written while it is served (observability/request-context.ts).
+    ...requestIdServerOptions(),
     // A hop count is valid (proxy-addr), though the typings list only strings and booleans.
     trustProxy: settings.trustProxy as boolean | string,
     bodyLimit: BODY_LIMIT_BYTES,
@@ -47,6 +53,7 @@ export async function buildServer(ctx: ServiceContext): Promise<BuiltServer> {
     // Errors Fastify raises before routing (a malformed URL, an unsupported content type) are problems too.
     frameworkErrors: (error, request, reply) => problemErrorHandler(error, request, reply),
   }) as unknown as FastifyInstance;
+  installRequestContext(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(problemErrorHandler);
@@ -78,6 +85,7 @@ export async function buildServer(ctx: ServiceContext): Promise<BuiltServer> {
 
   const catalog = new IntegrationCatalog(ctx.registry);
   healthRoutes(app, ctx);
+  metricsRoutes(app, ctx);
   registryRoutes(app, catalog);
   oauthCallbackRoutes(app, ctx);
   await app.register(async (inbound) => inboundWebhookRoutes(inbound, ctx, catalog));
@@ -108,4 +116,11 @@ export type TenantRouteModule = (
   catalog: IntegrationCatalog,
 ) => void | Promise<void>;
 
-const tenantRouteModules: TenantRouteModule[] = [connectionRoutes, oauthInitiateRoutes, syncRoutes, webhookRoutes];
+const tenantRouteModules: TenantRouteModule[] = [
+  connectionRoutes,
+  oauthInitiateRoutes,
+  syncRoutes,
+  webhookRoutes,
+  alertRoutes,
+  auditRoutes,
+];

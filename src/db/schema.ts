@@ -267,6 +267,8 @@ export interface SyncRunsTable {
   metrics: JsonWithDefault<Record<string, unknown>>;
   resumes: Generated<number>;
   error: string | null;
+  /** Records the run stored that could not be normalized into their standard entity (the data-quality alert). */
+  records_unnormalized: Counter;
 }
 
 export interface SyncRunSeenTable {
@@ -302,6 +304,63 @@ export interface ConnectionHealthChecksTable {
   error: string | null;
 }
 
+export type AlertStatus = 'open' | 'resolved';
+export type AlertSeverity = 'info' | 'warning' | 'critical';
+export type AlertEventType = 'alert.opened' | 'alert.resolved';
+
+export interface AlertsTable {
+  tenant_id: string;
+  alert_id: string;
+  /** Null for a tenant-wide alert. */
+  connection_id: string | null;
+  platform: string | null;
+  rule: string;
+  status: Generated<AlertStatus>;
+  severity: AlertSeverity;
+  message: string;
+  details: JsonWithDefault<Record<string, unknown>>;
+  first_seen_at: Timestamp;
+  last_seen_at: Timestamp;
+  resolved_at: Timestamp | null;
+  acknowledged_at: Timestamp | null;
+  acknowledged_by: string | null;
+  occurrences: Generated<number>;
+}
+
+export interface AlertDestinationsTable {
+  tenant_id: string;
+  url: string;
+  /** The sealed `whsec_…` signing secret. */
+  secret_data: Json<SealedValue>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface AlertDeliveriesTable {
+  tenant_id: string;
+  delivery_id: string;
+  alert_id: string;
+  event_type: AlertEventType;
+  payload: Json<Record<string, unknown>>;
+  status: Generated<'pending' | 'delivered' | 'failed' | 'skipped'>;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp | null;
+  last_attempt_at: Timestamp | null;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: Generated<Date>;
+  delivered_at: Timestamp | null;
+}
+
+export interface WebhookRejectionsTable {
+  tenant_id: string;
+  rejection_id: Generated<string>;
+  connection_id: string | null;
+  platform: string;
+  reason: string;
+  received_at: Generated<Date>;
+}
+
 export interface Database {
   tenants: TenantsTable;
   api_keys: ApiKeysTable;
@@ -322,4 +381,8 @@ export interface Database {
   sync_run_seen: SyncRunSeenTable;
   connection_stats: ConnectionStatsTable;
   connection_health_checks: ConnectionHealthChecksTable;
+  alerts: AlertsTable;
+  alert_destinations: AlertDestinationsTable;
+  alert_deliveries: AlertDeliveriesTable;
+  webhook_rejections: WebhookRejectionsTable;
 }

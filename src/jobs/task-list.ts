@@ -8,6 +8,8 @@ import { surviveDatabaseOutage } from './database-outage.js';
 import { checkConnectionHealth } from './tasks/check_connection_health.js';
 import { checkConnectionsHealth } from './tasks/check_connections_health.js';
 import { cleanupDatabase } from './tasks/cleanup_database.js';
+import { deliverAlertTask } from './tasks/deliver_alert.js';
+import { evaluateAlertsTask } from './tasks/evaluate_alerts.js';
 import { processWebhookEventTask } from './tasks/process_webhook_event.js';
 import { pushRecordsTask } from './tasks/push_records.js';
 import { refreshConnectionToken } from './tasks/refresh_connection_token.js';
@@ -28,6 +30,8 @@ export function taskList(ctx: ServiceContext): TaskList {
     check_connections_health: checkConnectionsHealth(ctx),
     cleanup_database: cleanupDatabase(ctx),
     rollup_statistics: rollupStatistics(ctx),
+    evaluate_alerts: evaluateAlertsTask(ctx),
+    deliver_alert: surviveDatabaseOutage(ctx.db, deliverAlertTask(ctx)),
   };
 }
 
@@ -37,4 +41,5 @@ export const CRONTAB = [
   '*/5 * * * * check_connections_health ?id=check-connections-health&max=3',
   '15 * * * * cleanup_database ?id=cleanup-database&max=3',
   '*/10 * * * * rollup_statistics ?id=rollup-statistics&max=3',
+  '* * * * * evaluate_alerts ?id=evaluate-alerts&max=1',
 ].join('\n');

@@ -6,12 +6,16 @@
  */
 
 import { type ConnectionRow, loadCredentials, openCredentials } from '../db/repositories/connection-repository.js';
+import { MeteredRateLimitStore } from '../observability/metered-rate-limit-store.js';
+import { recordPlatformAttempt } from '../observability/metrics.js';
 import type { AdapterOptions, OAuthClient, PlatformMeta, TokenSet } from '../runtime/adapter-types.js';
 import type { OAuthClientRegistration, OAuthEndpoint, TokenFetch } from '../runtime/auth/oauth2-token-client.js';
 import type { RuntimeOptions } from '../runtime/base-adapter.js';
 import { hostVariables } from '../runtime/base-url.js';
 import { guardedFetch } from '../runtime/http/guarded-fetch.js';
+import type { AttemptEvent } from '../runtime/http/http-client.js';
 import { PrivateNetworkGuard } from '../runtime/http/private-network-guard.js';
+import { defaultMemoryRateLimitStore } from '../runtime/rate-limit/memory-rate-limit-store.js';
 import type { AnyAdapter } from '../runtime/registry.js';
 import { connectionTokenRefresh } from './oauth/token-refresh.js';
 import type { ServiceContext } from './service-context.js';
@@ -93,7 +97,11 @@ export function oauthEndpointFetch(
   );
 }
 
-/** Adapter options common to every connection of a deployment, for given credentials and connection config. */
+/**
+ * Adapter options common to every connection of a deployment, for given credentials and connection config. Every
+ * HTTP attempt is counted in the platform metrics (`onAttempt`), and every rate-limit wait (the budget's store,
+ * metered).
+ */
 export function adapterOptions(
   ctx: ServiceContext,
   platform: string,
@@ -106,7 +114,10 @@ export function adapterOptions(
     /** OAuth2 renewals across processes (see `connectionTokenRefresh`). */
     tokenRefresh?: AdapterOptions<unknown, unknown>['tokenRefresh'] | undefined;
   },
-): AdapterOptions<Record<string, unknown>, Record<string, unknown>> & { logger: ServiceContext['logger'] } {
+): AdapterOptions<Record<string, unknown>, Record<string, unknown>> & {
+  logger: ServiceContext['logger'];
+  onAttempt: (attempt: AttemptEvent) => void;
+} {
   const override = ctx.settings.platformOverrides[platform];
   const oauthClient = oauthClientFor(ctx, platform);
   const allow = ctx.settings.allowPrivateNetwork;
@@ -120,8 +131,10 @@ export function adapterOptions(
     ...(input.tokenRefresh ? { tokenRefresh: input.tokenRefresh } : {}),
     ...(allow.length > 0 ? { allowPrivateNetwork: allow } : {}),
     ...(input.connectionId ? { rateLimitKey: input.connectionId } : {}),
-    ...(ctx.rateLimitStore ? { rateLimitStore: ctx.rateLimitStore } : {}),
+    // The same store as without the wrapper (the context's, else the runtime's default), waits counted.
+    rateLimitStore: new MeteredRateLimitStore(ctx.rateLimitStore ?? defaultMemoryRateLimitStore, platform),
     logger: ctx.logger.child({ tenantId: input.tenantId, connectionId: input.connectionId }),
+    onAttempt: (attempt) => recordPlatformAttempt(platform, attempt),
   };
 }
 
@@ -150,5 +163,15 @@ export async function adapterForConnection(
     connectionId,
     tokenRefresh: connectionTokenRefresh(ctx, row),
   });
-  return ctx.registry.create(platform, runtime.onAttempt ? { ...options, onAttempt: runtime.onAttempt } : options);
+  const onAttempt = runtime.onAttempt;
+  if (!onAttempt) return ctx.registry.create(platform, options);
+  // The caller's listener (a sync run's own counts) beside the platform metrics.
+  const metrics = options.onAttempt;
+  return ctx.registry.create(platform, {
+    ...options,
+    onAttempt: (attempt: AttemptEvent) => {
+      metrics(attempt);
+      onAttempt(attempt);
+    },
+  });
 }

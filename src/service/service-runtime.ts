@@ -14,6 +14,7 @@ import {
   startEmbeddedPostgres,
 } from '../db/embedded-postgres.js';
 import { installJobQueue } from '../jobs/job-queue.js';
+import { requestIdLogging } from '../observability/request-context.js';
 import { PostgresRateLimitStore } from '../runtime/rate-limit/postgres-rate-limit-store.js';
 import { redactUrl } from '../runtime/secret-redaction.js';
 import type { ServiceContext } from './service-context.js';
@@ -51,12 +52,13 @@ function redactPath(pathAndQuery: string): string {
 
 /**
  * A pino logger that never writes a credential: authorization headers and cookies are dropped, URLs lose OAuth
- * codes and states.
+ * codes and states. A line written while an API request is served carries its `requestId` (the adapters' too).
  */
 export function serviceLogger(level: string, destination?: DestinationStream): Logger {
   return pino(
     {
       level,
+      ...requestIdLogging,
       redact: {
         paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', '*.credentials'],
         remove: true,

@@ -111,6 +111,8 @@ export async function pullEntity(
     });
     for await (const page of listing) {
       const records = toIncoming(adapter, target.entity, config, page.records as unknown[], cursorField);
+      // Records of an entity with a standard form that did not normalize (the data-quality alert counts them).
+      const unnormalized = config.standard ? records.filter((r) => r.normalized === null).length : 0;
       for (const record of records) {
         if (record.remote_updated_at) {
           const at = Date.parse(record.remote_updated_at);
@@ -135,6 +137,7 @@ export async function pullEntity(
             high_water: highWater === undefined ? null : new Date(highWater).toISOString(),
             records_pulled: eb('records_pulled', '+', String(records.length)),
             records_changed: eb('records_changed', '+', String(n)),
+            records_unnormalized: eb('records_unnormalized', '+', String(unnormalized)),
             pages: eb('pages', '+', 1),
             metrics: JSON.stringify(options.metrics),
           }))

@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { getConnection } from '../db/repositories/connection-repository.js';
 import { queuePush } from '../jobs/job-queue.js';
+import { recordRecordsSynced, recordSyncRun } from '../observability/metrics.js';
 import type { BaseAdapter } from '../runtime/base-adapter.js';
 import { adapterForConnection } from '../service/connection-adapters.js';
 import type { ServiceContext } from '../service/service-context.js';
@@ -75,7 +76,10 @@ async function syncLocked(ctx: ServiceContext, target: SyncTarget, attempt: Sync
   const connection = await getConnection(ctx.db, target.tenantId, target.connectionId, { withCredentials: true });
   if (connection?.status !== 'active') {
     const reason = connection ? `the connection is ${connection.status}` : 'the connection no longer exists';
-    if (connection) await markFinished(ctx, target, 'failed', reason);
+    if (connection) {
+      await markFinished(ctx, target, 'failed', reason);
+      recordSyncRun(connection.platform, target.entity, 'failed');
+    }
     return { status: 'skipped', reason };
   }
 
@@ -141,6 +145,8 @@ async function syncLocked(ctx: ServiceContext, target: SyncTarget, attempt: Sync
         .where('connection_id', '=', target.connectionId)
         .execute();
     });
+    recordSyncRun(connection.platform, target.entity, 'succeeded');
+    if (pull) recordRecordsSynced(connection.platform, target.entity, 'pull', pull.recordsPulled);
     return { status: 'succeeded', pull };
   } catch (error) {
     const message = describeError(error);
@@ -154,8 +160,10 @@ async function syncLocked(ctx: ServiceContext, target: SyncTarget, attempt: Sync
         .catch(() => {});
       throw error;
     }
-    await failRunningRun(ctx, target, message, metrics);
+    const pulled = await failRunningRun(ctx, target, message, metrics);
     await markFinished(ctx, target, 'failed', message);
+    recordSyncRun(connection.platform, target.entity, 'failed');
+    if (pulled > 0) recordRecordsSynced(connection.platform, target.entity, 'pull', pulled);
     return { status: 'failed', error: message };
   } finally {
     await adapter?.close();
@@ -170,19 +178,22 @@ async function markFinished(ctx: ServiceContext, target: SyncTarget, status: 'fa
     .execute();
 }
 
-/** The run left `running` by this failure ends as failed (the next sync starts a new one from the last cursor). */
+/**
+ * The run left `running` by this failure ends as failed (the next sync starts a new one from the last cursor).
+ * @returns the records that run had pulled (stored before it failed), for the metrics
+ */
 async function failRunningRun(
   ctx: ServiceContext,
   target: SyncTarget,
   error: string,
   metrics: RequestMetrics,
-): Promise<void> {
+): Promise<number> {
   const runs = await ctx.db
     .updateTable('sync_runs')
     .set({ status: 'failed', finished_at: ctx.now(), error, checkpoint_data: null, metrics: JSON.stringify(metrics) })
     .where(entityRows(target))
     .where('status', '=', 'running')
-    .returning('run_id')
+    .returning(['run_id', 'records_pulled'])
     .execute();
   for (const run of runs) {
     await ctx.db
@@ -191,6 +202,7 @@ async function failRunningRun(
       .where('run_id', '=', run.run_id)
       .execute();
   }
+  return runs.reduce((sum, run) => sum + Number(run.records_pulled), 0);
 }
 
 /** A push-only run's row (for the run history and the statistics). */
@@ -238,6 +250,7 @@ export async function pushPending(
   })) as BaseAdapter;
   try {
     const push = await pushEntity(ctx, adapter, target, await pushRulesFor(ctx.db, target));
+    recordRecordsSynced(connection.platform, target.entity, 'push', push.pushed);
     if (push.pushed + push.failed + push.conflicts > 0) await recordPushRun(ctx, target, push, metrics);
     if (push.lastError) {
       await ctx.db

@@ -22,6 +22,7 @@ import { buildServer } from '../../src/api/server.js';
 import { migrateToLatest, openDatabase } from '../../src/db/database.js';
 import { createTenant } from '../../src/db/repositories/tenant-repository.js';
 import { installJobQueue } from '../../src/jobs/job-queue.js';
+import { requestIdLogging } from '../../src/observability/request-context.js';
 import type { ServiceContext } from '../../src/service/service-context.js';
 import { loadSettings, type PlatformOverride } from '../../src/service/settings.js';
 import { createTestDatabase, type TestDatabase } from './postgres.js';
@@ -74,7 +75,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
   await migrateToLatest(db);
   await installJobQueue(pool);
   const logger = options.logs
-    ? pino({ level: 'debug' }, { write: (line: string) => options.logs?.push(line) })
+    ? pino({ level: 'debug', ...requestIdLogging }, { write: (line: string) => options.logs?.push(line) })
     : pino({ level: 'silent' });
   const ctx: ServiceContext = { settings, db, registry, logger, now: options.now ?? (() => new Date()) };
   const { app } = await buildServer(ctx);

@@ -12,6 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { audit } from '../../db/repositories/audit-repository.js';
+import { recordWebhookDelivery } from '../../observability/metrics.js';
 import type { PlatformMeta } from '../../runtime/adapter-types.js';
 import { verifyWebhook } from '../../runtime/webhooks/verify-webhook.js';
 import type { PlatformWebhookConfig } from '../../runtime/webhooks/webhook-types.js';
@@ -277,6 +278,18 @@ export async function inboundWebhookRoutes(
       );
       if (!verified.ok) {
         request.log.info({ platform, webhookId: webhook.webhookId, reason: verified.reason }, 'webhook rejected');
+        recordWebhookDelivery(platform, 'rejected');
+        // Counted for the signature-failure alert; a failure to count never changes the answer.
+        await ctx.db
+          .insertInto('webhook_rejections')
+          .values({
+            tenant_id: webhook.tenantId,
+            connection_id: webhook.connectionId,
+            platform,
+            reason: verified.reason,
+          })
+          .execute()
+          .catch(() => {});
         throw new ProblemError(401, 'Unauthorized', `the delivery's signature does not verify: ${verified.reason}`);
       }
       const config = meta.webhooks.scheme === 'none' ? undefined : meta.webhooks;
@@ -295,6 +308,7 @@ export async function inboundWebhookRoutes(
         eventType: (headerType ?? pathEvent).slice(0, 200),
         payload: payloadOf(raw, headerText(request.headers['content-type'])),
       });
+      recordWebhookDelivery(platform, eventId === undefined ? 'duplicate' : 'accepted');
       return reply.status(200).send({ received: true, duplicate: eventId === undefined });
     },
   );

@@ -92,6 +92,17 @@ export function oauthVerifierContext(tenantId: string, stateHash: Uint8Array | s
   return sealContext({ table: 'platform_oauth_states', field: 'verifier_data', tenantId, rowId });
 }
 
+/**
+ * The Standard Webhooks signing secret of a tenant's alert destination: `alert_destinations.secret_data` (one row
+ * per tenant, so the row is the tenant).
+ *
+ * @example
+ * const sealed = seal(ring, alertDestinationSecretContext(tenantId), secret);
+ */
+export function alertDestinationSecretContext(tenantId: string): SealContext {
+  return sealContext({ table: 'alert_destinations', field: 'secret_data', tenantId, rowId: tenantId });
+}
+
 /** Associated data of the value's own encryption. */
 export function valueAssociatedData(context: SealContext): Buffer {
   const c = sealContext(context);

@@ -4,6 +4,7 @@
  * `seal-context.ts`), or rotation leaves it under the old key.
  */
 import {
+  alertDestinationSecretContext,
   connectionAuthContext,
   oauthVerifierContext,
   type SealContext,
@@ -11,7 +12,12 @@ import {
   webhookSecretContext,
 } from './seal-context.js';
 
-export type SealedTable = 'platform_connections' | 'platform_webhooks' | 'platform_oauth_states' | 'sync_runs';
+export type SealedTable =
+  | 'platform_connections'
+  | 'platform_webhooks'
+  | 'platform_oauth_states'
+  | 'sync_runs'
+  | 'alert_destinations';
 
 export interface SealedColumn {
   table: SealedTable;
@@ -50,6 +56,12 @@ export const SEALED_COLUMNS: readonly SealedColumn[] = [
     column: 'checkpoint_data',
     primaryKey: ['tenant_id', 'run_id'],
     context: (key) => syncCheckpointContext(text(key.tenant_id), text(key.run_id)),
+  },
+  {
+    table: 'alert_destinations',
+    column: 'secret_data',
+    primaryKey: ['tenant_id'],
+    context: (key) => alertDestinationSecretContext(text(key.tenant_id)),
   },
 ];
 

@@ -38,7 +38,12 @@ export interface CleanupCounts {
   connection_health_checks: number;
   connection_stats: number;
   failed_jobs: number;
+  alerts: number;
+  webhook_rejections: number;
 }
+
+/** Refused webhook deliveries feed a 15-minute alert window: two days of them is plenty. */
+export const WEBHOOK_REJECTION_RETENTION_MS = 2 * DAY_MS;
 
 export interface CleanupOptions {
   /** Rows per statement (default {@link CLEANUP_BATCH_SIZE}; tests make it small to exercise the loop). */
@@ -69,6 +74,13 @@ export function cleanupDatabase(ctx: ServiceContext, options: CleanupOptions = {
       ],
       ['connection_stats', async () => ({ connection_stats: await deleteStats(db, since(statsDays * DAY_MS), batch) })],
       ['failed_jobs', async () => ({ failed_jobs: await deleteFailedJobs(helpers, history, batch) })],
+      ['alerts', async () => ({ alerts: await deleteResolvedAlerts(db, history, batch) })],
+      [
+        'webhook_rejections',
+        async () => ({
+          webhook_rejections: await deleteRejections(db, since(WEBHOOK_REJECTION_RETENTION_MS), batch),
+        }),
+      ],
     ];
     const counts: CleanupCounts = {
       oauth_states: 0,
@@ -80,6 +92,8 @@ export function cleanupDatabase(ctx: ServiceContext, options: CleanupOptions = {
       connection_health_checks: 0,
       connection_stats: 0,
       failed_jobs: 0,
+      alerts: 0,
+      webhook_rejections: 0,
     };
     const failures: string[] = [];
     for (const [name, step] of steps) {
@@ -284,6 +298,50 @@ function deleteHealthChecks(db: Db, before: Date, batch: number): Promise<number
             .forUpdate()
             .skipLocked()
             .$asTuple('tenant_id', 'connection_id', 'checked_at'),
+        ),
+      )
+      .executeTakeFirstOrThrow(),
+  );
+}
+
+/** Resolved alerts past retention, with their deliveries (the foreign key cascades). */
+function deleteResolvedAlerts(db: Db, before: Date, batch: number): Promise<number> {
+  return inBatches(batch, () =>
+    db
+      .deleteFrom('alerts')
+      .where(({ eb, refTuple, selectFrom }) =>
+        eb(
+          refTuple('tenant_id', 'alert_id'),
+          'in',
+          selectFrom('alerts')
+            .select(['tenant_id', 'alert_id'])
+            .where('status', '=', 'resolved')
+            .where('resolved_at', '<', before)
+            .limit(batch)
+            .forUpdate()
+            .skipLocked()
+            .$asTuple('tenant_id', 'alert_id'),
+        ),
+      )
+      .executeTakeFirstOrThrow(),
+  );
+}
+
+function deleteRejections(db: Db, before: Date, batch: number): Promise<number> {
+  return inBatches(batch, () =>
+    db
+      .deleteFrom('webhook_rejections')
+      .where(({ eb, refTuple, selectFrom }) =>
+        eb(
+          refTuple('tenant_id', 'rejection_id'),
+          'in',
+          selectFrom('webhook_rejections')
+            .select(['tenant_id', 'rejection_id'])
+            .where('received_at', '<', before)
+            .limit(batch)
+            .forUpdate()
+            .skipLocked()
+            .$asTuple('tenant_id', 'rejection_id'),
         ),
       )
       .executeTakeFirstOrThrow(),

@@ -75,6 +75,7 @@ describe('a rotation from v1 to v2', () => {
         platform_webhooks: { column: 'secret_data', rotated: 2, failed: 0, remaining: 0 },
         platform_oauth_states: { column: 'verifier_data', rotated: 2, failed: 0, remaining: 0 },
         sync_runs: { column: 'checkpoint_data', rotated: 2, failed: 0, remaining: 0 },
+        alert_destinations: { column: 'secret_data', rotated: 2, failed: 0, remaining: 0 },
       },
       failures: [],
       interrupted: false,
@@ -114,7 +115,7 @@ describe('a rotation from v1 to v2', () => {
 
   it('finds nothing to do when run again', async () => {
     const again = await rotateKeys(db, keys.ringV2);
-    expect(Object.values(again.tables).map((t) => t.rotated)).toEqual([0, 0, 0, 0]);
+    expect(Object.values(again.tables).map((t) => t.rotated)).toEqual([0, 0, 0, 0, 0]);
     expect(again.complete).toBe(true);
   });
 });

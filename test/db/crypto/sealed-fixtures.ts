@@ -8,6 +8,7 @@ import { open, openJson, seal } from '../../../src/db/crypto/envelope-cipher.js'
 import { type KeyRing, parseKeyRing } from '../../../src/db/crypto/key-ring.js';
 import type { SealContext } from '../../../src/db/crypto/seal-context.js';
 import {
+  alertDestinationSecretContext,
   connectionAuthContext,
   oauthVerifierContext,
   syncCheckpointContext,
@@ -155,6 +156,24 @@ export async function seedTenant(
     })
     .execute();
   expected.push({ table: 'sync_runs', context: runContext, plaintext: checkpoint, secrets: [checkpoint.next.url] });
+
+  // The tenant's alert destination: its Standard Webhooks signing secret.
+  const alertSecret = `whsec_${randomBytes(32).toString('base64')}`;
+  const alertContext = alertDestinationSecretContext(tenantId);
+  await db
+    .insertInto('alert_destinations')
+    .values({
+      tenant_id: tenantId,
+      url: 'https://alerts.example/engarde',
+      secret_data: JSON.stringify(seal(ring, alertContext, alertSecret)),
+    })
+    .execute();
+  expected.push({
+    table: 'alert_destinations',
+    context: alertContext,
+    plaintext: alertSecret,
+    secrets: [alertSecret, alertSecret.slice('whsec_'.length)],
+  });
 
   return { tenantId, connectionIds, webhookId, stateHash, expected };
 }
