@@ -4,7 +4,7 @@
  * queued in the same transaction.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import { openJson, seal } from '../db/crypto/envelope-cipher.js';
 import type { KeyRing } from '../db/crypto/key-ring.js';
 import { webhookSecretContext } from '../db/crypto/seal-context.js';
@@ -107,6 +107,41 @@ export async function insertWebhook(
   return toRegistration(row);
 }
 
+/**
+ * Rotates a registration's signing secret: the new one first, the one before it kept so deliveries the platform
+ * signed before the switch still verify (one previous secret, until the next rotation).
+ * Run it in a transaction (it locks the row while it reads and rewrites the secrets).
+ * @returns whether the registration exists (the tenant's own).
+ */
+export async function rotateWebhookSecret(
+  trx: Transaction<Database>,
+  ring: KeyRing,
+  input: { tenantId: string; connectionId: string; webhookId: string; secret: string },
+): Promise<boolean> {
+  const row = await trx
+    .selectFrom('platform_webhooks')
+    .select('secret_data')
+    .where('tenant_id', '=', input.tenantId)
+    .where('connection_id', '=', input.connectionId)
+    .where('webhook_id', '=', input.webhookId)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!row) return false;
+  const context = webhookSecretContext(input.tenantId, input.webhookId);
+  const current = row.secret_data ? openJson<SealedSecrets>(ring, context, row.secret_data).secrets : [];
+  const secrets = [input.secret, ...current.filter((s) => s !== input.secret)].slice(0, 2);
+  await trx
+    .updateTable('platform_webhooks')
+    .set({
+      secret_data: JSON.stringify(seal(ring, context, { secrets } satisfies SealedSecrets)),
+      updated_at: new Date(),
+    })
+    .where('tenant_id', '=', input.tenantId)
+    .where('webhook_id', '=', input.webhookId)
+    .execute();
+  return true;
+}
+
 export async function listWebhooks(db: Db, tenantId: string, connectionId: string): Promise<WebhookRegistration[]> {
   const rows = await db
     .selectFrom('platform_webhooks')
@@ -171,6 +206,11 @@ export class InboundWebhookCache {
     private readonly ring: KeyRing,
     private readonly options: { ttlMs?: number; maxEntries?: number; now?: () => number } = {},
   ) {}
+
+  /** Drops a registration (its secrets changed here); other processes see the change within the TTL. */
+  forget(webhookId: string): void {
+    this.#entries.delete(webhookId);
+  }
 
   async get(webhookId: string): Promise<InboundWebhook | undefined> {
     const now = (this.options.now ?? Date.now)();

@@ -230,6 +230,49 @@ function withoutSignature(headers: Record<string, string>): Record<string, strin
   return Object.fromEntries(Object.entries(headers).filter(([k]) => !signatureHeaders.has(k)));
 }
 
+describe('a rotated secret', () => {
+  const rotate = (secret: string) =>
+    service.app.inject({
+      method: 'PUT',
+      url: `/integrations/stripe/webhooks/${new URL((endpoints.stripe as { url: string }).url).searchParams.get('endpoint')}/secret`,
+      headers: service.auth(tenant.apiKey),
+      payload: { secret },
+    });
+  const deliverWith = async (secret: string) => {
+    const url = (endpoints.stripe as { url: string }).url;
+    return (await post(url, await (senders.stripe as (typeof senders)[string]).sign(url, secret, new Date()))).status;
+  };
+
+  it('verifies deliveries signed with the new secret and, until the next rotation, the previous one', async () => {
+    const first = (senders.stripe as { secret: string }).secret;
+    expect((await rotate('whsec_second_secret_000')).statusCode).toBe(204);
+    expect(await deliverWith('whsec_second_secret_000')).toBe(200);
+    expect(await deliverWith(first)).toBe(200);
+    expect((await rotate('whsec_third_secret_0000')).statusCode).toBe(204);
+    expect(await deliverWith('whsec_third_secret_0000')).toBe(200);
+    expect(await deliverWith('whsec_second_secret_000')).toBe(200);
+    expect(await deliverWith(first)).toBe(401);
+  });
+
+  it('answers 404 for another tenant’s registration', async () => {
+    const other = await service.tenant('Rotation other');
+    const otherConnection = await insertConnection(service.ctx.db, service.ctx.settings.keyRing, {
+      tenantId: other.tenantId,
+      platform: 'stripe',
+      credentials: { apiKey: 'x' },
+      connectionConfig: {},
+    });
+    const id = new URL((endpoints.stripe as { url: string }).url).searchParams.get('endpoint');
+    const response = await service.app.inject({
+      method: 'PUT',
+      url: `/integrations/stripe/webhooks/${id}/secret?connection_id=${otherConnection.connectionId}`,
+      headers: service.auth(other.apiKey),
+      payload: { secret: 'whsec_attacker_secret' },
+    });
+    expect(response.statusCode).toBe(404);
+  });
+});
+
 describe('endpoints', () => {
   it.each([
     ['an unknown endpoint id', (u: URL) => u.searchParams.set('endpoint', randomUUID())],

@@ -22,6 +22,7 @@ import {
   InboundWebhookCache,
   insertWebhook,
   listWebhooks,
+  rotateWebhookSecret,
   storeEvent,
   type WebhookRegistration,
 } from '../../webhooks/webhook-store.js';
@@ -30,6 +31,18 @@ import type { IntegrationCatalog } from '../integration-catalog.js';
 import { notFound, ProblemError } from '../problem.js';
 import { actorOf } from '../tenant-auth.js';
 import { resolveConnection } from './connection-routes.js';
+
+const inboundCaches = new WeakMap<ServiceContext, InboundWebhookCache>();
+
+/** The inbound registration cache of a service (one per context, shared by the inbound and rotation routes). */
+function inboundCache(ctx: ServiceContext): InboundWebhookCache {
+  let cache = inboundCaches.get(ctx);
+  if (!cache) {
+    cache = new InboundWebhookCache(ctx.db, ctx.settings.keyRing);
+    inboundCaches.set(ctx, cache);
+  }
+  return cache;
+}
 
 /** The largest delivery accepted (platforms send far less: GitHub caps payloads at 25 MB, most send a few KB). */
 export const WEBHOOK_BODY_LIMIT_BYTES = 1024 * 1024;
@@ -126,6 +139,47 @@ export function webhookRoutes(scope: FastifyInstance, ctx: ServiceContext, catal
       return reply
         .status(201)
         .send({ webhook: webhookJson(webhook, manualInstructions(meta, webhook.endpointUrl, events)) });
+    },
+  );
+
+  app.put(
+    '/integrations/:integration_id/webhooks/:webhook_id/secret',
+    {
+      schema: {
+        tags: ['webhooks'],
+        summary: 'Rotate the signing secret: the new one signs from now on, the previous one keeps verifying',
+        security,
+        params: platformParams.extend({ webhook_id: z.uuid() }),
+        querystring: connectionQuery,
+        body: z.object({ secret: z.string().min(8).max(1000) }).strict(),
+      },
+    },
+    async (request, reply) => {
+      const { tenantId } = request.tenant;
+      const { integration_id: platform, webhook_id: webhookId } = request.params;
+      const connection = await resolveConnection(ctx, tenantId, platform, request.query.connection_id);
+      const rotated = await ctx.db.transaction().execute(async (trx) => {
+        const done = await rotateWebhookSecret(trx, ctx.settings.keyRing, {
+          tenantId,
+          connectionId: connection.connectionId,
+          webhookId,
+          secret: request.body.secret,
+        });
+        if (done) {
+          await audit(trx, {
+            tenantId,
+            actor: actorOf(request),
+            action: 'webhook.secret_rotated',
+            targetType: 'webhook',
+            targetId: webhookId,
+            details: { platform, connection_id: connection.connectionId },
+          });
+        }
+        return done;
+      });
+      if (!rotated) throw notFound(`webhook ${webhookId}`);
+      inboundCache(ctx).forget(webhookId);
+      return reply.status(204).send();
     },
   );
 
@@ -249,7 +303,7 @@ export async function inboundWebhookRoutes(
     done(null, body),
   );
   const app = scope.withTypeProvider<ZodTypeProvider>();
-  const registrations = new InboundWebhookCache(ctx.db, ctx.settings.keyRing);
+  const registrations = inboundCache(ctx);
   app.post(
     '/webhooks/:platform/:event_type',
     {
