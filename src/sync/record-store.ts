@@ -74,6 +74,11 @@ export async function rememberSeen(db: Db, tenantId: string, runId: string, exte
 /**
  * After a complete full pass: marks deleted every stored record the pass did not see (except local creations not
  * pushed yet and records with unpushed changes), then forgets the pass's ids.
+ *
+ * `offset 0` keeps the seen-id check a lookup on `sync_run_seen`'s primary key per record: flattened into an anti
+ * join, the planner — knowing nothing of a new run's rows — may pick a nested loop comparing every record with every
+ * seen id (measured: 10,000 records 7–17 s, 40,000 records 121 s, 100,000 on PostgreSQL 15 unfinished after 10 min;
+ * with the lookup 0.05 s, 0.35 s and 4.8 s for a million).
  * @returns how many records were marked deleted.
  */
 export async function markUnseenDeleted(db: Db, target: SyncTarget, runId: string): Promise<number> {
@@ -83,7 +88,8 @@ export async function markUnseenDeleted(db: Db, target: SyncTarget, runId: strin
       where r.tenant_id = ${target.tenantId} and r.connection_id = ${target.connectionId}
         and r.entity_type = ${target.entity} and not r.deleted and r.external_id not like 'local:%'
         and not exists (select 1 from sync_run_seen s
-                        where s.tenant_id = r.tenant_id and s.run_id = ${runId} and s.external_id = r.external_id)
+                        where s.tenant_id = r.tenant_id and s.run_id = ${runId} and s.external_id = r.external_id
+                        offset 0)
         and not exists (select 1 from sync_outbox o
                         where o.tenant_id = r.tenant_id and o.connection_id = r.connection_id
                           and o.entity_type = r.entity_type and o.external_id = r.external_id
