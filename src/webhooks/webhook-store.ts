@@ -235,36 +235,94 @@ export function deliveryIdOf(platformId: string | undefined, rawBody: Buffer): s
   return `sha256:${createHash('sha256').update(rawBody).digest('hex')}`;
 }
 
+export interface NewEvent {
+  tenantId: string;
+  connectionId: string;
+  webhookId: string;
+  platform: string;
+  deliveryId: string;
+  eventType: string;
+  payload: unknown;
+}
+
 /**
- * Stores an event and queues its processing in one statement (atomic: both or neither): the insert's `ON CONFLICT DO
- * NOTHING` on the delivery id makes a repeated delivery insert nothing, and then queue nothing.
- * @returns the new event's id, or `undefined` when this delivery was stored before (a duplicate).
+ * Stores events and queues their processing jobs in one statement (atomic: all of it or none): each insert's
+ * `ON CONFLICT DO NOTHING` on the delivery id stores a repeated delivery nowhere — within the batch too — and queues
+ * nothing for it; the jobs go in with one `graphile_worker.add_jobs` (one NOTIFY for the batch).
+ * @returns per event, in order, the new event's id, or `undefined` when its delivery was stored before.
  */
-export async function storeEvent(
-  db: Db,
-  event: {
-    tenantId: string;
-    connectionId: string;
-    webhookId: string;
-    platform: string;
-    deliveryId: string;
-    eventType: string;
-    payload: unknown;
-  },
-): Promise<string | undefined> {
-  const eventId = randomUUID();
-  const job = JSON.stringify({ tenant_id: event.tenantId, connection_id: event.connectionId, event_id: eventId });
-  const { rows } = await sql<{ event_id: string }>`
-    with stored as (
+export async function storeEvents(db: Db, events: readonly NewEvent[]): Promise<Array<string | undefined>> {
+  if (events.length === 0) return [];
+  const rows = events.map((e) => ({
+    tenant_id: e.tenantId,
+    event_id: randomUUID(),
+    connection_id: e.connectionId,
+    webhook_id: e.webhookId,
+    platform: e.platform,
+    delivery_id: e.deliveryId,
+    event_type: e.eventType,
+    payload: e.payload,
+  }));
+  const { rows: stored } = await sql<{ event_id: string }>`
+    with incoming as (
+      select * from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(tenant_id uuid, event_id uuid,
+        connection_id uuid, webhook_id uuid, platform text, delivery_id text, event_type text, payload jsonb)
+    ), stored as (
       insert into platform_event_logs (tenant_id, event_id, connection_id, webhook_id, platform, delivery_id,
         event_type, payload)
-      values (${event.tenantId}, ${eventId}, ${event.connectionId}, ${event.webhookId}, ${event.platform},
-        ${event.deliveryId}, ${event.eventType}, ${JSON.stringify(event.payload)}::jsonb)
+      select tenant_id, event_id, connection_id, webhook_id, platform, delivery_id, event_type, payload from incoming
       on conflict (tenant_id, connection_id, delivery_id) do nothing
-      returning event_id
+      returning tenant_id, connection_id, event_id
+    ), queued as (
+      select count(*) as n from graphile_worker.add_jobs(array(
+        select row('process_webhook_event',
+                   json_build_object('tenant_id', tenant_id, 'connection_id', connection_id, 'event_id', event_id),
+                   null, null, 10, 'process_webhook_event:' || event_id, null, null)::graphile_worker.job_spec
+        from stored))
     )
-    select stored.event_id, graphile_worker.add_job('process_webhook_event', ${job}::json, max_attempts => 10,
-      job_key => ${`process_webhook_event:${eventId}`}) is not null as queued
-    from stored`.execute(db);
-  return rows[0]?.event_id;
+    select stored.event_id from stored, queued`.execute(db);
+  const inserted = new Set(stored.map((r) => r.event_id));
+  return rows.map((r) => (inserted.has(r.event_id) ? r.event_id : undefined));
+}
+
+/**
+ * Group commit for inbound deliveries: while one batch is being written, the deliveries that arrive wait and go
+ * together in the next one — one statement, one transaction and one NOTIFY for many deliveries under load, one each
+ * when traffic is light. Each caller's promise settles when its own event is durable.
+ */
+export class EventWriter {
+  readonly #db: Db;
+  readonly #maxBatch: number;
+  #waiting: Array<{ event: NewEvent; resolve(id: string | undefined): void; reject(error: unknown): void }> = [];
+  #writing = false;
+
+  constructor(db: Db, options: { maxBatch?: number } = {}) {
+    this.#db = db;
+    this.#maxBatch = options.maxBatch ?? 200;
+  }
+
+  /** @returns the new event's id, or `undefined` for a repeated delivery. */
+  write(event: NewEvent): Promise<string | undefined> {
+    return new Promise((resolve, reject) => {
+      this.#waiting.push({ event, resolve, reject });
+      if (!this.#writing) void this.#drain();
+    });
+  }
+
+  async #drain(): Promise<void> {
+    this.#writing = true;
+    while (this.#waiting.length > 0) {
+      const batch = this.#waiting.splice(0, this.#maxBatch);
+      try {
+        const ids = await storeEvents(
+          this.#db,
+          batch.map((b) => b.event),
+        );
+        for (const [i, b] of batch.entries()) b.resolve(ids[i]);
+      } catch (error) {
+        for (const b of batch) b.reject(error);
+      }
+    }
+    this.#writing = false;
+  }
 }

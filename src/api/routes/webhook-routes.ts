@@ -19,11 +19,11 @@ import type { PlatformWebhookConfig } from '../../runtime/webhooks/webhook-types
 import type { ServiceContext } from '../../service/service-context.js';
 import {
   deliveryIdOf,
+  EventWriter,
   InboundWebhookCache,
   insertWebhook,
   listWebhooks,
   rotateWebhookSecret,
-  storeEvent,
   type WebhookRegistration,
 } from '../../webhooks/webhook-store.js';
 import { CursorCodec } from '../cursor-codec.js';
@@ -33,6 +33,17 @@ import { actorOf } from '../tenant-auth.js';
 import { resolveConnection } from './connection-routes.js';
 
 const inboundCaches = new WeakMap<ServiceContext, InboundWebhookCache>();
+const eventWriters = new WeakMap<ServiceContext, EventWriter>();
+
+/** The service's group-commit writer of inbound events (see `EventWriter`). */
+function eventWriter(ctx: ServiceContext): EventWriter {
+  let writer = eventWriters.get(ctx);
+  if (!writer) {
+    writer = new EventWriter(ctx.db);
+    eventWriters.set(ctx, writer);
+  }
+  return writer;
+}
 
 /** The inbound registration cache of a service (one per context, shared by the inbound and rotation routes). */
 function inboundCache(ctx: ServiceContext): InboundWebhookCache {
@@ -353,7 +364,7 @@ export async function inboundWebhookRoutes(
       const headerType = config?.eventTypeHeader
         ? headerText(request.headers[config.eventTypeHeader.toLowerCase()])
         : undefined;
-      const eventId = await storeEvent(ctx.db, {
+      const eventId = await eventWriter(ctx).write({
         tenantId: webhook.tenantId,
         connectionId: webhook.connectionId,
         webhookId: webhook.webhookId,
