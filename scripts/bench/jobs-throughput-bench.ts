@@ -32,26 +32,20 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import {
-  Logger as GraphileLogger,
-  type LogLevel,
-  makeWorkerUtils,
-  type RunnerOptions,
-  run,
-  type TaskList,
-} from 'graphile-worker';
+import { Logger as GraphileLogger, makeWorkerUtils, type TaskList } from 'graphile-worker';
 import type pg from 'pg';
 import { destination, type Logger } from 'pino';
 import { migrateToLatest, openDatabase, POOL_SIZE } from '../../src/db/database.js';
 import { startWorker } from '../../src/jobs/worker.js';
 import { serviceLogger } from '../../src/service/service-runtime.js';
 import { createTestDatabase } from '../../test/support/postgres.js';
+import { childrenCpuMs, findPostmaster, postgresCpuMs } from './process-cpu.js';
 
 const { values } = parseArgs({
   options: {
@@ -130,59 +124,6 @@ interface Measured {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] as number;
 const rate = (n: number) => Math.round(n).toLocaleString('en-US');
 const silent = new GraphileLogger(() => () => {});
-
-// ------------------------------------------------------------------------------------------------------ CPU time
-
-const TICK_MS = 10; // USER_HZ is 100 on Linux
-
-/** `/proc/<pid>/stat` fields after the command name: [state, ppid, …]; undefined when unreadable. */
-function procStat(pid: number | 'self'): string[] | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return undefined;
-  }
-}
-
-/** utime + stime (+ cutime + cstime: children waited for) in ms. */
-function cpuMs(fields: string[], withChildren: boolean): number {
-  const ticks = Number(fields[11]) + Number(fields[12]) + (withChildren ? Number(fields[13]) + Number(fields[14]) : 0);
-  return ticks * TICK_MS;
-}
-
-/** CPU ms of processes this one spawned and waited for (the perfTest CLIs). */
-const childrenCpuMs = () => {
-  const f = procStat('self');
-  return f ? (Number(f[13]) + Number(f[14])) * TICK_MS : 0;
-};
-
-/** The Postgres server's CPU ms: its postmaster (with backends that exited) and every live backend. */
-function postgresCpuMs(postmaster: number | undefined): number | undefined {
-  if (postmaster === undefined) return undefined;
-  const main = procStat(postmaster);
-  if (!main) return undefined;
-  let total = cpuMs(main, true);
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const f = procStat(Number(entry));
-    if (f && Number(f[1]) === postmaster) total += cpuMs(f, false);
-  }
-  return total;
-}
-
-/** The server's postmaster pid, when the server runs on this machine (a backend's parent, named postgres). */
-async function findPostmaster(admin: pg.Pool): Promise<number | undefined> {
-  const { rows } = await admin.query<{ pid: number }>('select pg_backend_pid() as pid');
-  const backend = procStat(rows[0]?.pid ?? -1);
-  if (!backend) return undefined;
-  const ppid = Number(backend[1]);
-  try {
-    return readFileSync(`/proc/${ppid}/comm`, 'utf8').trim().startsWith('postgres') ? ppid : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 // ---------------------------------------------------------------------------------------------------- the queue
 
@@ -356,7 +297,12 @@ async function main(): Promise<void> {
     mkdirSync(path.join(dir, 'tasks'));
     writeFileSync(path.join(dir, 'tasks', 'noop.js'), 'module.exports = () => {};\n');
     writeFileSync(path.join(dir, 'graphile.config.cjs'), PERFTEST_PRESET);
-    const setup: Setup = { url: database.url, admin, postmaster: await findPostmaster(admin), dir };
+    const setup: Setup = {
+      url: database.url,
+      admin,
+      postmaster: await findPostmaster((text) => admin.query(text)),
+      dir,
+    };
 
     const { rows } = await admin.query<{ version: string; fsync: string; sync: string }>(
       "select current_setting('server_version') as version, current_setting('fsync') as fsync, current_setting('synchronous_commit') as sync",

@@ -17,7 +17,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -290,49 +290,7 @@ export async function analyzeCounts(query: (text: string) => Promise<{ rows: unk
 
 // -------------------------------------------------------------------------------------------------- CPU time
 
-const TICK_MS = 10; // USER_HZ is 100 on Linux
-
-/** `/proc/<pid>/stat` fields after the command name: [state, ppid, …]; undefined when unreadable. */
-function procStat(pid: number | 'self'): string[] | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return undefined;
-  }
-}
-
-function cpuMsOf(fields: string[], withChildren: boolean): number {
-  const ticks = Number(fields[11]) + Number(fields[12]) + (withChildren ? Number(fields[13]) + Number(fields[14]) : 0);
-  return ticks * TICK_MS;
-}
-
-/** The Postgres server's CPU ms (postmaster, backends that exited, live backends); undefined when not local. */
-export function postgresCpuMs(postmaster: number | undefined): number | undefined {
-  if (postmaster === undefined) return undefined;
-  const main = procStat(postmaster);
-  if (!main) return undefined;
-  let total = cpuMsOf(main, true);
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const f = procStat(Number(entry));
-    if (f && Number(f[1]) === postmaster) total += cpuMsOf(f, false);
-  }
-  return total;
-}
-
-/** The server's postmaster pid when it runs on this machine (a backend's parent, named postgres). */
-export async function findPostmaster(query: (text: string) => Promise<{ rows: unknown[] }>) {
-  const { rows } = await query('select pg_backend_pid() as pid');
-  const backend = procStat((rows[0] as { pid?: number } | undefined)?.pid ?? -1);
-  if (!backend) return undefined;
-  const ppid = Number(backend[1]);
-  try {
-    return readFileSync(`/proc/${ppid}/comm`, 'utf8').trim().startsWith('postgres') ? ppid : undefined;
-  } catch {
-    return undefined;
-  }
-}
+export { childrenCpuMs, findPostmaster, postgresCpuMs } from './process-cpu.js';
 
 /** `Postgres 18.x (embedded, throw-away) on this machine, fsync off, synchronous_commit off` */
 export async function describePostgres(
