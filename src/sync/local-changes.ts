@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { queuePush } from '../jobs/job-queue.js';
-import { entityRows, type SyncTarget } from './record-store.js';
+import { contentHash, entityRows, type SyncTarget } from './record-store.js';
 import { sameJson } from './same-json.js';
 import { jobPayload } from './sync-entity.js';
 import type { Json } from './three-way-merge.js';
@@ -231,7 +231,7 @@ export async function resolveConflict(
       } else {
         const json = JSON.stringify(remote);
         await sql`update sync_records set data = ${json}::jsonb, base_data = ${json}::jsonb,
-            content_hash = sha256(convert_to((${json}::jsonb)::text, 'UTF8')), deleted = false, deleted_at = null,
+            content_hash = ${contentHash(sql`${json}::jsonb`)}, deleted = false, deleted_at = null,
             updated_at = ${now} where ${recordWhere}`.execute(trx);
       }
     } else {

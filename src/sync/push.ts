@@ -19,7 +19,7 @@ import { cursorInstant } from '../runtime/incremental-filter.js';
 import type { EntityConfig } from '../runtime/platform-schema.js';
 import type { ServiceContext } from '../service/service-context.js';
 import { normalizedOf } from './pull.js';
-import { entityRows, type SyncTarget } from './record-store.js';
+import { contentHash, entityRows, type SyncTarget } from './record-store.js';
 import { describeError, isRetryable } from './sync-errors.js';
 import { type ConflictStrategy, type FieldRule, type Json, threeWayMerge } from './three-way-merge.js';
 
@@ -214,7 +214,7 @@ async function storeAgreed(
   const normalized = JSON.stringify(normalizedOf(adapter, target.entity, record));
   await sql`
     update sync_records set data = ${json}::jsonb, base_data = ${json}::jsonb, normalized = ${normalized}::jsonb,
-      content_hash = sha256(convert_to((${json}::jsonb)::text, 'UTF8')),
+      content_hash = ${contentHash(sql`${json}::jsonb`)},
       remote_updated_at = ${at === undefined ? null : new Date(at)}, deleted = false, deleted_at = null,
       push_error = null, updated_at = ${now}
     where tenant_id = ${target.tenantId} and connection_id = ${target.connectionId}

@@ -6,7 +6,7 @@
  * The content hash is Postgres's own: `sha256` of the `jsonb` text, which is canonical (keys sorted, whitespace
  * normalised), so equal records hash alike whatever order the platform sent their fields in.
  */
-import { type ExpressionBuilder, type Kysely, sql } from 'kysely';
+import { type ExpressionBuilder, type Kysely, type RawBuilder, sql } from 'kysely';
 import type { Database } from '../db/schema.js';
 
 type Db = Kysely<Database>;
@@ -25,8 +25,14 @@ export interface IncomingRecord {
   remote_updated_at: string | null;
 }
 
-/** The hash expression every write uses (see the module comment). */
-export const CONTENT_HASH = (column: string) => sql.raw(`sha256(convert_to((${column})::text, 'UTF8'))`);
+/**
+ * The content hash of a jsonb value, as every write computes it (see the module comment).
+ * @example
+ * sql`update sync_records set content_hash = ${contentHash(sql`${json}::jsonb`)} where …`
+ */
+export function contentHash(jsonb: RawBuilder<unknown>): RawBuilder<Buffer> {
+  return sql<Buffer>`sha256(convert_to((${jsonb})::text, 'UTF8'))`;
+}
 
 /**
  * Upserts a page of records.
@@ -43,7 +49,7 @@ export async function upsertPulledRecords(db: Db, target: SyncTarget, records: I
       insert into sync_records as r (tenant_id, connection_id, entity_type, external_id, data, normalized,
         content_hash, base_data, remote_updated_at)
       select ${target.tenantId}::uuid, ${target.connectionId}::uuid, ${target.entity}, i.external_id, i.data,
-        i.normalized, ${CONTENT_HASH('i.data')}, i.data, i.remote_updated_at
+        i.normalized, ${contentHash(sql.ref('i.data'))}, i.data, i.remote_updated_at
       from incoming i
       on conflict (tenant_id, connection_id, entity_type, external_id) do update set
         data = excluded.data, normalized = excluded.normalized, content_hash = excluded.content_hash,

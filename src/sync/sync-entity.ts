@@ -104,9 +104,7 @@ async function syncLocked(ctx: ServiceContext, target: SyncTarget, attempt: Sync
         metrics,
         lookbackMs: attempt.lookbackMs,
         pageSize: attempt.pageSize,
-        afterPage: async (progress) => {
-          attempt.afterPage && (await attempt.afterPage(progress));
-        },
+        afterPage: attempt.afterPage,
       });
       runId = pull.runId;
     }
