@@ -21,10 +21,10 @@ import { audit } from '../../db/repositories/audit-repository.js';
 import type { ServiceContext } from '../../service/service-context.js';
 import { CursorCodec } from '../cursor-codec.js';
 import { notFound, ProblemError } from '../problem.js';
+import { limitParam } from '../route-schemas.js';
 import { isStorableText } from '../storable-text.js';
 import { actorOf } from '../tenant-auth.js';
 
-const limitParam = z.coerce.number().int().min(1).max(500).default(100);
 /** A keyset position: `first_seen_at` with microseconds, and the alert id. */
 const alertPosition = z.object({ at: z.string().regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/), id: z.uuid() });
 

@@ -9,8 +9,8 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import type { ServiceContext } from '../../service/service-context.js';
 import { CursorCodec } from '../cursor-codec.js';
+import { limitParam } from '../route-schemas.js';
 
-const limitParam = z.coerce.number().int().min(1).max(500).default(100);
 /** A keyset position: `at` with microseconds (what a JavaScript date would lose), and the row's id. */
 const auditPosition = z.object({
   at: z.string().regex(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/),

@@ -38,12 +38,9 @@ import { connectionJson } from '../connection-json.js';
 import { CursorCodec } from '../cursor-codec.js';
 import type { IntegrationCatalog } from '../integration-catalog.js';
 import { notFound, ProblemError } from '../problem.js';
+import { connectionQuery, limitParam, platformParams } from '../route-schemas.js';
 import { storableLabel } from '../storable-text.js';
 import { actorOf } from '../tenant-auth.js';
-
-const limitParam = z.coerce.number().int().min(1).max(500).default(100);
-const platformParams = z.object({ integration_id: z.string().min(1).max(100) });
-const connectionQuery = z.object({ connection_id: z.uuid().optional() });
 
 /**
  * The connection a platform route is about: the one named by `connection_id`, or the tenant's only connection to

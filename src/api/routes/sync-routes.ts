@@ -26,14 +26,12 @@ import { CONFLICT_STRATEGIES } from '../../sync/three-way-merge.js';
 import { CursorCodec } from '../cursor-codec.js';
 import type { IntegrationCatalog } from '../integration-catalog.js';
 import { type FieldProblem, notFound, ProblemError } from '../problem.js';
+import { connectionQuery, limitParam, platformParams } from '../route-schemas.js';
 import { actorOf } from '../tenant-auth.js';
 import { resolveConnection } from './connection-routes.js';
 
-const limitParam = z.coerce.number().int().min(1).max(500).default(100);
-const platformParams = z.object({ integration_id: z.string().min(1).max(100) });
 const entityParams = platformParams.extend({ entity_type: z.string().min(1).max(128) });
 const recordParams = entityParams.extend({ external_id: z.string().min(1).max(512) });
-const connectionQuery = z.object({ connection_id: z.uuid().optional() });
 const recordBody = z.object({ data: z.record(z.string(), z.unknown()) }).strict();
 
 const CONFLICT_COLUMNS = [

@@ -29,6 +29,7 @@ import {
 import { CursorCodec } from '../cursor-codec.js';
 import type { IntegrationCatalog } from '../integration-catalog.js';
 import { notFound, ProblemError } from '../problem.js';
+import { connectionQuery, limitParam, platformParams } from '../route-schemas.js';
 import { actorOf } from '../tenant-auth.js';
 import { resolveConnection } from './connection-routes.js';
 
@@ -58,9 +59,6 @@ function inboundCache(ctx: ServiceContext): InboundWebhookCache {
 /** The largest delivery accepted (platforms send far less: GitHub caps payloads at 25 MB, most send a few KB). */
 export const WEBHOOK_BODY_LIMIT_BYTES = 1024 * 1024;
 
-const limitParam = z.coerce.number().int().min(1).max(500).default(100);
-const platformParams = z.object({ integration_id: z.string().min(1).max(100) });
-const connectionQuery = z.object({ connection_id: z.uuid().optional() });
 const eventName = z
   .string()
   .min(1)
