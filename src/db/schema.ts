@@ -95,8 +95,17 @@ export interface PlatformWebhooksTable {
   events: Generated<string[]>;
   endpoint_url: string;
   secret_data: Json<SealedValue> | null;
-  platform_webhook_id: string | null;
+  /** The platform's ids of the subscriptions made through its API (one per event where it takes one each). */
+  platform_webhook_ids: Generated<string[]>;
   registered_at_platform: Generated<boolean>;
+  /** Deliveries accepted only from the vendor's published sender addresses (`webhooks.sourceIps`). */
+  ip_allowlist: Generated<boolean>;
+  /** When the daily reconcile last found the subscriptions at the platform. */
+  reconciled_at: Date | null;
+  /** Why the last registration through the platform's API failed (the reconcile job tries again). */
+  registration_error: string | null;
+  /** When the subscriptions were removed at the platform (disconnect). */
+  unregistered_at: Date | null;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
 }

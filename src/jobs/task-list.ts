@@ -12,6 +12,7 @@ import { deliverAlertTask } from './tasks/deliver_alert.js';
 import { evaluateAlertsTask } from './tasks/evaluate_alerts.js';
 import { processWebhookEventTask } from './tasks/process_webhook_event.js';
 import { pushRecordsTask } from './tasks/push_records.js';
+import { reconcileWebhooksTask } from './tasks/reconcile_webhooks.js';
 import { refreshConnectionToken } from './tasks/refresh_connection_token.js';
 import { refreshExpiringTokens } from './tasks/refresh_expiring_tokens.js';
 import { rollupStatistics } from './tasks/rollup_statistics.js';
@@ -32,6 +33,7 @@ export function taskList(ctx: ServiceContext): TaskList {
     rollup_statistics: rollupStatistics(ctx),
     evaluate_alerts: evaluateAlertsTask(ctx),
     deliver_alert: surviveDatabaseOutage(ctx.db, deliverAlertTask(ctx)),
+    reconcile_webhooks: reconcileWebhooksTask(ctx),
   };
 }
 
@@ -42,4 +44,5 @@ export const CRONTAB = [
   '15 * * * * cleanup_database ?id=cleanup-database&max=3',
   '*/10 * * * * rollup_statistics ?id=rollup-statistics&max=3',
   '* * * * * evaluate_alerts ?id=evaluate-alerts&max=1',
+  '40 3 * * * reconcile_webhooks ?id=reconcile-webhooks&max=3',
 ].join('\n');

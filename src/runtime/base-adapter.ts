@@ -14,6 +14,7 @@ import { fillConnectionPlaceholders, hostVariables, resolveBaseUrl, resolvePath 
 import { getPath } from './dotted-path.js';
 import {
   AdapterError,
+  ApiError,
   AuthenticationError,
   ConfigurationError,
   PaginationError,
@@ -32,6 +33,12 @@ import type { Page, PageRequest, PageResponse, PaginationContext } from './pagin
 import type { EntityConfig, PaginationConfig } from './platform-schema.js';
 import { createRateLimiter } from './rate-limit/create-rate-limiter.js';
 import type { SleepFunction } from './retry/abortable-sleep.js';
+import {
+  type ApiWebhookRegistration,
+  subscribeWebhook,
+  type WebhookSubscription,
+  type WebhookSubscriptionInput,
+} from './webhooks/webhook-subscriptions.js';
 
 /** Runtime knobs beyond the generated `AdapterOptions` (logging, and determinism for tests). */
 export interface RuntimeOptions {
@@ -105,6 +112,7 @@ export abstract class BaseAdapter<
   protected readonly auth: AuthStrategy;
   readonly #connectionConfig: Readonly<Record<string, unknown>>;
   readonly #now: () => number;
+  readonly #clientSecret: string | undefined;
   readonly #paginationLimits: { maxEmptyPages?: number | undefined; maxPages?: number | undefined };
 
   /**
@@ -144,6 +152,7 @@ export abstract class BaseAdapter<
     });
     const platformHeaders = new PlatformHeaders(meta.headers, store);
     const clientSecret = options.oauthClient?.clientSecret;
+    this.#clientSecret = clientSecret;
     const rateLimiter = createRateLimiter({
       platformId: meta.id,
       config: meta.rateLimit,
@@ -411,6 +420,67 @@ export abstract class BaseAdapter<
   }
 
   /**
+   * Subscribes `endpointUrl` to the platform's webhooks for `events` through its API, as the config's
+   * `webhooks.registration` declares (one subscription, or one per event where the platform takes one at a time).
+   * @returns the platform's subscription ids and the signing secret (from its answer, generated and sent, or the OAuth
+   *   app's client secret), `undefined` when the user copies it from the platform.
+   * @throws AdapterError when the platform has no registration API; the platform's typed errors otherwise.
+   * @example
+   * const { ids, secret } = await stripe.subscribeWebhook({ endpointUrl, events: ['customer.updated'] });
+   */
+  async subscribeWebhook(input: WebhookSubscriptionInput): Promise<WebhookSubscription> {
+    const registration = this.#webhookRegistration();
+    // Connection variables in the body (Asana's project, Airtable's base) first; the webhook's own values after.
+    const body = fillConnectionPlaceholders(registration.body, this.meta, this.#connectionConfig);
+    return subscribeWebhook(
+      { ...registration, body },
+      { ...input, clientSecret: this.#clientSecret },
+      async ({ method, body, encoding }) =>
+        this.http.request({
+          method,
+          url: resolvePath(registration.path, this.meta, this.#connectionConfig),
+          ...(encoding === 'form' ? { form: body as Record<string, unknown> } : { json: body }),
+        }),
+    );
+  }
+
+  /**
+   * Whether the platform still has the subscription (`itemPath` answers); `false` on 404 or 410.
+   * @throws the platform's typed errors for anything else.
+   */
+  async hasWebhookSubscription(id: string): Promise<boolean> {
+    const registration = this.#webhookRegistration();
+    try {
+      await this.http.request({
+        method: 'GET',
+        url: resolvePath(registration.itemPath, this.meta, this.#connectionConfig, { webhookId: id }),
+      });
+      return true;
+    } catch (error) {
+      if (error instanceof ApiError && (error.status === 404 || error.status === 410)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * Deletes a subscription at the platform. A subscription already gone (404, 410) counts as deleted.
+   * @returns whether it existed.
+   */
+  async unsubscribeWebhook(id: string): Promise<boolean> {
+    const registration = this.#webhookRegistration();
+    try {
+      await this.http.request({
+        method: 'DELETE',
+        url: resolvePath(registration.itemPath, this.meta, this.#connectionConfig, { webhookId: id }),
+      });
+      return true;
+    } catch (error) {
+      if (error instanceof ApiError && (error.status === 404 || error.status === 410)) return false;
+      throw error;
+    }
+  }
+
+  /**
    * A raw record as its standard entity (`Customer`, `Order`, …), mapped and converted as the entity's config
    * declares; the raw record is kept as `raw`.
    *
@@ -602,6 +672,17 @@ export abstract class BaseAdapter<
       });
     }
     return config;
+  }
+
+  #webhookRegistration(): ApiWebhookRegistration {
+    const webhooks = this.meta.webhooks;
+    if (webhooks.scheme === 'none' || webhooks.registration.kind !== 'api') {
+      throw new AdapterError(
+        `${this.meta.id}: webhooks cannot be subscribed through the API (${webhooks.scheme === 'none' ? webhooks.reason : 'they are set up in the dashboard'})`,
+        { platformId: this.meta.id },
+      );
+    }
+    return webhooks.registration;
   }
 
   /** The caller's idempotency key in the platform's header (where it has one), and the abort signal. */

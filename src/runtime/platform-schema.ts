@@ -5,6 +5,7 @@
  * Schema for editors), and the runtime reads the validated value, embedded in each generated adapter as
  * `static meta`, to decide how to authenticate, paginate, limit and retry.
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { type FieldKind, STANDARD_FIELDS, type StandardEntityType } from './normalize/standard-entities.js';
 
@@ -74,6 +75,16 @@ const regexSource = z.string().superRefine((s, ctx) => {
     ctx.addIssue({ code: 'custom', message: `is not a valid regular expression: ${(error as Error).message}` });
   }
 });
+
+/** An IPv4 or IPv6 address, or a CIDR range of one (`192.30.252.0/22`, `2606:50c0::/32`). */
+export function isCidr(text: string): boolean {
+  const [address = '', prefix, ...rest] = text.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  if (!/^\d{1,3}$/.test(prefix)) return false;
+  return Number(prefix) <= (family === 4 ? 32 : 128);
+}
 
 const jsonPointerPath = z
   .string()
@@ -475,11 +486,99 @@ export const entitySchema = z
   })
   .strict();
 
+/**
+ * Where the signing secret of a webhook registered through the API comes from: the platform's answer (Stripe's
+ * `whsec_…`), a secret EnGarde generates and sends (`{secret}` in the body: GitHub), the OAuth app's client secret
+ * (Shopify), or the user, who copies it from the platform's dashboard after the registration (`instructions` say
+ * where).
+ */
+const webhookSecretSource = z.discriminatedUnion('from', [
+  z
+    .object({ from: z.literal('response'), path: jsonPointerPath.refine((p) => p !== '', 'must not be empty') })
+    .strict(),
+  z.object({ from: z.literal('generated') }).strict(),
+  z.object({ from: z.literal('client-secret') }).strict(),
+  z.object({ from: z.literal('user'), instructions: z.string().min(1) }).strict(),
+  /**
+   * The platform posts the secret to the endpoint in this header while the create request is in flight, and takes
+   * the subscription only when the endpoint answers with the same header (Asana's `X-Hook-Secret`).
+   */
+  z.object({ from: z.literal('handshake'), header: z.string().min(1) }).strict(),
+]);
+
 /** How subscriptions are made: by API call, or in the platform's dashboard/app settings. */
 const webhookRegistration = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('api'), method: z.enum(['POST', 'PUT']), path: z.string().regex(/^\//) }).strict(),
+  z
+    .object({
+      kind: z.literal('api'),
+      method: z.enum(['POST', 'PUT']),
+      /** Where the subscription is created; `{variable}` placeholders from the connection config and `apiVersion`. */
+      path: z.string().regex(/^\//),
+      /**
+       * The request body as a template: a string `"{endpointUrl}"`, `"{secret}"` or `"{event}"` is replaced by that
+       * value (inside longer strings too); a string that is exactly `"{events}"` by the array of event types.
+       */
+      body: z.record(z.string(), z.unknown()),
+      encoding: z.enum(['json', 'form']).default('json'),
+      /** One subscription per event type (Shopify takes one topic per webhook). */
+      perEvent: z.boolean().default(false),
+      /** Dotted path of the platform's id of the new subscription in its answer. */
+      idPath: jsonPointerPath.refine((p) => p !== '', 'must not be empty').optional(),
+      /** The answer's header holding that id, where the body has none (Help Scout's `Resource-ID`). */
+      idHeader: z.string().min(1).optional(),
+      /** One subscription: read (the daily reconcile) and deleted (on disconnect); must contain `{webhookId}`. */
+      itemPath: z
+        .string()
+        .regex(/^\//)
+        .refine((p) => p.includes('{webhookId}'), 'must contain {webhookId}'),
+      secret: webhookSecretSource,
+      /** The vendor's reference of the registration endpoint. */
+      docsUrl: httpsUrl,
+    })
+    .strict(),
   z.object({ kind: z.literal('dashboard'), instructions: z.string().min(1) }).strict(),
 ]);
+
+/**
+ * A webhook event that carries a record: the record is upserted into (or deleted from) the synced copy of `entity`,
+ * unless the stored version is newer (`versionPath`, else the entity's incremental cursor field in the record).
+ */
+const webhookRecordEvent = z
+  .object({
+    entity: z.string().min(1),
+    action: z.enum(['upsert', 'delete']),
+    /** Dotted path of the record in the payload (`data.object` for Stripe); empty when the payload is the record. */
+    recordPath: jsonPointerPath.default(''),
+    /** Dotted path in the payload of the time the change happened (Stripe's event `created`). */
+    versionPath: jsonPointerPath.optional(),
+    /** An upsert event that is a deletion when the payload says so (GitHub's `issues` event with `action: deleted`). */
+    deleteWhen: z
+      .object({ path: jsonPointerPath, in: z.array(z.string().min(1)).min(1) })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+/** What a delivery says about itself, in the body rather than in headers. */
+const webhookDeliveryFields = {
+  /** Dotted path of the platform's event id in a JSON body (Stripe's `id`, `evt_…`), used when no header has one. */
+  deliveryIdPath: jsonPointerPath.optional(),
+  /** Dotted path of the event type in a JSON body (Stripe's `type`), used when no header has one. */
+  eventTypePath: jsonPointerPath.optional(),
+  /** Event types whose payload carries a record (see `webhookRecordEvent`); other events trigger a sync. */
+  records: z.record(z.string().min(1), webhookRecordEvent).default({}),
+  /**
+   * The address ranges the vendor publishes for its webhook senders; a connection may accept deliveries from them
+   * only (`ip_allowlist` at registration).
+   */
+  sourceIps: z
+    .object({
+      ranges: z.array(z.string().refine((r) => isCidr(r), 'must be an IPv4 or IPv6 address or CIDR range')).min(1),
+      source: httpsUrl,
+    })
+    .strict()
+    .optional(),
+};
 
 const webhookSchema = z.discriminatedUnion('scheme', [
   z
@@ -491,6 +590,7 @@ const webhookSchema = z.discriminatedUnion('scheme', [
       eventTypeHeader: z.string().min(1).optional(),
       /** Replay window for schemes that sign a timestamp. */
       toleranceSeconds: z.number().int().positive().optional(),
+      ...webhookDeliveryFields,
       registration: webhookRegistration,
       docsUrl: httpsUrl,
     })
@@ -503,9 +603,12 @@ const webhookSchema = z.discriminatedUnion('scheme', [
       encoding: z.enum(['hex', 'base64']),
       /** Text before the digest in the header, e.g. `sha256=`. */
       prefix: z.string().default(''),
+      /** How the secret is written: the key's text, or base64 of its bytes (Airtable's `macSecretBase64`). */
+      secretEncoding: z.enum(['utf8', 'base64']).default('utf8'),
       signatureHeader: z.string().min(1),
       deliveryIdHeader: z.string().min(1).optional(),
       eventTypeHeader: z.string().min(1).optional(),
+      ...webhookDeliveryFields,
       registration: webhookRegistration,
       docsUrl: httpsUrl,
     })
@@ -773,13 +876,75 @@ export const platformSchema = platformObject.superRefine((p, ctx) => {
       ctx.addIssue({ code: 'custom', path: at('itemPath'), message: 'must contain {id}' });
     }
   }
-  if (p.webhooks.scheme !== 'none' && p.webhooks.registration.kind === 'api') {
-    unknownVar(
-      p.webhooks.registration.path,
-      connectionVars,
-      ['webhooks', 'registration', 'path'],
-      'a connectionConfig variable or apiVersion',
-    );
+  if (p.webhooks.scheme !== 'none') {
+    const registration = p.webhooks.registration;
+    if (registration.kind === 'api') {
+      for (const key of ['path', 'itemPath'] as const) {
+        unknownVar(
+          registration[key].replace('{webhookId}', ''),
+          connectionVars,
+          ['webhooks', 'registration', key],
+          'a connectionConfig variable or apiVersion',
+        );
+      }
+      const body = JSON.stringify(registration.body);
+      const bodyVars = [...body.matchAll(/\{([A-Za-z][A-Za-z0-9_]*)\}/g)]
+        .map((m) => m[1] as string)
+        .filter((name) => !['endpointUrl', 'events', 'event', 'secret'].includes(name) && !connectionVars.has(name));
+      for (const name of new Set(bodyVars)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['webhooks', 'registration', 'body'],
+          message: `uses {${name}}, which is neither a connectionConfig variable nor one of {endpointUrl}, {events}, {event}, {secret}`,
+        });
+      }
+      if ((registration.idPath === undefined) === (registration.idHeader === undefined)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['webhooks', 'registration', 'idPath'],
+          message: 'exactly one of idPath and idHeader must say where the subscription id is',
+        });
+      }
+      if (!body.includes('{endpointUrl}')) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['webhooks', 'registration', 'body'],
+          message: 'must contain {endpointUrl}',
+        });
+      }
+      if (registration.secret.from === 'generated' && !body.includes('{secret}')) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['webhooks', 'registration', 'body'],
+          message: 'must contain {secret}: the secret source is "generated", so EnGarde sends the secret it chose',
+        });
+      }
+      if (registration.perEvent && registration.secret.from === 'response') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['webhooks', 'registration', 'secret'],
+          message: 'cannot be "response" with perEvent: each subscription would answer with its own secret',
+        });
+      }
+      if (registration.perEvent !== body.includes('{event}')) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['webhooks', 'registration', 'body'],
+          message: registration.perEvent
+            ? 'must contain {event} (perEvent is true)'
+            : 'uses {event} but perEvent is not true',
+        });
+      }
+    }
+    for (const [type, event] of Object.entries(p.webhooks.records)) {
+      if (!(event.entity in p.entities)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['webhooks', 'records', type, 'entity'],
+          message: `names no entity of this platform (entities: ${Object.keys(p.entities).join(', ')})`,
+        });
+      }
+    }
   }
 });
 

@@ -20,6 +20,11 @@ export interface WebhookRegistration {
   events: string[];
   endpointUrl: string;
   registeredAtPlatform: boolean;
+  /** The platform's ids of the subscriptions made through its API. */
+  platformWebhookIds: string[];
+  ipAllowlist: boolean;
+  registrationError: string | null;
+  reconciledAt: Date | null;
   createdAt: Date;
 }
 
@@ -35,6 +40,10 @@ const COLUMNS = [
   'events',
   'endpoint_url',
   'registered_at_platform',
+  'platform_webhook_ids',
+  'ip_allowlist',
+  'registration_error',
+  'reconciled_at',
   'created_at',
 ] as const;
 
@@ -46,6 +55,10 @@ function toRegistration(row: {
   events: string[];
   endpoint_url: string;
   registered_at_platform: boolean;
+  platform_webhook_ids: string[];
+  ip_allowlist: boolean;
+  registration_error: string | null;
+  reconciled_at: Date | null;
   created_at: Date;
 }): WebhookRegistration {
   return {
@@ -56,6 +69,10 @@ function toRegistration(row: {
     events: row.events,
     endpointUrl: row.endpoint_url,
     registeredAtPlatform: row.registered_at_platform,
+    platformWebhookIds: row.platform_webhook_ids,
+    ipAllowlist: row.ip_allowlist,
+    registrationError: row.registration_error,
+    reconciledAt: row.reconciled_at,
     createdAt: row.created_at,
   };
 }
@@ -72,7 +89,10 @@ export function endpointUrl(publicUrl: string, platform: string, events: readonl
   return url.toString();
 }
 
-/** A new registration with its signing secret, sealed. */
+/**
+ * A new registration, with its signing secret sealed — or none yet, when the platform gives it at subscription (the
+ * inbound route fails closed until it is stored).
+ */
 export async function insertWebhook(
   db: Db,
   ring: KeyRing,
@@ -82,10 +102,12 @@ export async function insertWebhook(
     platform: string;
     events: string[];
     publicUrl: string;
-    secret: string;
+    secret: string | undefined;
+    ipAllowlist?: boolean | undefined;
   },
 ): Promise<WebhookRegistration> {
   const webhookId = randomUUID();
+  const secrets = input.secret === undefined ? [] : [input.secret];
   const row = await db
     .insertInto('platform_webhooks')
     .values({
@@ -96,11 +118,10 @@ export async function insertWebhook(
       events: input.events,
       endpoint_url: endpointUrl(input.publicUrl, input.platform, input.events, webhookId),
       secret_data: JSON.stringify(
-        seal(ring, webhookSecretContext(input.tenantId, webhookId), {
-          secrets: [input.secret],
-        } satisfies SealedSecrets),
+        seal(ring, webhookSecretContext(input.tenantId, webhookId), { secrets } satisfies SealedSecrets),
       ),
       registered_at_platform: false,
+      ip_allowlist: input.ipAllowlist ?? false,
     })
     .returning(COLUMNS)
     .executeTakeFirstOrThrow();
@@ -142,6 +163,86 @@ export async function rotateWebhookSecret(
   return true;
 }
 
+/**
+ * Records subscriptions made at the platform: their ids, and the secret that signs them (rotated in: the previous
+ * one keeps verifying deliveries already on their way).
+ */
+export async function recordSubscription(
+  db: Db,
+  ring: KeyRing,
+  input: {
+    tenantId: string;
+    connectionId: string;
+    webhookId: string;
+    ids: string[];
+    secret: string | undefined;
+    at: Date;
+  },
+): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    if (input.secret !== undefined) await rotateWebhookSecret(trx, ring, { ...input, secret: input.secret });
+    await trx
+      .updateTable('platform_webhooks')
+      .set({
+        platform_webhook_ids: input.ids,
+        registered_at_platform: true,
+        registration_error: null,
+        reconciled_at: input.at,
+        unregistered_at: null,
+        updated_at: input.at,
+      })
+      .where('tenant_id', '=', input.tenantId)
+      .where('webhook_id', '=', input.webhookId)
+      .execute();
+  });
+}
+
+/** Notes why subscribing (or finding the subscription) failed; the registration stays for the reconcile to retry. */
+export async function recordRegistrationError(
+  db: Db,
+  input: { tenantId: string; webhookId: string; error: string; at: Date },
+): Promise<void> {
+  await db
+    .updateTable('platform_webhooks')
+    .set({ registration_error: input.error.slice(0, 2000), updated_at: input.at })
+    .where('tenant_id', '=', input.tenantId)
+    .where('webhook_id', '=', input.webhookId)
+    .execute();
+}
+
+/** The subscriptions are gone from the platform (removed on disconnect, or found missing by the reconcile). */
+export async function recordUnsubscribed(
+  db: Db,
+  input: { tenantId: string; webhookId: string; at: Date; removed: boolean },
+): Promise<void> {
+  await db
+    .updateTable('platform_webhooks')
+    .set({
+      platform_webhook_ids: [],
+      registered_at_platform: false,
+      updated_at: input.at,
+      ...(input.removed ? { unregistered_at: input.at } : {}),
+    })
+    .where('tenant_id', '=', input.tenantId)
+    .where('webhook_id', '=', input.webhookId)
+    .execute();
+}
+
+/** One registration of the tenant's, or `undefined`. */
+export async function findWebhook(
+  db: Db,
+  tenantId: string,
+  webhookId: string,
+): Promise<WebhookRegistration | undefined> {
+  const row = await db
+    .selectFrom('platform_webhooks')
+    .select(COLUMNS)
+    .where('tenant_id', '=', tenantId)
+    .where('webhook_id', '=', webhookId)
+    .executeTakeFirst();
+  return row ? toRegistration(row) : undefined;
+}
+
 export async function listWebhooks(db: Db, tenantId: string, connectionId: string): Promise<WebhookRegistration[]> {
   const rows = await db
     .selectFrom('platform_webhooks')
@@ -175,6 +276,10 @@ export async function findInboundWebhook(
       'w.events',
       'w.endpoint_url',
       'w.registered_at_platform',
+      'w.platform_webhook_ids',
+      'w.ip_allowlist',
+      'w.registration_error',
+      'w.reconciled_at',
       'w.created_at',
       'w.secret_data',
       'c.status',

@@ -156,15 +156,19 @@ export class AftershipAdapter extends BaseAdapter<
     testConnection: { method: 'GET', path: '/couriers' },
     webhooks: {
       algorithm: 'sha256',
+      deliveryIdPath: 'event_id',
       docsUrl: 'https://www.aftership.com/docs/tracking/2025-01/webhook/webhook-specifications',
       encoding: 'base64',
+      eventTypePath: 'event',
       prefix: '',
+      records: {},
       registration: {
         instructions:
           'Add the webhook URL and choose events under Settings > Webhooks in the AfterShip admin; the page shows the webhook secret used for the aftership-hmac-sha256 header (base64 HMAC-SHA256 of the raw body).',
         kind: 'dashboard',
       },
       scheme: 'hmac-body',
+      secretEncoding: 'utf8',
       signatureHeader: 'aftership-hmac-sha256',
     },
   };

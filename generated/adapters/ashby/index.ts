@@ -241,12 +241,14 @@ export class AshbyAdapter extends BaseAdapter<
       docsUrl: 'https://developers.ashbyhq.com/docs/authenticating-webhooks',
       encoding: 'hex',
       prefix: 'sha256=',
+      records: {},
       registration: {
         instructions:
           'Create the webhook under Admin > Integrations > Webhooks, choosing the event type and a secret token; deliveries carry Ashby-Signature: sha256=<hex HMAC-SHA256 of the raw body keyed with the secret token>.',
         kind: 'dashboard',
       },
       scheme: 'hmac-body',
+      secretEncoding: 'utf8',
       signatureHeader: 'Ashby-Signature',
     },
   };

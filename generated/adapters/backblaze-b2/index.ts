@@ -228,8 +228,14 @@ export class BackblazeB2Adapter extends BaseAdapter<
       docsUrl: 'https://www.backblaze.com/docs/cloud-storage-event-notifications-reference-guide',
       encoding: 'hex',
       prefix: 'v1=',
-      registration: { kind: 'api', method: 'POST', path: '/b2_set_bucket_notification_rules' },
+      records: {},
+      registration: {
+        instructions:
+          "In the Backblaze web console go to B2 Cloud Storage > Buckets, click Event Notifications for the bucket, Add New Rule with the webhook URL and event types; after saving, the signing secret is shown next to Secret in that bucket's Event Notifications dialog.",
+        kind: 'dashboard',
+      },
       scheme: 'hmac-body',
+      secretEncoding: 'utf8',
       signatureHeader: 'X-Bz-Event-Notification-Signature',
     },
   };

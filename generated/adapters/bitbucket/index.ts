@@ -227,8 +227,22 @@ export class BitbucketAdapter extends BaseAdapter<
       encoding: 'hex',
       eventTypeHeader: 'X-Event-Key',
       prefix: 'sha256=',
-      registration: { kind: 'api', method: 'POST', path: '/repositories/{workspace}/{repoSlug}/hooks' },
+      records: {},
+      registration: {
+        body: { active: true, description: 'EnGarde', events: '{events}', secret: '{secret}', url: '{endpointUrl}' },
+        docsUrl:
+          'https://developer.atlassian.com/cloud/bitbucket/rest/api-group-repositories/#api-repositories-workspace-repo-slug-hooks-post',
+        encoding: 'json',
+        idPath: 'uuid',
+        itemPath: '/repositories/{workspace}/{repoSlug}/hooks/{webhookId}',
+        kind: 'api',
+        method: 'POST',
+        path: '/repositories/{workspace}/{repoSlug}/hooks',
+        perEvent: false,
+        secret: { from: 'generated' },
+      },
       scheme: 'hmac-body',
+      secretEncoding: 'utf8',
       signatureHeader: 'X-Hub-Signature',
     },
   };

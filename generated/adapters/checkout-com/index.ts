@@ -182,12 +182,32 @@ export class CheckoutComAdapter extends BaseAdapter<
     testConnection: { method: 'GET', path: '/workflows' },
     webhooks: {
       algorithm: 'sha256',
+      deliveryIdPath: 'id',
       docsUrl:
         'https://www.checkout.com/docs/developer-resources/webhooks/manage-webhooks/set-up-your-webhook-receiver',
       encoding: 'hex',
+      eventTypePath: 'type',
       prefix: '',
-      registration: { kind: 'api', method: 'POST', path: '/workflows' },
+      records: {},
+      registration: {
+        body: {
+          actions: [{ signature: { key: '{secret}', method: 'HMACSHA256' }, type: 'webhook', url: '{endpointUrl}' }],
+          active: true,
+          conditions: [{ events: { gateway: '{events}' }, type: 'event' }],
+          name: 'EnGarde webhooks',
+        },
+        docsUrl: 'https://api-reference.checkout.com/#operation/addWorkflow',
+        encoding: 'json',
+        idPath: 'id',
+        itemPath: '/workflows/{webhookId}',
+        kind: 'api',
+        method: 'POST',
+        path: '/workflows',
+        perEvent: false,
+        secret: { from: 'generated' },
+      },
       scheme: 'hmac-body',
+      secretEncoding: 'utf8',
       signatureHeader: 'Cko-Signature',
     },
   };

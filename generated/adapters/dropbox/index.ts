@@ -211,12 +211,14 @@ export class DropboxAdapter extends BaseAdapter<
       docsUrl: 'https://www.dropbox.com/developers/reference/webhooks',
       encoding: 'hex',
       prefix: '',
+      records: {},
       registration: {
         instructions:
           "Set the webhook URI in the app's page in the Dropbox App Console. Dropbox first sends GET ?challenge=... and the endpoint must echo the challenge within 10 seconds. Notifications are POSTs whose body lists the changed accounts ({list_folder: {accounts: [...]}}), not the changes: the receiver then calls list_folder/continue with its saved cursors. X-Dropbox-Signature is the hex HMAC-SHA256 of the raw body keyed with the app secret; respond within 10 seconds.",
         kind: 'dashboard',
       },
       scheme: 'hmac-body',
+      secretEncoding: 'utf8',
       signatureHeader: 'X-Dropbox-Signature',
     },
   };

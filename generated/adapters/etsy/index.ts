@@ -267,6 +267,8 @@ export class EtsyAdapter extends BaseAdapter<EtsyEntities, EtsyCredentials, Etsy
     webhooks: {
       deliveryIdHeader: 'webhook-id',
       docsUrl: 'https://developers.etsy.com/documentation/essentials/webhooks',
+      eventTypePath: 'event_type',
+      records: {},
       registration: {
         instructions:
           "Webhooks are available to commercial-access apps only. In Your Apps, open the app's webhook portal, add an endpoint URL and subscribe it to events (order.paid; order.canceled, order.shipped and order.delivered were added later), then copy the endpoint's signing secret. Payloads are thin ({ event_type, resource_url, shop_id }); read the resource_url with the shop's token.",

@@ -242,7 +242,12 @@ export class FacebookPagesAdapter extends BaseAdapter<
     testConnection: { method: 'GET', path: '/me?fields=id,name' },
     webhooks: {
       docsUrl: 'https://developers.facebook.com/docs/graph-api/webhooks/getting-started/webhooks-for-pages',
-      registration: { kind: 'api', method: 'POST', path: '/{pageId}/subscribed_apps' },
+      records: {},
+      registration: {
+        instructions:
+          "In the Meta App Dashboard add the Webhooks product, choose the Page object, enter the callback URL and a verify token and subscribe to the Page fields; then subscribe each Page with POST /<page-id>/subscribed_apps. Deliveries are signed with the app's App Secret (App settings > Basic).",
+        kind: 'dashboard',
+      },
       scheme: 'meta-sha256',
       signatureHeader: 'X-Hub-Signature-256',
     },

@@ -172,15 +172,19 @@ export class FrontAdapter extends BaseAdapter<
     testConnection: { method: 'GET', path: '/me' },
     webhooks: {
       algorithm: 'sha1',
+      deliveryIdPath: 'id',
       docsUrl: 'https://dev.frontapp.com/docs/rule-webhooks',
       encoding: 'base64',
+      eventTypePath: 'type',
       prefix: '',
+      records: {},
       registration: {
         instructions:
           "Rule webhooks: enable the Webhooks integration, then create a rule whose action is 'Send to a Webhook' with the target URL (full event or event preview). Front signs each request with the company API secret: X-Front-Signature is the base64 HMAC-SHA1 of the raw body. (Application webhooks of Front apps are signed differently: base64 HMAC-SHA256 of X-Front-Request-Timestamp + ':' + body with the app secret, which this entry does not cover.)",
         kind: 'dashboard',
       },
       scheme: 'hmac-body',
+      secretEncoding: 'utf8',
       signatureHeader: 'X-Front-Signature',
     },
   };

@@ -345,15 +345,18 @@ export class GocardlessAdapter extends BaseAdapter<
     testConnection: { method: 'GET', path: '/creditors' },
     webhooks: {
       algorithm: 'sha256',
+      deliveryIdPath: 'meta.webhook_id',
       docsUrl: 'https://developer.gocardless.com/getting-started/staying-up-to-date-with-webhooks/',
       encoding: 'hex',
       prefix: '',
+      records: {},
       registration: {
         instructions:
           "Create a webhook endpoint in the GoCardless dashboard (Developers > Create > Webhook endpoint); it shows the endpoint's secret. Deliveries are batches of up to 250 events in an events array; Webhook-Signature is the hex HMAC-SHA256 of the raw body keyed with that secret. Answer 204/200 quickly; failed deliveries are retried.",
         kind: 'dashboard',
       },
       scheme: 'hmac-body',
+      secretEncoding: 'utf8',
       signatureHeader: 'Webhook-Signature',
     },
   };

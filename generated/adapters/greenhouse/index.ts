@@ -219,13 +219,16 @@ export class GreenhouseAdapter extends BaseAdapter<
       algorithm: 'sha256',
       docsUrl: 'https://developers.greenhouse.io/webhooks.html',
       encoding: 'hex',
+      eventTypePath: 'action',
       prefix: 'sha256 ',
+      records: {},
       registration: {
         instructions:
           "Create the web hook under Configure > Dev Center > Web Hooks, choosing the event and a secret key; Greenhouse sends 'Signature: sha256 <hex HMAC-SHA256 of the raw body keyed with that secret>'.",
         kind: 'dashboard',
       },
       scheme: 'hmac-body',
+      secretEncoding: 'utf8',
       signatureHeader: 'Signature',
     },
   };

@@ -243,11 +243,19 @@ export class GustoAdapter extends BaseAdapter<
     testConnection: { method: 'GET', path: '/token_info' },
     webhooks: {
       algorithm: 'sha256',
+      deliveryIdPath: 'uuid',
       docsUrl: 'https://docs.gusto.com/app-integrations/docs/webhooks',
       encoding: 'hex',
+      eventTypePath: 'event_type',
       prefix: '',
-      registration: { kind: 'api', method: 'POST', path: '/webhook_subscriptions' },
+      records: {},
+      registration: {
+        instructions:
+          'Create the webhook subscription in the Gusto Developer Portal (or via POST /v1/webhook_subscriptions with the organization-level API token) with the endpoint URL and subscription types; Gusto then POSTs a verification_token to the endpoint, which must be confirmed (PUT /v1/webhook_subscriptions/<uuid>/verify) and is the HMAC key for X-Gusto-Signature.',
+        kind: 'dashboard',
+      },
       scheme: 'hmac-body',
+      secretEncoding: 'utf8',
       signatureHeader: 'X-Gusto-Signature',
     },
   };

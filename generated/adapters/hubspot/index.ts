@@ -286,6 +286,7 @@ export class HubspotAdapter extends BaseAdapter<
     webhooks: {
       docsUrl:
         'https://developers.hubspot.com/docs/apps/developer-platform/build-apps/authentication/request-validation',
+      records: {},
       registration: {
         instructions:
           "Subscriptions belong to the app, not to an account connection: set the target URL and subscribe to events (e.g. contact.propertyChange, deal.creation) in the app's Webhooks settings (or the app project's webhooks configuration), or through the webhooks API /webhooks/v3/{appId}/subscriptions authenticated with the developer account's key. Each delivery is signed: X-HubSpot-Signature-v3 is the base64 HMAC-SHA256, keyed with the app's client secret, of method + URI + body + X-HubSpot-Request-Timestamp (milliseconds); reject timestamps older than 5 minutes. Older X-HubSpot-Signature (v1/v2) headers are also sent.",

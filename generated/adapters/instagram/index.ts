@@ -206,6 +206,7 @@ export class InstagramAdapter extends BaseAdapter<
     testConnection: { method: 'GET', path: '/me?fields=user_id,username' },
     webhooks: {
       docsUrl: 'https://developers.facebook.com/docs/instagram-platform/webhooks',
+      records: {},
       registration: {
         instructions:
           'In the Meta App Dashboard, configure the Instagram webhooks product: callback URL and verify token (Meta first sends a GET with hub.mode=subscribe, hub.verify_token and hub.challenge, which must be echoed), then subscribe to fields such as comments, mentions and messages. Each connected account must also be subscribed (POST /me/subscribed_apps with subscribed_fields, using its token), and the app must be Live for production events. Deliveries carry X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body keyed with the app secret>.',

@@ -278,7 +278,10 @@ export class IntercomAdapter extends BaseAdapter<
     },
     testConnection: { method: 'GET', path: '/me' },
     webhooks: {
+      deliveryIdPath: 'id',
       docsUrl: 'https://developers.intercom.com/docs/webhooks/webhook-notifications',
+      eventTypePath: 'topic',
+      records: {},
       registration: {
         instructions:
           "In the Developer Hub, open the app's Webhooks page, set the endpoint URL and pick topics (conversation.user.created, contact.user.created, …); OAuth apps need the matching permissions. Each notification is signed: X-Hub-Signature is sha1=<hex HMAC-SHA1 of the raw body keyed with the app's client secret>.",

@@ -215,12 +215,14 @@ export class JiraAdapter extends BaseAdapter<JiraEntities, JiraCredentials, Jira
       docsUrl: 'https://developer.atlassian.com/cloud/jira/platform/webhooks/',
       encoding: 'hex',
       prefix: 'sha256=',
+      records: {},
       registration: {
         instructions:
           'A Jira administrator creates the webhook under Settings > System > Webhooks with the endpoint URL, the events and JQL filter, and a secret; Jira then signs each delivery with X-Hub-Signature: sha256=<hex HMAC-SHA256 of the body, keyed with the secret>. Webhooks that an OAuth 2.0 app registers through POST /rest/api/3/webhook (scope manage:jira-webhook, expire after 30 days unless refreshed) are not signed this way.',
         kind: 'dashboard',
       },
       scheme: 'hmac-body',
+      secretEncoding: 'utf8',
       signatureHeader: 'X-Hub-Signature',
     },
   };

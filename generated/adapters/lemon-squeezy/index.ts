@@ -197,8 +197,14 @@ export class LemonSqueezyAdapter extends BaseAdapter<
       encoding: 'hex',
       eventTypeHeader: 'X-Event-Name',
       prefix: '',
-      registration: { kind: 'api', method: 'POST', path: '/webhooks' },
+      records: {},
+      registration: {
+        instructions:
+          'In Lemon Squeezy, open Settings › Webhooks, add a webhook with the endpoint URL, choose a signing secret (6–40 characters) and the events, and send that secret here as "secret".',
+        kind: 'dashboard',
+      },
       scheme: 'hmac-body',
+      secretEncoding: 'utf8',
       signatureHeader: 'X-Signature',
     },
   };

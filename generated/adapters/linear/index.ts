@@ -302,14 +302,28 @@ export class LinearAdapter extends BaseAdapter<
       docsUrl: 'https://linear.app/developers/webhooks',
       encoding: 'hex',
       eventTypeHeader: 'Linear-Event',
+      eventTypePath: 'type',
       prefix: '',
+      records: {},
       registration: {
         instructions:
           "Create the webhook in Linear under Settings > API > Webhooks (admins), or with the webhookCreate GraphQL mutation (url, teamId or allPublicTeams, resourceTypes); copy its signing secret. Linear-Signature is the hex HMAC-SHA256 of the raw body; the payload's webhookTimestamp (ms) should be within a minute of receipt.",
         kind: 'dashboard',
       },
       scheme: 'hmac-body',
+      secretEncoding: 'utf8',
       signatureHeader: 'Linear-Signature',
+      sourceIps: {
+        ranges: [
+          '35.231.147.226',
+          '35.243.134.228',
+          '34.140.253.14',
+          '34.38.87.206',
+          '34.134.222.122',
+          '35.222.25.142',
+        ],
+        source: 'https://linear.app/developers/webhooks#securing-webhooks',
+      },
     },
   };
 

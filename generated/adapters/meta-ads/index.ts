@@ -353,6 +353,7 @@ export class MetaAdsAdapter extends BaseAdapter<
     testConnection: { method: 'GET', path: '/me' },
     webhooks: {
       docsUrl: 'https://developers.facebook.com/docs/graph-api/webhooks/getting-started',
+      records: {},
       registration: {
         instructions:
           "In the Meta App Dashboard, add the Webhooks product, choose the Ad Account object, enter the callback URL and a verify token (Meta first sends a GET with hub.mode=subscribe, hub.verify_token and hub.challenge, which must be echoed), then subscribe to fields such as in_process_ad_objects and with_issues_ad_objects. The same can be done with POST /{app-id}/subscriptions and an app access token. Deliveries are signed with the app secret: X-Hub-Signature-256 is 'sha256=' plus the hex HMAC-SHA256 of the raw body.",

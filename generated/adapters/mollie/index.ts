@@ -302,12 +302,14 @@ export class MollieAdapter extends BaseAdapter<
       docsUrl: 'https://docs.mollie.com/reference/webhooks-new',
       encoding: 'hex',
       prefix: 'sha256=',
+      records: {},
       registration: {
         instructions:
           'Next-gen webhooks (beta): create a webhook with its event types in the Mollie Dashboard (Developers > Webhooks) or with the Webhooks API, and copy its signing secret. Deliveries carry X-Mollie-Signature: sha256=<hex HMAC-SHA256 of the raw body>. Classic webhooks (the webhookUrl set on a payment) are not signed: they POST only id=tr_... and the receiver must fetch the object from the API, which this verification does not cover. Unconfirmed: the X-Mollie-Signature header and its sha256= prefix could not be checked against docs.mollie.com in this review (@mollie/api-client 4.6.0 has no signature helper).',
         kind: 'dashboard',
       },
       scheme: 'hmac-body',
+      secretEncoding: 'utf8',
       signatureHeader: 'X-Mollie-Signature',
     },
   };

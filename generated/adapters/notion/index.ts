@@ -228,15 +228,19 @@ export class NotionAdapter extends BaseAdapter<
     testConnection: { method: 'GET', path: '/users/me' },
     webhooks: {
       algorithm: 'sha256',
+      deliveryIdPath: 'id',
       docsUrl: 'https://developers.notion.com/reference/webhooks',
       encoding: 'hex',
+      eventTypePath: 'type',
       prefix: 'sha256=',
+      records: {},
       registration: {
         instructions:
           "Create the subscription in the integration's settings (Webhooks tab) with the HTTPS endpoint and the event types (page.content_updated, page.properties_updated, data_source.schema_updated, comment.created...). Notion first POSTs a one-time verification_token to the endpoint; paste it back in the settings to activate the subscription. Every later event is signed: X-Notion-Signature is sha256= plus the hex HMAC-SHA256 of the raw body keyed with that verification_token. Events carry ids, not content: fetch the page or data source afterwards. Delivery is at-least-once and can lag about a minute.",
         kind: 'dashboard',
       },
       scheme: 'hmac-body',
+      secretEncoding: 'utf8',
       signatureHeader: 'X-Notion-Signature',
     },
   };

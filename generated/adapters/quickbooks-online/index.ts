@@ -309,12 +309,14 @@ export class QuickbooksOnlineAdapter extends BaseAdapter<
       docsUrl: 'https://developer.intuit.com/app/developer/qbo/docs/develop/webhooks',
       encoding: 'base64',
       prefix: '',
+      records: {},
       registration: {
         instructions:
           "Webhooks belong to the app: in the Intuit Developer portal open the app's Webhooks settings (separately for development and production), enter the endpoint URL, pick the entities and operations, and copy the verifier token. Notifications arrive only for companies connected to the app; intuit-signature is the base64 HMAC-SHA256 of the raw body keyed with the verifier token. Payloads only name what changed (entity, id, operation); fetch the record afterwards.",
         kind: 'dashboard',
       },
       scheme: 'hmac-body',
+      secretEncoding: 'utf8',
       signatureHeader: 'intuit-signature',
     },
   };

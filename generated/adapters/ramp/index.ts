@@ -202,8 +202,14 @@ export class RampAdapter extends BaseAdapter<RampEntities, RampCredentials, Ramp
       docsUrl: 'https://docs.ramp.com/developer-api/v1/webhooks',
       encoding: 'hex',
       prefix: '',
-      registration: { kind: 'api', method: 'POST', path: '/webhooks' },
+      records: {},
+      registration: {
+        instructions:
+          'Ramp confirms a new webhook subscription with a challenge EnGarde does not answer yet: create the subscription with POST /developer/v1/webhooks (endpoint_url and event_types), complete the challenge with POST /developer/v1/webhooks/<id>/verify, and send the subscription\'s secret here as "secret".',
+        kind: 'dashboard',
+      },
       scheme: 'hmac-body',
+      secretEncoding: 'utf8',
       signatureHeader: 'X-Ramp-Signature',
     },
   };

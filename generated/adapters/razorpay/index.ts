@@ -314,13 +314,16 @@ export class RazorpayAdapter extends BaseAdapter<
       deliveryIdHeader: 'X-Razorpay-Event-Id',
       docsUrl: 'https://razorpay.com/docs/webhooks/validate-test/',
       encoding: 'hex',
+      eventTypePath: 'event',
       prefix: '',
+      records: {},
       registration: {
         instructions:
           'In the Razorpay Dashboard (Accounts & Settings > Webhooks), add the webhook URL, a secret of your choosing, and the events (payment.captured, order.paid, refund.processed...). Live and test mode have separate webhooks. X-Razorpay-Signature is the hex HMAC-SHA256 of the raw body keyed with that secret; x-razorpay-event-id identifies the event for de-duplication.',
         kind: 'dashboard',
       },
       scheme: 'hmac-body',
+      secretEncoding: 'utf8',
       signatureHeader: 'X-Razorpay-Signature',
     },
   };

@@ -178,13 +178,16 @@ export class SendcloudAdapter extends BaseAdapter<
       algorithm: 'sha256',
       docsUrl: 'https://sendcloud.dev/',
       encoding: 'hex',
+      eventTypePath: 'action',
       prefix: '',
+      records: {},
       registration: {
         instructions:
           "Enable webhooks and set the webhook URL in the API integration's settings (Settings > Integrations > Sendcloud API); deliveries are signed in Sendcloud-Signature with a hex HMAC-SHA256 of the raw body keyed with the integration's secret key.",
         kind: 'dashboard',
       },
       scheme: 'hmac-body',
+      secretEncoding: 'utf8',
       signatureHeader: 'Sendcloud-Signature',
     },
   };

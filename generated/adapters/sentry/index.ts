@@ -219,13 +219,27 @@ export class SentryAdapter extends BaseAdapter<
       encoding: 'hex',
       eventTypeHeader: 'Sentry-Hook-Resource',
       prefix: '',
+      records: {},
       registration: {
         instructions:
           "Create an internal (or public) integration under Settings > Developer Settings, set its Webhook URL and tick the resources to subscribe to (issue, error, comment, event_alert, metric_alert, installation). Each delivery carries Sentry-Hook-Resource, Sentry-Hook-Timestamp, Request-ID and Sentry-Hook-Signature, the hex HMAC-SHA256 of the body keyed with the integration's client secret.",
         kind: 'dashboard',
       },
       scheme: 'hmac-body',
+      secretEncoding: 'utf8',
       signatureHeader: 'Sentry-Hook-Signature',
+      sourceIps: {
+        ranges: [
+          '35.184.238.160/32',
+          '104.155.159.182/32',
+          '104.155.149.19/32',
+          '130.211.230.102/32',
+          '34.141.31.19/32',
+          '34.141.4.162/32',
+          '35.234.78.236/32',
+        ],
+        source: 'https://docs.sentry.io/security-legal-pii/security/ip-ranges/#outbound-requests',
+      },
     },
   };
 

@@ -240,15 +240,19 @@ export class ShopwareAdapter extends BaseAdapter<
     webhooks: {
       algorithm: 'sha256',
       deliveryIdHeader: 'X-Shopware-Event-Id',
+      deliveryIdPath: 'source.eventId',
       docsUrl: 'https://developer.shopware.com/docs/guides/plugins/apps/app-base-guide.html',
       encoding: 'hex',
+      eventTypePath: 'data.event',
       prefix: '',
+      records: {},
       registration: {
         instructions:
           'Webhooks exist only for Shopware apps, not for integrations: declare them in the app\'s manifest.xml (<webhooks><webhook name=… url=… event="product.written"/></webhooks>) and install the app; Shopware then signs each delivery with the per-shop secret exchanged during app registration (hex HMAC-SHA256 of the raw body in shopware-shop-signature). The secret to verify with is that shop secret, not the integration\'s credentials.',
         kind: 'dashboard',
       },
       scheme: 'hmac-body',
+      secretEncoding: 'utf8',
       signatureHeader: 'shopware-shop-signature',
     },
   };

@@ -228,7 +228,10 @@ export class SlackAdapter extends BaseAdapter<
     },
     testConnection: { method: 'GET', path: '/auth.test' },
     webhooks: {
+      deliveryIdPath: 'event_id',
       docsUrl: 'https://docs.slack.dev/authentication/verifying-requests-from-slack',
+      eventTypePath: 'event.type',
+      records: {},
       registration: {
         instructions:
           "In the app's settings (api.slack.com/apps) enable Event Subscriptions, set the Request URL (Slack first sends a url_verification challenge to echo) and subscribe to bot or user events; interactivity and slash commands have their own request URLs. Every request is signed with the app's Signing Secret: X-Slack-Signature is v0=<hex HMAC-SHA256 of 'v0:' + X-Slack-Request-Timestamp + ':' + raw body>; reject timestamps more than five minutes old.",

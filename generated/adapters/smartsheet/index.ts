@@ -200,8 +200,14 @@ export class SmartsheetAdapter extends BaseAdapter<
       docsUrl: 'https://developers.smartsheet.com/api/smartsheet/guides/webhooks/webhook-verification',
       encoding: 'hex',
       prefix: '',
-      registration: { kind: 'api', method: 'POST', path: '/webhooks' },
+      records: {},
+      registration: {
+        instructions:
+          'Smartsheet enables a webhook only after a verification challenge EnGarde does not answer yet: create it with POST /2.0/webhooks (callbackUrl = the endpoint URL, scope sheet, events ["*.*"], version 1), enable it with PUT /2.0/webhooks/<id> {"enabled": true}, and send its sharedSecret here as "secret".',
+        kind: 'dashboard',
+      },
       scheme: 'hmac-body',
+      secretEncoding: 'utf8',
       signatureHeader: 'Smartsheet-Hmac-SHA256',
     },
   };

@@ -360,7 +360,10 @@ export class SquareAdapter extends BaseAdapter<
     },
     testConnection: { method: 'GET', path: '/locations' },
     webhooks: {
+      deliveryIdPath: 'event_id',
       docsUrl: 'https://developer.squareup.com/docs/webhooks/step3validate',
+      eventTypePath: 'type',
+      records: {},
       registration: {
         instructions:
           "Webhook subscriptions belong to the application: add them in the Developer Console (Webhooks > Subscriptions: notification URL, API version, event types such as payment.updated, customer.updated), or with the Webhook Subscriptions API (POST /v2/webhooks/subscriptions) called with the application's own access token, not a seller's OAuth token. Each subscription has its own signature key. The signature is the base64 HMAC-SHA256, keyed with that key, of the notification URL exactly as configured followed by the raw body, so the public URL must match byte for byte.",

@@ -226,6 +226,7 @@ export class ThreadsAdapter extends BaseAdapter<
     testConnection: { method: 'GET', path: '/me?fields=id,username' },
     webhooks: {
       docsUrl: 'https://developers.facebook.com/docs/threads/webhooks',
+      records: {},
       registration: {
         instructions:
           "In the Meta App Dashboard, add webhooks to the app's Threads use case: callback URL and verify token (Meta sends a GET with hub.mode, hub.verify_token and hub.challenge to be echoed), then subscribe to Threads fields such as replies and mentions. Deliveries carry X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body keyed with the app secret>.",

@@ -229,6 +229,7 @@ export class TwilioAdapter extends BaseAdapter<
     testConnection: { method: 'GET', path: '/Accounts/{accountSid}.json' },
     webhooks: {
       docsUrl: 'https://www.twilio.com/docs/usage/security#validating-requests',
+      records: {},
       registration: {
         instructions:
           "Twilio calls the URLs configured on each phone number or Messaging Service (incoming message and call URLs, StatusCallback URLs given when sending): set them in the Console, or with POST /2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers/{Sid}.json (SmsUrl, VoiceUrl, StatusCallback). Each request is signed with the account's Auth Token: X-Twilio-Signature is the base64 HMAC-SHA1 of the full URL plus the sorted POST parameters.",

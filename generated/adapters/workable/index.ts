@@ -193,8 +193,25 @@ export class WorkableAdapter extends BaseAdapter<
       docsUrl: 'https://workable.readme.io/reference/webhooks',
       encoding: 'hex',
       prefix: '',
-      registration: { kind: 'api', method: 'POST', path: '/subscriptions' },
+      records: {},
+      registration: {
+        body: { event: '{event}', target: '{endpointUrl}' },
+        docsUrl: 'https://workable.readme.io/reference/webhook-subscriptions',
+        encoding: 'json',
+        idPath: 'id',
+        itemPath: '/subscriptions/{webhookId}',
+        kind: 'api',
+        method: 'POST',
+        path: '/subscriptions',
+        perEvent: true,
+        secret: {
+          from: 'user',
+          instructions:
+            'Workable has no per-subscription secret: deliveries are signed with the account API access token used for this connection (Settings > Integrations > API Access Tokens), or with the OAuth application secret for OAuth integrations.',
+        },
+      },
       scheme: 'hmac-body',
+      secretEncoding: 'utf8',
       signatureHeader: 'X-Workable-Signature',
     },
   };

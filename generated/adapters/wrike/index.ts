@@ -222,8 +222,14 @@ export class WrikeAdapter extends BaseAdapter<
       docsUrl: 'https://developers.wrike.com/webhooks/',
       encoding: 'hex',
       prefix: '',
-      registration: { kind: 'api', method: 'POST', path: '/webhooks' },
+      records: {},
+      registration: {
+        instructions:
+          'Wrike confirms a new webhook with a handshake EnGarde does not answer yet: create the webhook with POST /webhooks (hookUrl = the endpoint URL, secret = a value you choose), complete the handshake, and send the same secret here as "secret".',
+        kind: 'dashboard',
+      },
       scheme: 'hmac-body',
+      secretEncoding: 'utf8',
       signatureHeader: 'X-Hook-Signature',
     },
   };

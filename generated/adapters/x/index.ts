@@ -294,12 +294,14 @@ export class XAdapter extends BaseAdapter<XEntities, XCredentials, XConnectionCo
       docsUrl: 'https://docs.x.com/x-api/account-activity/introduction',
       encoding: 'base64',
       prefix: 'sha256=',
+      records: {},
       registration: {
         instructions:
           "Account Activity webhooks (paid tiers): register the webhook URL for the app in the developer console or with the webhooks API using the app's bearer token, answer X's CRC challenge (GET with crc_token; respond with sha256= plus the base64 HMAC-SHA256 of crc_token keyed with the app's consumer secret, repeated periodically), then subscribe each connected user with their user-context token. Deliveries carry x-twitter-webhooks-signature: sha256=<base64 HMAC-SHA256 of the raw body keyed with the consumer secret>.",
         kind: 'dashboard',
       },
       scheme: 'hmac-body',
+      secretEncoding: 'utf8',
       signatureHeader: 'x-twitter-webhooks-signature',
     },
   };

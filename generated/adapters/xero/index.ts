@@ -297,6 +297,7 @@ export class XeroAdapter extends BaseAdapter<XeroEntities, XeroCredentials, Xero
     testConnection: { method: 'GET', path: '/Organisation' },
     webhooks: {
       docsUrl: 'https://developer.xero.com/documentation/guides/webhooks/overview/',
+      records: {},
       registration: {
         instructions:
           "In the Xero developer portal open the app's Webhooks tab, choose the event categories (contacts, invoices, credit notes, subscriptions), enter the delivery URL and save. Xero first sends an 'intent to receive' validation: the endpoint must answer 200 to correctly signed payloads and 401 to incorrectly signed ones within 5 seconds, or the subscription stays inactive. x-xero-signature is the base64 HMAC-SHA256 of the raw body keyed with the webhook key. Events name the resource and tenant; fetch the record afterwards.",

@@ -281,12 +281,14 @@ export class YoutubeAdapter extends BaseAdapter<
       docsUrl: 'https://developers.google.com/youtube/v3/guides/push_notifications',
       encoding: 'hex',
       prefix: 'sha1=',
+      records: {},
       registration: {
         instructions:
           "YouTube push notifications use PubSubHubbub/WebSub through Google's hub, not the Data API: POST to https://pubsubhubbub.appspot.com/subscribe with hub.mode=subscribe, hub.topic=https://www.youtube.com/xml/feeds/videos.xml?channel_id={channelId}, hub.callback and hub.secret; the hub verifies the callback with a GET carrying hub.challenge (echo it) and the subscription must be renewed before its lease expires. Notifications are Atom XML for new and updated videos; when hub.secret was given they carry X-Hub-Signature: sha1=<hex HMAC-SHA1 of the body keyed with the secret> (without a secret they are unsigned and must not be trusted).",
         kind: 'dashboard',
       },
       scheme: 'hmac-body',
+      secretEncoding: 'utf8',
       signatureHeader: 'X-Hub-Signature',
     },
   };

@@ -224,8 +224,35 @@ export class ZendeskAdapter extends BaseAdapter<
     testConnection: { method: 'GET', path: '/users/me' },
     webhooks: {
       deliveryIdHeader: 'X-Zendesk-Webhook-Invocation-Id',
+      deliveryIdPath: 'id',
       docsUrl: 'https://developer.zendesk.com/documentation/webhooks/verifying/',
-      registration: { kind: 'api', method: 'POST', path: '/webhooks' },
+      eventTypePath: 'type',
+      records: {},
+      registration: {
+        body: {
+          webhook: {
+            endpoint: '{endpointUrl}',
+            http_method: 'POST',
+            name: 'EnGarde',
+            request_format: 'json',
+            status: 'active',
+            subscriptions: '{events}',
+          },
+        },
+        docsUrl: 'https://developer.zendesk.com/api-reference/webhooks/webhooks-api/webhooks/#create-or-clone-webhook',
+        encoding: 'json',
+        idPath: 'webhook.id',
+        itemPath: '/webhooks/{webhookId}',
+        kind: 'api',
+        method: 'POST',
+        path: '/webhooks',
+        perEvent: false,
+        secret: {
+          from: 'user',
+          instructions:
+            'Admin Center > Apps and integrations > Actions and webhooks > Webhooks, open the webhook and click Reveal secret under Signing secret (the same value is returned by GET /api/v2/webhooks/<webhook_id>/signing_secret as signing_secret.secret).',
+        },
+      },
       scheme: 'zendesk-hmac-sha256',
       signatureHeader: 'X-Zendesk-Webhook-Signature',
       timestampHeader: 'X-Zendesk-Webhook-Signature-Timestamp',

@@ -193,6 +193,8 @@ export class ZoomAdapter extends BaseAdapter<ZoomEntities, ZoomCredentials, Zoom
     testConnection: { method: 'GET', path: '/users/me' },
     webhooks: {
       docsUrl: 'https://developers.zoom.us/docs/api/webhooks/',
+      eventTypePath: 'event',
+      records: {},
       registration: {
         instructions:
           "In the app's Features > Access page on the Zoom App Marketplace, enable Event Subscriptions, add the endpoint URL and the events; Zoom validates the URL with an endpoint.url_validation request (answer with plainToken and its hex HMAC-SHA256 under the app's Secret Token) and revalidates every 72 hours. Each event is signed like Slack's v0 scheme: x-zm-signature is v0=<hex HMAC-SHA256 of 'v0:' + x-zm-request-timestamp + ':' + raw body> keyed with the Secret Token.",

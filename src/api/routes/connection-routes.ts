@@ -33,6 +33,9 @@ import { AdapterPool } from '../../service/adapter-pool.js';
 import { adapterOptions } from '../../service/connection-adapters.js';
 import { revokeConnectionTokens } from '../../service/oauth/token-revocation.js';
 import type { ServiceContext } from '../../service/service-context.js';
+import { describeError } from '../../sync/sync-errors.js';
+import { listWebhooks } from '../../webhooks/webhook-store.js';
+import { unsubscribeAtPlatform } from '../../webhooks/webhook-subscriber.js';
 import { checkConnectionInput, pointerForField } from '../connection-input.js';
 import { connectionJson } from '../connection-json.js';
 import { CursorCodec } from '../cursor-codec.js';
@@ -74,7 +77,7 @@ export async function resolveConnection(
 }
 
 /** A platform's failure on a live call, as the problem the API answers (never a 5xx for the caller's input). */
-function platformProblem(error: unknown, platform: string): ProblemError {
+export function platformProblem(error: unknown, platform: string): ProblemError {
   const detail = error instanceof Error ? error.message : String(error);
   if (error instanceof AuthenticationError || error instanceof PermissionDeniedError) {
     return new ProblemError(409, 'Connection needs attention', `${platform} refused the stored credentials: ${detail}`);
@@ -240,6 +243,12 @@ export function connectionRoutes(scope: FastifyInstance, ctx: ServiceContext, ca
       } catch {
         credentials = undefined; // unreadable: nothing to revoke, still erased below
       }
+      // Subscriptions made through the platform's API are removed while the credentials still work.
+      const unsubscribed = credentials
+        ? await unsubscribeAtPlatform(ctx, row, await listWebhooks(ctx.db, tenantId, row.connectionId)).catch(
+            (error: unknown) => ({ removed: 0, failed: [describeError(error)] }),
+          )
+        : { removed: 0, failed: [] };
       const revocation = await revokeConnectionTokens(ctx, row, credentials);
       await markDisconnected(ctx.db, tenantId, row.connectionId);
       adapters.drop(tenantId, row.connectionId);
@@ -249,11 +258,18 @@ export function connectionRoutes(scope: FastifyInstance, ctx: ServiceContext, ca
         action: 'connection.disconnected',
         targetType: 'connection',
         targetId: row.connectionId,
-        details: { platform, revoked: revocation.revoked, ...(revocation.detail ? { detail: revocation.detail } : {}) },
+        details: {
+          platform,
+          revoked: revocation.revoked,
+          ...(revocation.detail ? { detail: revocation.detail } : {}),
+          webhook_subscriptions_removed: unsubscribed.removed,
+          ...(unsubscribed.failed.length ? { webhook_unsubscribe_failures: unsubscribed.failed } : {}),
+        },
       });
       return {
         connection: { ...connectionJson(row), status: 'disconnected' },
         revoked: revocation.revoked,
+        webhook_subscriptions_removed: unsubscribed.removed,
         ...(revocation.detail ? { revocation_detail: revocation.detail } : {}),
       };
     },

@@ -8,30 +8,34 @@
  * is stored once per delivery id (a unique constraint) with its processing job, in one transaction, and only then
  * answered 200 — a repeated delivery is answered 200 too, and not stored again.
  */
+import { BlockList, isIP } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { audit } from '../../db/repositories/audit-repository.js';
 import { recordWebhookDelivery } from '../../observability/metrics.js';
 import type { PlatformMeta } from '../../runtime/adapter-types.js';
+import { getPath } from '../../runtime/dotted-path.js';
 import { verifyWebhook } from '../../runtime/webhooks/verify-webhook.js';
 import type { PlatformWebhookConfig } from '../../runtime/webhooks/webhook-types.js';
 import type { ServiceContext } from '../../service/service-context.js';
 import {
   deliveryIdOf,
   EventWriter,
+  findWebhook,
   InboundWebhookCache,
   insertWebhook,
   listWebhooks,
   rotateWebhookSecret,
   type WebhookRegistration,
 } from '../../webhooks/webhook-store.js';
+import { apiRegistrationOf, subscribeAtPlatform, subscriptionBlocker } from '../../webhooks/webhook-subscriber.js';
 import { CursorCodec } from '../cursor-codec.js';
 import type { IntegrationCatalog } from '../integration-catalog.js';
 import { notFound, ProblemError } from '../problem.js';
 import { connectionQuery, limitParam, platformParams } from '../route-schemas.js';
 import { actorOf } from '../tenant-auth.js';
-import { resolveConnection } from './connection-routes.js';
+import { platformProblem, resolveConnection } from './connection-routes.js';
 
 const inboundCaches = new WeakMap<ServiceContext, InboundWebhookCache>();
 const eventWriters = new WeakMap<ServiceContext, EventWriter>();
@@ -72,6 +76,10 @@ function webhookJson(w: WebhookRegistration, instructions?: string) {
     endpoint_url: w.endpointUrl,
     events: w.events,
     registered_at_platform: w.registeredAtPlatform,
+    platform_webhook_ids: w.platformWebhookIds,
+    ip_allowlist: w.ipAllowlist,
+    ...(w.registrationError ? { registration_error: w.registrationError } : {}),
+    reconciled_at: w.reconciledAt?.toISOString() ?? null,
     created_at: w.createdAt.toISOString(),
     ...(instructions ? { instructions } : {}),
   };
@@ -97,7 +105,10 @@ export function webhookRoutes(scope: FastifyInstance, ctx: ServiceContext, catal
     {
       schema: {
         tags: ['webhooks'],
-        summary: "Register a webhook endpoint for a connection, signed with the secret the platform's dashboard shows",
+        summary:
+          "Register a connection's webhook endpoint: through the platform's API where it has one, or with the secret its dashboard shows",
+        description:
+          "With `secret` (copied from the platform's dashboard) nothing is sent to the platform. Without it, EnGarde subscribes through the platform's API and keeps the secret it returns, the one EnGarde chose and sent, or the OAuth app's client secret. `endpoint_url` is the public origin (and path prefix) under which this service is reachable, when it is not ENGARDE_PUBLIC_URL. `ip_allowlist` accepts deliveries only from the addresses the vendor publishes for its webhooks.",
         security,
         params: platformParams,
         querystring: connectionQuery,
@@ -105,6 +116,12 @@ export function webhookRoutes(scope: FastifyInstance, ctx: ServiceContext, catal
           .object({
             events: z.array(eventName).min(1).max(100),
             secret: z.string().min(8).max(1000).optional(),
+            endpoint_url: z
+              .url({ protocol: /^https?$/ })
+              .max(500)
+              .refine((u) => !/[?#]/.test(u), 'must not have a query or fragment')
+              .optional(),
+            ip_allowlist: z.boolean().optional(),
           })
           .strict(),
       },
@@ -117,37 +134,73 @@ export function webhookRoutes(scope: FastifyInstance, ctx: ServiceContext, catal
       if (meta.webhooks.scheme === 'none') {
         throw new ProblemError(409, 'Conflict', `${meta.name} does not send signed webhooks: ${meta.webhooks.reason}`);
       }
-      const { events, secret } = request.body;
-      if (secret === undefined) {
-        throw new ProblemError(
-          422,
-          'Invalid request',
-          `send the signing secret ${meta.name} gives you for this endpoint as "secret" (registration through ${meta.name}'s API is not available here yet): ${manualInstructions(meta, `${ctx.settings.publicUrl}/webhooks/${platform}/…`, events)}`,
-          { errors: [{ in: 'body', path: '/secret', message: 'is required' }] },
-        );
+      const { events, secret, ip_allowlist: ipAllowlist } = request.body;
+      if (ipAllowlist && !meta.webhooks.sourceIps) {
+        throw new ProblemError(422, 'Invalid request', `${meta.name} publishes no addresses its webhooks come from`, {
+          errors: [{ in: 'body', path: '/ip_allowlist', message: `${meta.name} publishes no sender addresses` }],
+        });
       }
-      const webhook = await ctx.db.transaction().execute(async (trx) => {
-        const created = await insertWebhook(trx, ctx.settings.keyRing, {
-          tenantId,
-          connectionId: connection.connectionId,
-          platform,
-          events,
-          publicUrl: ctx.settings.publicUrl,
-          secret,
-        });
-        await audit(trx, {
-          tenantId,
-          actor: actorOf(request),
-          action: 'webhook.registered',
-          targetType: 'webhook',
-          targetId: created.webhookId,
-          details: { platform, connection_id: connection.connectionId, events, registered_at_platform: false },
-        });
-        return created;
+      const registration = apiRegistrationOf(meta);
+      if (secret === undefined) {
+        const blocker = subscriptionBlocker(ctx, meta);
+        if (blocker) {
+          throw new ProblemError(
+            422,
+            'Invalid request',
+            `${blocker}: ${manualInstructions(meta, `${ctx.settings.publicUrl}/webhooks/${platform}/…`, events)}`,
+            {
+              errors: [{ in: 'body', path: '/secret', message: 'is required' }],
+            },
+          );
+        }
+      }
+      const throughApi = secret === undefined && registration !== undefined;
+      const publicUrl = request.body.endpoint_url ?? ctx.settings.publicUrl;
+      const created = await insertWebhook(ctx.db, ctx.settings.keyRing, {
+        tenantId,
+        connectionId: connection.connectionId,
+        platform,
+        events,
+        publicUrl,
+        secret,
+        ipAllowlist,
       });
-      return reply
-        .status(201)
-        .send({ webhook: webhookJson(webhook, manualInstructions(meta, webhook.endpointUrl, events)) });
+      let instructions: string | undefined;
+      if (throughApi) {
+        try {
+          const made = await subscribeAtPlatform(ctx, connection, created);
+          if (!made.secretKnown && registration.secret.from === 'user') {
+            instructions = `${registration.secret.instructions} Then send it with PUT /integrations/${platform}/webhooks/${created.webhookId}/secret; until then deliveries are refused (401).`;
+          }
+        } catch (error) {
+          // Nothing was made at the platform that we know of: the registration is removed, the caller sees why.
+          await ctx.db
+            .deleteFrom('platform_webhooks')
+            .where('tenant_id', '=', tenantId)
+            .where('webhook_id', '=', created.webhookId)
+            .execute();
+          throw platformProblem(error, meta.name);
+        }
+      } else {
+        instructions = manualInstructions(meta, created.endpointUrl, events);
+      }
+      const webhook = await findWebhook(ctx.db, tenantId, created.webhookId);
+      await audit(ctx.db, {
+        tenantId,
+        actor: actorOf(request),
+        action: 'webhook.registered',
+        targetType: 'webhook',
+        targetId: created.webhookId,
+        details: {
+          platform,
+          connection_id: connection.connectionId,
+          events,
+          registered_at_platform: throughApi,
+          ...(throughApi ? { platform_webhook_ids: webhook?.platformWebhookIds ?? [] } : {}),
+          ip_allowlist: ipAllowlist ?? false,
+        },
+      });
+      return reply.status(201).send({ webhook: webhookJson(webhook ?? created, instructions) });
     },
   );
 
@@ -281,6 +334,73 @@ export function webhookRoutes(scope: FastifyInstance, ctx: ServiceContext, catal
   );
 }
 
+/** A text (or number) at a dotted path of a delivery's payload, as text; `undefined` without a path or value. */
+function bodyText(payload: unknown, path: string | undefined): string | undefined {
+  if (!path) return undefined;
+  const value = getPath(payload, path);
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
+}
+
+const senderLists = new WeakMap<PlatformMeta, BlockList>();
+
+/** Whether an address is in the ranges the platform publishes for its webhook senders. */
+function senderAllowed(meta: PlatformMeta, address: string): boolean {
+  const ranges = meta.webhooks.scheme === 'none' ? undefined : meta.webhooks.sourceIps?.ranges;
+  if (!ranges) return false;
+  let list = senderLists.get(meta);
+  if (!list) {
+    list = new BlockList();
+    for (const range of ranges) {
+      const [net = '', prefix] = range.split('/');
+      const family = isIP(net) === 6 ? 'ipv6' : 'ipv4';
+      if (prefix === undefined) list.addAddress(net, family);
+      else list.addSubnet(net, Number(prefix), family);
+    }
+    senderLists.set(meta, list);
+  }
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
+  const plain = mapped ?? address;
+  const family = isIP(plain);
+  return family !== 0 && list.check(plain, family === 6 ? 'ipv6' : 'ipv4');
+}
+
+/** How long after registering a handshake (the platform sending its secret) is taken. */
+const HANDSHAKE_WINDOW_MS = 10 * 60_000;
+
+/**
+ * The secret a platform hands over in a registration handshake (Asana's `X-Hook-Secret`), taken only for a
+ * registration of that platform that has no secret yet and was made minutes ago — afterwards the header is ignored
+ * and the delivery must verify like any other.
+ */
+function handshakeSecret(
+  meta: PlatformMeta,
+  webhook: { secrets: string[]; createdAt: Date },
+  headers: Record<string, string | string[] | undefined>,
+  now: Date,
+): { header: string; secret: string } | undefined {
+  const registration = meta.webhooks.scheme === 'none' ? undefined : meta.webhooks.registration;
+  if (registration?.kind !== 'api' || registration.secret.from !== 'handshake') return undefined;
+  if (webhook.secrets.length > 0 || now.getTime() - webhook.createdAt.getTime() > HANDSHAKE_WINDOW_MS) return undefined;
+  const secret = headerText(headers[registration.secret.header.toLowerCase()]);
+  if (!secret || secret.length > 1000) return undefined;
+  return { header: registration.secret.header, secret };
+}
+
+/** A refused delivery, counted for the signature-failure alert; a failure to count never changes the answer. */
+async function countRejection(
+  ctx: ServiceContext,
+  webhook: { tenantId: string; connectionId: string },
+  platform: string,
+  reason: string,
+): Promise<void> {
+  recordWebhookDelivery(platform, 'rejected');
+  await ctx.db
+    .insertInto('webhook_rejections')
+    .values({ tenant_id: webhook.tenantId, connection_id: webhook.connectionId, platform, reason })
+    .execute()
+    .catch(() => {});
+}
+
 /** Header value as text (the first of repeated ones). */
 function headerText(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
@@ -332,6 +452,22 @@ export async function inboundWebhookRoutes(
       const webhook = await registrations.get(endpointId);
       if (!webhook || webhook.platform !== platform || !webhook.connectionActive) throw unknown;
       const meta = (await catalog.meta(platform)) as PlatformMeta;
+      if (webhook.ipAllowlist && !senderAllowed(meta, request.ip)) {
+        const reason = `sender address ${request.ip} is not one ${meta.name} publishes for its webhooks`;
+        request.log.info({ platform, webhookId: webhook.webhookId, reason }, 'webhook rejected');
+        await countRejection(ctx, webhook, platform, reason);
+        throw new ProblemError(403, 'Forbidden', reason);
+      }
+      const handshake = handshakeSecret(meta, webhook, request.headers, ctx.now());
+      if (handshake !== undefined) {
+        // The platform hands over the signing secret while our create request is in flight; it takes the
+        // subscription only when the same header comes back.
+        await ctx.db
+          .transaction()
+          .execute((trx) => rotateWebhookSecret(trx, ctx.settings.keyRing, { ...webhook, secret: handshake.secret }));
+        registrations.forget(webhook.webhookId);
+        return reply.header(handshake.header, handshake.secret).status(200).send({ handshake: true });
+      }
       const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const url = new URL(request.url, ctx.settings.publicUrl).toString();
       const verified = verifyWebhook(
@@ -341,18 +477,7 @@ export async function inboundWebhookRoutes(
       );
       if (!verified.ok) {
         request.log.info({ platform, webhookId: webhook.webhookId, reason: verified.reason }, 'webhook rejected');
-        recordWebhookDelivery(platform, 'rejected');
-        // Counted for the signature-failure alert; a failure to count never changes the answer.
-        await ctx.db
-          .insertInto('webhook_rejections')
-          .values({
-            tenant_id: webhook.tenantId,
-            connection_id: webhook.connectionId,
-            platform,
-            reason: verified.reason,
-          })
-          .execute()
-          .catch(() => {});
+        await countRejection(ctx, webhook, platform, verified.reason);
         throw new ProblemError(401, 'Unauthorized', `the delivery's signature does not verify: ${verified.reason}`);
       }
       const config = meta.webhooks.scheme === 'none' ? undefined : meta.webhooks;
@@ -362,14 +487,15 @@ export async function inboundWebhookRoutes(
       const headerType = config?.eventTypeHeader
         ? headerText(request.headers[config.eventTypeHeader.toLowerCase()])
         : undefined;
+      const payload = payloadOf(raw, headerText(request.headers['content-type']));
       const eventId = await eventWriter(ctx).write({
         tenantId: webhook.tenantId,
         connectionId: webhook.connectionId,
         webhookId: webhook.webhookId,
         platform,
-        deliveryId: deliveryIdOf(headerId ?? verified.deliveryId, raw),
-        eventType: (headerType ?? pathEvent).slice(0, 200),
-        payload: payloadOf(raw, headerText(request.headers['content-type'])),
+        deliveryId: deliveryIdOf(headerId ?? verified.deliveryId ?? bodyText(payload, config?.deliveryIdPath), raw),
+        eventType: (headerType ?? bodyText(payload, config?.eventTypePath) ?? pathEvent).slice(0, 200),
+        payload,
       });
       recordWebhookDelivery(platform, eventId === undefined ? 'duplicate' : 'accepted');
       return reply.status(200).send({ received: true, duplicate: eventId === undefined });

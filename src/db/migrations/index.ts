@@ -8,6 +8,7 @@ import * as workerHeartbeats from './2026-12-07-0002-worker-heartbeats.js';
 import * as syncEngine from './2026-12-07-0003-sync-engine.js';
 import * as alerts from './2026-12-07-0004-alerts.js';
 import * as webhookInbound from './2026-12-07-0005-webhook-inbound.js';
+import * as webhookSubscriptions from './2026-12-07-0006-webhook-subscriptions.js';
 
 export const migrations: Record<string, Migration> = {
   '2026-12-07-0001-service-foundation': serviceFoundation,
@@ -15,4 +16,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-07-0003-sync-engine': syncEngine,
   '2026-12-07-0004-alerts': alerts,
   '2026-12-07-0005-webhook-inbound': webhookInbound,
+  '2026-12-07-0006-webhook-subscriptions': webhookSubscriptions,
 };

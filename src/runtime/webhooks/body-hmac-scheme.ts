@@ -75,6 +75,8 @@ export interface GenericBodyHmacConfig {
   prefix?: string;
   signatureHeader: string;
   deliveryIdHeader?: string;
+  /** How the secret is written: as the key's text (default), or base64 of the key's bytes (Airtable's `macSecretBase64`). */
+  secretEncoding?: 'utf8' | 'base64';
 }
 
 const ALGORITHMS: ReadonlySet<unknown> = new Set(['sha1', 'sha256', 'sha512']);
@@ -97,6 +99,10 @@ export function genericBodyHmacConfigProblem(config: object): string | undefined
   if (deliveryIdHeader !== undefined && typeof deliveryIdHeader !== 'string') {
     return 'deliveryIdHeader must be a header name';
   }
+  const { secretEncoding } = config as Partial<Record<string, unknown>>;
+  if (secretEncoding !== undefined && secretEncoding !== 'utf8' && secretEncoding !== 'base64') {
+    return 'secretEncoding must be utf8 or base64';
+  }
   return undefined;
 }
 
@@ -110,6 +116,8 @@ export function genericBodyHmacScheme(config: GenericBodyHmacConfig): WebhookSch
   const { algorithm, encoding } = config;
   const prefix = config.prefix ?? '';
   const decode = encoding === 'hex' ? decodeHex : decodeBase64;
+  const key = (secret: string): string | Buffer =>
+    config.secretEncoding === 'base64' ? Buffer.from(secret, 'base64') : secret;
   return {
     name: 'hmac-body',
     defaults: {
@@ -122,11 +130,11 @@ export function genericBodyHmacScheme(config: GenericBodyHmacConfig): WebhookSch
       if (isFailure(header)) return header;
       const digest = header.startsWith(prefix) ? decode(header.slice(prefix.length)) : undefined;
       if (!digest) return malformed(resolved.signatureHeader, `${prefix}<${encoding} digest>`);
-      return { provided: [digest], expected: (secret) => [hmac(algorithm, secret, body)] };
+      return { provided: [digest], expected: (secret) => [hmac(algorithm, key(secret), body)] };
     },
     sign({ secret, body, config: resolved }) {
       return {
-        headers: { [resolved.signatureHeader]: `${prefix}${hmac(algorithm, secret, body).toString(encoding)}` },
+        headers: { [resolved.signatureHeader]: `${prefix}${hmac(algorithm, key(secret), body).toString(encoding)}` },
       };
     },
   };

@@ -10,6 +10,8 @@ export {
 export { constantTimeEqual } from './webhook-crypto.js';
 export type { ParsedWebhookSignature, WebhookScheme } from './webhook-scheme.js';
 export { webhookSchemeDefaults } from './webhook-schemes.js';
+export type { ApiWebhookRegistration, WebhookSubscription, WebhookSubscriptionInput } from './webhook-subscriptions.js';
+export { fillWebhookBody } from './webhook-subscriptions.js';
 export type {
   PlatformWebhookConfig,
   ResolvedWebhookConfig,

@@ -122,7 +122,19 @@ describe('verifyWebhook', () => {
       scheme: 'shopify-hmac-sha256',
       signatureHeader: 'X-Shopify-Hmac-Sha256',
       deliveryIdHeader: 'X-Shopify-Webhook-Id',
-      registration: { kind: 'api', method: 'POST', path: '/webhooks.json' },
+      records: {},
+      registration: {
+        kind: 'api',
+        method: 'POST',
+        path: '/webhooks.json',
+        body: { webhook: { topic: '{event}', address: '{endpointUrl}', format: 'json' } },
+        encoding: 'json',
+        perEvent: true,
+        idPath: 'webhook.id',
+        itemPath: '/webhooks/{webhookId}.json',
+        secret: { from: 'client-secret' },
+        docsUrl: 'https://shopify.dev/docs/api/admin-rest/latest/resources/webhook',
+      },
       docsUrl: 'https://shopify.dev/docs/apps/build/webhooks/verify-deliveries',
     };
     registerWebhookConfig('shopify', fromSchema);
