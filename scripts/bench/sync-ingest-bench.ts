@@ -147,7 +147,7 @@ async function fetchRows(setup: Pick<Setup, 'bench' | 'emulator' | 'pageSize'>):
           return {
             externalId: String(getPath(raw, config.idField)),
             data: raw,
-            normalized: normalizedOf(adapter, platform.entity, raw),
+            normalized: normalizedOf(adapter.meta, platform.entity, raw),
             remoteUpdatedAt: at === undefined ? null : new Date(at).toISOString(),
           };
         }),

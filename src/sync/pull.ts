@@ -13,9 +13,11 @@ import { randomUUID } from 'node:crypto';
 import { openJson, seal } from '../db/crypto/envelope-cipher.js';
 import { syncCheckpointContext } from '../db/crypto/seal-context.js';
 import type { SyncRunsTable } from '../db/schema.js';
+import type { PlatformMeta } from '../runtime/adapter-types.js';
 import type { BaseAdapter } from '../runtime/base-adapter.js';
 import { getPath } from '../runtime/dotted-path.js';
 import { cursorInstant } from '../runtime/incremental-filter.js';
+import { normalizeRecord } from '../runtime/normalize/normalize-record.js';
 import type { PageRequest } from '../runtime/pagination/paginator.js';
 import type { EntityConfig } from '../runtime/platform-schema.js';
 import type { ServiceContext } from '../service/service-context.js';
@@ -250,7 +252,7 @@ function toIncoming(
     byId.set(externalId, {
       external_id: externalId,
       data: raw,
-      normalized: normalizedOf(adapter, entity, raw),
+      normalized: normalizedOf(adapter.meta, entity, raw),
       remote_updated_at: at === undefined ? null : new Date(at).toISOString(),
     });
   }
@@ -258,12 +260,11 @@ function toIncoming(
 }
 
 /** The standard form of a record without its `raw` copy (stored beside it); `null` when it cannot be normalized. */
-export function normalizedOf(adapter: BaseAdapter, entity: string, raw: unknown): Record<string, unknown> | null {
+export function normalizedOf(meta: PlatformMeta, entity: string, raw: unknown): Record<string, unknown> | null {
+  const config = meta.entities[entity];
+  if (!config) return null;
   try {
-    const { raw: _raw, ...rest } = adapter.normalize(entity as never, raw as Record<string, unknown>) as Record<
-      string,
-      unknown
-    >;
+    const { raw: _raw, ...rest } = normalizeRecord(meta.id, entity, config, raw) as Record<string, unknown>;
     return rest;
   } catch {
     return null;

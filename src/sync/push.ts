@@ -211,7 +211,7 @@ async function storeAgreed(
   }
   const at = cursorField ? cursorInstant(record, cursorField) : undefined;
   const json = JSON.stringify(record);
-  const normalized = JSON.stringify(normalizedOf(adapter, target.entity, record));
+  const normalized = JSON.stringify(normalizedOf(adapter.meta, target.entity, record));
   await sql`
     update sync_records set data = ${json}::jsonb, base_data = ${json}::jsonb, normalized = ${normalized}::jsonb,
       content_hash = ${contentHash(sql`${json}::jsonb`)},

@@ -21,7 +21,19 @@
  *   25 — set `rateLimit.requestsPerSecond`), enforced here over a rolling second; over it, 429 with
  *   `{ error: { type: "invalid_request_error", code: "rate_limit" } }` and `Stripe-Rate-Limited-Reason: global-rate`.
  *   Stripe documents no Retry-After.
+ * - Webhook endpoints (https://docs.stripe.com/api/webhook_endpoints): POST `/v1/webhook_endpoints` with `url` and
+ *   `enabled_events[]` (both required; an event type is `<object>.<change>`, or `*` for all) creates
+ *   `{ id: "we_…", object: "webhook_endpoint", url, enabled_events, status: "enabled", secret: "whsec_…", … }` — the
+ *   `secret` only in this answer (https://docs.stripe.com/api/webhook_endpoints/object#webhook_endpoint_object-secret);
+ *   GET and POST (update) `/v1/webhook_endpoints/<id>`, DELETE answers `{ id, object, deleted: true }` and the id is
+ *   then unknown (404 `resource_missing`); GET `/v1/webhook_endpoints` lists them. At most 16 endpoints per account
+ *   (https://docs.stripe.com/webhooks#register-webhook). Test mode, so `http://` URLs are accepted.
+ * - Deliveries (https://docs.stripe.com/webhooks#verify-official-libraries): `control.deliver` posts an event object
+ *   (`{ id: "evt_…", object: "event", type, data: { object }, … }`) to an endpoint enabled for its type, signed with
+ *   the endpoint's secret in `Stripe-Signature` (`t=<unix seconds>,v1=<HMAC-SHA256 of "t.body">`).
  */
+import { randomBytes } from 'node:crypto';
+import { signWebhook } from '../../runtime/webhooks/sign-webhook.js';
 import {
   type CommonEmulatorOptions,
   copyRecords,
@@ -187,7 +199,45 @@ export interface StripeEmulatorOptions extends CommonEmulatorOptions {
   rateLimit?: false | { requestsPerSecond?: number };
 }
 
-export type StripeEmulatorControl = EmulatorControl;
+/** An answered delivery: the endpoint's status and body, and the event id it carried. */
+export interface StripeDelivery {
+  status: number;
+  body: string;
+  eventId: string;
+}
+
+export interface StripeEmulatorControl extends EmulatorControl {
+  /** The webhook endpoints registered now, with their secrets (copies: the test is the account owner). */
+  webhookEndpoints(): Row[];
+  /** Deletes an endpoint as if someone removed it in the dashboard; `false` when there is none with the id. */
+  dropWebhookEndpoint(id: string): boolean;
+  /**
+   * Sends an event to a registered endpoint, as Stripe delivers it: the event object as JSON, signed with the
+   * endpoint's secret, at the emulator's clock.
+   * @throws RangeError for an unknown endpoint, or one not enabled for the event's type.
+   * @example
+   * const { status } = await control.deliver('we_E0000000000001', { type: 'customer.updated', data: { object: customer } });
+   */
+  deliver(
+    endpointId: string,
+    event: { type: string; id?: string; data?: { object: Row; previous_attributes?: Row } },
+  ): Promise<StripeDelivery>;
+}
+
+/** The most webhook endpoints an account may have (https://docs.stripe.com/webhooks#register-webhook). */
+const MAX_WEBHOOK_ENDPOINTS = 16;
+/** Parameters `POST /v1/webhook_endpoints` accepts (create and update). */
+const WEBHOOK_ENDPOINT_PARAMS = new Set([
+  'api_version',
+  'connect',
+  'description',
+  'disabled',
+  'enabled_events',
+  'expand',
+  'metadata',
+  'url',
+]);
+const EVENT_TYPE = /^(\*|[a-z_]+(\.[a-z_]+)+|[a-z_]+(\.[a-z_]+)*\.\*)$/;
 
 export function stripeEmulator(options: StripeEmulatorOptions = {}): PlatformEmulator<StripeEmulatorControl> {
   const apiKey = options.apiKey ?? 'sk_test_emulator';
