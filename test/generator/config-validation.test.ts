@@ -176,7 +176,111 @@ const cases: Array<[string, { given: (p: Entry) => void; want: string[] }]> = [
       want: [at('/entities/contacts/mapping/email/as', '"unix-seconds" does not apply to a string field')],
     },
   ],
+  ...webhookCases(),
 ];
+
+/** A platform subscribing to webhooks through its API, for the registration rules below. */
+function withApiWebhooks(p: Entry, registration: Record<string, unknown>, extra: Record<string, unknown> = {}): void {
+  (p as unknown as { webhooks: unknown }).webhooks = {
+    scheme: 'hmac-body',
+    algorithm: 'sha256',
+    encoding: 'hex',
+    signatureHeader: 'X-Acme-Signature',
+    docsUrl: 'https://acme.example/docs/webhooks',
+    registration: {
+      kind: 'api',
+      method: 'POST',
+      path: '/hooks',
+      body: { url: '{endpointUrl}', events: '{events}' },
+      idPath: 'id',
+      itemPath: '/hooks/{webhookId}',
+      secret: { from: 'response', path: 'secret' },
+      docsUrl: 'https://acme.example/docs/hooks',
+      ...registration,
+    },
+    ...extra,
+  };
+}
+
+function webhookCases(): Array<[string, { given: (p: Entry) => void; want: string[] }]> {
+  return [
+    [
+      'a registration body without {endpointUrl}',
+      {
+        given: (p) => withApiWebhooks(p, { body: { events: '{events}' } }),
+        want: [at('/webhooks/registration/body', 'must contain {endpointUrl}')],
+      },
+    ],
+    [
+      'a generated secret the body never sends',
+      {
+        given: (p) => withApiWebhooks(p, { secret: { from: 'generated' } }),
+        want: [
+          at(
+            '/webhooks/registration/body',
+            'must contain {secret}: the secret source is "generated", so EnGarde sends the secret it chose',
+          ),
+        ],
+      },
+    ],
+    [
+      'a body variable that is not a connection variable',
+      {
+        given: (p) => withApiWebhooks(p, { body: { url: '{endpointUrl}', board: '{boardId}' } }),
+        want: [
+          at(
+            '/webhooks/registration/body',
+            'uses {boardId}, which is neither a connectionConfig variable nor one of {endpointUrl}, {events}, {event}, {secret}',
+          ),
+        ],
+      },
+    ],
+    [
+      'one subscription per event whose answers each carry a secret',
+      {
+        given: (p) => withApiWebhooks(p, { perEvent: true, body: { url: '{endpointUrl}', topic: '{event}' } }),
+        want: [
+          at(
+            '/webhooks/registration/secret',
+            'cannot be "response" with perEvent: each subscription would answer with its own secret',
+          ),
+        ],
+      },
+    ],
+    [
+      'neither idPath nor idHeader',
+      {
+        given: (p) => withApiWebhooks(p, { idPath: undefined }),
+        want: [
+          at(
+            '/webhooks/registration/idPath',
+            'exactly one of idPath and idHeader must say where the subscription id is',
+          ),
+        ],
+      },
+    ],
+    [
+      'an event mapped to an entity the platform lacks',
+      {
+        given: (p) => withApiWebhooks(p, {}, { records: { 'deal.updated': { entity: 'deals', action: 'upsert' } } }),
+        want: [
+          at(
+            '/webhooks/records/deal.updated/entity',
+            'names no entity of this platform (entities: contacts, companies)',
+          ),
+        ],
+      },
+    ],
+    [
+      'a sender range that is not an address range',
+      {
+        given: (p) =>
+          withApiWebhooks(p, {}, { sourceIps: { ranges: ['10.0.0.0/33'], source: 'https://acme.example/ips' } }),
+        want: [at('/webhooks/sourceIps/ranges/0', 'must be an IPv4 or IPv6 address or CIDR range')],
+      },
+    ],
+  ];
+}
 
 describe('config validation', () => {
   it.each(cases)('reports %s by platform and JSON pointer', (_name, { given, want }) => {

@@ -8,7 +8,6 @@
  * is stored once per delivery id (a unique constraint) with its processing job, in one transaction, and only then
  * answered 200 — a repeated delivery is answered 200 too, and not stored again.
  */
-import { BlockList, isIP } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -19,6 +18,7 @@ import { getPath } from '../../runtime/dotted-path.js';
 import { verifyWebhook } from '../../runtime/webhooks/verify-webhook.js';
 import type { PlatformWebhookConfig } from '../../runtime/webhooks/webhook-types.js';
 import type { ServiceContext } from '../../service/service-context.js';
+import { senderAllowed } from '../../webhooks/sender-addresses.js';
 import {
   deliveryIdOf,
   EventWriter,
@@ -339,29 +339,6 @@ function bodyText(payload: unknown, path: string | undefined): string | undefine
   if (!path) return undefined;
   const value = getPath(payload, path);
   return typeof value === 'string' || typeof value === 'number' ? String(value) : undefined;
-}
-
-const senderLists = new WeakMap<PlatformMeta, BlockList>();
-
-/** Whether an address is in the ranges the platform publishes for its webhook senders. */
-function senderAllowed(meta: PlatformMeta, address: string): boolean {
-  const ranges = meta.webhooks.scheme === 'none' ? undefined : meta.webhooks.sourceIps?.ranges;
-  if (!ranges) return false;
-  let list = senderLists.get(meta);
-  if (!list) {
-    list = new BlockList();
-    for (const range of ranges) {
-      const [net = '', prefix] = range.split('/');
-      const family = isIP(net) === 6 ? 'ipv6' : 'ipv4';
-      if (prefix === undefined) list.addAddress(net, family);
-      else list.addSubnet(net, Number(prefix), family);
-    }
-    senderLists.set(meta, list);
-  }
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
-  const plain = mapped ?? address;
-  const family = isIP(plain);
-  return family !== 0 && list.check(plain, family === 6 ? 'ipv6' : 'ipv4');
 }
 
 /** How long after registering a handshake (the platform sending its secret) is taken. */
