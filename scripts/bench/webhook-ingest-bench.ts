@@ -2,15 +2,19 @@
  * Webhook ingest (issue 10 "Speed"): GitHub-signed deliveries posted to the running service's inbound route —
  * verified (HMAC-SHA256 of the raw body), stored once with their processing job in one transaction, answered 200 —
  * against a bare Fastify handler that only reads the body, measured with the same client in the same run as the
- * floor. 20 requests in flight, every delivery unique; throughput and per-request latency.
+ * floor. The client (autocannon) runs in its own process; 20 connections, every delivery unique; throughput and
+ * per-request latency. Server, client and Postgres share the machine's cores.
  *
  * Postgres: `DATABASE_URL` if set, else a throw-away embedded server (its own database, dropped after).
  * Usage: npx tsx scripts/bench/webhook-ingest-bench.ts [--deliveries 5000] [--runs 5] [--concurrency 20]
  */
-import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Fastify from 'fastify';
 import { destination } from 'pino';
@@ -39,46 +43,30 @@ interface Measured {
   p99: number;
 }
 
-const quantile = (sorted: number[], q: number) => sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)] as number;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] as number;
 
-function delivery(): { body: string; headers: Record<string, string> } {
-  const id = randomUUID();
-  const body = JSON.stringify({ action: 'opened', issue: { id, title: 'A bench issue', body: 'x'.repeat(600) } });
-  return {
-    body,
-    headers: {
-      'content-type': 'application/json',
-      'x-github-delivery': id,
-      'x-github-event': 'issues',
-      'x-hub-signature-256': `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`,
-    },
-  };
-}
+const client = fileURLToPath(new URL('./webhook-load-client.ts', import.meta.url));
+const tsx = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
 
-/** Posts `deliveries` unique deliveries to `url`, `concurrency` at a time. */
+/**
+ * Posts `deliveries` unique signed deliveries to `url`, `concurrency` at a time, from a separate process (see
+ * webhook-load-client.ts): the server's event loop is its own, as it would be in production.
+ */
 async function load(url: string): Promise<Measured> {
-  const prepared = Array.from({ length: deliveries }, delivery);
-  const latencies: number[] = [];
-  let next = 0;
-  let failures = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < prepared.length) {
-        const d = prepared[next++] as ReturnType<typeof delivery>;
-        const t = performance.now();
-        const response = await fetch(url, { method: 'POST', headers: d.headers, body: d.body });
-        await response.arrayBuffer();
-        latencies.push(performance.now() - t);
-        if (response.status !== 200) failures++;
-      }
-    }),
-  );
-  const elapsed = performance.now() - started;
-  if (failures > 0) throw new Error(`${failures} deliveries were not answered 200`);
-  latencies.sort((a, b) => a - b);
-  return { perSecond: (deliveries / elapsed) * 1000, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99) };
+  const child = spawn(tsx, [client, url, String(deliveries), String(concurrency), SECRET], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+  });
+  const [code] = await once(child, 'exit');
+  if (code !== 0) throw new Error(`the load client exited with ${code}`);
+  const result = JSON.parse(out.trim().split('\n').at(-1) as string) as Measured & { non2xx: number; errors: number };
+  if (result.non2xx > 0 || result.errors > 0) {
+    throw new Error(`${result.non2xx} deliveries were not answered 2xx, ${result.errors} failed`);
+  }
+  return { perSecond: result.perSecond, p50: result.p50, p99: result.p99 };
 }
 
 async function main(): Promise<void> {
