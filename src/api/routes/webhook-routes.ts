@@ -15,6 +15,7 @@ import { audit } from '../../db/repositories/audit-repository.js';
 import { recordWebhookDelivery } from '../../observability/metrics.js';
 import type { PlatformMeta } from '../../runtime/adapter-types.js';
 import { getPath } from '../../runtime/dotted-path.js';
+import { ApiError } from '../../runtime/errors.js';
 import { verifyWebhook } from '../../runtime/webhooks/verify-webhook.js';
 import type { PlatformWebhookConfig } from '../../runtime/webhooks/webhook-types.js';
 import type { ServiceContext } from '../../service/service-context.js';
@@ -181,6 +182,12 @@ export function webhookRoutes(scope: FastifyInstance, ctx: ServiceContext, catal
             .where('tenant_id', '=', tenantId)
             .where('webhook_id', '=', created.webhookId)
             .execute();
+          if (error instanceof ApiError && (error.status === 400 || error.status === 422)) {
+            // The platform refused what was asked (an event type it does not know): the caller's input.
+            throw new ProblemError(422, 'Invalid request', `${meta.name} refused the subscription: ${error.message}`, {
+              errors: [{ in: 'body', path: '/events', message: `refused by ${meta.name}` }],
+            });
+          }
           throw platformProblem(error, meta.name);
         }
       } else {

@@ -2,9 +2,11 @@
  * An emulator for any platform, built from nothing but its validated config (`PlatformMeta`): it authenticates as
  * the config's `auth` says, checks the platform's static headers, serves every entity's list endpoint (path, method,
  * static query and body) with seeded records paged exactly as the pagination config describes, serves get-by-id,
- * the writes each entity's `write` allows (see `write-responder.ts`) and the `testConnection` request. Tests change
- * the records through its control (`insertRecord`, `updateRecord`, `deleteRecord`, `setRecords`), as if someone had
- * changed them on the platform. It exercises an adapter end to end without a hand-written emulator; it knows only
+ * the writes each entity's `write` allows (see `write-responder.ts`), the `testConnection` request and, where the
+ * platform subscribes webhooks through its API, those subscriptions (see `webhook-subscriptions-responder.ts`).
+ * Tests change the records through its control (`insertRecord`, `updateRecord`, `deleteRecord`, `setRecords`), as
+ * if someone had changed them on the platform, and see, drop and deliver to webhook subscriptions
+ * (`webhookSubscriptions`, `dropWebhookSubscription`, `deliver`). It exercises an adapter end to end without a hand-written emulator; it knows only
  * what the config says, so platform quirks beyond the config are the hand-written emulators' business.
  */
 import type { PlatformMeta } from '../../runtime/adapter-types.js';
@@ -31,6 +33,12 @@ import { respondPage } from './pagination-responder.js';
 import { basePathOf, compilePathTemplate, itemPathTemplate, matchPath, type PathMatcher } from './path-template.js';
 import { RecordStore } from './record-store.js';
 import { type OpenApiSchemas, type Row, setDeep } from './record-synthesizer.js';
+import {
+  createWebhookSubscriptionResponder,
+  type EmulatedWebhookDelivery,
+  type EmulatedWebhookSubscription,
+  type WebhookDeliveryOptions,
+} from './webhook-subscriptions-responder.js';
 import { createWriteResponder, errorAnswer, recordAnswerBody } from './write-responder.js';
 import { toXml } from './xml-serializer.js';
 
@@ -98,6 +106,19 @@ export interface ConfigDrivenControl extends EmulatorControl {
   deleteRecord(entity: string, id: string | number): boolean;
   /** Replaces an entity's records (copies, served in this order). */
   setRecords(entity: string, rows: readonly Record<string, unknown>[]): void;
+  /** The webhook subscriptions made through the platform's API (copies, with the secret each is signed with). */
+  webhookSubscriptions(): EmulatedWebhookSubscription[];
+  /** Removes a subscription as if the platform lost it (or someone deleted it there); `false` when absent. */
+  dropWebhookSubscription(id: string): boolean;
+  /**
+   * Posts a delivery to a subscription's endpoint, signed as the platform's `webhooks.scheme` signs, with the
+   * subscription's secret unless `secret` is given.
+   * @throws RangeError for an unknown subscription; TypeError when no secret is known.
+   * @example
+   * const [hook] = control.webhookSubscriptions();
+   * const { status } = await control.deliver(hook.id, { payload: { action: 'opened' }, event: 'issues' });
+   */
+  deliver(id: string, options?: WebhookDeliveryOptions): Promise<EmulatedWebhookDelivery>;
 }
 
 export type ConfigDrivenEmulator = PlatformEmulator<ConfigDrivenControl>;
@@ -290,6 +311,7 @@ export function configDrivenEmulator(
   const notFound = (request: EmulatorRequest, message?: string): EmulatorResponse =>
     errorAnswer(404, 'not_found', message ?? `No route for ${request.method} ${request.url.pathname}`);
   const writes = createWriteResponder({ meta, connectionConfig, store, notFound, okFlag });
+  const hooks = createWebhookSubscriptionResponder({ meta, connectionConfig, now, okFlag });
 
   const responses: ConfigDrivenControl['responses'] = {
     rateLimited: () => ({
@@ -326,6 +348,9 @@ export function configDrivenEmulator(
     },
     deleteRecord: (entity, id) => store.delete(entity, String(id)),
     setRecords: (entity, rows) => store.replace(entity, rows),
+    webhookSubscriptions: () => hooks.subscriptions(),
+    dropWebhookSubscription: (id) => hooks.drop(id),
+    deliver: (id, delivery) => hooks.deliver(id, delivery),
   };
 
   /** The list answer; `{ mismatch }` when a list path matched but its static query or body did not. */
@@ -429,6 +454,8 @@ export function configDrivenEmulator(
       }
     }
 
+    const subscription = await hooks.respond(request, relative);
+    if (subscription) return subscription;
     // An item path that names the id in its query (`/product?ID={id}`) may be its list's path too: the id decides.
     const byQuery = item(request, relative, true);
     if (byQuery) return byQuery;

@@ -5,6 +5,7 @@ export * from './pagination-responder.js';
 export * from './path-template.js';
 export * from './record-store.js';
 export * from './record-synthesizer.js';
+export * from './webhook-subscriptions-responder.js';
 export * from './write-body.js';
 export * from './write-responder.js';
 export * from './xml-serializer.js';

@@ -18,7 +18,20 @@
  * - OAuth (https://shopify.dev/docs/apps/build/authentication-authorization/access-tokens/offline-access-tokens):
  *   `POST /admin/oauth/access_token` exchanges `client_id`, `client_secret` and `code`; expiring offline tokens live
  *   60 minutes and `grant_type=refresh_token` replaces the refresh token on every refresh (rotation). No PKCE.
+ * - Webhooks (https://shopify.dev/docs/api/admin-rest/latest/resources/webhook): POST `/webhooks.json`
+ *   `{ webhook: { topic, address, format } }` → 201 `{ webhook: { id, address, topic, format, created_at, updated_at,
+ *   api_version, fields, metafield_namespaces } }`; a blank topic or address is a 422 `{ errors: { topic: ["can't be
+ *   blank"] } }`, a topic not in the documented list a 422 "Invalid topic specified", the same topic and address twice
+ *   a 422 `{ errors: { address: ["for this topic has already been taken"] } }`; GET `/webhooks.json` (filters
+ *   `topic`, `address`), GET, PUT and DELETE (200 `{}`) `/webhooks/<id>.json`. `http://` addresses are accepted
+ *   (loopback tests), which Shopify refuses.
+ * - Deliveries (https://shopify.dev/docs/apps/build/webhooks/verify-deliveries): `control.deliver` posts the payload
+ *   as JSON with `X-Shopify-Topic`, `X-Shopify-Hmac-Sha256` (base64 HMAC-SHA256 of the body with the app's client
+ *   secret), `X-Shopify-Shop-Domain`, `X-Shopify-API-Version`, `X-Shopify-Webhook-Id`, `X-Shopify-Event-Id` and
+ *   `X-Shopify-Triggered-At`.
  */
+import { randomUUID } from 'node:crypto';
+import { signWebhook } from '../../runtime/webhooks/sign-webhook.js';
 import {
   type CommonEmulatorOptions,
   copyRecords,
@@ -138,7 +151,62 @@ export interface ShopifyEmulatorOptions extends CommonEmulatorOptions {
   rateLimit?: false | { capacity?: number; leakPerSecond?: number };
 }
 
-export type ShopifyEmulatorControl = OAuthEmulatorControl;
+/** An answered delivery: the endpoint's status and body, and the `X-Shopify-Webhook-Id` it carried. */
+export interface ShopifyDelivery {
+  status: number;
+  body: string;
+  deliveryId: string;
+}
+
+export interface ShopifyEmulatorControl extends OAuthEmulatorControl {
+  /** The webhook subscriptions the shop has now (copies). */
+  webhooks(): Row[];
+  /** Deletes a subscription as if the app's merchant or Shopify removed it; `false` when there is none. */
+  dropWebhook(id: number | string): boolean;
+  /**
+   * Sends a payload to a subscription's address, as Shopify delivers it: JSON, signed with the app's client secret
+   * (the OAuth client the emulator issues tokens to).
+   * @throws RangeError for an unknown subscription.
+   * @example
+   * const { status } = await control.deliver(webhook.id, { id: 820982911946154500, email: 'jon@example.com' });
+   */
+  deliver(id: number | string, payload: unknown): Promise<ShopifyDelivery>;
+}
+
+/** The shop's domain, as `/shop.json` and deliveries name it. */
+const SHOP_DOMAIN = 'emulator.myshopify.com';
+
+/** Webhook topics of the REST Admin API's Webhook resource (its `topic` property's documented values). */
+const WEBHOOK_TOPICS = new Set(
+  [
+    'app/uninstalled app_purchases_one_time/update app_subscriptions/approaching_capped_amount app_subscriptions/update',
+    'bulk_operations/finish carts/create carts/update channels/delete checkouts/create checkouts/delete checkouts/update',
+    'collection_listings/add collection_listings/remove collection_listings/update collection_publications/create',
+    'collection_publications/delete collection_publications/update collections/create collections/delete',
+    'collections/update companies/create companies/delete companies/update customer_groups/create',
+    'customer_groups/delete customer_groups/update customer_payment_methods/create customer_payment_methods/revoke',
+    'customer_payment_methods/update customers/create customers/delete customers/disable customers/enable',
+    'customers/merge customers/update customers_email_marketing_consent/update customers_marketing_consent/update',
+    'disputes/create disputes/update domains/create domains/destroy domains/update draft_orders/create',
+    'draft_orders/delete draft_orders/update fulfillment_events/create fulfillment_events/delete',
+    'fulfillment_orders/cancelled fulfillment_orders/fulfillment_request_accepted fulfillment_orders/hold_released',
+    'fulfillment_orders/moved fulfillment_orders/placed_on_hold fulfillment_orders/rescheduled',
+    'fulfillment_orders/scheduled_fulfillment_order_ready fulfillments/create fulfillments/update',
+    'inventory_items/create inventory_items/delete inventory_items/update inventory_levels/connect',
+    'inventory_levels/disconnect inventory_levels/update locales/create locales/update locations/activate',
+    'locations/create locations/deactivate locations/delete locations/update markets/create markets/delete',
+    'markets/update order_transactions/create orders/cancelled orders/create orders/delete orders/edited',
+    'orders/fulfilled orders/paid orders/partially_fulfilled orders/updated payment_terms/create payment_terms/delete',
+    'payment_terms/update product_listings/add product_listings/remove product_listings/update',
+    'product_publications/create product_publications/delete product_publications/update products/create',
+    'products/delete products/update refunds/create selling_plan_groups/create selling_plan_groups/delete',
+    'selling_plan_groups/update shop/update subscription_billing_attempts/failure subscription_billing_attempts/success',
+    'subscription_contracts/create subscription_contracts/update tender_transactions/create themes/create',
+    'themes/delete themes/publish themes/update',
+  ]
+    .join(' ')
+    .split(' '),
+);
 
 export function shopifyEmulator(options: ShopifyEmulatorOptions = {}): PlatformEmulator<ShopifyEmulatorControl> {
   const count = options.records ?? 25;
@@ -172,6 +240,7 @@ export function shopifyEmulator(options: ShopifyEmulatorOptions = {}): PlatformE
   }
   let nextId = 100_000;
   const apiPrefix = `/admin/api/${version}/`;
+  const webhooks: Row[] = [];
 
   const responses = {
     rateLimited: (): EmulatorResponse => ({
@@ -203,6 +272,34 @@ export function shopifyEmulator(options: ShopifyEmulatorOptions = {}): PlatformE
     tokens,
     tokenPath: '/admin/oauth/access_token',
     expireTokens: () => tokens.expireAll(),
+    webhooks: () => copyRecords(webhooks),
+    dropWebhook: (id) => {
+      const at = webhooks.findIndex((w) => String(w.id) === String(id));
+      if (at >= 0) webhooks.splice(at, 1);
+      return at >= 0;
+    },
+    deliver: async (id, payload) => {
+      const webhook = webhooks.find((w) => String(w.id) === String(id));
+      if (!webhook) throw new RangeError(`shopify emulator: no webhook ${id}`);
+      const rawBody = JSON.stringify(payload);
+      const deliveryId = randomUUID();
+      const signed = signWebhook('shopify-hmac-sha256', { secret: tokens.clientSecret, rawBody, deliveryId });
+      const response = await fetch(webhook.address as string, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...signed.headers,
+          'X-Shopify-Topic': webhook.topic as string,
+          'X-Shopify-Shop-Domain': SHOP_DOMAIN,
+          'X-Shopify-API-Version': version,
+          'X-Shopify-Webhook-Id': deliveryId,
+          'X-Shopify-Event-Id': randomUUID(),
+          'X-Shopify-Triggered-At': stamp(),
+        },
+        body: rawBody,
+      });
+      return { status: response.status, body: await response.text(), deliveryId };
+    },
   };
 
   const notFound = (): EmulatorResponse => ({ status: 404, body: { errors: 'Not Found' } });
@@ -254,6 +351,89 @@ export function shopifyEmulator(options: ShopifyEmulatorOptions = {}): PlatformE
       return invalid({ line_items: ['must have at least one line item'] });
     }
     return undefined;
+  };
+
+  /** The Webhook resource: `/webhooks.json` and `/webhooks/<id>.json`. */
+  const webhookApi = (request: EmulatorRequest, id: string | undefined): EmulatorResponse => {
+    const blank = (v: unknown) => v === undefined || v === null || String(v).trim() === '';
+    const check = (fields: Row, current: Row | undefined): EmulatorResponse | undefined => {
+      const merged = { ...current, ...fields };
+      const errors: Record<string, string[]> = {};
+      if (blank(merged.topic)) errors.topic = ["can't be blank"];
+      else if (!WEBHOOK_TOPICS.has(String(merged.topic))) {
+        errors.topic = [`Invalid topic specified: ${String(merged.topic)}. Topics allowed: ${[...WEBHOOK_TOPICS].join(', ')}`];
+      }
+      if (blank(merged.address)) errors.address = ["can't be blank"];
+      else if (!URL.canParse(String(merged.address))) errors.address = ['is invalid'];
+      else if (
+        webhooks.some((w) => w !== current && w.topic === merged.topic && w.address === merged.address)
+      ) {
+        errors.address = ['for this topic has already been taken'];
+      }
+      if (merged.format !== undefined && merged.format !== 'json' && merged.format !== 'xml') {
+        errors.format = ['is not included in the list'];
+      }
+      return Object.keys(errors).length > 0 ? invalid(errors) : undefined;
+    };
+    const fieldsOf = (): Row | undefined => {
+      const fields = (request.body as Row | undefined)?.webhook;
+      return fields && typeof fields === 'object' && !Array.isArray(fields) ? (fields as Row) : undefined;
+    };
+    const missingWrapper = (): EmulatorResponse => ({
+      status: 400,
+      body: { errors: { webhook: 'Required parameter missing or invalid' } },
+    });
+    const pick = (fields: Row): Row =>
+      Object.fromEntries(
+        Object.entries(fields).filter(([k]) => ['topic', 'address', 'format', 'fields', 'metafield_namespaces'].includes(k)),
+      );
+    if (id === undefined) {
+      if (request.method === 'GET') {
+        const q = request.url.searchParams;
+        const shown = webhooks.filter(
+          (w) => (!q.has('topic') || w.topic === q.get('topic')) && (!q.has('address') || w.address === q.get('address')),
+        );
+        return { status: 200, body: { webhooks: structuredClone(shown) } };
+      }
+      if (request.method !== 'POST') return notFound();
+      const fields = fieldsOf();
+      if (!fields) return missingWrapper();
+      const values = pick(fields);
+      const problem = check(values, undefined);
+      if (problem) return problem;
+      const at = stamp();
+      nextId += 1;
+      const webhook: Row = {
+        id: nextId,
+        address: values.address,
+        topic: values.topic,
+        created_at: at,
+        updated_at: at,
+        format: values.format ?? 'json',
+        fields: Array.isArray(values.fields) ? values.fields : [],
+        metafield_namespaces: Array.isArray(values.metafield_namespaces) ? values.metafield_namespaces : [],
+        api_version: version,
+      };
+      webhooks.push(webhook);
+      return { status: 201, body: { webhook: structuredClone(webhook) } };
+    }
+    const found = webhooks.find((w) => String(w.id) === id);
+    if (!found) return notFound();
+    if (request.method === 'GET') return { status: 200, body: { webhook: structuredClone(found) } };
+    if (request.method === 'PUT') {
+      const fields = fieldsOf();
+      if (!fields) return missingWrapper();
+      const changes = pick(fields);
+      const problem = check(changes, found);
+      if (problem) return problem;
+      Object.assign(found, changes, { updated_at: stamp() });
+      return { status: 200, body: { webhook: structuredClone(found) } };
+    }
+    if (request.method === 'DELETE') {
+      webhooks.splice(webhooks.indexOf(found), 1);
+      return { status: 200, body: {} };
+    }
+    return notFound();
   };
 
   const writableFields = (fields: Row): Row =>
@@ -352,6 +532,7 @@ export function shopifyEmulator(options: ShopifyEmulatorOptions = {}): PlatformE
         body: { shop: { id: 1, name: 'Emulator shop', myshopify_domain: 'emulator.myshopify.com', currency: 'USD' } },
       };
     }
+    if (resource === 'webhooks') return webhookApi(request, id);
     const rows = store.get(resource);
     if (!rows) return notFound();
     const singular = SINGULAR[resource] as string;

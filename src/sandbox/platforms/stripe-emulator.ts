@@ -58,6 +58,9 @@ type Resource = keyof typeof RESOURCES;
 
 const pad = (i: number) => String(i).padStart(14, '0');
 
+/** The account's default API version: events are rendered in it where the endpoint pins none. */
+const API_VERSION = '2025-09-30.clover';
+
 /** Parameters `POST /v1/customers` and `POST /v1/customers/:id` accept (the API reference's list). */
 const CUSTOMER_PARAMS = new Set([
   'address',
@@ -237,7 +240,7 @@ const WEBHOOK_ENDPOINT_PARAMS = new Set([
   'metadata',
   'url',
 ]);
-const EVENT_TYPE = /^(\*|[a-z_]+(\.[a-z_]+)+|[a-z_]+(\.[a-z_]+)*\.\*)$/;
+const EVENT_TYPE = /^(\*|[a-z0-9_]+(\.[a-z0-9_]+)+)$/;
 
 export function stripeEmulator(options: StripeEmulatorOptions = {}): PlatformEmulator<StripeEmulatorControl> {
   const apiKey = options.apiKey ?? 'sk_test_emulator';
@@ -259,6 +262,8 @@ export function stripeEmulator(options: StripeEmulatorOptions = {}): PlatformEmu
     );
   }
   const idempotency = new Map<string, { fingerprint: string; response: EmulatorResponse }>();
+  /** Webhook endpoints, newest first, secrets included (answers leave them out after the create). */
+  const endpoints: Row[] = [];
 
   const responses = {
     rateLimited: (): EmulatorResponse => ({
@@ -288,6 +293,47 @@ export function stripeEmulator(options: StripeEmulatorOptions = {}): PlatformEmu
     collections: () => [...store.keys()],
     records: (collection) => copyRecords(store.get(collection as Resource)),
     responses,
+    webhookEndpoints: () => copyRecords(endpoints),
+    dropWebhookEndpoint: (id) => {
+      const at = endpoints.findIndex((e) => e.id === id);
+      if (at >= 0) endpoints.splice(at, 1);
+      return at >= 0;
+    },
+    deliver: async (endpointId, input) => {
+      const endpoint = endpoints.find((e) => e.id === endpointId);
+      if (!endpoint) throw new RangeError(`stripe emulator: no webhook endpoint ${endpointId}`);
+      const enabled = endpoint.enabled_events as string[];
+      if (!enabled.includes('*') && !enabled.includes(input.type)) {
+        throw new RangeError(`stripe emulator: ${endpointId} is not enabled for ${input.type} (${enabled.join(', ')})`);
+      }
+      const event = {
+        id: input.id ?? `evt_E${randomBytes(12).toString('hex')}`,
+        object: 'event',
+        api_version: (endpoint.api_version as string | null) ?? API_VERSION,
+        created: nowSeconds(),
+        data: input.data ?? { object: {} },
+        livemode: false,
+        pending_webhooks: 1,
+        request: { id: null, idempotency_key: null },
+        type: input.type,
+      };
+      const rawBody = JSON.stringify(event);
+      const signed = signWebhook('stripe-v1', {
+        secret: endpoint.secret as string,
+        rawBody,
+        timestamp: new Date(now()),
+      });
+      const response = await fetch(endpoint.url as string, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json; charset=utf-8',
+          'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)',
+          ...signed.headers,
+        },
+        body: rawBody,
+      });
+      return { status: response.status, body: await response.text(), eventId: event.id };
+    },
   };
 
   const nowSeconds = () => Math.floor(now() / 1000);
@@ -298,6 +344,129 @@ export function stripeEmulator(options: StripeEmulatorOptions = {}): PlatformEmu
       param: 'id',
       doc_url: 'https://docs.stripe.com/error-codes/resource-missing',
     });
+
+  const endpointMissing = (id: string) =>
+    error(404, 'invalid_request_error', `No such webhook endpoint: '${id}'`, {
+      code: 'resource_missing',
+      param: 'id',
+      doc_url: 'https://docs.stripe.com/error-codes/resource-missing',
+    });
+  /** An endpoint as Stripe answers it after the create: without its secret. */
+  const withoutSecret = (endpoint: Row): Row => {
+    const { secret: _secret, ...rest } = endpoint;
+    return structuredClone(rest);
+  };
+
+  /** Checks and applies webhook endpoint parameters; an error answer when Stripe would refuse them. */
+  const applyEndpointParams = (endpoint: Row, params: Row, creating: boolean): EmulatorResponse | undefined => {
+    const unknown = Object.keys(params).find((k) => !WEBHOOK_ENDPOINT_PARAMS.has(k) || (creating && k === 'disabled'));
+    if (unknown) {
+      return error(400, 'invalid_request_error', `Received unknown parameter: ${unknown}`, {
+        code: 'parameter_unknown',
+        param: unknown,
+      });
+    }
+    for (const name of creating ? ['url', 'enabled_events'] : []) {
+      if (params[name] === undefined || params[name] === '') {
+        return error(400, 'invalid_request_error', `Missing required param: ${name}.`, {
+          code: 'parameter_missing',
+          param: name,
+        });
+      }
+    }
+    if (params.url !== undefined) {
+      let url: URL | undefined;
+      try {
+        url = new URL(String(params.url));
+      } catch {
+        url = undefined;
+      }
+      if (!url || !/^https?:$/.test(url.protocol)) {
+        return error(400, 'invalid_request_error', 'Invalid URL: URL must be publicly accessible.', {
+          code: 'url_invalid',
+          param: 'url',
+        });
+      }
+    }
+    if (params.enabled_events !== undefined) {
+      const events = params.enabled_events;
+      if (!Array.isArray(events) || events.length === 0) {
+        return error(400, 'invalid_request_error', 'Invalid array: enabled_events must be a non-empty array.', {
+          param: 'enabled_events',
+        });
+      }
+      const bad = events.findIndex((e) => typeof e !== 'string' || !EVENT_TYPE.test(e));
+      if (bad >= 0) {
+        return error(
+          400,
+          'invalid_request_error',
+          `Invalid enabled_events[${bad}]: must be one of the event types at https://docs.stripe.com/api/events/types, or "*"`,
+          { param: `enabled_events[${bad}]` },
+        );
+      }
+    }
+    for (const [key, value] of Object.entries(params)) {
+      if (key === 'expand') continue;
+      if (key === 'disabled') endpoint.status = value === 'true' ? 'disabled' : 'enabled';
+      else if (key === 'metadata' && value && typeof value === 'object') {
+        endpoint.metadata = { ...(endpoint.metadata as Row), ...(value as Row) };
+      } else endpoint[key] = value === '' ? null : value;
+    }
+    return undefined;
+  };
+
+  const webhookEndpoints = (request: EmulatorRequest, id: string | undefined): EmulatorResponse => {
+    if (id === undefined) {
+      if (request.method === 'GET') {
+        return {
+          status: 200,
+          body: { object: 'list', url: '/v1/webhook_endpoints', has_more: false, data: endpoints.map(withoutSecret) },
+        };
+      }
+      if (request.method !== 'POST') return unrecognized(request);
+      if (endpoints.length >= MAX_WEBHOOK_ENDPOINTS) {
+        return error(
+          400,
+          'invalid_request_error',
+          `You have reached the maximum of ${MAX_WEBHOOK_ENDPOINTS} test webhook endpoints.`,
+        );
+      }
+      const endpoint: Row = {
+        id: `we_E${String(++sequence).padStart(13, '0')}`,
+        object: 'webhook_endpoint',
+        api_version: null,
+        application: null,
+        created: nowSeconds(),
+        description: null,
+        enabled_events: [],
+        livemode: false,
+        metadata: {},
+        secret: `whsec_${randomBytes(24).toString('base64url').replace(/[-_]/g, '0')}`,
+        status: 'enabled',
+        url: null,
+      };
+      const refused = applyEndpointParams(endpoint, paramsOf(request), true);
+      if (refused) return refused;
+      endpoints.unshift(endpoint);
+      return { status: 200, body: structuredClone(endpoint) };
+    }
+    const found = endpoints.find((e) => e.id === id);
+    if (!['GET', 'POST', 'DELETE'].includes(request.method)) return unrecognized(request);
+    if (!found) return endpointMissing(id);
+    if (request.method === 'GET') return { status: 200, body: withoutSecret(found) };
+    if (request.method === 'POST') {
+      const changed = structuredClone(found);
+      const refused = applyEndpointParams(changed, paramsOf(request), false);
+      if (refused) return refused;
+      Object.assign(found, changed);
+      return { status: 200, body: withoutSecret(found) };
+    }
+    if (request.method === 'DELETE') {
+      endpoints.splice(endpoints.indexOf(found), 1);
+      return { status: 200, body: { id, object: 'webhook_endpoint', deleted: true } };
+    }
+    return unrecognized(request);
+  };
 
   const paramsOf = (request: EmulatorRequest): Row => {
     // Stripe reads form bodies only; a JSON body carries no parameters.
@@ -379,6 +548,7 @@ export function stripeEmulator(options: StripeEmulatorOptions = {}): PlatformEmu
         body: { object: 'balance', available: [{ amount: 0, currency: 'usd' }], pending: [], livemode: false },
       };
     }
+    if (segments[1] === 'webhook_endpoints' && segments.length <= 3) return webhookEndpoints(request, segments[2]);
     const resource = segments[1] as Resource;
     const records = store.get(resource);
     if (!records || segments.length > 3) return unrecognized(request);
