@@ -441,6 +441,7 @@ export abstract class BaseAdapter<
           url: resolvePath(registration.path, this.meta, this.#connectionConfig),
           ...(encoding === 'form' ? { form: body as Record<string, unknown> } : { json: body }),
         }),
+      (id) => this.unsubscribeWebhook(id),
     );
   }
 

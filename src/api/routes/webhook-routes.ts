@@ -176,7 +176,7 @@ export function webhookRoutes(scope: FastifyInstance, ctx: ServiceContext, catal
             instructions = `${registration.secret.instructions} Then send it with PUT /integrations/${platform}/webhooks/${created.webhookId}/secret; until then deliveries are refused (401).`;
           }
         } catch (error) {
-          // Nothing was made at the platform that we know of: the registration is removed, the caller sees why.
+          // Whatever the platform made before it refused was removed again (subscribeWebhook): the registration goes too.
           await ctx.db
             .deleteFrom('platform_webhooks')
             .where('tenant_id', '=', tenantId)
@@ -457,11 +457,17 @@ export async function inboundWebhookRoutes(
       }
       const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const url = new URL(request.url, ctx.settings.publicUrl).toString();
-      const verified = verifyWebhook(
-        platform,
-        { method: request.method, url, headers: request.headers, rawBody: raw },
-        { secrets: webhook.secrets, now: ctx.now(), config: meta.webhooks as PlatformWebhookConfig },
-      );
+      const delivery = { method: request.method, url, headers: request.headers, rawBody: raw };
+      const verifyWith = (secrets: string[]) =>
+        verifyWebhook(platform, delivery, { secrets, now: ctx.now(), config: meta.webhooks as PlatformWebhookConfig });
+      let verified = verifyWith(webhook.secrets);
+      if (!verified.ok) {
+        // The secrets may have changed in another process (a reconcile subscribed again) since they were cached:
+        // one fresh read before refusing, so a new secret works at once rather than after the cache's TTL.
+        registrations.forget(webhook.webhookId);
+        const fresh = await registrations.get(webhook.webhookId);
+        if (fresh && fresh.secrets.join('\n') !== webhook.secrets.join('\n')) verified = verifyWith(fresh.secrets);
+      }
       if (!verified.ok) {
         request.log.info({ platform, webhookId: webhook.webhookId, reason: verified.reason }, 'webhook rejected');
         await countRejection(ctx, webhook, platform, verified.reason);

@@ -73,50 +73,57 @@ export type SubscriptionRequest = (request: {
 
 /**
  * Creates the subscriptions (one, or one per event type) and reads each answer's id and, where the platform returns
- * it, the secret.
- * @throws TypeError when an answer lacks the id or secret at the configured path (the platform changed, or the
- *   config is wrong) — the subscriptions made before it are named in the message, so they can be removed.
+ * it, the secret. When a later one fails (Shopify refusing the second topic), the ones made before it are removed
+ * with `undo` (best effort) before the error is thrown, so no subscription is left at the platform unrecorded.
+ * @throws the `send` error, or TypeError when an answer lacks the id or secret at the configured path (the platform
+ *   changed, or the config is wrong).
  */
 export async function subscribeWebhook(
   registration: ApiWebhookRegistration,
   input: WebhookSubscriptionInput & { clientSecret?: string | undefined },
   send: SubscriptionRequest,
+  undo: (id: string) => Promise<unknown> = async () => {},
 ): Promise<WebhookSubscription> {
   let secret: string | undefined;
   if (registration.secret.from === 'generated') secret = generateWebhookSecret();
   if (registration.secret.from === 'client-secret') secret = input.clientSecret;
   const batches = registration.perEvent ? input.events.map((event) => [event]) : [input.events];
   const ids: string[] = [];
-  for (const events of batches) {
-    const body = fillWebhookBody(registration.body, {
-      endpointUrl: input.endpointUrl,
-      events,
-      event: events[0],
-      secret,
-    });
-    const { body: answer, headers } = await send({
-      method: registration.method,
-      body,
-      encoding: registration.encoding,
-    });
-    const header = registration.idHeader ? headers[registration.idHeader.toLowerCase()] : undefined;
-    const id = registration.idPath ? getPath(answer, registration.idPath) : Array.isArray(header) ? header[0] : header;
-    if ((typeof id !== 'string' && typeof id !== 'number') || id === '') {
-      const where = registration.idPath ? `at "${registration.idPath}"` : `in its ${registration.idHeader} header`;
-      throw new TypeError(
-        `the platform's answer has no subscription id ${where}${ids.length ? ` (made before it: ${ids.join(', ')})` : ''}`,
-      );
-    }
-    ids.push(String(id));
-    if (registration.secret.from === 'response') {
-      const returned = getPath(answer, registration.secret.path);
-      if (typeof returned !== 'string' || returned === '') {
-        throw new TypeError(
-          `the platform's answer has no signing secret at "${registration.secret.path}" (subscription ${ids.join(', ')} was made)`,
-        );
+  try {
+    for (const events of batches) {
+      const body = fillWebhookBody(registration.body, {
+        endpointUrl: input.endpointUrl,
+        events,
+        event: events[0],
+        secret,
+      });
+      const { body: answer, headers } = await send({
+        method: registration.method,
+        body,
+        encoding: registration.encoding,
+      });
+      const header = registration.idHeader ? headers[registration.idHeader.toLowerCase()] : undefined;
+      const id = registration.idPath
+        ? getPath(answer, registration.idPath)
+        : Array.isArray(header)
+          ? header[0]
+          : header;
+      if ((typeof id !== 'string' && typeof id !== 'number') || id === '') {
+        const where = registration.idPath ? `at "${registration.idPath}"` : `in its ${registration.idHeader} header`;
+        throw new TypeError(`the platform's answer has no subscription id ${where}`);
       }
-      secret = returned;
+      ids.push(String(id));
+      if (registration.secret.from === 'response') {
+        const returned = getPath(answer, registration.secret.path);
+        if (typeof returned !== 'string' || returned === '') {
+          throw new TypeError(`the platform's answer has no signing secret at "${registration.secret.path}"`);
+        }
+        secret = returned;
+      }
     }
+  } catch (error) {
+    for (const id of ids) await undo(id).catch(() => {});
+    throw error;
   }
   return { ids, secret };
 }

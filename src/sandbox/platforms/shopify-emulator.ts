@@ -361,13 +361,13 @@ export function shopifyEmulator(options: ShopifyEmulatorOptions = {}): PlatformE
       const errors: Record<string, string[]> = {};
       if (blank(merged.topic)) errors.topic = ["can't be blank"];
       else if (!WEBHOOK_TOPICS.has(String(merged.topic))) {
-        errors.topic = [`Invalid topic specified: ${String(merged.topic)}. Topics allowed: ${[...WEBHOOK_TOPICS].join(', ')}`];
+        errors.topic = [
+          `Invalid topic specified: ${String(merged.topic)}. Topics allowed: ${[...WEBHOOK_TOPICS].join(', ')}`,
+        ];
       }
       if (blank(merged.address)) errors.address = ["can't be blank"];
       else if (!URL.canParse(String(merged.address))) errors.address = ['is invalid'];
-      else if (
-        webhooks.some((w) => w !== current && w.topic === merged.topic && w.address === merged.address)
-      ) {
+      else if (webhooks.some((w) => w !== current && w.topic === merged.topic && w.address === merged.address)) {
         errors.address = ['for this topic has already been taken'];
       }
       if (merged.format !== undefined && merged.format !== 'json' && merged.format !== 'xml') {
@@ -385,13 +385,16 @@ export function shopifyEmulator(options: ShopifyEmulatorOptions = {}): PlatformE
     });
     const pick = (fields: Row): Row =>
       Object.fromEntries(
-        Object.entries(fields).filter(([k]) => ['topic', 'address', 'format', 'fields', 'metafield_namespaces'].includes(k)),
+        Object.entries(fields).filter(([k]) =>
+          ['topic', 'address', 'format', 'fields', 'metafield_namespaces'].includes(k),
+        ),
       );
     if (id === undefined) {
       if (request.method === 'GET') {
         const q = request.url.searchParams;
         const shown = webhooks.filter(
-          (w) => (!q.has('topic') || w.topic === q.get('topic')) && (!q.has('address') || w.address === q.get('address')),
+          (w) =>
+            (!q.has('topic') || w.topic === q.get('topic')) && (!q.has('address') || w.address === q.get('address')),
         );
         return { status: 200, body: { webhooks: structuredClone(shown) } };
       }

@@ -109,7 +109,7 @@ describe('subscribeWebhook', () => {
 
   it.each([
     ['no id in the answer', { secret: 'whsec_1' }, /no subscription id at "id"/],
-    ['no secret in the answer', { id: 'we_1' }, /no signing secret at "secret" \(subscription we_1 was made\)/],
+    ['no secret in the answer', { id: 'we_1' }, /no signing secret at "secret"/],
   ])('fails with %s, naming the path', async (_name, answer, message) => {
     await expect(
       subscribeWebhook(registration({}), { endpointUrl: ENDPOINT, events: ['a'] }, async () => ({
@@ -117,5 +117,26 @@ describe('subscribeWebhook', () => {
         headers: {},
       })),
     ).rejects.toThrow(message);
+  });
+
+  it('removes the subscriptions made before a later one fails, then throws', async () => {
+    const undone: string[] = [];
+    let calls = 0;
+    const attempt = subscribeWebhook(
+      registration({
+        body: { topic: '{event}', url: '{endpointUrl}' },
+        perEvent: true,
+        secret: { from: 'client-secret' },
+      }),
+      { endpointUrl: ENDPOINT, events: ['a', 'b', 'c'], clientSecret: 'x' },
+      async () => {
+        calls += 1;
+        if (calls === 3) throw new Error('422 topic refused');
+        return { body: { id: `w${calls}` }, headers: {} };
+      },
+      async (id) => undone.push(id),
+    );
+    await expect(attempt).rejects.toThrow('422 topic refused');
+    expect(undone).toEqual(['w1', 'w2']);
   });
 });
