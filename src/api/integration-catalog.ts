@@ -3,6 +3,7 @@
  * for the marketplace, and for one platform the JSON Schemas of its credentials and connection config, whose field
  * names are the adapters' own (`apiKey`, `shop`), so a connect request uses exactly those names.
  */
+import { type SetupGuide, setupGuide } from './setup-guide.js';
 import type { PlatformMeta } from '../runtime/adapter-types.js';
 import { credentialFieldsOf } from '../runtime/credential-fields.js';
 import type { AdapterRegistry } from '../runtime/registry.js';
@@ -52,6 +53,7 @@ export interface IntegrationDetail extends Omit<IntegrationSummary, 'entities' |
   credentials_schema: JsonSchemaObject;
   connection_config_schema: JsonSchemaObject;
   oauth: { scopes: string[]; scope_separator: string; grant_type: string } | null;
+  setup_guide: SetupGuide;
 }
 
 /** A rate limit in words: `40 requests, 2 a second leak`, `100 requests per 1 s`. */
@@ -161,6 +163,7 @@ export function detail(meta: PlatformMeta): IntegrationDetail {
       meta.auth.kind === 'oauth2'
         ? { scopes: [...meta.auth.scopes], scope_separator: meta.auth.scopeSeparator, grant_type: meta.auth.grantType }
         : null,
+    setup_guide: setupGuide(meta),
   };
 }
 

@@ -19,9 +19,11 @@ import { healthRoutes } from './routes/health-routes.js';
 import { metricsRoutes } from './routes/metrics-routes.js';
 import { oauthCallbackRoutes, oauthInitiateRoutes } from './routes/oauth-routes.js';
 import { registryRoutes } from './routes/registry-routes.js';
+import { statisticsRoutes } from './routes/statistics-routes.js';
 import { syncRoutes } from './routes/sync-routes.js';
 import { inboundWebhookRoutes, webhookRoutes } from './routes/webhook-routes.js';
 import { requireTenant } from './tenant-auth.js';
+import { webPageRoutes } from './web-page.js';
 
 /** The largest request body accepted. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -89,6 +91,7 @@ export async function buildServer(ctx: ServiceContext): Promise<BuiltServer> {
   registryRoutes(app, catalog);
   oauthCallbackRoutes(app, ctx);
   await app.register(async (inbound) => inboundWebhookRoutes(inbound, ctx, catalog));
+  await app.register(async (page) => webPageRoutes(page));
 
   await app.register(async (tenantScope) => {
     requireTenant(tenantScope, ctx);
@@ -123,4 +126,5 @@ const tenantRouteModules: TenantRouteModule[] = [
   webhookRoutes,
   alertRoutes,
   auditRoutes,
+  statisticsRoutes,
 ];

@@ -21,7 +21,7 @@ import { audit } from '../../db/repositories/audit-repository.js';
 import type { ServiceContext } from '../../service/service-context.js';
 import { CursorCodec } from '../cursor-codec.js';
 import { notFound, ProblemError } from '../problem.js';
-import { limitParam } from '../route-schemas.js';
+import { alertResponse, limitParam, nextCursor } from '../route-schemas.js';
 import { isStorableText } from '../storable-text.js';
 import { actorOf } from '../tenant-auth.js';
 
@@ -52,6 +52,7 @@ export function alertRoutes(scope: FastifyInstance, ctx: ServiceContext): void {
           limit: limitParam,
           cursor: z.string().max(2000).optional(),
         }),
+        response: { 200: z.object({ alerts: z.array(alertResponse), next_cursor: nextCursor }) },
       },
     },
     async (request) => {
@@ -84,6 +85,7 @@ export function alertRoutes(scope: FastifyInstance, ctx: ServiceContext): void {
         summary: 'Acknowledge an alert (it stays open until its condition clears)',
         security,
         params: z.object({ alert_id: z.string().min(1).max(100) }),
+        response: { 200: z.object({ alert: alertResponse }) },
       },
     },
     async (request) => {

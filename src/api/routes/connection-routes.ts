@@ -41,7 +41,14 @@ import { connectionJson } from '../connection-json.js';
 import { CursorCodec } from '../cursor-codec.js';
 import type { IntegrationCatalog } from '../integration-catalog.js';
 import { notFound, ProblemError } from '../problem.js';
-import { connectionQuery, limitParam, platformParams } from '../route-schemas.js';
+import {
+  connectionQuery,
+  connectionResponse,
+  instant,
+  limitParam,
+  nextCursor,
+  platformParams,
+} from '../route-schemas.js';
 import { storableLabel } from '../storable-text.js';
 import { actorOf } from '../tenant-auth.js';
 
@@ -115,6 +122,7 @@ export function connectionRoutes(scope: FastifyInstance, ctx: ServiceContext, ca
         summary: "The tenant's connections",
         security,
         querystring: z.object({ limit: limitParam, cursor: z.string().max(2000).optional() }),
+        response: { 200: z.object({ connections: z.array(connectionResponse), next_cursor: nextCursor }) },
       },
     },
     async (request) => {
@@ -153,6 +161,7 @@ export function connectionRoutes(scope: FastifyInstance, ctx: ServiceContext, ca
             label: storableLabel(200).optional(),
           })
           .strict(),
+        response: { 201: z.object({ connection: connectionResponse }) },
       },
     },
     async (request, reply) => {
@@ -230,6 +239,15 @@ export function connectionRoutes(scope: FastifyInstance, ctx: ServiceContext, ca
         security,
         params: platformParams,
         querystring: connectionQuery,
+        response: {
+          200: z.object({
+            connection: connectionResponse,
+            revoked: z.boolean(),
+            webhook_subscriptions_removed: z.number().int(),
+            /** Why the tokens were not revoked (no revocation endpoint, no OAuth app, the platform refused). */
+            revocation_detail: z.string().optional(),
+          }),
+        },
       },
     },
     async (request) => {
@@ -267,7 +285,7 @@ export function connectionRoutes(scope: FastifyInstance, ctx: ServiceContext, ca
         },
       });
       return {
-        connection: { ...connectionJson(row), status: 'disconnected' },
+        connection: { ...connectionJson(row), status: 'disconnected' as const },
         revoked: revocation.revoked,
         webhook_subscriptions_removed: unsubscribed.removed,
         ...(revocation.detail ? { revocation_detail: revocation.detail } : {}),
@@ -284,6 +302,30 @@ export function connectionRoutes(scope: FastifyInstance, ctx: ServiceContext, ca
         security,
         params: platformParams,
         querystring: connectionQuery,
+        response: {
+          200: z.object({
+            healthy: z.boolean(),
+            checked_at: instant,
+            latency_ms: z.number(),
+            /** Why the check failed; absent when it passed. */
+            error: z.string().optional(),
+            status: connectionResponse.shape.status,
+            last_sync_at: instant.nullable(),
+            rate_limit: z.object({
+              model: z.string(),
+              /** What the platform's rate-limit headers last said; null before any were seen. */
+              observed: z
+                .object({
+                  limit: z.number().int().nullable(),
+                  remaining: z.number().int().nullable(),
+                  reset_at: instant.nullable(),
+                  paused_until: instant.nullable(),
+                  observed_at: instant,
+                })
+                .nullable(),
+            }),
+          }),
+        },
       },
     },
     async (request) => {

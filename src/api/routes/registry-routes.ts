@@ -4,11 +4,12 @@
  * Public: it holds no tenant data.
  */
 import { createHash } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { detail, type IntegrationCatalog } from '../integration-catalog.js';
 import { notFound } from '../problem.js';
+import { integrationDetailResponse, integrationSummaryResponse } from '../route-schemas.js';
 
 const listQuery = z
   .object({
@@ -27,7 +28,14 @@ export function registryRoutes(app: FastifyInstance, catalog: IntegrationCatalog
 
   typed.get(
     '/integrations/registry',
-    { schema: { tags: ['registry'], summary: 'The platforms EnGarde connects to', querystring: listQuery } },
+    {
+      schema: {
+        tags: ['registry'],
+        summary: 'The platforms EnGarde connects to',
+        querystring: listQuery,
+        response: { 200: z.object({ integrations: z.array(integrationSummaryResponse), total: z.number().int() }) },
+      },
+    },
     async (request, reply) => {
       const { category, auth_kind: authKind, q } = request.query;
       const words = (q ?? '').toLowerCase().split(/\s+/).filter(Boolean);
@@ -46,9 +54,11 @@ export function registryRoutes(app: FastifyInstance, catalog: IntegrationCatalog
         if (responses.size >= MAX_CACHED_RESPONSES) responses.delete(responses.keys().next().value as string);
         responses.set(key, cached);
       }
-      reply.header('etag', cached.etag).header('cache-control', 'public, max-age=300');
-      if (request.headers['if-none-match'] === cached.etag) return reply.status(304).send();
-      return reply.type('application/json; charset=utf-8').send(cached.body);
+      // The body is sent already serialized (the 200 schema describes it; the serializer never sees a string).
+      const raw = reply as FastifyReply;
+      raw.header('etag', cached.etag).header('cache-control', 'public, max-age=300');
+      if (request.headers['if-none-match'] === cached.etag) return raw.status(304).send();
+      return raw.type('application/json; charset=utf-8').send(cached.body);
     },
   );
 
@@ -59,6 +69,7 @@ export function registryRoutes(app: FastifyInstance, catalog: IntegrationCatalog
         tags: ['registry'],
         summary: 'One platform, with the schemas of its credentials and connection config',
         params: z.object({ integration_id: z.string().min(1).max(100) }),
+        response: { 200: z.object({ integration: integrationDetailResponse }) },
       },
     },
     async (request) => {

@@ -8,6 +8,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import { audit } from '../../db/repositories/audit-repository.js';
+import type { ConflictField } from '../../db/schema.js';
 import { queuePush, queueSync } from '../../jobs/job-queue.js';
 import type { PlatformMeta } from '../../runtime/adapter-types.js';
 import type { ServiceContext } from '../../service/service-context.js';
@@ -26,13 +27,24 @@ import { CONFLICT_STRATEGIES } from '../../sync/three-way-merge.js';
 import { CursorCodec } from '../cursor-codec.js';
 import type { IntegrationCatalog } from '../integration-catalog.js';
 import { type FieldProblem, notFound, ProblemError } from '../problem.js';
-import { connectionQuery, limitParam, platformParams } from '../route-schemas.js';
+import {
+  conflictResponse,
+  connectionQuery,
+  instant,
+  limitParam,
+  nextCursor,
+  platformParams,
+  syncRecordResponse,
+} from '../route-schemas.js';
 import { actorOf } from '../tenant-auth.js';
 import { resolveConnection } from './connection-routes.js';
 
 const entityParams = platformParams.extend({ entity_type: z.string().min(1).max(128) });
 const recordParams = entityParams.extend({ external_id: z.string().min(1).max(512) });
 const recordBody = z.object({ data: z.record(z.string(), z.unknown()) }).strict();
+const syncDirection = z.enum(['pull', 'push', 'bidirectional']);
+/** idle (set up, never run), queued, running, succeeded or failed (it stays so until the next run starts). */
+const syncStatus = z.enum(['idle', 'queued', 'running', 'succeeded', 'failed']);
 
 const CONFLICT_COLUMNS = [
   'conflict_id',
@@ -115,6 +127,19 @@ export function syncRoutes(scope: FastifyInstance, ctx: ServiceContext, catalog:
             field_rules: z.record(z.string(), z.record(z.string(), z.enum(['platform', 'local']))).default({}),
           })
           .strict(),
+        response: {
+          202: z.object({
+            sync: z.object({
+              connection_id: z.string(),
+              sync_direction: syncDirection,
+              frequency: z.string(),
+              entities: z.array(z.string()),
+              conflict_strategy: z.enum(CONFLICT_STRATEGIES),
+              field_rules: z.record(z.string(), z.record(z.string(), z.enum(['platform', 'local']))),
+              next_run_at: instant.nullable(),
+            }),
+          }),
+        },
       },
     },
     async (request, reply) => {
@@ -219,6 +244,37 @@ export function syncRoutes(scope: FastifyInstance, ctx: ServiceContext, catalog:
         security,
         params: platformParams,
         querystring: connectionQuery,
+        response: {
+          200: z.object({
+            connection_id: z.string(),
+            entities: z.array(
+              z.object({
+                entity_type: z.string(),
+                sync_direction: syncDirection,
+                frequency: z.string(),
+                conflict_strategy: z.string(),
+                sync_status: syncStatus,
+                last_sync_attempt: instant.nullable(),
+                last_success_at: instant.nullable(),
+                next_run_at: instant.nullable(),
+                records_total: z.number().int(),
+                /** While a run is going: the records it has pulled so far. */
+                progress: z.object({ records_so_far: z.number().int() }).optional(),
+                /** The last finished (or failed) pull run; null before one. */
+                last_run: z
+                  .object({
+                    started_at: instant,
+                    finished_at: instant.nullable(),
+                    records_pulled: z.number().int(),
+                    records_pushed: z.number().int(),
+                  })
+                  .nullable(),
+                conflicts_open: z.number().int(),
+                error: z.string().nullable(),
+              }),
+            ),
+          }),
+        },
       },
     },
     async (request) => {
@@ -226,10 +282,10 @@ export function syncRoutes(scope: FastifyInstance, ctx: ServiceContext, catalog:
       const { connection } = await locate(tenantId, request.params.integration_id, request.query.connection_id);
       const rows = await sql<{
         entity_type: string;
-        sync_direction: string;
+        sync_direction: z.infer<typeof syncDirection>;
         frequency: string;
         conflict_strategy: string;
-        sync_status: string;
+        sync_status: z.infer<typeof syncStatus>;
         last_sync_attempt: Date | null;
         last_success_at: Date | null;
         next_run_at: Date | null;
@@ -307,6 +363,7 @@ export function syncRoutes(scope: FastifyInstance, ctx: ServiceContext, catalog:
             .default('false')
             .transform((v) => v === 'true'),
         }),
+        response: { 200: z.object({ records: z.array(syncRecordResponse), next_cursor: nextCursor }) },
       },
     },
     async (request) => {
@@ -348,6 +405,7 @@ export function syncRoutes(scope: FastifyInstance, ctx: ServiceContext, catalog:
         params: entityParams,
         querystring: connectionQuery,
         body: recordBody,
+        response: { 202: z.object({ record: syncRecordResponse }) },
       },
     },
     async (request, reply) => {
@@ -370,6 +428,7 @@ export function syncRoutes(scope: FastifyInstance, ctx: ServiceContext, catalog:
         params: recordParams,
         querystring: connectionQuery,
         body: recordBody,
+        response: { 202: z.object({ record: syncRecordResponse }) },
       },
     },
     async (request, reply) => {
@@ -419,6 +478,7 @@ export function syncRoutes(scope: FastifyInstance, ctx: ServiceContext, catalog:
           limit: limitParam,
           cursor: z.string().max(2000).optional(),
         }),
+        response: { 200: z.object({ conflicts: z.array(conflictResponse), next_cursor: nextCursor }) },
       },
     },
     async (request) => {
@@ -473,6 +533,7 @@ export function syncRoutes(scope: FastifyInstance, ctx: ServiceContext, catalog:
             data: z.record(z.string(), z.unknown()).optional(),
           })
           .strict(),
+        response: { 200: z.object({ conflict: conflictResponse }) },
       },
     },
     async (request) => {
@@ -520,8 +581,8 @@ function conflictJson(row: {
   conflict_id: string;
   entity_type: string;
   external_id: string;
-  status: string;
-  fields: unknown;
+  status: 'open' | 'resolved';
+  fields: Record<string, ConflictField>;
   created_at: Date;
   resolved_at: Date | null;
   resolution: string | null;

@@ -263,6 +263,25 @@ export function webhookRoutes(scope: FastifyInstance, ctx: ServiceContext, catal
         security,
         params: platformParams,
         querystring: connectionQuery,
+        response: {
+          200: z.object({
+            webhooks: z.array(
+              z.object({
+                webhook_id: z.string(),
+                connection_id: z.string(),
+                endpoint_url: z.string(),
+                events: z.array(z.string()),
+                registered_at_platform: z.boolean(),
+                platform_webhook_ids: z.array(z.string()),
+                ip_allowlist: z.boolean(),
+                registration_error: z.string().optional(),
+                reconciled_at: z.iso.datetime().nullable(),
+                created_at: z.iso.datetime(),
+                instructions: z.string().optional(),
+              }),
+            ),
+          }),
+        },
       },
     },
     async (request) => {
@@ -290,6 +309,22 @@ export function webhookRoutes(scope: FastifyInstance, ctx: ServiceContext, catal
           limit: limitParam,
           cursor: z.string().max(2000).optional(),
         }),
+        response: {
+          200: z.object({
+            events: z.array(
+              z.object({
+                event_id: z.string(),
+                delivery_id: z.string(),
+                event_type: z.string(),
+                received_at: z.iso.datetime(),
+                processing_status: z.enum(['pending', 'processing', 'processed', 'failed']),
+                processed_at: z.iso.datetime().nullable(),
+                error: z.string().optional(),
+              }),
+            ),
+            next_cursor: z.string().nullable(),
+          }),
+        },
       },
     },
     async (request) => {

@@ -1,0 +1,35 @@
+/**
+ * A wide table's horizontal scroller (narrow screens). While the table is wider than the screen, the scroller is a
+ * named region in the tab order, so people without a mouse can scroll it with the arrow keys; otherwise it is a
+ * plain box (no extra tab stop or landmark).
+ */
+import { type ReactNode, useEffect, useRef, useState } from 'react';
+
+export function TableScroll({ label, children }: { label: string; children: ReactNode }) {
+  const box = useRef<HTMLDivElement>(null);
+  const [scrolls, setScrolls] = useState(false);
+
+  useEffect(() => {
+    const element = box.current;
+    if (!element) return;
+    const measure = () => setScrolls(element.scrollWidth > element.clientWidth + 1);
+    measure();
+    const observer = new ResizeObserver(measure);
+    observer.observe(element);
+    if (element.firstElementChild) observer.observe(element.firstElementChild);
+    return () => observer.disconnect();
+  }, []);
+
+  return (
+    <div
+      ref={box}
+      className="table-scroll"
+      role={scrolls ? 'region' : undefined}
+      aria-label={scrolls ? label : undefined}
+      // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be reachable by keyboard
+      tabIndex={scrolls ? 0 : undefined}
+    >
+      {children}
+    </div>
+  );
+}
