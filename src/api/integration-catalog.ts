@@ -3,10 +3,11 @@
  * for the marketplace, and for one platform the JSON Schemas of its credentials and connection config, whose field
  * names are the adapters' own (`apiKey`, `shop`), so a connect request uses exactly those names.
  */
-import { type SetupGuide, setupGuide } from './setup-guide.js';
+
 import type { PlatformMeta } from '../runtime/adapter-types.js';
 import { credentialFieldsOf } from '../runtime/credential-fields.js';
 import type { AdapterRegistry } from '../runtime/registry.js';
+import { type SetupGuide, setupGuide } from './setup-guide.js';
 
 export interface EntitySummary {
   name: string;

@@ -27,7 +27,8 @@ const SIGN_IN: Record<PlatformMeta['auth']['kind'], (meta: PlatformMeta) => stri
   aws_sigv4: () => 'Create an IAM user or role with access to the service and paste its access key id and secret key.',
   google_service_account: (m) =>
     `Create a Google Cloud service account with access to ${m.name}, download its JSON key, and paste its client_email and private_key.`,
-  azure_shared_key: () => "Copy the storage account's name and one of its access keys from the Azure portal (Access keys).",
+  azure_shared_key: () =>
+    "Copy the storage account's name and one of its access keys from the Azure portal (Access keys).",
 };
 
 function webhookSetup(meta: PlatformMeta): SetupGuide['webhooks'] {
@@ -51,7 +52,8 @@ function webhookSetup(meta: PlatformMeta): SetupGuide['webhooks'] {
 function errors(meta: PlatformMeta): SetupGuide['errors'] {
   const oauth = meta.auth.kind === 'oauth2';
   const codes = meta.errorBody?.codes;
-  const also = (list: readonly string[] | undefined) => (list && list.length ? ` (${meta.name} codes: ${list.join(', ')})` : '');
+  const also = (list: readonly string[] | undefined) =>
+    list?.length ? ` (${meta.name} codes: ${list.join(', ')})` : '';
   return [
     {
       error: `401 Unauthorized${also(codes?.authentication)}`,
@@ -77,12 +79,14 @@ function errors(meta: PlatformMeta): SetupGuide['errors'] {
     {
       error: `429 Too Many Requests${also(codes?.rateLimited)}`,
       meaning: `${meta.name}'s rate limit was reached.`,
-      action: 'Nothing: EnGarde paces requests to the limit and retries after the wait the platform asks for. Fewer syncs a day lower the pressure.',
+      action:
+        'Nothing: EnGarde paces requests to the limit and retries after the wait the platform asks for. Fewer syncs a day lower the pressure.',
     },
     {
       error: '5xx or no answer',
       meaning: `${meta.name} failed or could not be reached.`,
-      action: 'Nothing at first: EnGarde retries with backoff, and a failing connection raises an alert after 3 failed checks.',
+      action:
+        'Nothing at first: EnGarde retries with backoff, and a failing connection raises an alert after 3 failed checks.',
     },
   ];
 }

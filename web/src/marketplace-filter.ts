@@ -44,9 +44,13 @@ function textOf(entry: MarketplaceEntry): string {
   let text = searchText.get(entry);
   if (text === undefined) {
     text = fold(
-      [entry.name, entry.id, entry.category, entry.summary, ...entry.entities.flatMap((e) => [e.name, e.standard ?? ''])].join(
-        ' ',
-      ),
+      [
+        entry.name,
+        entry.id,
+        entry.category,
+        entry.summary,
+        ...entry.entities.flatMap((e) => [e.name, e.standard ?? '']),
+      ].join(' '),
     );
     searchText.set(entry, text);
   }

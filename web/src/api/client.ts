@@ -54,9 +54,7 @@ api.use(authorize);
  * @example
  * const { connections } = await ok(api.GET('/integrations/connections'));
  */
-export async function ok<T>(
-  pending: Promise<{ data?: T; error?: unknown; response: Response }>,
-): Promise<T> {
+export async function ok<T>(pending: Promise<{ data?: T; error?: unknown; response: Response }>): Promise<T> {
   const { data, error, response } = await pending;
   if (!response.ok) {
     const body = (error && typeof error === 'object' ? error : {}) as Record<string, unknown>;

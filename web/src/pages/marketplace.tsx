@@ -28,7 +28,7 @@ export function Marketplace() {
     <main id="main">
       <h1>Marketplace</h1>
       <p className="lead">Connect your product to the platforms your customers use.</p>
-      <div role="search" className="filters" aria-label="Find an integration">
+      <search className="filters" aria-label="Find an integration">
         <label htmlFor={searchId}>Search</label>
         <input
           id={searchId}
@@ -84,7 +84,7 @@ export function Marketplace() {
             </label>
           ))}
         </div>
-      </div>
+      </search>
       {registry.loading && !entries ? <Loading what="the catalogue" /> : null}
       <ProblemMessage error={registry.error} action="Loading the catalogue" />
       {entries ? (
