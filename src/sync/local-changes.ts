@@ -183,8 +183,8 @@ export async function deleteLocal(db: Db, target: SyncTarget, externalId: string
 }
 
 /**
- * Resolves an open conflict: `remote` takes the platform's version; `local` keeps ours; `merge` takes the given
- * data. Ours and merged data become a pending change against the platform's version at the time of the conflict
+ * Resolves an open conflict: `remote` takes the platform's version; `local` keeps ours; `merge` sets the given
+ * fields over the platform's version (the fields not given keep the platform's values). Ours and merged data become a pending change against the platform's version at the time of the conflict
  * (so a further platform change since then is caught again), pushed at once.
  * @returns the resolved conflict's id, or `undefined` when there is no open conflict with that id.
  */
@@ -209,8 +209,14 @@ export async function resolveConflict(
     if (!conflict) return undefined;
     const target: SyncTarget = { tenantId, connectionId, entity: conflict.entity_type };
     const remote = conflict.remote_data;
+    // Merged values are the fields to set, laid over the platform's version (or ours, when the platform deleted it):
+    // the rest of the record stays as it is.
     const chosen: Json | null =
-      resolution.kind === 'merge' ? resolution.data : resolution.kind === 'local' ? conflict.local_data : remote;
+      resolution.kind === 'merge'
+        ? { ...(remote ?? conflict.local_data ?? {}), ...resolution.data }
+        : resolution.kind === 'local'
+          ? conflict.local_data
+          : remote;
     // The outbox entry that met the conflict ends; a new one carries the chosen version (unless it is the platform's).
     await trx
       .updateTable('sync_outbox')

@@ -201,6 +201,27 @@ describe('conflicts', () => {
     expect(record.data).toMatchObject({ firstName: expected });
   });
 
+  it('resolves with merge by setting only the given fields: the rest of the record keeps the platform values', async () => {
+    const { id, conflictId } = await conflictOn(9);
+    const before = remote(id) as Record<string, unknown>;
+    const response = await h.inject({
+      method: 'POST',
+      url: `${BASE}/conflicts/${conflictId}/resolve`,
+      headers,
+      payload: { resolution: 'merge', data: { firstName: 'merged' } },
+    });
+    expect(response.statusCode).toBe(200);
+    await h.push(ENTITY);
+    const { firstName: _first, ...untouched } = before;
+    expect(remote(id)).toMatchObject({ ...untouched, firstName: 'merged' });
+    const record = await h.service.ctx.db
+      .selectFrom('sync_records')
+      .select('data')
+      .where('external_id', '=', id)
+      .executeTakeFirstOrThrow();
+    expect(record.data).toMatchObject({ ...untouched, firstName: 'merged' });
+  });
+
   it.each([
     ['merge without data', { resolution: 'merge' }, 422],
     ['an unknown resolution', { resolution: 'both' }, 400],

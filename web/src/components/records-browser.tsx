@@ -149,7 +149,11 @@ export function RecordsBrowser({
                       </td>
                       <td>
                         <Instant at={r.local_updated_at} empty="—" />
-                        {r.push_error ? <div className="field-error">Push failed: {r.push_error}</div> : null}
+                        {r.push_error ? (
+                          <div className="field-error" style={{ overflowWrap: 'anywhere', minWidth: '12rem' }}>
+                            Push failed: {r.push_error}
+                          </div>
+                        ) : null}
                       </td>
                       <td>{r.deleted ? 'Yes' : 'No'}</td>
                     </tr>

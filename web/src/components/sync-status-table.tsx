@@ -67,7 +67,9 @@ export function SyncStatusTable({ entities }: { entities: EntitySyncStatus[] }) 
                   </span>
                 ) : null}
               </td>
-              <td style={{ minWidth: '14rem' }}>{e.error ? <span className="field-error">{e.error}</span> : '—'}</td>
+              <td style={{ minWidth: '14rem', overflowWrap: 'anywhere' }}>
+                {e.error ? <span className="field-error">{e.error}</span> : '—'}
+              </td>
             </tr>
           ))}
         </tbody>

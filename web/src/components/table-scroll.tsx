@@ -20,15 +20,10 @@ export function TableScroll({ label, children }: { label: string; children: Reac
     return () => observer.disconnect();
   }, []);
 
+  // Only while it scrolls: a region with a name, in the tab order.
+  const region = scrolls ? { role: 'region', 'aria-label': label, tabIndex: 0 } : {};
   return (
-    <div
-      ref={box}
-      className="table-scroll"
-      role={scrolls ? 'region' : undefined}
-      aria-label={scrolls ? label : undefined}
-      // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be reachable by keyboard
-      tabIndex={scrolls ? 0 : undefined}
-    >
+    <div ref={box} className="table-scroll" {...region}>
       {children}
     </div>
   );
