@@ -66,7 +66,12 @@ export async function serveCommand(values: { port?: string; 'no-worker'?: boolea
   const stopping = untilSignal();
   try {
     service = await openService(settings, { migrate: true });
-    ({ app } = await buildServer(service.ctx));
+    const built = await buildServer(service.ctx);
+    app = built.app;
+    // Every platform's metadata (195 modules) is loaded now, in the background, not by the first registry request.
+    void built.catalog
+      .all()
+      .catch((error: unknown) => service?.ctx.logger.warn({ err: error }, 'catalogue preload failed'));
     if (!values['no-worker']) {
       worker = await startWorker({
         pool: service.pool,

@@ -39,7 +39,18 @@ export function App() {
   const current = (page: Route['page']) => (route.page === page ? 'page' : undefined);
   return (
     <>
-      <a className="skip-link" href="#main">
+      {/* The fragment is the router's: the skip link moves focus to the content without changing it. */}
+      <a
+        className="skip-link"
+        href="#main"
+        onClick={(event) => {
+          event.preventDefault();
+          const main = document.getElementById('main');
+          if (!main) return;
+          main.tabIndex = -1;
+          main.focus();
+        }}
+      >
         Skip to content
       </a>
       <header className="site-header">

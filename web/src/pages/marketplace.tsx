@@ -26,7 +26,7 @@ export function Marketplace() {
 
   return (
     <main id="main">
-      <h1>Marketplace</h1>
+      <h1 tabIndex={-1}>Marketplace</h1>
       <p className="lead">Connect your product to the platforms your customers use.</p>
       <search className="filters" aria-label="Find an integration">
         <label htmlFor={searchId}>Search</label>

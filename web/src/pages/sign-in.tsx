@@ -37,7 +37,7 @@ export function SignIn({ onSignedIn }: { onSignedIn: () => void }) {
 
   return (
     <main id="main" className="sign-in">
-      <h1>Sign in to EnGarde</h1>
+      <h1 tabIndex={-1}>Sign in to EnGarde</h1>
       <p>Paste your tenant API key. It stays in this browser tab only and is forgotten when the tab closes.</p>
       <form onSubmit={submit} noValidate>
         <label htmlFor={fieldId}>Tenant API key</label>
