@@ -3,7 +3,8 @@
  * verified (HMAC-SHA256 of the raw body), stored once with their processing job in one transaction, answered 200 —
  * against a bare Fastify handler that only reads the body, measured with the same client in the same run as the
  * floor. The client (autocannon) runs in its own process; 20 connections, every delivery unique; throughput and
- * per-request latency. Server, client and Postgres share the machine's cores.
+ * per-request latency. Server, client and Postgres share the machine's cores. Each service run starts with an empty
+ * job queue and event table (see `drained`).
  *
  * Postgres: `DATABASE_URL` if set, else a throw-away embedded server (its own database, dropped after).
  * Usage: npx tsx scripts/bench/webhook-ingest-bench.ts [--deliveries 5000] [--runs 5] [--concurrency 20]
@@ -17,6 +18,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Fastify from 'fastify';
+import { sql } from 'kysely';
 import { destination } from 'pino';
 import { buildServer } from '../../src/api/server.js';
 import { insertConnection } from '../../src/db/repositories/connection-repository.js';
@@ -112,15 +114,25 @@ async function main(): Promise<void> {
     const endpoint = new URL(((await registered.json()) as { webhook: { endpoint_url: string } }).webhook.endpoint_url);
     const serviceUrl = `${origin}${endpoint.pathname}${endpoint.search}`;
     const bareUrl = `${bareOrigin}/webhooks/github/issues`;
-    await load(serviceUrl); // warm-up
+    /**
+     * Each run starts from an empty queue, as under workers that keep up: with no worker here, a queue left to grow
+     * (tens of thousands of jobs) makes graphile_worker.add_jobs itself slower run after run (measured: 6,900 events/s
+     * stored at 5,000 queued jobs, 2,800/s at 40,000).
+     */
+    const drained = async () => {
+      await sql`delete from graphile_worker._private_jobs`.execute(service.ctx.db);
+      await sql`delete from platform_event_logs`.execute(service.ctx.db);
+      return load(serviceUrl);
+    };
+    await drained(); // warm-up
     await load(bareUrl);
     const service_: Measured[] = [];
     const floor: Measured[] = [];
     for (let run = 1; run <= runs; run++) {
       const first = run % 2 === 1;
-      const a = first ? await load(serviceUrl) : undefined;
+      const a = first ? await drained() : undefined;
       const b = await load(bareUrl);
-      const s = a ?? (await load(serviceUrl));
+      const s = a ?? (await drained());
       service_.push(s);
       floor.push(b);
       console.log(
