@@ -52,8 +52,7 @@ export function eventEffect(meta: PlatformMeta, eventType: string, payload: unkn
   const version = at === undefined ? null : new Date(at).toISOString();
   const deleted =
     mapping.action === 'delete' ||
-    (mapping.deleteWhen !== undefined &&
-      mapping.deleteWhen.in.includes(String(getPath(payload, mapping.deleteWhen.path))));
+    mapping.deleteWhen?.in.includes(String(getPath(payload, mapping.deleteWhen.path))) === true;
   if (deleted) return { kind: 'delete', entity: mapping.entity, externalId: String(id), version };
   return {
     kind: 'upsert',

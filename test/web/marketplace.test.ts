@@ -220,7 +220,7 @@ describe('the keyboard', () => {
     const { page } = suite;
     await openMarketplace(page);
     await page.keyboard.press('Tab');
-    expect(await focused(page)).toMatchObject({ tag: 'a', text: 'Skip to content', ring: true });
+    expect(await focused(page)).toMatchObject({ tag: 'button', text: 'Skip to content', ring: true });
     await page.keyboard.press('Enter');
     await tabTo(page, (f) => f.tag === 'input' && f.label === 'Search');
     await page.keyboard.type('stripe');

@@ -39,12 +39,11 @@ export function App() {
   const current = (page: Route['page']) => (route.page === page ? 'page' : undefined);
   return (
     <>
-      {/* The fragment is the router's: the skip link moves focus to the content without changing it. */}
-      <a
+      {/* A button, not a link to "#main": the fragment is the router's. It moves focus to the content. */}
+      <button
+        type="button"
         className="skip-link"
-        href="#main"
-        onClick={(event) => {
-          event.preventDefault();
+        onClick={() => {
           const main = document.getElementById('main');
           if (!main) return;
           main.tabIndex = -1;
@@ -52,7 +51,7 @@ export function App() {
         }}
       >
         Skip to content
-      </a>
+      </button>
       <header className="site-header">
         <span className="brand">EnGarde</span>
         <nav aria-label="Main">
