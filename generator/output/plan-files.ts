@@ -1,6 +1,3 @@
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { compareStrings } from '../compare.js';
 import type { LoadedConfig } from '../config/load-config.js';
 import type { GeneratorContext } from '../context.js';
@@ -148,41 +145,5 @@ export function planFiles({ ctx, loaded, templates, specs, fingerprint, schema }
     format: false,
     produce: async () => schema(),
   });
-  if (existsSync(join(ctx.root, 'package.json'))) {
-    files.push({
-      path: 'package.json',
-      platformId: null,
-      typeScript: false,
-      format: false,
-      produce: () => packageJsonWithExports(ctx.root, models),
-    });
-  }
   return files.sort((a, b) => compareStrings(a.path, b.path));
-}
-
-function entry(path: string) {
-  return { types: `./dist/${path}.d.ts`, default: `./dist/${path}.js` };
-}
-
-/** package.json with `exports` kept in step with the platforms: `.`, `./runtime` and one `./adapters/<id>` each. */
-async function packageJsonWithExports(root: string, models: readonly PlatformModel[]): Promise<string> {
-  const text = await readFile(join(root, 'package.json'), 'utf8').catch(() => undefined);
-  if (text === undefined) return '';
-  const pkg = JSON.parse(text) as Record<string, unknown>;
-  if (pkg.name !== 'engarde') return text;
-  const exports: Record<string, unknown> = {
-    '.': entry('generated/adapters/index'),
-    './runtime': entry('src/runtime/index'),
-  };
-  for (const m of models) exports[`./adapters/${m.id}`] = entry(`generated/adapters/${m.id}/index`);
-  exports['./package.json'] = './package.json';
-  const next: Record<string, unknown> = {};
-  // Keep the file's own key order; put `exports` after `bin` when it is new.
-  for (const [k, v] of Object.entries(pkg)) {
-    if (k === 'exports') continue;
-    next[k] = v;
-    if (k === 'bin') next.exports = exports;
-  }
-  next.exports = exports;
-  return `${JSON.stringify(next, null, 2)}\n`;
 }
