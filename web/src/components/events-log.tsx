@@ -2,9 +2,9 @@
  * A connection's webhooks: where the platform delivers them, and the log of deliveries received (newest first) with
  * their processing status in words.
  */
-import { useEffect, useState } from 'react';
 import { listEvents, listWebhooks, type Target, type WebhookEvent } from '../connection-api';
 import { useLoad } from '../use-load';
+import { usePagedList } from '../use-paged-list';
 import { Loading, ProblemMessage } from './feedback';
 import { Instant } from './instant';
 import { StatusText } from './status-text';
@@ -12,48 +12,15 @@ import { TableScroll } from './table-scroll';
 
 export function EventsLog({ target }: { target: Target }) {
   const webhooks = useLoad(() => listWebhooks(target), [target.platform, target.connectionId]);
-  const [events, setEvents] = useState<WebhookEvent[]>([]);
-  const [next, setNext] = useState<string | null>(null);
-  const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<unknown>();
-  const [generation, setGeneration] = useState(0);
-
-  // biome-ignore lint/correctness/useExhaustiveDependencies: generation asks for the first page again
-  useEffect(() => {
-    let live = true;
-    setLoading(true);
-    listEvents(target).then(
-      (page) => {
-        if (!live) return;
-        setEvents(page.events);
-        setNext(page.next_cursor);
-        setError(undefined);
-        setLoading(false);
-      },
-      (e: unknown) => {
-        if (!live) return;
-        setError(e);
-        setLoading(false);
-      },
-    );
-    return () => {
-      live = false;
-    };
-  }, [target.platform, target.connectionId, generation]);
-
-  async function loadMore() {
-    if (!next) return;
-    setLoading(true);
-    try {
-      const page = await listEvents(target, next);
-      setEvents((e) => [...e, ...page.events]);
-      setNext(page.next_cursor);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setLoading(false);
-    }
-  }
+  const deliveries = usePagedList(
+    async (cursor?: string) => {
+      const page = await listEvents(target, cursor);
+      return { items: page.events, next: page.next_cursor };
+    },
+    [target.platform, target.connectionId],
+  );
+  const events: WebhookEvent[] = deliveries.items;
+  const { loading, error } = deliveries;
 
   const registered = webhooks.data?.webhooks ?? [];
   return (
@@ -77,7 +44,7 @@ export function EventsLog({ target }: { target: Target }) {
         )
       ) : null}
       <h3>Deliveries received</h3>
-      <button type="button" className="secondary" onClick={() => setGeneration((g) => g + 1)}>
+      <button type="button" className="secondary" onClick={deliveries.reload}>
         Refresh deliveries
       </button>
       <ProblemMessage error={error} action="Loading webhook deliveries" />
@@ -116,9 +83,9 @@ export function EventsLog({ target }: { target: Target }) {
           </table>
         </TableScroll>
       ) : null}
-      {next ? (
-        <button type="button" className="load-more" onClick={loadMore} disabled={loading}>
-          {loading ? 'Loading…' : 'Load more deliveries'}
+      {deliveries.hasMore ? (
+        <button type="button" className="load-more" onClick={deliveries.loadMore} disabled={deliveries.loadingMore}>
+          {deliveries.loadingMore ? 'Loading…' : 'Load more deliveries'}
         </button>
       ) : null}
     </>

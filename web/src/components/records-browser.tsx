@@ -5,6 +5,7 @@
 import { Fragment, useEffect, useId, useMemo, useState } from 'react';
 import { listRecords, type SyncedRecord, type Target } from '../connection-api';
 import { cellText, previewFields } from '../dashboard-format';
+import { usePagedList } from '../use-paged-list';
 import { Loading, ProblemMessage } from './feedback';
 import { Instant } from './instant';
 import { TableScroll } from './table-scroll';
@@ -22,58 +23,26 @@ export function RecordsBrowser({
 }) {
   const [entity, setEntity] = useState(entities[0] ?? '');
   const [includeDeleted, setIncludeDeleted] = useState(false);
-  const [records, setRecords] = useState<SyncedRecord[]>([]);
-  const [next, setNext] = useState<string | null>(null);
-  const [loading, setLoading] = useState(false);
-  const [error, setError] = useState<unknown>();
   const [open, setOpen] = useState<string>();
-  const [generation, setGeneration] = useState(0);
   const entityId = useId();
 
   useEffect(() => {
     if (!entities.includes(entity)) setEntity(entities[0] ?? '');
   }, [entities, entity]);
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: generation and version ask for the first page again
-  useEffect(() => {
-    if (!entity) return;
-    let live = true;
-    setLoading(true);
-    setError(undefined);
-    setOpen(undefined);
-    listRecords(target, entity, { includeDeleted }).then(
-      (page) => {
-        if (!live) return;
-        setRecords(page.records);
-        setNext(page.next_cursor);
-        setLoading(false);
-      },
-      (e: unknown) => {
-        if (!live) return;
-        setRecords([]);
-        setNext(null);
-        setError(e);
-        setLoading(false);
-      },
-    );
-    return () => {
-      live = false;
-    };
-  }, [target.platform, target.connectionId, entity, includeDeleted, generation, version]);
-
-  async function loadMore() {
-    if (!next) return;
-    setLoading(true);
-    try {
-      const page = await listRecords(target, entity, { cursor: next, includeDeleted });
-      setRecords((r) => [...r, ...page.records]);
-      setNext(page.next_cursor);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setLoading(false);
-    }
-  }
+  const list = usePagedList(
+    async (cursor?: string) => {
+      if (!entity) return { items: [], next: null };
+      const page = await listRecords(target, entity, { includeDeleted, ...(cursor ? { cursor } : {}) });
+      return { items: page.records, next: page.next_cursor };
+    },
+    [target.platform, target.connectionId, entity, includeDeleted, version],
+  );
+  const records: SyncedRecord[] = list.items;
+  const { loading, error } = list;
+  // A new first page closes the row that was open.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: these are what make a new first page
+  useEffect(() => setOpen(undefined), [target.platform, target.connectionId, entity, includeDeleted, version]);
 
   const fields = useMemo(() => previewFields(records.map((r) => r.data)), [records]);
 
@@ -95,7 +64,7 @@ export function RecordsBrowser({
           <input type="checkbox" checked={includeDeleted} onChange={(e) => setIncludeDeleted(e.target.checked)} />
           Show deleted records
         </label>
-        <button type="button" className="secondary" onClick={() => setGeneration((g) => g + 1)}>
+        <button type="button" className="secondary" onClick={list.reload}>
           Refresh records
         </button>
       </div>
@@ -106,7 +75,7 @@ export function RecordsBrowser({
         <TableScroll label={`${entity} records table`}>
           <table style={{ minWidth: '40rem' }}>
             <caption className="muted" style={{ textAlign: 'left' }}>
-              {records.length} {entity} records shown{next ? ' (more to load)' : ''}
+              {records.length} {entity} records shown{list.hasMore ? ' (more to load)' : ''}
             </caption>
             <thead>
               <tr>
@@ -171,9 +140,9 @@ export function RecordsBrowser({
           </table>
         </TableScroll>
       ) : null}
-      {next ? (
-        <button type="button" className="load-more" onClick={loadMore} disabled={loading}>
-          {loading ? 'Loading…' : 'Load more records'}
+      {list.hasMore ? (
+        <button type="button" className="load-more" onClick={list.loadMore} disabled={list.loadingMore}>
+          {list.loadingMore ? 'Loading…' : 'Load more records'}
         </button>
       ) : null}
     </>

@@ -2,7 +2,7 @@
  * Alerts: the open ones (each can be acknowledged; it stays open until its condition clears) and the recently
  * resolved ones, with rule, connection, severity and status in words, times and message.
  */
-import { useEffect, useId, useRef, useState } from 'react';
+import { useId, useRef, useState } from 'react';
 import { Loading, ProblemMessage } from '../components/feedback';
 import { Instant } from '../components/instant';
 import { StatusText } from '../components/status-text';
@@ -11,6 +11,7 @@ import { type Alert, acknowledgeAlert, listAlerts, platformNames } from '../conn
 import { ruleName, severityName } from '../dashboard-format';
 import { href } from '../router';
 import { useLoad } from '../use-load';
+import { usePagedList } from '../use-paged-list';
 
 const SEVERITY_MARKS: Record<string, { mark: string; tone: string }> = {
   critical: { mark: '▲', tone: 'bad' },
@@ -59,10 +60,15 @@ function AlertList({
   empty: string;
   onMessage: (message: string) => void;
 }) {
-  const first = useLoad(() => listAlerts(status), [status]);
-  const [alerts, setAlerts] = useState<Alert[]>([]);
-  const [next, setNext] = useState<string | null>(null);
-  const [loadingMore, setLoadingMore] = useState(false);
+  const list = usePagedList(
+    async (cursor?: string) => {
+      const page = await listAlerts(status, cursor);
+      return { items: page.alerts, next: page.next_cursor };
+    },
+    [status],
+  );
+  const alerts: Alert[] = list.items;
+  const setAlerts = list.setItems;
   const [problem, setProblem] = useState<unknown>();
   const [acking, setAcking] = useState<string>();
   // The button goes once the alert is acknowledged: focus moves to what replaces it, not to the page's start.
@@ -70,26 +76,6 @@ function AlertList({
   const headingId = useId();
   const names = useLoad(() => platformNames(), []).data;
   const nameOf = (id: string) => names?.get(id) ?? id;
-
-  useEffect(() => {
-    setAlerts(first.data?.alerts ?? []);
-    setNext(first.data?.next_cursor ?? null);
-  }, [first.data]);
-
-  async function loadMore() {
-    if (!next) return;
-    setLoadingMore(true);
-    setProblem(undefined);
-    try {
-      const page = await listAlerts(status, next);
-      setAlerts((a) => [...a, ...page.alerts]);
-      setNext(page.next_cursor);
-    } catch (error) {
-      setProblem(error);
-    } finally {
-      setLoadingMore(false);
-    }
-  }
 
   async function acknowledge(alert: Alert) {
     setAcking(alert.alert_id);
@@ -109,10 +95,10 @@ function AlertList({
   return (
     <section aria-labelledby={headingId}>
       <h2 id={headingId}>{heading}</h2>
-      {first.loading && !first.data ? <Loading what={heading.toLowerCase()} /> : null}
-      <ProblemMessage error={first.error} action={`Loading ${heading.toLowerCase()}`} />
-      <ProblemMessage error={problem} action={acking ? 'Acknowledging' : 'Loading alerts'} />
-      {first.data && alerts.length === 0 ? <p>{empty}</p> : null}
+      {list.loading && alerts.length === 0 ? <Loading what={heading.toLowerCase()} /> : null}
+      <ProblemMessage error={list.error} action={`Loading ${heading.toLowerCase()}`} />
+      <ProblemMessage error={problem} action="Acknowledging" />
+      {!list.loading && !list.error && alerts.length === 0 ? <p>{empty}</p> : null}
       {alerts.length > 0 ? (
         <TableScroll label={`${heading} table`}>
           <table style={{ minWidth: '56rem' }}>
@@ -199,9 +185,9 @@ function AlertList({
           </table>
         </TableScroll>
       ) : null}
-      {next ? (
-        <button type="button" className="load-more" onClick={loadMore} disabled={loadingMore}>
-          {loadingMore ? 'Loading…' : `Load more ${heading.toLowerCase()}`}
+      {list.hasMore ? (
+        <button type="button" className="load-more" onClick={list.loadMore} disabled={list.loadingMore}>
+          {list.loadingMore ? 'Loading…' : `Load more ${heading.toLowerCase()}`}
         </button>
       ) : null}
     </section>

@@ -2,7 +2,7 @@
  * Every connection of the tenant with its health and last sync, a page at a time; the outcome of an OAuth round trip
  * (`?connection_id=` or `?error=` on the way back) or of a disconnect (`?disconnected=`) as a notice.
  */
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { Loading, ProblemMessage } from '../components/feedback';
 import { Instant } from '../components/instant';
 import { StatusText } from '../components/status-text';
@@ -11,6 +11,7 @@ import { type Connection, listConnections, platformNames } from '../connection-a
 import { oauthErrorText, plural } from '../dashboard-format';
 import { href, routeQuery } from '../router';
 import { useLoad } from '../use-load';
+import { usePagedList } from '../use-paged-list';
 
 interface Outcome {
   error?: string;
@@ -35,36 +36,14 @@ function takeOutcome(): Outcome {
 
 export function Connections() {
   const [outcome] = useState(takeOutcome);
-  const first = useLoad(() => listConnections(), []);
+  const list = usePagedList(async (cursor?: string) => {
+    const page = await listConnections(cursor);
+    return { items: page.connections, next: page.next_cursor };
+  }, []);
   // Names are a nicety: while (or if) they do not load, the platform's id stands in.
   const names = useLoad(() => platformNames(), []).data;
   const nameOf = (id: string) => names?.get(id) ?? id;
-  const [more, setMore] = useState<Connection[]>([]);
-  const [next, setNext] = useState<string | null>(null);
-  const [loadingMore, setLoadingMore] = useState(false);
-  const [moreError, setMoreError] = useState<unknown>();
-
-  useEffect(() => {
-    setMore([]);
-    setNext(first.data?.next_cursor ?? null);
-  }, [first.data]);
-
-  async function loadMore() {
-    if (!next) return;
-    setLoadingMore(true);
-    setMoreError(undefined);
-    try {
-      const page = await listConnections(next);
-      setMore((m) => [...m, ...page.connections]);
-      setNext(page.next_cursor);
-    } catch (error) {
-      setMoreError(error);
-    } finally {
-      setLoadingMore(false);
-    }
-  }
-
-  const connections = [...(first.data?.connections ?? []), ...more];
+  const connections: Connection[] = list.items;
   const arrived = outcome.connectedId ? connections.find((c) => c.connection_id === outcome.connectedId) : undefined;
 
   return (
@@ -97,9 +76,9 @@ export function Connections() {
           Disconnected {nameOf(outcome.disconnected)}. Its credentials were erased.
         </p>
       ) : null}
-      {first.loading && !first.data ? <Loading what="your connections" /> : null}
-      <ProblemMessage error={first.error} action="Loading connections" />
-      {first.data && connections.length === 0 ? (
+      {list.loading && connections.length === 0 ? <Loading what="your connections" /> : null}
+      <ProblemMessage error={list.error} action="Loading connections" />
+      {!list.loading && !list.error && connections.length === 0 ? (
         <p>
           No connections yet. Find a platform in the <a href={href({ page: 'marketplace' })}>Marketplace</a> and connect
           it.
@@ -110,7 +89,7 @@ export function Connections() {
           <table style={{ minWidth: '34rem' }}>
             <caption className="muted" style={{ textAlign: 'left' }}>
               {plural(connections.length, 'connection')}
-              {next ? ' shown (more to load)' : ''}
+              {list.hasMore ? ' shown (more to load)' : ''}
             </caption>
             <thead>
               <tr>
@@ -156,10 +135,9 @@ export function Connections() {
           </table>
         </TableScroll>
       ) : null}
-      <ProblemMessage error={moreError} action="Loading more connections" />
-      {next ? (
-        <button type="button" className="load-more" onClick={loadMore} disabled={loadingMore}>
-          {loadingMore ? 'Loading…' : 'Load more'}
+      {list.hasMore ? (
+        <button type="button" className="load-more" onClick={list.loadMore} disabled={list.loadingMore}>
+          {list.loadingMore ? 'Loading…' : 'Load more'}
         </button>
       ) : null}
     </main>
