@@ -95,6 +95,8 @@ export interface PlatformWebhooksTable {
   events: Generated<string[]>;
   endpoint_url: string;
   secret_data: Json<SealedValue> | null;
+  /** Subscribed through the platform's API (not set up by hand with a dashboard secret): the reconcile checks it. */
+  through_api: Generated<boolean>;
   /** The platform's ids of the subscriptions made through its API (one per event where it takes one each). */
   platform_webhook_ids: Generated<string[]>;
   registered_at_platform: Generated<boolean>;

@@ -104,6 +104,8 @@ export async function insertWebhook(
     publicUrl: string;
     secret: string | undefined;
     ipAllowlist?: boolean | undefined;
+    /** Subscribed through the platform's API next (the daily reconcile then checks it, and finishes it if cut off). */
+    throughApi?: boolean | undefined;
   },
 ): Promise<WebhookRegistration> {
   const webhookId = randomUUID();
@@ -121,6 +123,7 @@ export async function insertWebhook(
         seal(ring, webhookSecretContext(input.tenantId, webhookId), { secrets } satisfies SealedSecrets),
       ),
       registered_at_platform: false,
+      through_api: input.throughApi ?? false,
       ip_allowlist: input.ipAllowlist ?? false,
     })
     .returning(COLUMNS)

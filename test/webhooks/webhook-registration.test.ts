@@ -25,6 +25,7 @@ import {
 } from '../../src/sandbox/index.js';
 import { shopifyEmulator } from '../../src/sandbox/platforms/shopify-emulator.js';
 import { stripeEmulator } from '../../src/sandbox/platforms/stripe-emulator.js';
+import { insertWebhook } from '../../src/webhooks/webhook-store.js';
 import { startTestService, type TestService } from '../support/service.js';
 
 type Json = Record<string, unknown>;
@@ -354,6 +355,45 @@ describe('the daily reconcile (reconcile_webhooks)', () => {
     expect(entries).toEqual([
       expect.objectContaining({ details: expect.objectContaining({ platform_webhook_ids: [renewed] }) }),
     ]);
+  });
+
+  it('finishes a registration cut off before the platform answered (a kill -9 between our insert and its reply)', async () => {
+    const connectionId = await connect(main, 'stripe', { apiKey: 'sk_test_emulator' });
+    // What the register route leaves when the process dies before the platform answers: the row, no subscription.
+    const cut = await insertWebhook(main.service.ctx.db, main.service.ctx.settings.keyRing, {
+      tenantId: main.tenantId,
+      connectionId,
+      platform: 'stripe',
+      events: ['customer.updated'],
+      publicUrl: main.origin,
+      secret: undefined,
+      throughApi: true,
+    });
+
+    await aDayLater();
+
+    const [after] = await webhooksOf(main, 'stripe', connectionId);
+    expect(after).toMatchObject({ webhook_id: cut.webhookId, registered_at_platform: true });
+    const id = after?.platform_webhook_ids[0] as string;
+    expect(stripe.control.webhookEndpoints().find((e) => e.id === id)?.url).toBe(cut.endpointUrl);
+    const delivery = await stripe.control.deliver(id, { type: 'customer.updated' });
+    expect(delivery.status, delivery.body).toBe(200);
+  });
+
+  it('leaves a registration made with a dashboard secret alone: nothing to check at the platform', async () => {
+    const connectionId = await connect(main, 'stripe', { apiKey: 'sk_test_emulator' });
+    const response = await call(main, 'POST', `/integrations/stripe/webhooks/register?connection_id=${connectionId}`, {
+      events: ['refund.created'],
+      secret: `whsec_${'d'.repeat(32)}`,
+    });
+    expect(response.statusCode, response.body).toBe(201);
+    const endpoints = stripe.control.webhookEndpoints().length;
+
+    await aDayLater();
+
+    const [after] = await webhooksOf(main, 'stripe', connectionId);
+    expect(after).toMatchObject({ registered_at_platform: false, platform_webhook_ids: [], reconciled_at: null });
+    expect(stripe.control.webhookEndpoints()).toHaveLength(endpoints);
   });
 
   it('leaves a present subscription alone (same id, same secret), only noting when it was checked', async () => {

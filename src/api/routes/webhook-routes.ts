@@ -167,6 +167,7 @@ export function webhookRoutes(scope: FastifyInstance, ctx: ServiceContext, catal
         publicUrl,
         secret,
         ipAllowlist,
+        throughApi,
       });
       let instructions: string | undefined;
       if (throughApi) {

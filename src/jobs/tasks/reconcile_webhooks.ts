@@ -30,7 +30,7 @@ export function reconcileWebhooksTask(ctx: ServiceContext): Task {
       .where('w.unregistered_at', 'is', null)
       .where((eb) => eb.or([eb('w.reconciled_at', 'is', null), eb('w.reconciled_at', '<', due)]))
       // Registrations made with a dashboard secret have nothing to check at the platform.
-      .where((eb) => eb.or([eb('w.registered_at_platform', '=', true), eb('w.registration_error', 'is not', null)]))
+      .where('w.through_api', '=', true)
       .orderBy('w.tenant_id')
       .orderBy('w.webhook_id')
       .execute();
