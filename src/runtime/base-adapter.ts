@@ -449,36 +449,16 @@ export abstract class BaseAdapter<
    * Whether the platform still has the subscription (`itemPath` answers); `false` on 404 or 410.
    * @throws the platform's typed errors for anything else.
    */
-  async hasWebhookSubscription(id: string): Promise<boolean> {
-    const registration = this.#webhookRegistration();
-    try {
-      await this.http.request({
-        method: 'GET',
-        url: resolvePath(registration.itemPath, this.meta, this.#connectionConfig, { webhookId: id }),
-      });
-      return true;
-    } catch (error) {
-      if (error instanceof ApiError && (error.status === 404 || error.status === 410)) return false;
-      throw error;
-    }
+  hasWebhookSubscription(id: string): Promise<boolean> {
+    return this.#webhookSubscriptionRequest('GET', id);
   }
 
   /**
    * Deletes a subscription at the platform. A subscription already gone (404, 410) counts as deleted.
    * @returns whether it existed.
    */
-  async unsubscribeWebhook(id: string): Promise<boolean> {
-    const registration = this.#webhookRegistration();
-    try {
-      await this.http.request({
-        method: 'DELETE',
-        url: resolvePath(registration.itemPath, this.meta, this.#connectionConfig, { webhookId: id }),
-      });
-      return true;
-    } catch (error) {
-      if (error instanceof ApiError && (error.status === 404 || error.status === 410)) return false;
-      throw error;
-    }
+  unsubscribeWebhook(id: string): Promise<boolean> {
+    return this.#webhookSubscriptionRequest('DELETE', id);
   }
 
   /**
@@ -673,6 +653,21 @@ export abstract class BaseAdapter<
       });
     }
     return config;
+  }
+
+  /** A request on one subscription (`itemPath`): `true` when it answered, `false` when it is gone (404, 410). */
+  async #webhookSubscriptionRequest(method: 'GET' | 'DELETE', id: string): Promise<boolean> {
+    const registration = this.#webhookRegistration();
+    try {
+      await this.http.request({
+        method,
+        url: resolvePath(registration.itemPath, this.meta, this.#connectionConfig, { webhookId: id }),
+      });
+      return true;
+    } catch (error) {
+      if (error instanceof ApiError && (error.status === 404 || error.status === 410)) return false;
+      throw error;
+    }
   }
 
   #webhookRegistration(): ApiWebhookRegistration {

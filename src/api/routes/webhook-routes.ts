@@ -72,6 +72,24 @@ const eventName = z
   .max(200)
   .regex(/^[A-Za-z0-9_.:/*-]+$/, 'letters, digits and _ . : / * - only');
 
+/** An event's processing status (the column's check constraint). */
+const EVENT_STATUSES = ['pending', 'processing', 'processed', 'failed'] as const;
+
+/** A registration as the routes answer it (`webhookJson`); never a secret. */
+const webhookResponse = z.object({
+  webhook_id: z.string(),
+  connection_id: z.string(),
+  endpoint_url: z.string(),
+  events: z.array(z.string()),
+  registered_at_platform: z.boolean(),
+  platform_webhook_ids: z.array(z.string()),
+  ip_allowlist: z.boolean(),
+  registration_error: z.string().optional(),
+  reconciled_at: z.iso.datetime().nullable(),
+  created_at: z.iso.datetime(),
+  instructions: z.string().optional(),
+});
+
 function webhookJson(w: WebhookRegistration, instructions?: string) {
   return {
     webhook_id: w.webhookId,
@@ -265,23 +283,7 @@ export function webhookRoutes(scope: FastifyInstance, ctx: ServiceContext, catal
         params: platformParams,
         querystring: connectionQuery,
         response: {
-          200: z.object({
-            webhooks: z.array(
-              z.object({
-                webhook_id: z.string(),
-                connection_id: z.string(),
-                endpoint_url: z.string(),
-                events: z.array(z.string()),
-                registered_at_platform: z.boolean(),
-                platform_webhook_ids: z.array(z.string()),
-                ip_allowlist: z.boolean(),
-                registration_error: z.string().optional(),
-                reconciled_at: z.iso.datetime().nullable(),
-                created_at: z.iso.datetime(),
-                instructions: z.string().optional(),
-              }),
-            ),
-          }),
+          200: z.object({ webhooks: z.array(webhookResponse) }),
         },
       },
     },
@@ -306,7 +308,7 @@ export function webhookRoutes(scope: FastifyInstance, ctx: ServiceContext, catal
         security,
         params: platformParams,
         querystring: connectionQuery.extend({
-          status: z.enum(['pending', 'processing', 'processed', 'failed']).optional(),
+          status: z.enum(EVENT_STATUSES).optional(),
           limit: limitParam,
           cursor: z.string().max(2000).optional(),
         }),
@@ -318,7 +320,7 @@ export function webhookRoutes(scope: FastifyInstance, ctx: ServiceContext, catal
                 delivery_id: z.string(),
                 event_type: z.string(),
                 received_at: z.iso.datetime(),
-                processing_status: z.enum(['pending', 'processing', 'processed', 'failed']),
+                processing_status: z.enum(EVENT_STATUSES),
                 processed_at: z.iso.datetime().nullable(),
                 error: z.string().optional(),
               }),

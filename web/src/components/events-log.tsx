@@ -2,11 +2,13 @@
  * A connection's webhooks: where the platform delivers them, and the log of deliveries received (newest first) with
  * their processing status in words.
  */
+
 import { listEvents, listWebhooks, type Target, type WebhookEvent } from '../connection-api';
 import { useLoad } from '../use-load';
 import { usePagedList } from '../use-paged-list';
 import { Loading, ProblemMessage } from './feedback';
 import { Instant } from './instant';
+import { LoadMore } from './load-more';
 import { StatusText } from './status-text';
 import { TableScroll } from './table-scroll';
 
@@ -83,11 +85,7 @@ export function EventsLog({ target }: { target: Target }) {
           </table>
         </TableScroll>
       ) : null}
-      {deliveries.hasMore ? (
-        <button type="button" className="load-more" onClick={deliveries.loadMore} disabled={deliveries.loadingMore}>
-          {deliveries.loadingMore ? 'Loading…' : 'Load more deliveries'}
-        </button>
-      ) : null}
+      <LoadMore list={deliveries} label="Load more deliveries" />
     </>
   );
 }

@@ -336,6 +336,21 @@ export function JsonSchemaForm({
     const help = helpText(f.property);
     const error = fieldErrors[f.pointer];
     const describedBy = [help ? helpId : '', error ? errorId : ''].filter(Boolean).join(' ') || undefined;
+    // The field's help and its error, which the control names in aria-describedby.
+    const notes = (
+      <>
+        {help ? (
+          <p className="help" id={helpId}>
+            {help}
+          </p>
+        ) : null}
+        {error ? (
+          <p className="field-error" id={errorId} style={{ margin: 0 }}>
+            {error}
+          </p>
+        ) : null}
+      </>
+    );
     const value = currentValue(f);
     const common = {
       id: f.id,
@@ -362,16 +377,7 @@ export function JsonSchemaForm({
             {f.label}
           </label>
           {requiredMark}
-          {help ? (
-            <p className="help" id={helpId}>
-              {help}
-            </p>
-          ) : null}
-          {error ? (
-            <p className="field-error" id={errorId} style={{ margin: 0 }}>
-              {error}
-            </p>
-          ) : null}
+          {notes}
         </div>
       );
     }
@@ -415,16 +421,7 @@ export function JsonSchemaForm({
           <label htmlFor={f.id}>{f.label}</label>
           {requiredMark}
         </div>
-        {help ? (
-          <p className="help" id={helpId}>
-            {help}
-          </p>
-        ) : null}
-        {error ? (
-          <p className="field-error" id={errorId} style={{ margin: 0 }}>
-            {error}
-          </p>
-        ) : null}
+        {notes}
         {control}
       </div>
     );

@@ -2,12 +2,14 @@
  * The synced copy of one entity, a page at a time: external id, a few fields, update times and deletion; a row
  * opens to show the record's JSON (the platform's raw record and the standard entity).
  */
+
 import { Fragment, useEffect, useId, useMemo, useState } from 'react';
 import { listRecords, type SyncedRecord, type Target } from '../connection-api';
 import { cellText, previewFields } from '../dashboard-format';
 import { usePagedList } from '../use-paged-list';
 import { Loading, ProblemMessage } from './feedback';
 import { Instant } from './instant';
+import { LoadMore } from './load-more';
 import { TableScroll } from './table-scroll';
 
 export function RecordsBrowser({
@@ -140,11 +142,7 @@ export function RecordsBrowser({
           </table>
         </TableScroll>
       ) : null}
-      {list.hasMore ? (
-        <button type="button" className="load-more" onClick={list.loadMore} disabled={list.loadingMore}>
-          {list.loadingMore ? 'Loading…' : 'Load more records'}
-        </button>
-      ) : null}
+      <LoadMore list={list} label="Load more records" />
     </>
   );
 }

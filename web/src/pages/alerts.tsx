@@ -2,9 +2,11 @@
  * Alerts: the open ones (each can be acknowledged; it stays open until its condition clears) and the recently
  * resolved ones, with rule, connection, severity and status in words, times and message.
  */
+
 import { useId, useRef, useState } from 'react';
 import { Loading, ProblemMessage } from '../components/feedback';
 import { Instant } from '../components/instant';
+import { LoadMore } from '../components/load-more';
 import { StatusText } from '../components/status-text';
 import { TableScroll } from '../components/table-scroll';
 import { type Alert, acknowledgeAlert, listAlerts, platformNames } from '../connection-api';
@@ -185,11 +187,7 @@ function AlertList({
           </table>
         </TableScroll>
       ) : null}
-      {list.hasMore ? (
-        <button type="button" className="load-more" onClick={list.loadMore} disabled={list.loadingMore}>
-          {list.loadingMore ? 'Loading…' : `Load more ${heading.toLowerCase()}`}
-        </button>
-      ) : null}
+      <LoadMore list={list} label={`Load more ${heading.toLowerCase()}`} />
     </section>
   );
 }

@@ -2,9 +2,11 @@
  * Every connection of the tenant with its health and last sync, a page at a time; the outcome of an OAuth round trip
  * (`?connection_id=` or `?error=` on the way back) or of a disconnect (`?disconnected=`) as a notice.
  */
+
 import { useState } from 'react';
 import { Loading, ProblemMessage } from '../components/feedback';
 import { Instant } from '../components/instant';
+import { LoadMore } from '../components/load-more';
 import { StatusText } from '../components/status-text';
 import { TableScroll } from '../components/table-scroll';
 import { type Connection, listConnections, platformNames } from '../connection-api';
@@ -135,11 +137,7 @@ export function Connections() {
           </table>
         </TableScroll>
       ) : null}
-      {list.hasMore ? (
-        <button type="button" className="load-more" onClick={list.loadMore} disabled={list.loadingMore}>
-          {list.loadingMore ? 'Loading…' : 'Load more'}
-        </button>
-      ) : null}
+      <LoadMore list={list} label="Load more" />
     </main>
   );
 }
