@@ -4,6 +4,7 @@
  * platform, with the steps), and what its errors mean and what to do about them. Shown on the marketplace page.
  */
 import type { PlatformMeta } from '../runtime/adapter-types.js';
+import { authKindOf } from '../runtime/auth/auth-kinds.js';
 import { credentialFieldsOf } from '../runtime/credential-fields.js';
 
 export interface SetupGuide {
@@ -15,21 +16,6 @@ export interface SetupGuide {
   webhooks: { setup: 'automatic' | 'in-platform' | 'unavailable'; steps: string };
   errors: Array<{ error: string; meaning: string; action: string }>;
 }
-
-const SIGN_IN: Record<PlatformMeta['auth']['kind'], (meta: PlatformMeta) => string> = {
-  oauth2: (m) =>
-    m.auth.kind === 'oauth2' && m.auth.grantType === 'client_credentials'
-      ? `${m.name} issues tokens to an app, not to a person (OAuth 2.0 client credentials): create an app in ${m.name} (see ${m.docsUrl}) and paste an access token it was issued.`
-      : `Connect signs you in at ${m.name} and asks you to approve EnGarde's access (OAuth 2.0); no key is copied by hand.`,
-  api_key: (m) => `Create an API key in ${m.name}'s settings (see ${m.docsUrl}) and paste it into the form.`,
-  bearer: (m) => `Create an access token in ${m.name} (see ${m.docsUrl}) and paste it into the form.`,
-  basic: (m) => `Enter the user name and password (or API token) ${m.name} issues for API access (see ${m.docsUrl}).`,
-  aws_sigv4: () => 'Create an IAM user or role with access to the service and paste its access key id and secret key.',
-  google_service_account: (m) =>
-    `Create a Google Cloud service account with access to ${m.name}, download its JSON key, and paste its client_email and private_key.`,
-  azure_shared_key: () =>
-    "Copy the storage account's name and one of its access keys from the Azure portal (Access keys).",
-};
 
 function webhookSetup(meta: PlatformMeta): SetupGuide['webhooks'] {
   const webhooks = meta.webhooks;
@@ -93,7 +79,7 @@ function errors(meta: PlatformMeta): SetupGuide['errors'] {
 
 export function setupGuide(meta: PlatformMeta): SetupGuide {
   return {
-    sign_in: SIGN_IN[meta.auth.kind](meta),
+    sign_in: authKindOf(meta.auth).signIn(meta, meta.auth),
     credentials:
       meta.auth.kind === 'oauth2'
         ? []

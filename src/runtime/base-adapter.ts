@@ -185,6 +185,7 @@ export abstract class BaseAdapter<
       },
       rateLimiter,
       errorBody: meta.errorBody,
+      requestIdHeaders: meta.requestIdHeaders,
       hostGuard,
       maxResponseBytes: options.maxResponseBytes,
       onAttempt: options.onAttempt,

@@ -7,7 +7,14 @@
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { AUTH_KIND_NAMES, AUTH_KIND_SCHEMAS, type AuthKind, authKindOf } from './auth/auth-kinds.js';
+import { credentialFieldsOf } from './credential-fields.js';
 import { type FieldKind, STANDARD_FIELDS, type StandardEntityType } from './normalize/standard-entities.js';
+import { PAGINATION_KIND_SCHEMAS, paginationKindOf } from './pagination/pagination-kinds.js';
+import { rateLimitModelSchemas } from './rate-limit/rate-limit-models.js';
+import { jsonPointerPath, NAME_PATTERN, urlTemplate } from './schema-primitives.js';
+
+export { camelCase } from './camel-case.js';
 
 export const CATEGORIES = [
   'payments',
@@ -48,7 +55,6 @@ export const WEBHOOK_SCHEMES = [
 ] as const;
 
 const ID_PATTERN = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
-const NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_]*$/;
 const ENTITY_PATTERN = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)*$/;
 const TEMPLATE_VAR = /\{([A-Za-z][A-Za-z0-9_]*)\}/g;
 
@@ -58,11 +64,6 @@ export function templateVariables(template: string): string[] {
 }
 
 const httpsUrl = z.string().refine((s) => /^https:\/\/[^\s]+$/.test(s), { message: 'must be an https:// URL' });
-
-/** An https URL that may contain `{variable}` placeholders. */
-const urlTemplate = z.string().refine((s) => /^https:\/\/[^\s]+$/.test(s), {
-  message: 'must be an https:// URL (placeholders such as {shop} allowed)',
-});
 
 const regexSource = z.string().superRefine((s, ctx) => {
   if (!s.startsWith('^') || !s.endsWith('$')) {
@@ -86,10 +87,6 @@ export function isCidr(text: string): boolean {
   return Number(prefix) <= (family === 4 ? 32 : 128);
 }
 
-const jsonPointerPath = z
-  .string()
-  .regex(/^[A-Za-z0-9_$@.-]*$/, 'must be a dotted path such as "paging.next.after" (empty for the body itself)');
-
 const connectionVariable = z
   .object({
     type: z.literal('string'),
@@ -102,136 +99,38 @@ const connectionVariable = z
   })
   .strict();
 
-const credentialField = z
-  .object({
-    description: z.string().min(1),
-    secret: z.boolean().default(true),
-    optional: z.boolean().default(false),
-  })
-  .strict();
+/** One schema per auth kind, from its module (`auth/<kind>-kind.ts`), in the order `AUTH_KINDS` lists them. */
+export const authSchema = z.discriminatedUnion('kind', AUTH_KIND_SCHEMAS);
 
-const headerForm = z
-  .object({
-    name: z.string().min(1),
-    /** Template over credential fields, e.g. `Bearer {accessToken}` or `{accessToken}`. */
-    value: z.string().min(1),
-  })
-  .strict();
-
-const oauth2Auth = z
-  .object({
-    kind: z.literal('oauth2'),
-    grantType: z.enum(['authorization_code', 'client_credentials']).default('authorization_code'),
-    authorizationUrl: urlTemplate.optional(),
-    tokenUrl: urlTemplate,
-    revocationUrl: urlTemplate.optional(),
-    scopes: z.array(z.string().min(1)).default([]),
-    scopeSeparator: z.string().min(1).default(' '),
-    pkce: z.enum(['S256', 'none']).default('S256'),
-    clientAuth: z.enum(['client_secret_basic', 'client_secret_post']).default('client_secret_post'),
-    /** Extra query parameters on the authorization URL (e.g. Google's `access_type=offline`). */
-    authorizationParams: z.record(z.string(), z.string()).default({}),
-    refresh: z
-      .object({
-        supported: z.boolean(),
-        /** Whether a refresh answers with a new refresh token that replaces the old one. */
-        rotatesRefreshToken: z.boolean().default(false),
-        /** Lifetime of an access token when the token response omits `expires_in`, in seconds. */
-        defaultExpiresInSeconds: z.number().int().positive().optional(),
-        /** Refresh this long before expiry. */
-        skewSeconds: z.number().int().nonnegative().default(60),
-      })
-      .strict(),
-    header: headerForm.default({ name: 'Authorization', value: 'Bearer {accessToken}' }),
-    /** Fields of the token response the connection must keep (e.g. Salesforce `instance_url`). */
-    tokenResponseFields: z.array(z.string().min(1)).default([]),
-    extraCredentials: z.record(z.string().regex(NAME_PATTERN), credentialField).default({}),
-  })
-  .strict();
-
-const apiKeyAuth = z
-  .object({
-    kind: z.literal('api_key'),
-    in: z.enum(['header', 'query']),
-    /** Header or query parameter name. */
-    name: z.string().min(1),
-    /** Template over credential fields, e.g. `Bearer {apiKey}`. */
-    value: z.string().min(1).default('{apiKey}'),
-    extraCredentials: z.record(z.string().regex(NAME_PATTERN), credentialField).default({}),
-  })
-  .strict();
-
-const bearerAuth = z
-  .object({
-    kind: z.literal('bearer'),
-    header: headerForm.default({ name: 'Authorization', value: 'Bearer {token}' }),
-    extraCredentials: z.record(z.string().regex(NAME_PATTERN), credentialField).default({}),
-  })
-  .strict();
-
-const basicAuth = z
-  .object({
-    kind: z.literal('basic'),
-    /** What the platform puts in the user-name and password halves, e.g. Stripe's key as user name. */
-    usernameField: z.string().regex(NAME_PATTERN).default('username'),
-    passwordField: z.string().regex(NAME_PATTERN).optional(),
-    /** The user-name half when it is not a credential as is, e.g. Zendesk's `{email}/token`. */
-    usernameTemplate: z.string().min(1).optional(),
-    /** The password half when it is not a credential as is. */
-    passwordTemplate: z.string().optional(),
-    extraCredentials: z.record(z.string().regex(NAME_PATTERN), credentialField).default({}),
-  })
-  .strict();
-
-/** AWS Signature Version 4 (S3, DynamoDB, …): credentials `accessKeyId`, `secretAccessKey`, optional `sessionToken`. */
-const awsSigV4Auth = z
-  .object({
-    kind: z.literal('aws_sigv4'),
-    /** Signing name of the service, e.g. `s3`, `dynamodb`. */
-    service: z.string().regex(/^[a-z0-9-]+$/),
-    /** Region: a literal such as `us-east-1`, or a connection variable such as `{region}`. */
-    region: z.string().min(1),
-    extraCredentials: z.record(z.string().regex(NAME_PATTERN), credentialField).default({}),
-  })
-  .strict();
-
-/** Google service account: a self-signed JWT exchanged for an access token (credentials `clientEmail`, `privateKey`). */
-const googleServiceAccountAuth = z
-  .object({
-    kind: z.literal('google_service_account'),
-    tokenUrl: urlTemplate.default('https://oauth2.googleapis.com/token'),
-    scopes: z.array(z.string().min(1)).min(1),
-    header: headerForm.default({ name: 'Authorization', value: 'Bearer {accessToken}' }),
-    extraCredentials: z.record(z.string().regex(NAME_PATTERN), credentialField).default({}),
-  })
-  .strict();
-
-/** Azure Storage Shared Key: HMAC-SHA256 of the canonical request (credentials `accountName`, `accountKey`). */
-const azureSharedKeyAuth = z
-  .object({
-    kind: z.literal('azure_shared_key'),
-    extraCredentials: z.record(z.string().regex(NAME_PATTERN), credentialField).default({}),
-  })
-  .strict();
-
-export const authSchema = z.discriminatedUnion('kind', [
-  oauth2Auth,
-  apiKeyAuth,
-  bearerAuth,
-  basicAuth,
-  awsSigV4Auth,
-  googleServiceAccountAuth,
-  azureSharedKeyAuth,
+/**
+ * How a usage header reads: `ratio` is `used/capacity` anywhere in the value (Shopify `32/40`, Salesforce
+ * `api-usage=25/15000`); `json-percent` is JSON whose numeric `keys`, wherever they are nested, are percentages of
+ * a limit, the highest counting (Meta's `{"call_count":28,"total_cputime":60}` is 60/100).
+ */
+const usageFormat = z.discriminatedUnion('format', [
+  z.object({ format: z.literal('ratio') }).strict(),
+  z.object({ format: z.literal('json-percent'), keys: z.array(z.string().min(1)).min(1) }).strict(),
 ]);
 
+/**
+ * The platform's own names for its rate-limit headers, read before the standard ones (`X-RateLimit-*`,
+ * `RateLimit-*`, `Retry-After`), which are read for every platform.
+ */
 const rateLimitHeaders = z
   .object({
     limit: z.string().optional(),
     remaining: z.string().optional(),
     reset: z.string().optional(),
     retryAfter: z.string().optional(),
-    /** A combined usage header such as Shopify's `X-Shopify-Shop-Api-Call-Limit: 32/40`. */
-    usage: z.string().optional(),
+    /** The window's length in milliseconds (HubSpot's `X-HubSpot-RateLimit-Interval-Milliseconds`). */
+    window: z.string().optional(),
+    /**
+     * Usage headers such as Shopify's `X-Shopify-Shop-Api-Call-Limit: 32/40`, or several (Meta's
+     * `X-App-Usage`, `X-Business-Use-Case-Usage`, …): the fullest one counts.
+     */
+    usage: z.union([z.string(), z.array(z.string().min(1)).min(1)]).optional(),
+    /** How the usage headers read; default `ratio`. */
+    usageFormat: usageFormat.optional(),
   })
   .strict();
 
@@ -244,51 +143,8 @@ const rateLimitCommon = {
   notes: z.string().min(1),
 };
 
-export const rateLimitSchema = z.discriminatedUnion('model', [
-  z
-    .object({
-      model: z.literal('leaky-bucket'),
-      capacity: z.number().positive(),
-      leakPerSecond: z.number().positive(),
-      ...rateLimitCommon,
-    })
-    .strict(),
-  z
-    .object({
-      model: z.literal('token-bucket'),
-      capacity: z.number().positive(),
-      refillPerSecond: z.number().positive(),
-      ...rateLimitCommon,
-    })
-    .strict(),
-  z
-    .object({
-      model: z.literal('fixed-window'),
-      requests: z.number().int().positive(),
-      windowSeconds: z.number().positive(),
-      ...rateLimitCommon,
-    })
-    .strict(),
-  z
-    .object({
-      model: z.literal('sliding-window'),
-      requests: z.number().int().positive(),
-      windowSeconds: z.number().positive(),
-      ...rateLimitCommon,
-    })
-    .strict(),
-  z
-    .object({
-      model: z.literal('cost-based'),
-      /** Points a window allows; the platform reports what each request cost. */
-      points: z.number().positive(),
-      windowSeconds: z.number().positive(),
-      /** A request-rate ceiling that applies regardless of cost. */
-      requestsPerSecond: z.number().positive().optional(),
-      ...rateLimitCommon,
-    })
-    .strict(),
-]);
+/** One schema per rate-limit model (`rate-limit/<model>-model.ts`) with the common fields, in `RATE_LIMIT_MODELS` order. */
+export const rateLimitSchema = z.discriminatedUnion('model', rateLimitModelSchemas(rateLimitCommon));
 
 export const retrySchema = z
   .object({
@@ -300,82 +156,27 @@ export const retrySchema = z
     statusCodes: z.array(z.number().int().min(400).max(599)).default([408, 429, 500, 502, 503, 504]),
     /** Header carrying an idempotency key; writes are retried only when the platform has one. */
     idempotencyHeader: z.string().min(1).optional(),
+    /**
+     * Where an error body says how long to wait, as a protobuf Duration (`"13s"`, `"0.5s"`), for platforms that say
+     * it there rather than in `Retry-After` (Google's `google.rpc.RetryInfo`: `error.details.*.retryDelay`). Dotted
+     * paths; `*` takes every element of an array. Read only when no `Retry-After`/`Retry-After-Ms` header came.
+     */
+    bodyDelayPaths: z
+      .array(
+        z
+          .string()
+          .regex(
+            /^(\*|[A-Za-z0-9_$@-]+)(\.(\*|[A-Za-z0-9_$@-]+))*$/,
+            'must be a dotted path such as "error.details.*.retryDelay"',
+          ),
+      )
+      .min(1)
+      .optional(),
   })
   .strict();
 
-const limitFields = {
-  limitParam: z.string().min(1).optional(),
-  maxLimit: z.number().int().positive().optional(),
-  defaultLimit: z.number().int().positive().optional(),
-};
-
-/**
- * Pages in a row without records the platform may send while saying more exist, where its docs say it does (a
- * filtered scan); default per kind in the runtime (`DEFAULT_MAX_EMPTY_PAGES`).
- */
-const maxEmptyPages = z.number().int().positive().optional();
-
-export const paginationSchema = z.discriminatedUnion('kind', [
-  z
-    .object({
-      kind: z.literal('cursor'),
-      maxEmptyPages,
-      /** Query parameter (or body field when `in` is `body`) that carries the cursor. */
-      cursorParam: z.string().min(1),
-      in: z.enum(['query', 'body']).default('query'),
-      /** Where the next cursor comes from: a response path, or the id of the last record on the page. */
-      cursorFrom: z.enum(['response', 'last-record']).default('response'),
-      nextCursorPath: jsonPointerPath.optional(),
-      /** Response path of a boolean that says whether more pages exist (Stripe `has_more`). */
-      hasMorePath: jsonPointerPath.optional(),
-      ...limitFields,
-    })
-    .strict(),
-  z
-    .object({
-      kind: z.literal('offset'),
-      offsetParam: z.string().min(1),
-      totalPath: jsonPointerPath.optional(),
-      ...limitFields,
-    })
-    .strict(),
-  z
-    .object({
-      kind: z.literal('page'),
-      pageParam: z.string().min(1),
-      firstPage: z.number().int().min(0).default(1),
-      totalPagesPath: jsonPointerPath.optional(),
-      ...limitFields,
-    })
-    .strict(),
-  z
-    .object({
-      kind: z.literal('link-header'),
-      maxEmptyPages,
-      rel: z.string().min(1).default('next'),
-      ...limitFields,
-    })
-    .strict(),
-  z
-    .object({
-      kind: z.literal('next-url'),
-      /** Response path of the next page's URL (absolute, or relative to the host). */
-      nextUrlPath: jsonPointerPath,
-      ...limitFields,
-    })
-    .strict(),
-  z
-    .object({
-      kind: z.literal('token'),
-      maxEmptyPages,
-      tokenParam: z.string().min(1),
-      in: z.enum(['query', 'body']).default('query'),
-      nextTokenPath: jsonPointerPath,
-      ...limitFields,
-    })
-    .strict(),
-  z.object({ kind: z.literal('none'), reason: z.string().min(1) }).strict(),
-]);
+/** One schema per pagination kind, from its module (`pagination/<kind>-kind.ts`), in `PAGINATION_KINDS` order. */
+export const paginationSchema = z.discriminatedUnion('kind', PAGINATION_KIND_SCHEMAS);
 
 const fieldType = z
   .string()
@@ -639,6 +440,11 @@ const platformObject = z
     }),
     pagination: paginationSchema,
     /**
+     * Response headers carrying the platform's own id for a request (`X-GitHub-Request-Id`), looked for before the
+     * standard `Request-Id` and `X-Request-Id`; the id goes into errors and logs for support tickets.
+     */
+    requestIdHeaders: z.array(z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'must be a header name')).optional(),
+    /**
      * How the platform reports an error in a 2xx body (Slack's `{ ok: false, error }`, GraphQL's `errors`): such a
      * response is raised as the typed error its code maps to, like the status it should have had.
      */
@@ -709,29 +515,24 @@ export const HOST_ESCAPE_PROBES = ['evil.com#', 'x@evil.com', 'evil.com/', 'evil
 type AuthOf<K extends AuthConfig['kind']> = Extract<AuthConfig, { kind: K }>;
 
 /** The credential fields each auth kind defines (optional ones included), before `extraCredentials`. */
-export const BASE_CREDENTIALS: { [K in AuthConfig['kind']]: (auth: AuthOf<K>) => string[] } = {
-  oauth2: (auth) => ['accessToken', 'refreshToken', 'expiresAt', ...auth.tokenResponseFields.map(camelCase)],
-  api_key: () => ['apiKey'],
-  bearer: () => ['token'],
-  basic: (auth) => [auth.usernameField, ...(auth.passwordField ? [auth.passwordField] : [])],
-  aws_sigv4: () => ['accessKeyId', 'secretAccessKey', 'sessionToken'],
-  google_service_account: () => ['clientEmail', 'privateKey', 'subject', 'accessToken', 'expiresAt'],
-  azure_shared_key: () => ['accountName', 'accountKey'],
-};
-
-function credentialFieldNames(auth: z.output<typeof authSchema>): string[] {
-  return [...BASE_CREDENTIALS[auth.kind](auth as never), ...Object.keys(auth.extraCredentials)];
-}
-
-/** `instance_url` → `instanceUrl`. */
-export function camelCase(name: string): string {
-  return name.replace(/[_-]([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-}
+/**
+ * The credential field names each auth kind defines (optional ones included), before `extraCredentials`.
+ * @deprecated Derived from each kind's `credentialFields` (`auth/<kind>-kind.ts`); use `credentialFieldsOf`.
+ */
+export const BASE_CREDENTIALS = Object.fromEntries(
+  AUTH_KIND_NAMES.map((kind) => [
+    kind,
+    (auth: AuthConfig) =>
+      authKindOf(auth)
+        .credentialFields(auth)
+        .map((f) => f.name),
+  ]),
+) as { [K in AuthKind]: (auth: AuthOf<K>) => string[] };
 
 /** Cross-field rules the shape alone cannot say; each issue carries the path it concerns. */
 export const platformSchema = platformObject.superRefine((p, ctx) => {
   const connectionVars = new Set([...Object.keys(p.connectionConfig), 'apiVersion']);
-  const credentialVars = new Set(credentialFieldNames(p.auth));
+  const credentialVars = new Set(credentialFieldsOf(p.auth).map((f) => f.name));
   const unknownVar = (template: string, allowed: Set<string>, path: PropertyKey[], what: string) => {
     for (const v of templateVariables(template)) {
       if (!allowed.has(v)) {
@@ -757,45 +558,22 @@ export const platformSchema = platformObject.superRefine((p, ctx) => {
     }
   };
   urlVars(p.baseUrl, ['baseUrl']);
-  if (p.auth.kind === 'oauth2') {
-    for (const key of ['authorizationUrl', 'tokenUrl', 'revocationUrl'] as const) {
-      const url = p.auth[key];
-      if (url) urlVars(url, ['auth', key]);
-    }
-    if (p.auth.grantType === 'authorization_code' && !p.auth.authorizationUrl) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['auth', 'authorizationUrl'],
-        message: 'is required for the authorization_code grant',
-      });
-    }
+  const authKind = authKindOf(p.auth);
+  for (const { path, template } of authKind.urlTemplates?.(p.auth) ?? []) urlVars(template, ['auth', ...path]);
+  for (const { path, message } of authKind.issues?.(p.auth) ?? []) {
+    ctx.addIssue({ code: 'custom', path: ['auth', ...path], message });
   }
   const headerVars = new Set([...credentialVars, ...connectionVars]);
   for (const [name, value] of Object.entries(p.headers)) {
     unknownVar(value, headerVars, ['headers', name], 'a credential or connectionConfig field');
   }
-  const authValue =
-    p.auth.kind === 'api_key'
-      ? p.auth.value
-      : p.auth.kind === 'oauth2' || p.auth.kind === 'bearer'
-        ? p.auth.header.value
-        : '';
-  unknownVar(authValue, credentialVars, ['auth', p.auth.kind === 'api_key' ? 'value' : 'header'], 'a credential field');
+  for (const { path, template } of authKind.credentialTemplates?.(p.auth) ?? []) {
+    unknownVar(template, credentialVars, ['auth', ...path], 'a credential field');
+  }
 
   const checkPagination = (pg: PaginationConfig, path: PropertyKey[]) => {
-    if (pg.kind === 'cursor' && pg.cursorFrom === 'response' && !pg.nextCursorPath) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [...path, 'nextCursorPath'],
-        message: 'is required when cursorFrom is "response"',
-      });
-    }
-    if (pg.kind === 'cursor' && pg.cursorFrom === 'last-record' && !pg.hasMorePath) {
-      ctx.addIssue({
-        code: 'custom',
-        path: [...path, 'hasMorePath'],
-        message: 'is required when cursorFrom is "last-record"',
-      });
+    for (const issue of paginationKindOf(pg).issues?.(pg) ?? []) {
+      ctx.addIssue({ code: 'custom', path: [...path, ...issue.path], message: issue.message });
     }
     if ('maxLimit' in pg && 'defaultLimit' in pg && pg.maxLimit && pg.defaultLimit && pg.defaultLimit > pg.maxLimit) {
       ctx.addIssue({

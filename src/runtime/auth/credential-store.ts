@@ -3,8 +3,8 @@
  * secret (for redaction) and how to name a missing one.
  */
 import type { PlatformMeta } from '../adapter-types.js';
+import { camelCase } from '../camel-case.js';
 import { ConfigurationError } from '../errors.js';
-import { camelCase } from '../platform-schema.js';
 import { placeholders, renderTemplate, type TemplateSource } from '../template-renderer.js';
 
 function asString(value: unknown): string | undefined {

@@ -22,6 +22,7 @@ import * as oauth from 'oauth4webapi';
 import type { Logger } from 'pino';
 import type { OAuthClient, PlatformMeta, TokenSet } from '../adapter-types.js';
 import { resolveUrlTemplate } from '../base-url.js';
+import { camelCase } from '../camel-case.js';
 import {
   AdapterError,
   AuthenticationError,
@@ -30,7 +31,7 @@ import {
   errorFromResponse,
   TimeoutError,
 } from '../errors.js';
-import { type AuthConfig, camelCase } from '../platform-schema.js';
+import type { AuthConfig } from '../platform-schema.js';
 import { type RedactionOptions, redactString, redactUrl, sentSecrets } from '../secret-redaction.js';
 
 export type OAuth2AuthConfig = Extract<AuthConfig, { kind: 'oauth2' }>;

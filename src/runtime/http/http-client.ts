@@ -22,8 +22,9 @@ import { encodeForm } from '../form-encoder.js';
 import type { RetryConfig } from '../platform-schema.js';
 import type { RateLimiter } from '../rate-limit/rate-limiter.js';
 import { abortableSleep, type SleepFunction } from '../retry/abortable-sleep.js';
+import { bodyRetryDelayMs } from '../retry/body-retry-delay.js';
 import { headerValue } from '../retry/retry-after.js';
-import { decideRetry, isIdempotentMethod } from '../retry/retry-policy.js';
+import { decideRetry, isIdempotentMethod, type RetryInput } from '../retry/retry-policy.js';
 import { type RedactionOptions, redactString, redactUrl, sentSecrets } from '../secret-redaction.js';
 import { detectBodyError, type ErrorBodyConfig } from './body-error.js';
 import { ConcurrencyLimiter } from './concurrency-limiter.js';
@@ -72,19 +73,11 @@ export interface HttpResponse<T = unknown> {
   attempts: number;
 }
 
-/** Response headers that carry a platform's request id, in the order they are looked for. */
-export const REQUEST_ID_HEADERS: readonly string[] = [
-  'request-id',
-  'x-request-id',
-  'x-amzn-requestid',
-  'x-amz-request-id',
-  'x-github-request-id',
-  'x-shopify-request-id',
-  'x-fb-trace-id',
-  'x-trace-id',
-  'x-correlation-id',
-  'cf-ray',
-];
+/**
+ * The standard response headers that carry a platform's request id, looked for after the platform's own
+ * (`requestIdHeaders` in its config).
+ */
+export const STANDARD_REQUEST_ID_HEADERS: readonly string[] = ['request-id', 'x-request-id'];
 
 export interface HttpClientOptions {
   platformId: string;
@@ -112,6 +105,7 @@ export interface HttpClientOptions {
   rateLimit?:
     | { statusCodes?: readonly number[]; remainingHeader?: string | undefined; retryAfterHeader?: string | undefined }
     | undefined;
+  /** The platform's own request-id headers (`requestIdHeaders` in its config), looked for before the standard ones. */
   requestIdHeaders?: readonly string[] | undefined;
   userAgent?: string | undefined;
   /**
@@ -155,6 +149,40 @@ type Outcome =
   | { kind: 'response'; response: Response<string> }
   | { kind: 'error'; error: RequestError }
   | { kind: 'too-large'; status: number | undefined };
+
+/** One request across its attempts. */
+interface Sending {
+  req: HttpRequest;
+  requestId: string;
+  method: HttpMethod;
+  url: URL;
+  headers: Record<string, string>;
+  body: string | undefined;
+  authenticate: boolean;
+  /** Credentials renewal after a 401 was asked for (it is, at most once a request). */
+  recovered: boolean;
+}
+
+type LogFields = Record<string, unknown>;
+
+/** What one attempt came to. */
+type AttemptResult<T> =
+  | { kind: 'ok'; response: HttpResponse<T> }
+  | { kind: 'renewed' }
+  | {
+      kind: 'failed';
+      /** Thrown when the request is not tried again. */
+      error: Error;
+      /** What the retry policy is told about the failure. */
+      retry: Pick<RetryInput, 'status' | 'error' | 'headers' | 'retryAfterHeader'>;
+      /** The warning logged before a retry, with its fields (the attempt and delay are added). */
+      message: string;
+      log: LogFields;
+      /** Whether the warning names the policy's reason. */
+      withReason?: boolean;
+      /** Fields of a debug line logged when giving up, if one is. */
+      gaveUp?: LogFields;
+    };
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_MAX_CONCURRENCY = 100;
@@ -279,145 +307,166 @@ export class HttpClient {
       hasIdempotencyKey = true;
     }
 
+    const sending: Sending = { req, requestId, method, url, headers, body, authenticate, recovered: false };
     let attempt = 0;
-    let recovered = false;
     for (;;) {
       attempt++;
-      const target: AuthTarget = {
-        headers: { ...headers },
-        query: new URLSearchParams(url.search),
+      const result = await this.#attempt<T>(sending, attempt);
+      if (result.kind === 'ok') return result.response;
+      if (result.kind === 'renewed') {
+        // Credentials were renewed after a 401: the same attempt again (once per request), without waiting.
+        attempt--;
+        continue;
+      }
+
+      // The one place that decides whether to try again, says so, and waits.
+      const decision = decideRetry({
+        ...result.retry,
+        attempt,
         method,
-        url,
-        ...(body === undefined ? {} : { body }),
-      };
-      if (authenticate) {
-        await this.#options.platformHeaders?.apply(target, req.signal);
-        // One value per header name, whatever its case: a platform's own `Content-Type` replaces the JSON default
-        // rather than travelling beside it (a signature must cover exactly what is sent).
-        target.headers = foldHeaderCase(target.headers);
-        await this.#options.auth?.apply(target, req.signal);
+        hasIdempotencyKey,
+        idempotent,
+        config: this.#options.retry,
+        random: this.#options.random,
+      });
+      if (!decision.retry) {
+        if (result.gaveUp) this.#log.debug({ ...result.gaveUp, attempt }, 'http request failed');
+        throw result.error;
       }
-      const wire = new URL(url);
-      if (target.query.toString() !== url.searchParams.toString()) wire.search = target.query.toString();
-
-      // Redacting the URL for logs costs more than the request's own bookkeeping: only when something logs it.
-      const debug = this.#log.isLevelEnabled('debug');
-      const logUrl = debug || this.#log.isLevelEnabled('warn') ? redactUrl(url.toString(), this.redaction) : '';
-      const rateLimiter = authenticate ? this.#options.rateLimiter : undefined;
-      await rateLimiter?.acquire(1, req.signal);
-      if (debug) this.#log.debug({ requestId, method, url: logUrl, attempt }, 'http request');
-      const started = performance.now();
-      const outcome = await this.#limiter.run(
-        () => this.#send(wire, method, target.headers, body, req.signal),
-        req.signal,
+      this.#log.warn(
+        {
+          ...result.log,
+          attempt,
+          delayMs: decision.delayMs,
+          ...(result.withReason ? { reason: decision.reason } : {}),
+        },
+        result.message,
       );
-      const durationMs = Math.round(performance.now() - started);
+      await this.#sleep(decision.delayMs, req.signal);
+    }
+  }
 
-      if (outcome.kind === 'too-large') {
-        throw new ResponseBodyError({
-          platformId: this.platformId,
-          reason: 'too-large',
-          message: `the response body is larger than ${this.#maxResponseBytes} bytes (maxResponseBytes); it was not read`,
-          status: outcome.status,
-          method,
-          url: url.toString(),
-          limit: this.#maxResponseBytes,
-          redaction: this.#redactionFor(target),
-        });
-      }
-      if (outcome.kind === 'error') {
-        if (req.signal?.aborted) throw req.signal.reason;
-        // The host guard's refusal arrives as got's error for a failed DNS lookup: it is final, never retried.
-        if (outcome.error.cause instanceof PrivateNetworkError) throw outcome.error.cause;
-        this.#report({ method, status: undefined, attempt, durationMs, rateLimited: false });
-        const error = this.#connectionError(outcome.error, method, url.toString(), target);
-        const decision = decideRetry({
-          attempt,
-          method,
-          error: error instanceof TimeoutError ? 'timeout' : 'connection',
-          hasIdempotencyKey,
-          idempotent,
-          config: this.#options.retry,
-          random: this.#options.random,
-        });
-        if (!decision.retry) {
-          this.#log.debug(
-            { requestId, method, url: logUrl, attempt, code: error.code, durationMs },
-            'http request failed',
-          );
-          throw error;
-        }
-        this.#log.warn(
-          { requestId, method, url: logUrl, attempt, code: error.code, delayMs: decision.delayMs },
-          'http retry',
-        );
-        await this.#sleep(decision.delayMs, req.signal);
-        continue;
-      }
+  /**
+   * One attempt, as an outcome: a 2xx response, credentials renewed after a 401 (`renewed`, offered once per
+   * request), or a failure with what the retry policy needs to know about it. Errors that are never retried (an
+   * oversized body, an unreadable 2xx, the host guard's refusal, an abort) are thrown here.
+   */
+  async #attempt<T>(sending: Sending, attempt: number): Promise<AttemptResult<T>> {
+    const { req, requestId, method, url, body, authenticate } = sending;
+    const target: AuthTarget = {
+      headers: { ...sending.headers },
+      query: new URLSearchParams(url.search),
+      method,
+      url,
+      ...(body === undefined ? {} : { body }),
+    };
+    if (authenticate) {
+      await this.#options.platformHeaders?.apply(target, req.signal);
+      // One value per header name, whatever its case: a platform's own `Content-Type` replaces the JSON default
+      // rather than travelling beside it (a signature must cover exactly what is sent).
+      target.headers = foldHeaderCase(target.headers);
+      await this.#options.auth?.apply(target, req.signal);
+    }
+    const wire = new URL(url);
+    if (target.query.toString() !== url.searchParams.toString()) wire.search = target.query.toString();
 
-      const { response } = outcome;
-      const responseHeaders = response.headers as Record<string, string | string[] | undefined>;
-      if (this.#options.onAttempt) {
-        const statusCode = response.statusCode;
-        const rateLimited = statusCode === 429 || (this.#options.rateLimit?.statusCodes ?? []).includes(statusCode);
-        this.#report({ method, status: statusCode, attempt, durationMs, rateLimited });
-      }
-      if (rateLimiter) await this.#observe(rateLimiter, responseHeaders, response.statusCode, requestId);
-      const platformRequestId = this.#platformRequestId(responseHeaders);
-      const parsed = parseBody(response.body, responseHeaders, method, response.statusCode);
-      if (debug) {
-        this.#log.debug(
-          { requestId, platformRequestId, method, url: logUrl, attempt, status: response.statusCode, durationMs },
-          'http response',
-        );
-      }
-      const ok = response.statusCode >= 200 && response.statusCode < 300;
-      if (ok && parsed instanceof UnreadableBody) {
-        throw new ResponseBodyError({
-          platformId: this.platformId,
-          reason: parsed.reason,
-          message: parsed.message,
-          status: response.statusCode,
-          method,
-          url: url.toString(),
-          limit: parsed.reason === 'too-deep' ? MAX_JSON_DEPTH : undefined,
-          redaction: this.#redactionFor(target),
-        });
-      }
-      if (ok && parsed instanceof MalformedJson) {
-        // A 2xx that claims JSON but does not parse was cut or garbled on the way: retry it like a dropped
-        // connection, never hand on a page of nothing (which would end a listing early without an error).
-        const error = new ConnectionError({
-          platformId: this.platformId,
-          code: 'EBADRESPONSE',
-          method,
-          url: url.toString(),
-          message: `${this.platformId}: the response to ${method} ${redactUrl(url.toString(), this.redaction)} is not valid JSON`,
-          redaction: this.#redactionFor(target),
-        });
-        const decision = decideRetry({
-          attempt,
-          method,
-          error: 'connection',
-          hasIdempotencyKey,
-          idempotent,
-          config: this.#options.retry,
-          random: this.#options.random,
-        });
-        if (!decision.retry) throw error;
-        this.#log.warn(
-          { requestId, method, url: logUrl, attempt, delayMs: decision.delayMs },
-          'http retry (malformed JSON)',
-        );
-        await this.#sleep(decision.delayMs, req.signal);
-        continue;
-      }
-      // The status the response stands for: platforms that report errors in the body (Slack `ok: false` on a
-      // 200, Graph API codes on a 400) say which error it is there.
-      const bodyError = detectBodyError(this.#options.errorBody, parsed, ok);
-      const status = bodyError?.status ?? response.statusCode;
-      if (ok && !bodyError) {
-        return {
+    // Redacting the URL for logs costs more than the request's own bookkeeping: only when something logs it.
+    const debug = this.#log.isLevelEnabled('debug');
+    const logUrl = debug || this.#log.isLevelEnabled('warn') ? redactUrl(url.toString(), this.redaction) : '';
+    const rateLimiter = authenticate ? this.#options.rateLimiter : undefined;
+    await rateLimiter?.acquire(1, req.signal);
+    if (debug) this.#log.debug({ requestId, method, url: logUrl, attempt }, 'http request');
+    const started = performance.now();
+    const outcome = await this.#limiter.run(
+      () => this.#send(wire, method, target.headers, body, req.signal),
+      req.signal,
+    );
+    const durationMs = Math.round(performance.now() - started);
+
+    if (outcome.kind === 'too-large') {
+      throw new ResponseBodyError({
+        platformId: this.platformId,
+        reason: 'too-large',
+        message: `the response body is larger than ${this.#maxResponseBytes} bytes (maxResponseBytes); it was not read`,
+        status: outcome.status,
+        method,
+        url: url.toString(),
+        limit: this.#maxResponseBytes,
+        redaction: this.#redactionFor(target),
+      });
+    }
+    if (outcome.kind === 'error') {
+      if (req.signal?.aborted) throw req.signal.reason;
+      // The host guard's refusal arrives as got's error for a failed DNS lookup: it is final, never retried.
+      if (outcome.error.cause instanceof PrivateNetworkError) throw outcome.error.cause;
+      this.#report({ method, status: undefined, attempt, durationMs, rateLimited: false });
+      const error = this.#connectionError(outcome.error, method, url.toString(), target);
+      return {
+        kind: 'failed',
+        error,
+        retry: { error: error instanceof TimeoutError ? 'timeout' : 'connection' },
+        message: 'http retry',
+        log: { requestId, method, url: logUrl, code: error.code },
+        gaveUp: { requestId, method, url: logUrl, code: error.code, durationMs },
+      };
+    }
+
+    const { response } = outcome;
+    const responseHeaders = response.headers as Record<string, string | string[] | undefined>;
+    if (this.#options.onAttempt) {
+      const statusCode = response.statusCode;
+      const rateLimited = statusCode === 429 || (this.#options.rateLimit?.statusCodes ?? []).includes(statusCode);
+      this.#report({ method, status: statusCode, attempt, durationMs, rateLimited });
+    }
+    if (rateLimiter) await this.#observe(rateLimiter, responseHeaders, response.statusCode, requestId);
+    const platformRequestId = this.#platformRequestId(responseHeaders);
+    const parsed = parseBody(response.body, responseHeaders, method, response.statusCode);
+    if (debug) {
+      this.#log.debug(
+        { requestId, platformRequestId, method, url: logUrl, attempt, status: response.statusCode, durationMs },
+        'http response',
+      );
+    }
+    const ok = response.statusCode >= 200 && response.statusCode < 300;
+    if (ok && parsed instanceof UnreadableBody) {
+      throw new ResponseBodyError({
+        platformId: this.platformId,
+        reason: parsed.reason,
+        message: parsed.message,
+        status: response.statusCode,
+        method,
+        url: url.toString(),
+        limit: parsed.reason === 'too-deep' ? MAX_JSON_DEPTH : undefined,
+        redaction: this.#redactionFor(target),
+      });
+    }
+    if (ok && parsed instanceof MalformedJson) {
+      // A 2xx that claims JSON but does not parse was cut or garbled on the way: retry it like a dropped
+      // connection, never hand on a page of nothing (which would end a listing early without an error).
+      const error = new ConnectionError({
+        platformId: this.platformId,
+        code: 'EBADRESPONSE',
+        method,
+        url: url.toString(),
+        message: `${this.platformId}: the response to ${method} ${redactUrl(url.toString(), this.redaction)} is not valid JSON`,
+        redaction: this.#redactionFor(target),
+      });
+      return {
+        kind: 'failed',
+        error,
+        retry: { error: 'connection' },
+        message: 'http retry (malformed JSON)',
+        log: { requestId, method, url: logUrl },
+      };
+    }
+    // The status the response stands for: platforms that report errors in the body (Slack `ok: false` on a
+    // 200, Graph API codes on a 400) say which error it is there.
+    const bodyError = detectBodyError(this.#options.errorBody, parsed, ok);
+    const status = bodyError?.status ?? response.statusCode;
+    if (ok && !bodyError) {
+      return {
+        kind: 'ok',
+        response: {
           status: response.statusCode,
           headers: responseHeaders,
           body: parsed as T,
@@ -425,54 +474,39 @@ export class HttpClient {
           requestId,
           platformRequestId,
           attempts: attempt,
-        };
-      }
-
-      if (status === 401 && authenticate && !recovered && this.#options.auth?.recover) {
-        recovered = true;
-        if (await this.#options.auth.recover(target, req.signal)) {
-          this.#log.info({ requestId, method, url: logUrl }, 'http credentials renewed after 401');
-          attempt--;
-          continue;
-        }
-      }
-
-      const error = this.#apiError(
-        status,
-        responseHeaders,
-        parsed instanceof MalformedJson ? parsed.text : parsed instanceof UnreadableBody ? parsed.note : parsed,
-        platformRequestId,
-        method,
-        url.toString(),
-        target,
-      );
-      const decision = decideRetry({
-        attempt,
-        method,
-        status,
-        headers: withBodyRetryDelay(responseHeaders, parsed),
-        hasIdempotencyKey,
-        idempotent,
-        config: this.#options.retry,
-        retryAfterHeader: this.#options.rateLimit?.retryAfterHeader,
-        random: this.#options.random,
-      });
-      if (!decision.retry) throw error;
-      this.#log.warn(
-        {
-          requestId,
-          platformRequestId,
-          method,
-          url: logUrl,
-          attempt,
-          status: response.statusCode,
-          delayMs: decision.delayMs,
-          reason: decision.reason,
         },
-        'http retry',
-      );
-      await this.#sleep(decision.delayMs, req.signal);
+      };
     }
+
+    if (status === 401 && authenticate && !sending.recovered && this.#options.auth?.recover) {
+      sending.recovered = true;
+      if (await this.#options.auth.recover(target, req.signal)) {
+        this.#log.info({ requestId, method, url: logUrl }, 'http credentials renewed after 401');
+        return { kind: 'renewed' };
+      }
+    }
+
+    const error = this.#apiError(
+      status,
+      responseHeaders,
+      parsed instanceof MalformedJson ? parsed.text : parsed instanceof UnreadableBody ? parsed.note : parsed,
+      platformRequestId,
+      method,
+      url.toString(),
+      target,
+    );
+    return {
+      kind: 'failed',
+      error,
+      retry: {
+        status,
+        headers: this.#withBodyRetryDelay(responseHeaders, parsed),
+        retryAfterHeader: this.#options.rateLimit?.retryAfterHeader,
+      },
+      message: 'http retry',
+      log: { requestId, platformRequestId, method, url: logUrl, status: response.statusCode },
+      withReason: true,
+    };
   }
 
   #report(event: AttemptEvent): void {
@@ -549,11 +583,31 @@ export class HttpClient {
   }
 
   #platformRequestId(headers: Record<string, string | string[] | undefined>): string | undefined {
-    for (const name of this.#options.requestIdHeaders ?? REQUEST_ID_HEADERS) {
+    for (const name of [...(this.#options.requestIdHeaders ?? []), ...STANDARD_REQUEST_ID_HEADERS]) {
       const value = headerValue(headers, name);
       if (value) return value;
     }
     return undefined;
+  }
+
+  /**
+   * The headers, with the wait an error body states (where the platform's `retry.bodyDelayPaths` say) added as
+   * `retry-after-ms` when no header says how long to wait: the retry policy reads it from there.
+   */
+  #withBodyRetryDelay(
+    headers: Record<string, string | string[] | undefined>,
+    body: unknown,
+  ): Record<string, string | string[] | undefined> {
+    const paths = this.#options.retry.bodyDelayPaths;
+    if (
+      !paths ||
+      headerValue(headers, 'retry-after') !== undefined ||
+      headerValue(headers, 'retry-after-ms') !== undefined
+    ) {
+      return headers;
+    }
+    const delayMs = bodyRetryDelayMs(body, paths);
+    return delayMs === undefined ? headers : { ...headers, 'retry-after-ms': String(delayMs) };
   }
 
   #apiError(
@@ -635,27 +689,6 @@ function parseBody(
     return value;
   }
   return text;
-}
-
-/**
- * Google APIs say how long to wait in the error body (google.rpc.RetryInfo: `error.details[].retryDelay: "13s"`)
- * rather than in a header; the retry policy reads it as `retry-after-ms` when no header says otherwise.
- */
-function withBodyRetryDelay(
-  headers: Record<string, string | string[] | undefined>,
-  body: unknown,
-): Record<string, string | string[] | undefined> {
-  if (headerValue(headers, 'retry-after') !== undefined || headerValue(headers, 'retry-after-ms') !== undefined) {
-    return headers;
-  }
-  const details = (body as { error?: { details?: unknown } } | null)?.error?.details;
-  if (!Array.isArray(details)) return headers;
-  for (const detail of details) {
-    const delay = (detail as { retryDelay?: unknown } | null)?.retryDelay;
-    const seconds = typeof delay === 'string' ? /^(\d+(?:\.\d+)?)s$/.exec(delay)?.[1] : undefined;
-    if (seconds !== undefined) return { ...headers, 'retry-after-ms': String(Math.round(Number(seconds) * 1000)) };
-  }
-  return headers;
 }
 
 /** Headers with one entry per case-insensitive name; a later entry replaces an earlier one. */

@@ -6,12 +6,18 @@
  * transactions, and it reads the database's clock (`clock_timestamp()`), so processes whose clocks disagree still
  * agree on every budget.
  */
-import type { Pool } from 'pg';
 import { AdapterError } from '../errors.js';
 import type { RateLimitStore, TakeRequest, TakeResult } from './rate-limit-store.js';
 
-/** The part of a `pg.Pool` the store uses (a `pg.Client` works too, for one process). */
-export type PostgresQueryable = Pick<Pool, 'query'>;
+/**
+ * The part of a `pg.Pool` the store uses (a `pg.Client` works too, for one process). Declared here rather than taken
+ * from `pg`'s types, so a program that imports the runtime type-checks without installing `pg`.
+ */
+export interface PostgresQueryable {
+  query<R extends object = Record<string, unknown>>(
+    query: string | { name?: string; text: string; values?: unknown[] },
+  ): Promise<{ rows: R[] }>;
+}
 
 export interface PostgresRateLimitStoreOptions {
   /** The pool (or client) to run queries on. The store never ends it: its owner does. */

@@ -1,9 +1,10 @@
 /** Webhook signature verification (inbound) and signing (the sandbox emulator's outbound deliveries). */
 export { signWebhook } from './sign-webhook.js';
 export { verifyWebhook, verifyWebhookSignature } from './verify-webhook.js';
+export type { WebhookMetaSource } from './webhook-config-registry.js';
 export {
   lookupWebhookConfig,
-  PLATFORM_WEBHOOK_SCHEMES,
+  registerPlatformWebhooks,
   registerWebhookConfig,
   unregisterWebhookConfig,
 } from './webhook-config-registry.js';

@@ -58,10 +58,10 @@ export function verifyWebhookSignature(
 
 /**
  * Verifies a delivery the way the platform signs it. The platform's config comes from `options.config`, else the
- * registry (`registerWebhookConfig`), else the built-in `PLATFORM_WEBHOOK_SCHEMES` table with the scheme's default
- * headers. A platform without signed webhooks, or an unknown one, never verifies. Never throws: any input that is not
- * as documented (secrets that are not an array of strings, a `now` that is not a valid `Date`, header values that are
- * not text, …) answers `{ ok: false, reason }`.
+ * registry (`registerWebhookConfig`, or `registerPlatformWebhooks` for every generated platform): there is no
+ * built-in table beside the configs. A platform without signed webhooks, or an unknown one, never verifies. Never
+ * throws: any input that is not as documented (secrets that are not an array of strings, a `now` that is not a valid
+ * `Date`, header values that are not text, …) answers `{ ok: false, reason }`.
  *
  * @example
  * const result = verifyWebhook('stripe', { method: 'POST', url, headers: req.headers, rawBody: req.rawBody },

@@ -1,31 +1,13 @@
 /**
- * Which scheme (and headers) a platform id uses.
+ * Which scheme (and headers) a platform id uses: the platform's own `webhooks` config, never a table of our own.
  *
  * Looked up in this order: a config passed to `verifyWebhook` directly; one registered with
- * `registerWebhookConfig` (the service registers each platform's `webhooks` config at start, tests register
- * their own); the built-in `PLATFORM_WEBHOOK_SCHEMES` table, whose platforms then use the scheme's default headers.
+ * `registerWebhookConfig` (one platform, from its config) or `registerPlatformWebhooks` (every platform of a
+ * registry, from its adapters' metadata); then the catalogue's, which the generator writes from each platform's
+ * config into `generated/adapters/webhook-verification.ts`. A platform id with none of these never verifies.
  */
-import type { PlatformWebhookConfig, WebhookSchemeName } from './webhook-types.js';
-
-/**
- * The platforms whose scheme is known without any config: the platforms in `configs/` and the vendors the schemes
- * are named after. A test keeps this table in step with `configs/platform_configs_extended.json`.
- */
-export const PLATFORM_WEBHOOK_SCHEMES: Readonly<Record<string, WebhookSchemeName | 'none'>> = {
-  github: 'github-sha256',
-  'google-ads': 'none',
-  hubspot: 'hubspot-v3',
-  intercom: 'intercom-sha1',
-  'meta-ads': 'meta-sha256',
-  salesforce: 'none',
-  shopify: 'shopify-hmac-sha256',
-  slack: 'slack-v0',
-  square: 'square-hmac-sha256',
-  stripe: 'stripe-v1',
-  twilio: 'twilio-sha1',
-  xero: 'xero-hmac-sha256',
-  zendesk: 'zendesk-hmac-sha256',
-};
+import { PLATFORM_WEBHOOK_VERIFICATION } from '../../../generated/adapters/webhook-verification.js';
+import type { PlatformWebhookConfig } from './webhook-types.js';
 
 const registered = new Map<string, PlatformWebhookConfig>();
 
@@ -34,14 +16,37 @@ const registered = new Map<string, PlatformWebhookConfig>();
  *
  * @example
  * registerWebhookConfig('acme', { scheme: 'standard-webhooks' });
- * registerWebhookConfig('shopify', platform.webhooks);
+ * registerWebhookConfig('shopify', ShopifyAdapter.meta.webhooks);
  */
 export function registerWebhookConfig(platformId: string, config: PlatformWebhookConfig): void {
   registered.set(platformId, config);
 }
 
+/** What `registerPlatformWebhooks` needs of a registry: the generated `AdapterRegistry` fits. */
+export interface WebhookMetaSource {
+  platforms(): ReadonlyArray<{ id: string }>;
+  meta(id: string): Promise<{ webhooks: PlatformWebhookConfig }>;
+}
+
 /**
- * Removes a registered config, so the built-in table applies again.
+ * Registers every platform's `webhooks` config from the generated registry's metadata (loading each adapter), so
+ * `verifyWebhook` knows each platform by its id. Returns the ids registered.
+ *
+ * @example
+ * await registerPlatformWebhooks(getAdapterRegistry());
+ * verifyWebhook('stripe', request, { secrets }); // with Stripe's configured scheme and headers
+ */
+export async function registerPlatformWebhooks(source: WebhookMetaSource): Promise<string[]> {
+  const ids = source.platforms().map((p) => p.id);
+  const metas = await Promise.all(ids.map((id) => source.meta(id)));
+  ids.forEach((id, i) => {
+    registerWebhookConfig(id, (metas[i] as { webhooks: PlatformWebhookConfig }).webhooks);
+  });
+  return ids;
+}
+
+/**
+ * Removes a registered config.
  *
  * @example
  * unregisterWebhookConfig('acme'); // verifyWebhook('acme', …) → { ok: false, reason: 'no webhook configuration …' }
@@ -54,11 +59,12 @@ export function unregisterWebhookConfig(platformId: string): void {
  * The config `verifyWebhook` would use for a platform (when none is passed in), or `undefined` when it is unknown.
  *
  * @example
- * lookupWebhookConfig('stripe'); // { scheme: 'stripe-v1' } unless another config was registered
+ * registerWebhookConfig('stripe', { scheme: 'stripe-v1' });
+ * lookupWebhookConfig('stripe'); // { scheme: 'stripe-v1' }
  */
 export function lookupWebhookConfig(platformId: string): PlatformWebhookConfig | undefined {
-  const config = registered.get(platformId);
-  if (config) return config;
-  if (!Object.hasOwn(PLATFORM_WEBHOOK_SCHEMES, platformId)) return undefined;
-  return { scheme: PLATFORM_WEBHOOK_SCHEMES[platformId] as WebhookSchemeName | 'none' };
+  return (
+    registered.get(platformId) ??
+    (Object.hasOwn(PLATFORM_WEBHOOK_VERIFICATION, platformId) ? PLATFORM_WEBHOOK_VERIFICATION[platformId] : undefined)
+  );
 }

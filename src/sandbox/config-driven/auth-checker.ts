@@ -25,9 +25,10 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { jwtVerify } from 'jose';
 import type { PlatformMeta } from '../../runtime/adapter-types.js';
+import type { AuthKind } from '../../runtime/auth/auth-kinds.js';
 import { sharedKeyStringToSign } from '../../runtime/auth/azure-shared-key-auth.js';
+import { camelCase } from '../../runtime/camel-case.js';
 import { getPath } from '../../runtime/dotted-path.js';
-import { camelCase } from '../../runtime/platform-schema.js';
 import { placeholders } from '../../runtime/template-renderer.js';
 import type { Clock } from '../emulator-clock.js';
 import { type EmulatorRequest, type EmulatorResponse, formFields } from '../emulator-server.js';
@@ -66,32 +67,27 @@ function testRsaKeys(): [RsaKey, RsaKey] {
 
 const secret = (meta: PlatformMeta, name: string) => `emu-${meta.id}-${name}`;
 
-/** The credential fields whose change must make the platform refuse the request. */
-function primarySecrets(auth: AuthConfig): string[] {
-  switch (auth.kind) {
-    case 'oauth2':
-    case 'bearer':
-      return placeholders(auth.header.value);
-    case 'api_key':
-      return placeholders(auth.value);
-    case 'basic': {
-      // The password half, unless it is a literal (Campaign Monitor's `x`): then the user-name half is the secret.
-      const password =
-        auth.passwordTemplate !== undefined
-          ? placeholders(auth.passwordTemplate)
-          : auth.passwordField
-            ? [auth.passwordField]
-            : [];
-      if (password.length > 0) return password;
-      return auth.usernameTemplate ? placeholders(auth.usernameTemplate) : [auth.usernameField];
-    }
-    case 'aws_sigv4':
-      return ['secretAccessKey'];
-    case 'azure_shared_key':
-      return ['accountKey'];
-    case 'google_service_account':
-      return ['privateKey'];
-  }
+type AuthOf<K extends AuthKind> = Extract<AuthConfig, { kind: K }>;
+
+/** What a check may use: the accepted credentials, the clock, the tokens issued so far, and the template renderer. */
+interface CheckContext {
+  credentials: Credentials;
+  now: Clock;
+  issued: ReadonlySet<string>;
+  /** Fills `{name}` as the runtime does (see {@link renderExpected}). */
+  render(template: string): string;
+}
+
+/** The platform side of one auth kind. */
+interface AuthEmulation<K extends AuthKind> {
+  /** The kind's own credentials the emulator accepts (`extraCredentials` are added for every kind). */
+  credentials(auth: AuthOf<K>, meta: PlatformMeta): Credentials;
+  /** The credential fields whose change must make the platform refuse the request. */
+  primarySecrets(auth: AuthOf<K>): string[];
+  /** Accepts exactly what the config says the platform receives. */
+  check(request: EmulatorRequest, auth: AuthOf<K>, context: CheckContext): AuthCheck | Promise<AuthCheck>;
+  /** The platform issues tokens itself, at `SERVICE_ACCOUNT_TOKEN_PATH`. */
+  servesTokens?: true;
 }
 
 /**
@@ -102,43 +98,12 @@ function primarySecrets(auth: AuthConfig): string[] {
  */
 export function emulatorCredentials(meta: PlatformMeta): { credentials: Credentials; invalidCredentials: Credentials } {
   const auth = meta.auth;
-  const credentials: Credentials = {};
-  switch (auth.kind) {
-    case 'oauth2':
-      credentials.accessToken = secret(meta, 'accessToken');
-      for (const field of auth.tokenResponseFields) {
-        const name = camelCase(field);
-        credentials[name] = /url$/i.test(name) ? `https://${meta.id}.emulator.invalid` : secret(meta, name);
-      }
-      break;
-    case 'api_key':
-      credentials.apiKey = secret(meta, 'apiKey');
-      break;
-    case 'bearer':
-      credentials.token = secret(meta, 'token');
-      break;
-    case 'basic':
-      credentials[auth.usernameField] = secret(meta, auth.usernameField);
-      if (auth.passwordField) credentials[auth.passwordField] = secret(meta, auth.passwordField);
-      break;
-    case 'aws_sigv4':
-      credentials.accessKeyId = 'AKIAEMULATOR00000001';
-      credentials.secretAccessKey = createHash('sha256').update(`aws:${meta.id}`).digest('base64').slice(0, 40);
-      credentials.sessionToken = secret(meta, 'sessionToken');
-      break;
-    case 'azure_shared_key':
-      credentials.accountName = 'devstoreaccount1';
-      credentials.accountKey = createHash('sha512').update(`azure:${meta.id}`).digest('base64');
-      break;
-    case 'google_service_account':
-      credentials.clientEmail = `emulator@${meta.id}.iam.gserviceaccount.com`;
-      credentials.privateKey = testRsaKeys()[0].privateKeyPem;
-      break;
-  }
+  const emulation = emulationOf(auth);
+  const credentials: Credentials = emulation.credentials(auth, meta);
   for (const name of Object.keys(auth.extraCredentials)) credentials[name] ??= secret(meta, name);
 
   const invalidCredentials: Credentials = { ...credentials };
-  for (const name of primarySecrets(auth)) {
+  for (const name of emulation.primarySecrets(auth)) {
     if (name === 'privateKey') invalidCredentials[name] = testRsaKeys()[1].privateKeyPem;
     else if (name === 'accountKey') invalidCredentials[name] = createHash('sha512').update('wrong').digest('base64');
     else if (invalidCredentials[name] !== undefined) invalidCredentials[name] = `wrong-${invalidCredentials[name]}`;
@@ -178,6 +143,228 @@ export type AuthCheck = { ok: true } | { ok: false; reason: string };
 
 const refused = (reason: string): AuthCheck => ({ ok: false, reason });
 
+function exactHeader(request: EmulatorRequest, name: string, expected: string): AuthCheck {
+  const got = header(request, name);
+  if (got === undefined) return refused(`no ${name} header`);
+  return same(got, expected) ? { ok: true } : refused(`wrong ${name} header`);
+}
+
+function exactQuery(request: EmulatorRequest, name: string, expected: string): AuthCheck {
+  const got = request.url.searchParams.get(name);
+  if (got === null) return refused(`no ${name} query parameter`);
+  return same(got, expected) ? { ok: true } : refused(`wrong ${name} query parameter`);
+}
+
+function checkBasic(request: EmulatorRequest, auth: AuthOf<'basic'>, context: CheckContext): AuthCheck {
+  const { credentials } = context;
+  const value = header(request, 'authorization');
+  if (!value?.startsWith('Basic ')) return refused('no Basic authorization');
+  const decoded = Buffer.from(value.slice('Basic '.length), 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return refused('malformed Basic credentials');
+  const username = auth.usernameTemplate
+    ? context.render(auth.usernameTemplate)
+    : (credentials[auth.usernameField] ?? '');
+  const password =
+    auth.passwordTemplate !== undefined
+      ? auth.passwordTemplate && context.render(auth.passwordTemplate)
+      : auth.passwordField
+        ? (credentials[auth.passwordField] ?? '')
+        : '';
+  const ok = same(decoded.slice(0, colon), username) && same(decoded.slice(colon + 1), password);
+  return ok ? { ok: true } : refused('wrong user name or password');
+}
+
+function checkIssuedToken(
+  request: EmulatorRequest,
+  auth: AuthOf<'google_service_account'>,
+  context: CheckContext,
+): AuthCheck {
+  const { name, value: template } = auth.header;
+  const value = header(request, name);
+  if (value === undefined) return refused(`no ${name} header`);
+  const [prefix = '', suffix = ''] = template.split('{accessToken}');
+  if (!value.startsWith(prefix) || !value.endsWith(suffix)) return refused(`malformed ${name} header`);
+  const token = value.slice(prefix.length, value.length - suffix.length);
+  return context.issued.has(token) ? { ok: true } : refused('unknown or expired access token');
+}
+
+function withinSkew(at: number, context: CheckContext): boolean {
+  return Number.isFinite(at) && Math.abs(context.now() - at) <= MAX_CLOCK_SKEW_MS;
+}
+
+async function checkSigV4(
+  request: EmulatorRequest,
+  auth: AuthOf<'aws_sigv4'>,
+  context: CheckContext,
+): Promise<AuthCheck> {
+  const { credentials } = context;
+  const value = header(request, 'authorization') ?? '';
+  const m =
+    /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([a-z0-9;._-]+), ?Signature=([0-9a-f]{64})$/.exec(
+      value,
+    );
+  if (!m) return refused('no AWS4-HMAC-SHA256 authorization');
+  const [, accessKeyId, day, region, service, signedHeaders = ''] = m;
+  const expectedRegion = context.render(auth.region);
+  if (accessKeyId !== credentials.accessKeyId) return refused('unknown access key id');
+  if (region !== expectedRegion || service !== auth.service) {
+    return refused(`credential scope ${region}/${service} is not ${expectedRegion}/${auth.service}`);
+  }
+  const amzDate = header(request, 'x-amz-date') ?? '';
+  const d = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(amzDate);
+  if (!d || day !== amzDate.slice(0, 8)) return refused('missing or inconsistent x-amz-date');
+  const signingDate = new Date(Date.UTC(+d[1]!, +d[2]! - 1, +d[3]!, +d[4]!, +d[5]!, +d[6]!));
+  if (!withinSkew(signingDate.getTime(), context)) return refused('request time too skewed');
+  if (credentials.sessionToken && header(request, 'x-amz-security-token') !== credentials.sessionToken) {
+    return refused('missing or wrong x-amz-security-token');
+  }
+  const names = signedHeaders.split(';');
+  if (!names.includes('host')) return refused('host is not signed');
+  const headers: Record<string, string> = {};
+  for (const name of names) {
+    const got = header(request, name);
+    if (got === undefined) return refused(`signed header ${name} is missing`);
+    headers[name] = got;
+  }
+  const query: Record<string, string | string[]> = {};
+  for (const key of new Set(request.url.searchParams.keys())) {
+    const values = request.url.searchParams.getAll(key);
+    query[key] = values.length === 1 ? (values[0] as string) : values;
+  }
+  const signer = new SignatureV4({
+    service: auth.service,
+    region: expectedRegion,
+    sha256: Sha256,
+    credentials: {
+      accessKeyId: credentials.accessKeyId ?? '',
+      secretAccessKey: credentials.secretAccessKey ?? '',
+      ...(credentials.sessionToken ? { sessionToken: credentials.sessionToken } : {}),
+    },
+    uriEscapePath: auth.service !== 's3',
+    applyChecksum: auth.service === 's3',
+  });
+  const signed = await signer.sign(
+    {
+      method: request.method,
+      protocol: 'http:',
+      hostname: request.url.hostname,
+      ...(request.url.port ? { port: Number(request.url.port) } : {}),
+      path: request.url.pathname,
+      query,
+      headers,
+      ...(request.rawBody === '' ? {} : { body: request.rawBody }),
+    },
+    { signingDate },
+  );
+  const expected = signed.headers.authorization ?? signed.headers.Authorization ?? '';
+  return same(value, expected) ? { ok: true } : refused('SignatureDoesNotMatch');
+}
+
+function checkSharedKey(request: EmulatorRequest, context: CheckContext): AuthCheck {
+  const { credentials } = context;
+  const value = header(request, 'authorization') ?? '';
+  const m = /^SharedKey ([^:]+):(.+)$/.exec(value);
+  const [, account = '', signature = ''] = m ?? [];
+  if (!m) return refused('no SharedKey authorization');
+  if (account !== credentials.accountName) return refused('unknown account');
+  const date = header(request, 'x-ms-date');
+  if (!date || !withinSkew(Date.parse(date), context)) return refused('missing or skewed x-ms-date');
+  const headers: Record<string, string> = {};
+  for (const name of Object.keys(request.headers)) headers[name] = header(request, name) ?? '';
+  const key = Buffer.from(credentials.accountKey ?? '', 'base64');
+  const expected = createHmac('sha256', key)
+    .update(sharedKeyStringToSign(account, request.method, request.url, headers), 'utf8')
+    .digest('base64');
+  return same(signature, expected) ? { ok: true } : refused('AuthenticationFailed: signature mismatch');
+}
+
+const headerSecrets = (auth: { header: { value: string } }) => placeholders(auth.header.value);
+const headerCheck = (
+  request: EmulatorRequest,
+  auth: { header: { name: string; value: string } },
+  context: CheckContext,
+) => exactHeader(request, auth.header.name, context.render(auth.header.value));
+
+/** Keyed by auth kind: the type makes a kind without its emulation a compile error. */
+const AUTH_EMULATIONS: { readonly [K in AuthKind]: AuthEmulation<K> } = {
+  oauth2: {
+    credentials: (auth, meta) => {
+      const credentials: Credentials = { accessToken: secret(meta, 'accessToken') };
+      for (const field of auth.tokenResponseFields) {
+        const name = camelCase(field);
+        credentials[name] = /url$/i.test(name) ? `https://${meta.id}.emulator.invalid` : secret(meta, name);
+      }
+      return credentials;
+    },
+    primarySecrets: headerSecrets,
+    check: headerCheck,
+  },
+  api_key: {
+    credentials: (_, meta) => ({ apiKey: secret(meta, 'apiKey') }),
+    primarySecrets: (auth) => placeholders(auth.value),
+    check: (request, auth, context) =>
+      auth.in === 'header'
+        ? exactHeader(request, auth.name, context.render(auth.value))
+        : exactQuery(request, auth.name, context.render(auth.value)),
+  },
+  bearer: {
+    credentials: (_, meta) => ({ token: secret(meta, 'token') }),
+    primarySecrets: headerSecrets,
+    check: headerCheck,
+  },
+  basic: {
+    credentials: (auth, meta) => {
+      const credentials: Credentials = { [auth.usernameField]: secret(meta, auth.usernameField) };
+      if (auth.passwordField) credentials[auth.passwordField] = secret(meta, auth.passwordField);
+      return credentials;
+    },
+    primarySecrets: (auth) => {
+      // The password half, unless it is a literal (Campaign Monitor's `x`): then the user-name half is the secret.
+      const password =
+        auth.passwordTemplate !== undefined
+          ? placeholders(auth.passwordTemplate)
+          : auth.passwordField
+            ? [auth.passwordField]
+            : [];
+      if (password.length > 0) return password;
+      return auth.usernameTemplate ? placeholders(auth.usernameTemplate) : [auth.usernameField];
+    },
+    check: checkBasic,
+  },
+  aws_sigv4: {
+    credentials: (_, meta) => ({
+      accessKeyId: 'AKIAEMULATOR00000001',
+      secretAccessKey: createHash('sha256').update(`aws:${meta.id}`).digest('base64').slice(0, 40),
+      sessionToken: secret(meta, 'sessionToken'),
+    }),
+    primarySecrets: () => ['secretAccessKey'],
+    check: checkSigV4,
+  },
+  google_service_account: {
+    credentials: (_, meta) => ({
+      clientEmail: `emulator@${meta.id}.iam.gserviceaccount.com`,
+      privateKey: testRsaKeys()[0].privateKeyPem,
+    }),
+    primarySecrets: () => ['privateKey'],
+    check: checkIssuedToken,
+    servesTokens: true,
+  },
+  azure_shared_key: {
+    credentials: (_, meta) => ({
+      accountName: 'devstoreaccount1',
+      accountKey: createHash('sha512').update(`azure:${meta.id}`).digest('base64'),
+    }),
+    primarySecrets: () => ['accountKey'],
+    check: (request, _, context) => checkSharedKey(request, context),
+  },
+};
+
+/** The emulation of a config's kind. (The one cast of the dispatch: it is picked by the config's own `kind`.) */
+function emulationOf(auth: AuthConfig): AuthEmulation<AuthKind> {
+  return AUTH_EMULATIONS[auth.kind] as AuthEmulation<AuthKind>;
+}
+
 export interface AuthCheckerOptions {
   meta: PlatformMeta;
   credentials: Credentials;
@@ -201,160 +388,19 @@ export class AuthChecker {
 
   /** Whether the platform issues tokens itself (Google service accounts), at `SERVICE_ACCOUNT_TOKEN_PATH`. */
   get servesTokens(): boolean {
-    return this.#options.meta.auth.kind === 'google_service_account';
-  }
-
-  #render(template: string): string {
-    const { meta, credentials, connectionConfig } = this.#options;
-    return renderExpected(template, meta, credentials, connectionConfig);
+    return emulationOf(this.#options.meta.auth).servesTokens === true;
   }
 
   /** Checks a request's credentials. */
   async check(request: EmulatorRequest): Promise<AuthCheck> {
-    const auth = this.#options.meta.auth;
-    switch (auth.kind) {
-      case 'oauth2':
-      case 'bearer':
-        return this.#exactHeader(request, auth.header.name, this.#render(auth.header.value));
-      case 'api_key':
-        if (auth.in === 'header') return this.#exactHeader(request, auth.name, this.#render(auth.value));
-        return this.#exactQuery(request, auth.name, this.#render(auth.value));
-      case 'basic':
-        return this.#basic(request, auth);
-      case 'google_service_account':
-        return this.#issuedToken(request, auth.header.name, auth.header.value);
-      case 'aws_sigv4':
-        return this.#sigV4(request, auth);
-      case 'azure_shared_key':
-        return this.#sharedKey(request);
-    }
-  }
-
-  #exactHeader(request: EmulatorRequest, name: string, expected: string): AuthCheck {
-    const got = header(request, name);
-    if (got === undefined) return refused(`no ${name} header`);
-    return same(got, expected) ? { ok: true } : refused(`wrong ${name} header`);
-  }
-
-  #exactQuery(request: EmulatorRequest, name: string, expected: string): AuthCheck {
-    const got = request.url.searchParams.get(name);
-    if (got === null) return refused(`no ${name} query parameter`);
-    return same(got, expected) ? { ok: true } : refused(`wrong ${name} query parameter`);
-  }
-
-  #basic(request: EmulatorRequest, auth: Extract<AuthConfig, { kind: 'basic' }>): AuthCheck {
-    const { credentials } = this.#options;
-    const value = header(request, 'authorization');
-    if (!value?.startsWith('Basic ')) return refused('no Basic authorization');
-    const decoded = Buffer.from(value.slice('Basic '.length), 'base64').toString('utf8');
-    const colon = decoded.indexOf(':');
-    if (colon < 0) return refused('malformed Basic credentials');
-    const username = auth.usernameTemplate
-      ? this.#render(auth.usernameTemplate)
-      : (credentials[auth.usernameField] ?? '');
-    const password =
-      auth.passwordTemplate !== undefined
-        ? auth.passwordTemplate && this.#render(auth.passwordTemplate)
-        : auth.passwordField
-          ? (credentials[auth.passwordField] ?? '')
-          : '';
-    const ok = same(decoded.slice(0, colon), username) && same(decoded.slice(colon + 1), password);
-    return ok ? { ok: true } : refused('wrong user name or password');
-  }
-
-  #issuedToken(request: EmulatorRequest, name: string, template: string): AuthCheck {
-    const value = header(request, name);
-    if (value === undefined) return refused(`no ${name} header`);
-    const [prefix = '', suffix = ''] = template.split('{accessToken}');
-    if (!value.startsWith(prefix) || !value.endsWith(suffix)) return refused(`malformed ${name} header`);
-    const token = value.slice(prefix.length, value.length - suffix.length);
-    return this.#issued.has(token) ? { ok: true } : refused('unknown or expired access token');
-  }
-
-  #withinSkew(at: number): boolean {
-    return Number.isFinite(at) && Math.abs(this.#options.now() - at) <= MAX_CLOCK_SKEW_MS;
-  }
-
-  async #sigV4(request: EmulatorRequest, auth: Extract<AuthConfig, { kind: 'aws_sigv4' }>): Promise<AuthCheck> {
-    const { credentials } = this.#options;
-    const value = header(request, 'authorization') ?? '';
-    const m =
-      /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([a-z0-9;._-]+), ?Signature=([0-9a-f]{64})$/.exec(
-        value,
-      );
-    if (!m) return refused('no AWS4-HMAC-SHA256 authorization');
-    const [, accessKeyId, day, region, service, signedHeaders = ''] = m;
-    const expectedRegion = this.#render(auth.region);
-    if (accessKeyId !== credentials.accessKeyId) return refused('unknown access key id');
-    if (region !== expectedRegion || service !== auth.service) {
-      return refused(`credential scope ${region}/${service} is not ${expectedRegion}/${auth.service}`);
-    }
-    const amzDate = header(request, 'x-amz-date') ?? '';
-    const d = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(amzDate);
-    if (!d || day !== amzDate.slice(0, 8)) return refused('missing or inconsistent x-amz-date');
-    const signingDate = new Date(Date.UTC(+d[1]!, +d[2]! - 1, +d[3]!, +d[4]!, +d[5]!, +d[6]!));
-    if (!this.#withinSkew(signingDate.getTime())) return refused('request time too skewed');
-    if (credentials.sessionToken && header(request, 'x-amz-security-token') !== credentials.sessionToken) {
-      return refused('missing or wrong x-amz-security-token');
-    }
-    const names = signedHeaders.split(';');
-    if (!names.includes('host')) return refused('host is not signed');
-    const headers: Record<string, string> = {};
-    for (const name of names) {
-      const got = header(request, name);
-      if (got === undefined) return refused(`signed header ${name} is missing`);
-      headers[name] = got;
-    }
-    const query: Record<string, string | string[]> = {};
-    for (const key of new Set(request.url.searchParams.keys())) {
-      const values = request.url.searchParams.getAll(key);
-      query[key] = values.length === 1 ? (values[0] as string) : values;
-    }
-    const signer = new SignatureV4({
-      service: auth.service,
-      region: expectedRegion,
-      sha256: Sha256,
-      credentials: {
-        accessKeyId: credentials.accessKeyId ?? '',
-        secretAccessKey: credentials.secretAccessKey ?? '',
-        ...(credentials.sessionToken ? { sessionToken: credentials.sessionToken } : {}),
-      },
-      uriEscapePath: auth.service !== 's3',
-      applyChecksum: auth.service === 's3',
-    });
-    const signed = await signer.sign(
-      {
-        method: request.method,
-        protocol: 'http:',
-        hostname: request.url.hostname,
-        ...(request.url.port ? { port: Number(request.url.port) } : {}),
-        path: request.url.pathname,
-        query,
-        headers,
-        ...(request.rawBody === '' ? {} : { body: request.rawBody }),
-      },
-      { signingDate },
-    );
-    const expected = signed.headers.authorization ?? signed.headers.Authorization ?? '';
-    return same(value, expected) ? { ok: true } : refused('SignatureDoesNotMatch');
-  }
-
-  #sharedKey(request: EmulatorRequest): AuthCheck {
-    const { credentials } = this.#options;
-    const value = header(request, 'authorization') ?? '';
-    const m = /^SharedKey ([^:]+):(.+)$/.exec(value);
-    const [, account = '', signature = ''] = m ?? [];
-    if (!m) return refused('no SharedKey authorization');
-    if (account !== credentials.accountName) return refused('unknown account');
-    const date = header(request, 'x-ms-date');
-    if (!date || !this.#withinSkew(Date.parse(date))) return refused('missing or skewed x-ms-date');
-    const headers: Record<string, string> = {};
-    for (const name of Object.keys(request.headers)) headers[name] = header(request, name) ?? '';
-    const key = Buffer.from(credentials.accountKey ?? '', 'base64');
-    const expected = createHmac('sha256', key)
-      .update(sharedKeyStringToSign(account, request.method, request.url, headers), 'utf8')
-      .digest('base64');
-    return same(signature, expected) ? { ok: true } : refused('AuthenticationFailed: signature mismatch');
+    const { meta, credentials, connectionConfig, now } = this.#options;
+    const context: CheckContext = {
+      credentials,
+      now,
+      issued: this.#issued,
+      render: (template) => renderExpected(template, meta, credentials, connectionConfig),
+    };
+    return emulationOf(meta.auth).check(request, meta.auth, context);
   }
 
   /**

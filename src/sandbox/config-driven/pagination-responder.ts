@@ -7,6 +7,7 @@
  * value the emulator never handed out is a 400, as a platform answers an invalid cursor.
  */
 import { getPath } from '../../runtime/dotted-path.js';
+import type { PaginationKind } from '../../runtime/pagination/pagination-kinds.js';
 import type { PaginationConfig } from '../../runtime/platform-schema.js';
 import type { EmulatorRequest, EmulatorResponse } from '../emulator-server.js';
 import { type Row, setDeep } from './record-synthesizer.js';
@@ -114,39 +115,82 @@ function assemble(ctx: PageRequestContext, records: Row[], metadata: ReadonlyArr
  * // { ok: true, response: { status: 200, body: { items: [...10], total: 25 } }, … }
  */
 export function respondPage(ctx: PageRequestContext): PageOutcome {
-  const { pagination: pg, records, request } = ctx;
-  const location = (pg.kind === 'cursor' || pg.kind === 'token') && pg.in === 'body' ? 'body' : 'query';
+  const responder = responderOf(ctx.pagination);
+  const location = responder.location?.(ctx.pagination) ?? 'query';
   const sized = pageSize(ctx, location);
   if (typeof sized !== 'number') return sized;
   const size = sized;
-  const slice = (start: number) => records.slice(start, start + size) as Row[];
+  return responder.respond(ctx.pagination, {
+    ...ctx,
+    size,
+    slice: (start) => ctx.records.slice(start, start + size) as Row[],
+  });
+}
 
-  switch (pg.kind) {
-    case 'none':
-      return page(assemble(ctx, [...records], []), [...records], 0);
+type PaginationOf<K extends PaginationKind> = Extract<PaginationConfig, { kind: K }>;
 
-    case 'offset': {
-      const raw = request.url.searchParams.get(pg.offsetParam);
+/** A page request with its page size decided. */
+interface SizedPageContext extends PageRequestContext {
+  size: number;
+  /** The page of records from an offset. */
+  slice(start: number): Row[];
+}
+
+/** The platform side of one pagination kind. */
+interface PageResponder<K extends PaginationKind> {
+  /** Where the request's paging parameters are (default the query). */
+  location?(pg: PaginationOf<K>): 'query' | 'body';
+  respond(pg: PaginationOf<K>, ctx: SizedPageContext): PageOutcome;
+}
+
+/** Cursor and token pagination read their parameters from the JSON body when `in` is `body`. */
+const paramLocation = (pg: { in: 'query' | 'body' }) => pg.in;
+
+/** Link-header and next-url pagination: the emulator's own links carry the offset. */
+function linkedPage(ctx: SizedPageContext): { rows: Row[]; offset: number; end: number; more: boolean } | PageOutcome {
+  const raw = ctx.request.url.searchParams.get(NEXT_LINK_PARAM);
+  const offset = raw === null ? 0 : decodeOffset(raw);
+  if (offset === undefined) return badRequest(`${NEXT_LINK_PARAM}: invalid page link`);
+  const rows = ctx.slice(offset);
+  const end = offset + rows.length;
+  return { rows, offset, end, more: end < ctx.records.length };
+}
+
+/** Keyed by pagination kind: the type makes a kind without its responder a compile error. */
+const PAGE_RESPONDERS: { readonly [K in PaginationKind]: PageResponder<K> } = {
+  none: {
+    respond: (_, ctx) => page(assemble(ctx, [...ctx.records], []), [...ctx.records], 0),
+  },
+
+  offset: {
+    respond: (pg, ctx) => {
+      const raw = ctx.request.url.searchParams.get(pg.offsetParam);
       const offset = raw === null ? 0 : Number(raw);
       if (!Number.isInteger(offset) || offset < 0) return badRequest(`${pg.offsetParam} must be an integer ≥ 0`);
-      const rows = slice(offset);
-      return page(assemble(ctx, rows, pg.totalPath ? [[pg.totalPath, records.length]] : []), rows, offset);
-    }
+      const rows = ctx.slice(offset);
+      return page(assemble(ctx, rows, pg.totalPath ? [[pg.totalPath, ctx.records.length]] : []), rows, offset);
+    },
+  },
 
-    case 'page': {
-      const raw = request.url.searchParams.get(pg.pageParam);
+  page: {
+    respond: (pg, ctx) => {
+      const raw = ctx.request.url.searchParams.get(pg.pageParam);
       const number = raw === null ? pg.firstPage : Number(raw);
       if (!Number.isInteger(number) || number < pg.firstPage) {
         return badRequest(`${pg.pageParam} must be an integer ≥ ${pg.firstPage}`);
       }
-      const offset = (number - pg.firstPage) * size;
-      const rows = slice(offset);
-      const totalPages = Math.ceil(records.length / size);
+      const offset = (number - pg.firstPage) * ctx.size;
+      const rows = ctx.slice(offset);
+      const totalPages = Math.ceil(ctx.records.length / ctx.size);
       return page(assemble(ctx, rows, pg.totalPagesPath ? [[pg.totalPagesPath, totalPages]] : []), rows, offset);
-    }
+    },
+  },
 
-    case 'cursor': {
-      const given = readParam(request, pg.in, pg.cursorParam);
+  cursor: {
+    location: paramLocation,
+    respond: (pg, ctx) => {
+      const { records } = ctx;
+      const given = readParam(ctx.request, pg.in, pg.cursorParam);
       const cursor = given === ctx.startValue ? undefined : given;
       let offset = 0;
       if (cursor !== undefined && pg.cursorFrom === 'last-record') {
@@ -158,7 +202,7 @@ export function respondPage(ctx: PageRequestContext): PageOutcome {
         if (decoded === undefined) return badRequest(`${pg.cursorParam}: invalid cursor`);
         offset = decoded;
       }
-      const rows = slice(offset);
+      const rows = ctx.slice(offset);
       const end = offset + rows.length;
       const more = end < records.length;
       const metadata: Array<[string, unknown]> = [];
@@ -169,36 +213,48 @@ export function respondPage(ctx: PageRequestContext): PageOutcome {
         metadata.push([pg.nextCursorPath, more || pg.hasMorePath ? encodeOffset(end) : null]);
       }
       return page(assemble(ctx, rows, metadata), rows, offset);
-    }
+    },
+  },
 
-    case 'token': {
-      const given = readParam(request, pg.in, pg.tokenParam);
+  token: {
+    location: paramLocation,
+    respond: (pg, ctx) => {
+      const given = readParam(ctx.request, pg.in, pg.tokenParam);
       const token = given === ctx.startValue ? undefined : given;
       const offset = token === undefined ? 0 : decodeOffset(token);
       if (offset === undefined) return badRequest(`${pg.tokenParam}: invalid page token`);
-      const rows = slice(offset);
+      const rows = ctx.slice(offset);
       const end = offset + rows.length;
-      const next = end < records.length ? encodeOffset(end) : undefined;
+      const next = end < ctx.records.length ? encodeOffset(end) : undefined;
       return page(assemble(ctx, rows, [[pg.nextTokenPath, next]]), rows, offset);
-    }
+    },
+  },
 
-    case 'link-header':
-    case 'next-url': {
-      const raw = request.url.searchParams.get(NEXT_LINK_PARAM);
-      const offset = raw === null ? 0 : decodeOffset(raw);
-      if (offset === undefined) return badRequest(`${NEXT_LINK_PARAM}: invalid page link`);
-      const rows = slice(offset);
-      const end = offset + rows.length;
-      const more = end < records.length;
-      if (pg.kind === 'next-url') {
-        const next = more ? nextLink(ctx, end, size, ctx.relativeNextUrl) : undefined;
-        return page(assemble(ctx, rows, [[pg.nextUrlPath, next]]), rows, offset);
-      }
+  'next-url': {
+    respond: (pg, ctx) => {
+      const linked = linkedPage(ctx);
+      if ('ok' in linked) return linked;
+      const { rows, offset, end, more } = linked;
+      const next = more ? nextLink(ctx, end, ctx.size, ctx.relativeNextUrl) : undefined;
+      return page(assemble(ctx, rows, [[pg.nextUrlPath, next]]), rows, offset);
+    },
+  },
+
+  'link-header': {
+    respond: (pg, ctx) => {
+      const linked = linkedPage(ctx);
+      if ('ok' in linked) return linked;
+      const { rows, offset, end, more } = linked;
       // RFC 8288: several link-values in one header; the paginator must pick the configured relation.
       const links: string[] = [];
-      if (offset > 0) links.push(`<${nextLink(ctx, Math.max(0, offset - size), size, false)}>; rel="prev"`);
-      if (more) links.push(`<${nextLink(ctx, end, size, false)}>; rel="${pg.rel}"`);
+      if (offset > 0) links.push(`<${nextLink(ctx, Math.max(0, offset - ctx.size), ctx.size, false)}>; rel="prev"`);
+      if (more) links.push(`<${nextLink(ctx, end, ctx.size, false)}>; rel="${pg.rel}"`);
       return page(assemble(ctx, rows, []), rows, offset, links.length > 0 ? { link: links.join(', ') } : undefined);
-    }
-  }
+    },
+  },
+};
+
+/** The responder of a config's kind. (The one cast of the dispatch: it is picked by the config's own `kind`.) */
+function responderOf(pagination: PaginationConfig): PageResponder<PaginationKind> {
+  return PAGE_RESPONDERS[pagination.kind] as PageResponder<PaginationKind>;
 }

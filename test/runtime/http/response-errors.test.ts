@@ -179,28 +179,105 @@ describe('form bodies with JSON values (Graph API)', () => {
   });
 });
 
-describe('retry delays in error bodies', () => {
-  it('waits as long as a Google RetryInfo detail says, then retries', async () => {
+describe('retry delays in error bodies, where the config says they are', () => {
+  const retryInfo = (delay: string) => ({
+    error: {
+      code: 429,
+      status: 'RESOURCE_EXHAUSTED',
+      details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: delay }],
+    },
+  });
+  const quotaErrorDetails = (delay: string) => ({
+    error: {
+      code: 429,
+      status: 'RESOURCE_EXHAUSTED',
+      details: [
+        {
+          '@type': 'type.googleapis.com/google.ads.googleads.v21.errors.GoogleAdsFailure',
+          errors: [
+            {
+              errorCode: { quotaError: 'RESOURCE_TEMPORARILY_EXHAUSTED' },
+              details: { quotaErrorDetails: { retryDelay: delay } },
+            },
+          ],
+        },
+      ],
+    },
+  });
+  const cases: Array<
+    [string, { body: unknown; headers?: Record<string, string>; bodyDelayPaths?: string[]; want: number[] }]
+  > = [
+    [
+      "Google's RetryInfo at the configured path is waited for",
+      { body: retryInfo('0.5s'), bodyDelayPaths: ['error.details.*.retryDelay'], want: [500] },
+    ],
+    [
+      "Google Ads' QuotaErrorDetails at the configured nested path is waited for",
+      {
+        body: quotaErrorDetails('1s'),
+        bodyDelayPaths: ['error.details.*.retryDelay', 'error.details.*.errors.*.details.quotaErrorDetails.retryDelay'],
+        want: [1000],
+      },
+    ],
+    [
+      'a custom path from config is read (a platform other than Google)',
+      { body: { fault: { waitFor: '0.25s' } }, bodyDelayPaths: ['fault.waitFor'], want: [250] },
+    ],
+    ['without configured paths the body is not read: the backoff applies', { body: retryInfo('0.5s'), want: [0] }],
+    [
+      'a Retry-After header wins over the body',
+      {
+        body: retryInfo('0.5s'),
+        headers: { 'retry-after': '0.1' },
+        bodyDelayPaths: ['error.details.*.retryDelay'],
+        want: [100],
+      },
+    ],
+  ];
+
+  it.each(cases)('%s', async (_name, { body, headers, bodyDelayPaths, want }) => {
     const waits: number[] = [];
     let n = 0;
     const c = await setup(
-      (_req, res) =>
-        ++n === 1
-          ? json(res, 429, {
-              error: {
-                code: 429,
-                status: 'RESOURCE_EXHAUSTED',
-                details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '0.5s' }],
-              },
-            })
-          : json(res, 200, { results: [] }),
+      (_req, res) => (++n === 1 ? json(res, 429, body, headers) : json(res, 200, { results: [] })),
       {
+        retry: { ...retry, ...(bodyDelayPaths ? { bodyDelayPaths } : {}) },
+        random: () => 0,
         sleep: async (ms: number) => {
           waits.push(ms);
         },
       },
     );
     expect((await c.request({ method: 'GET', url: '/x' })).body).toEqual({ results: [] });
-    expect(waits).toEqual([500]);
+    expect(waits).toEqual(want);
+  });
+});
+
+describe('platform request ids, from the headers the config names', () => {
+  const cases: Array<[string, { headers: Record<string, string>; requestIdHeaders?: string[]; want?: string }]> = [
+    ['the standard Request-Id without config', { headers: { 'request-id': 'req_1' }, want: 'req_1' }],
+    ['the standard X-Request-Id without config', { headers: { 'x-request-id': 'xr_1' }, want: 'xr_1' }],
+    [
+      "a vendor's header declared in its config",
+      { headers: { 'x-github-request-id': 'ABCD:1234' }, requestIdHeaders: ['X-GitHub-Request-Id'], want: 'ABCD:1234' },
+    ],
+    [
+      'the configured header wins over a standard one',
+      {
+        headers: { 'x-request-id': 'generic', 'x-amzn-requestid': 'amzn-1' },
+        requestIdHeaders: ['x-amzn-RequestId'],
+        want: 'amzn-1',
+      },
+    ],
+    [
+      "a vendor's header the config does not name is not read",
+      { headers: { 'x-amzn-requestid': 'amzn-1' }, want: undefined },
+    ],
+  ];
+
+  it.each(cases)('%s', async (_name, { headers, requestIdHeaders, want }) => {
+    const c = await setup((_req, res) => json(res, 404, { message: 'gone' }, headers), { requestIdHeaders });
+    const error = await c.request({ method: 'GET', url: '/x' }).catch((e: unknown) => e);
+    expect((error as ApiError).requestId).toBe(want);
   });
 });

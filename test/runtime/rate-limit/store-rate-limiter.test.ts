@@ -164,7 +164,11 @@ describe('StoreRateLimiter: adapting to what the platform reports', () => {
       requests: 100,
       windowSeconds: 10,
       ...common,
-      headers: { limit: 'X-HubSpot-RateLimit-Max', remaining: 'X-HubSpot-RateLimit-Remaining' },
+      headers: {
+        limit: 'X-HubSpot-RateLimit-Max',
+        remaining: 'X-HubSpot-RateLimit-Remaining',
+        window: 'X-HubSpot-RateLimit-Interval-Milliseconds',
+      },
     };
     const { limiter } = limiterFor(config, clock);
     await limiter.observe(

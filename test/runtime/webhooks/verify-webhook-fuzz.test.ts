@@ -10,7 +10,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { inspect } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   signWebhook,
   verifyWebhook,
@@ -20,7 +20,16 @@ import {
   webhookSchemeDefaults,
 } from '../../../src/runtime/index.js';
 import { seededRandom } from '../../../src/sandbox/fault-injector.js';
-import { HMAC_BODY_CONFIG, NOW, SIGNS_URL, WEBHOOK_PLATFORMS, type WebhookPlatform } from './webhook-scheme-cases.js';
+import {
+  HMAC_BODY_CONFIG,
+  NOW,
+  registerConfiguredWebhooks,
+  SIGNS_URL,
+  WEBHOOK_PLATFORMS,
+  type WebhookPlatform,
+} from './webhook-scheme-cases.js';
+
+beforeAll(registerConfiguredWebhooks);
 
 const UNSIGNED_PER_PLATFORM = 400;
 const SIGNED_PER_PLATFORM = 150;

@@ -4,7 +4,7 @@
  * that is not a time — it answers `{ ok: false, reason }`: it fails closed, with a short reason that holds no secret.
  * Each case starts from a correctly signed delivery (accepted, see the first test) and breaks one thing.
  */
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   verifyWebhook,
   verifyWebhookSignature,
@@ -14,6 +14,7 @@ import {
 import {
   CASES,
   NOW,
+  registerConfiguredWebhooks,
   request,
   SIGNS_URL,
   secretOf,
@@ -21,6 +22,8 @@ import {
   signedRequest,
   WEBHOOK_PLATFORMS,
 } from './webhook-scheme-cases.js';
+
+beforeAll(registerConfiguredWebhooks);
 
 /** `verifyWebhook` as untyped JavaScript sees it: any argument may be anything, or missing. */
 const verifyUntyped = verifyWebhook as (...args: unknown[]) => WebhookVerificationResult;

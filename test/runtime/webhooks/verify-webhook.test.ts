@@ -1,12 +1,12 @@
 import { createHmac } from 'node:crypto';
 /** `verifyWebhook` by platform id: where the config comes from, and that unknown or unsigned platforms fail closed. */
 import { readFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   constantTimeEqual,
   lookupWebhookConfig,
-  PLATFORM_WEBHOOK_SCHEMES,
   type PlatformWebhookConfig,
+  registerPlatformWebhooks,
   registerWebhookConfig,
   signWebhook,
   unregisterWebhookConfig,
@@ -33,12 +33,22 @@ const configFile = JSON.parse(
   readFileSync(new globalThis.URL('../../../configs/platform_configs_extended.json', import.meta.url), 'utf8'),
 ) as ConfigFile;
 
+/** The generated registry's shape, over the config file: what `registerPlatformWebhooks` reads. */
+const configRegistry = {
+  platforms: () => configFile.platforms,
+  meta: async (id: string) => configFile.platforms.find((p) => p.id === id) as ConfigFile['platforms'][number],
+};
+
+beforeEach(async () => {
+  await registerPlatformWebhooks(configRegistry);
+});
+
 afterEach(() => {
-  for (const id of ['acme', 'stripe', 'shopify']) unregisterWebhookConfig(id);
+  for (const id of ['acme', ...configFile.platforms.map((p) => p.id)]) unregisterWebhookConfig(id);
 });
 
 describe('verifyWebhook', () => {
-  it('verifies a built-in platform with its scheme default headers', () => {
+  it("verifies a platform by id with its registered config's headers", () => {
     expect(verifyWebhook('stripe', stripeRequest(), { secrets: ['whsec_current'], now: NOW })).toEqual({
       ok: true,
       timestamp: NOW,
@@ -74,7 +84,7 @@ describe('verifyWebhook', () => {
     });
   });
 
-  it('uses a registered config for a platform the table does not know', () => {
+  it('uses a registered config for a platform no config file knows', () => {
     registerWebhookConfig('acme', { scheme: 'standard-webhooks' });
     const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
     const { headers } = signWebhook('standard-webhooks', {
@@ -91,7 +101,7 @@ describe('verifyWebhook', () => {
     expect(result).toEqual({ ok: true, deliveryId: 'msg_1', timestamp: NOW });
   });
 
-  it('uses a registered config in place of the built-in table, header overrides included', () => {
+  it('uses the latest registration, header overrides included', () => {
     registerWebhookConfig('stripe', { scheme: 'stripe-v1', signatureHeader: 'X-Relayed-Signature' });
     const { headers } = signWebhook('stripe-v1', {
       secret: 'whsec_current',
@@ -143,10 +153,29 @@ describe('verifyWebhook', () => {
     expect(verifyWebhook('shopify', request, { secrets: ['shpss'] })).toEqual({ ok: true, deliveryId: 'd-1' });
   });
 
-  it('falls back to the built-in table after a registration is removed', () => {
-    registerWebhookConfig('stripe', { scheme: 'none' });
+  it('knows every catalogue platform by id from its config, with nothing registered', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const catalogue = JSON.parse(await readFile('configs/platform_configs_extended.json', 'utf8')) as {
+      platforms: Array<{ id: string; webhooks: { scheme: string; signatureHeader?: string } }>;
+    };
     unregisterWebhookConfig('stripe');
-    expect(lookupWebhookConfig('stripe')).toEqual({ scheme: 'stripe-v1' });
+    for (const { id, webhooks } of catalogue.platforms) {
+      const { scheme, signatureHeader } = lookupWebhookConfig(id) as { scheme: string; signatureHeader?: string };
+      expect({ scheme, signatureHeader }, id).toEqual({
+        scheme: webhooks.scheme,
+        signatureHeader: webhooks.signatureHeader,
+      });
+    }
+    expect(verifyWebhook('stripe', stripeRequest(), { secrets: ['whsec_current'], now: NOW })).toMatchObject({
+      ok: true,
+    });
+  });
+
+  it('refuses a platform id that is neither registered nor in the catalogue', () => {
+    expect(verifyWebhook('acme-private', stripeRequest(), { secrets: ['whsec_current'], now: NOW })).toEqual({
+      ok: false,
+      reason: 'no webhook configuration for platform "acme-private"',
+    });
   });
 
   it('does not treat inherited object keys as platform ids', () => {
@@ -184,18 +213,21 @@ describe('verifyWebhook', () => {
 });
 
 describe('the platforms in configs/platform_configs_extended.json', () => {
-  const signedPlatforms = configFile.platforms.filter((p) => p.id in PLATFORM_WEBHOOK_SCHEMES);
+  const signedPlatforms = configFile.platforms;
 
   it.each(signedPlatforms.map((p) => [p.id, p] as const))(
-    '%s: the built-in table names its configured scheme',
+    '%s: registerPlatformWebhooks registers its configured webhooks',
     (_id, p) => {
-      expect(PLATFORM_WEBHOOK_SCHEMES[p.id]).toBe(p.webhooks.scheme);
+      expect(lookupWebhookConfig(p.id)).toBe(p.webhooks);
     },
   );
 
+  // The platforms named after their scheme's vendor (stripe → stripe-v1, meta-ads → meta-sha256): their headers are
+  // the scheme's defaults. Others reuse a scheme with their own headers (zoom's slack-v0 signs in x-zm-signature).
   it.each(
     signedPlatforms
       .filter((p) => p.webhooks.scheme !== 'none' && p.webhooks.scheme !== 'hmac-body')
+      .filter((p) => p.webhooks.scheme.startsWith(`${p.id.split('-')[0]}-`))
       .map((p) => [p.id, p] as const),
   )('%s: its configured headers are the scheme defaults, and a delivery signed with its config verifies', (_id, p) => {
     const webhooks = p.webhooks as Extract<PlatformWebhookConfig, { scheme: WebhookSchemeName }>;

@@ -4,9 +4,10 @@
  * has signed webhooks, so a test can run across all of them.
  */
 import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import {
-  PLATFORM_WEBHOOK_SCHEMES,
   type PlatformWebhookConfig,
+  registerWebhookConfig,
   type SignedWebhook,
   signWebhook,
   WEBHOOK_SCHEMES,
@@ -121,7 +122,7 @@ export const HMAC_BODY_CONFIG = {
   signatureHeader: 'X-Acme-Signature',
 } as const satisfies PlatformWebhookConfig;
 
-/** One way `verifyWebhook` reaches a scheme: a platform id, plus the config to pass when the table lacks it. */
+/** One way `verifyWebhook` reaches a scheme: a platform id, plus the config passed with it. */
 export interface WebhookPlatform {
   label: string;
   platformId: string;
@@ -129,14 +130,32 @@ export interface WebhookPlatform {
   config?: PlatformWebhookConfig;
 }
 
+/** The platforms of `configs/platform_configs_extended.json` with their `webhooks` config. */
+const CONFIGURED: ReadonlyArray<{ id: string; webhooks: PlatformWebhookConfig }> = (
+  JSON.parse(readFileSync(new URL('../../../configs/platform_configs_extended.json', import.meta.url), 'utf8')) as {
+    platforms: Array<{ id: string; webhooks: PlatformWebhookConfig }>;
+  }
+).platforms;
+
 /**
- * Every platform of the built-in table that signs its webhooks, then each scheme no built-in platform uses (through a
- * config passed in the options), then a `hmac-body` config.
+ * What the service does at start: every configured platform's `webhooks` registered, so `verifyWebhook` knows each
+ * platform by its id (there is no built-in table).
+ */
+export function registerConfiguredWebhooks(): void {
+  for (const { id, webhooks } of CONFIGURED) registerWebhookConfig(id, webhooks);
+}
+
+/**
+ * For each named scheme, the first configured platform that uses it (with its config from
+ * `configs/platform_configs_extended.json`), then each scheme no configured platform uses (through a bare config),
+ * then a `hmac-body` config.
  */
 export const WEBHOOK_PLATFORMS: readonly WebhookPlatform[] = (() => {
   const platforms: WebhookPlatform[] = [];
-  for (const [platformId, scheme] of Object.entries(PLATFORM_WEBHOOK_SCHEMES)) {
-    if (scheme !== 'none') platforms.push({ label: `${platformId} (${scheme})`, platformId, scheme });
+  for (const { id, webhooks } of CONFIGURED) {
+    const scheme = webhooks.scheme;
+    if (scheme === 'none' || scheme === 'hmac-body' || platforms.some((p) => p.scheme === scheme)) continue;
+    platforms.push({ label: `${id} (${scheme})`, platformId: id, scheme, config: webhooks });
   }
   for (const scheme of WEBHOOK_SCHEMES) {
     if (platforms.some((p) => p.scheme === scheme)) continue;
