@@ -62,14 +62,6 @@ export function platformEmulator<C extends EmulatorControl>(
   return handler;
 }
 
-/** Options every platform emulator takes. */
-export interface CommonEmulatorOptions {
-  /** Records seeded per collection (default 25). */
-  records?: number;
-  /** Clock, epoch ms (default `Date.now`); inject `manualClock().now` in tests. */
-  now?: Clock;
-}
-
 /** Deep copies of records (callers must not change the emulator's state through them). */
 export function copyRecords(rows: readonly Record<string, unknown>[] | undefined): Record<string, unknown>[] {
   return rows ? structuredClone(rows as Record<string, unknown>[]) : [];

@@ -1,9 +1,11 @@
 export * from './config-driven/index.js';
 export * from './emulator-clock.js';
 export * from './emulator-control.js';
+export * from './emulator-options.js';
 export * from './emulator-server.js';
 export * from './fault-injector.js';
 export * from './oauth-token-issuer.js';
+export * from './oauth-token-route.js';
 export * from './platform-emulators.js';
 export {
   type GoogleAdsEmulatorControl,
@@ -40,3 +42,4 @@ export {
 } from './platforms/stripe-emulator.js';
 export * from './rate-limiters.js';
 export * from './sandbox-command.js';
+export * from './sandbox-targets.js';

@@ -1,10 +1,23 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { AirtableAdapter } from 'engarde/adapters/airtable';
+import { StripeAdapter } from 'engarde/adapters/stripe';
+import type { PlatformMeta } from 'engarde/runtime';
 import { describe, expect, it } from 'vitest';
-import { type RunningEmulator, runSandbox, SandboxUsageError } from '../../src/sandbox/index.js';
+import {
+  type ConfigDrivenControl,
+  type RunningEmulator,
+  runSandbox,
+  SandboxUsageError,
+} from '../../src/sandbox/index.js';
 import { call } from './http-helpers.js';
 
 const bin = fileURLToPath(new URL('../../bin/engarde.js', import.meta.url));
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The config, as far as these tests need it: a platform with a hand-written emulator and one without. */
+const CONFIG: Record<string, PlatformMeta> = { airtable: AirtableAdapter.meta, stripe: StripeAdapter.meta };
+const platformConfig = async (id: string) => CONFIG[id];
 
 /** Runs the sandbox in-process until `use` is done with it; returns the printed lines and the exit code. */
 async function withSandbox(
@@ -32,15 +45,19 @@ describe('engarde sandbox', () => {
   it.each([
     [
       { id: 'nope' },
-      /no emulator for "nope"; emulators exist for: google-ads, hubspot, meta-ads, salesforce, shopify, stripe/,
+      /no emulator for "nope"; emulators exist for: google-ads, hubspot, meta-ads, salesforce, shopify, stripe \(hand-written\) and every platform in the config/,
     ],
+    [{ id: 'nope', configDriven: true }, /--config-driven needs the id of a platform in the config; "nope" is not one/],
     [{ id: undefined }, /needs <id>/],
     [{ id: 'stripe', port: '70000' }, /--port must be an integer from 0 to 65535/],
     [{ id: 'stripe', records: '-1' }, /--records must be an integer/],
+    [{ id: 'airtable', records: '-1' }, /--records must be an integer/],
     [{ id: 'stripe', faults: 'reset=2' }, /--faults: fault rate reset=2 must be a number from 0 to 1/],
+    [{ id: 'airtable', faults: 'nope=1' }, /--faults: unknown fault "nope"/],
     [{ id: 'stripe', faults: 'tokenExpired=0.1' }, /stripe has no expiring tokens/],
+    [{ id: 'airtable', faults: 'tokenExpired=0.1' }, /airtable has no expiring tokens/],
   ])('refuses %o with exit code 2 and a message', async (args, message) => {
-    const run = runSandbox({ ...args, out: () => {}, log: () => {} });
+    const run = runSandbox({ ...args, platformConfig, out: () => {}, log: () => {} });
     await expect(run).rejects.toBeInstanceOf(SandboxUsageError);
     await expect(run).rejects.toThrow(message);
     await expect(run).rejects.toMatchObject({ exitCode: 2 });
@@ -113,14 +130,100 @@ describe('engarde sandbox', () => {
     expect(stdout).toContain('engarde sandbox: stopped after 1 request(s)');
   });
 
-  it('exits 2 from the command line for an id without an emulator', async () => {
-    const child = spawn(process.execPath, [bin, 'sandbox', 'zendesk'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  it('exits 2 from the command line for an id that is neither emulated nor in the config, naming it', async () => {
+    const child = spawn(process.execPath, [bin, 'sandbox', 'no-such-platform'], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
     });
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     expect(code).toBe(2);
+    expect(stderr).toContain('no emulator for "no-such-platform"');
     expect(stderr).toContain('emulators exist for: google-ads, hubspot, meta-ads, salesforce, shopify, stripe');
+  });
+});
+
+/** An authenticated request to a config-driven sandbox's test-connection path, as its control says to make one. */
+async function probe(emulator: RunningEmulator): Promise<number> {
+  const control = emulator.control as ConfigDrivenControl;
+  const path = `${control.basePath}${control.meta.testConnection.path}`;
+  const response = await call(emulator.origin, path, {
+    headers: { authorization: `Bearer ${control.credentials.accessToken}` },
+  });
+  return response.status;
+}
+
+/** Statuses of `n` probes against `engarde sandbox <id>` run with `args`. */
+async function statuses(args: Omit<Parameters<typeof runSandbox>[0], 'platformConfig'>, n = 12): Promise<number[]> {
+  const seen: number[] = [];
+  await withSandbox({ ...args, platformConfig, root }, async (emulator) => {
+    for (let i = 0; i < n; i++) seen.push(await probe(emulator));
+  });
+  return seen;
+}
+
+describe('engarde sandbox <id> for a platform with no hand-written emulator (config-driven)', () => {
+  it('serves the config-driven emulator without --config-driven, and it answers', async () => {
+    const { code, lines } = await withSandbox(
+      { id: 'airtable', records: '3', platformConfig, root },
+      async (emulator) => {
+        expect(await probe(emulator)).toBe(200);
+      },
+    );
+    expect(code).toBe(0);
+    expect(lines[0]).toMatch(
+      /^engarde sandbox: airtable config-driven emulator listening on http:\/\/127\.0\.0\.1:\d+$/,
+    );
+    expect(lines.some((l) => /records\s+3 per entity .*; rate limits not emulated; faults none$/.test(l))).toBe(true);
+  });
+
+  it.each([
+    ['serverError=1 answers every request with a 5xx', 'serverError=1', (s: number) => s >= 500 && s <= 599],
+    ['rateLimited=1 answers every request with the platform’s 429', 'rateLimited=1', (s: number) => s === 429],
+  ])('--faults %s', async (_, faults, expected) => {
+    const seen = await statuses({ id: 'airtable', faults, seed: '3' });
+    expect(seen.every(expected)).toBe(true);
+  });
+
+  it('--faults draws the same faults for the same --seed, and others for another seed', async () => {
+    const first = await statuses({ id: 'airtable', faults: 'serverError=0.5', seed: '9' });
+    expect(first).toContain(200);
+    expect(first.some((s) => s >= 500)).toBe(true);
+    expect(await statuses({ id: 'airtable', faults: 'serverError=0.5', seed: '9' })).toEqual(first);
+    expect(await statuses({ id: 'airtable', faults: 'serverError=0.5', seed: '10' })).not.toEqual(first);
+  });
+
+  it('--config-driven serves the config-driven emulator where a hand-written one exists', async () => {
+    const { lines } = await withSandbox({ id: 'stripe', configDriven: true, platformConfig, root }, async () => {});
+    expect(lines[0]).toMatch(/^engarde sandbox: stripe config-driven emulator listening on /);
+  });
+
+  it('runs from the command line with --faults: serverError=1 answers 5xx', async () => {
+    const child = spawn(process.execPath, [bin, 'sandbox', 'airtable', '--faults', 'serverError=1', '--seed', '4'], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    const ready = new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        if (stdout.includes('Stop with Ctrl-C.')) resolve();
+      });
+      child.once('exit', (code) => reject(new Error(`exited early with ${code}: ${stdout}`)));
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    await ready;
+    expect(stdout).toContain('faults serverError=1 (seed 4)');
+    const baseUrl = /base URL\s+(\S+)/.exec(stdout)?.[1] ?? '';
+    const credentials = JSON.parse(/credentials\s+(\{.*\})/.exec(stdout)?.[1] ?? '{}') as { accessToken: string };
+    const response = await call(baseUrl, `${new URL(baseUrl).pathname}/meta/whoami`, {
+      headers: { authorization: `Bearer ${credentials.accessToken}` },
+    });
+    expect(response.status).toBeGreaterThanOrEqual(500);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
   });
 });

@@ -13,7 +13,8 @@ import type { PlatformMeta } from '../../runtime/adapter-types.js';
 import { cursorInstant } from '../../runtime/incremental-filter.js';
 import type { EntityConfig, PaginationConfig } from '../../runtime/platform-schema.js';
 import type { Clock } from '../emulator-clock.js';
-import { copyRecords, type EmulatorControl, newCounters, type PlatformEmulator } from '../emulator-control.js';
+import { copyRecords, type EmulatorControl, type PlatformEmulator } from '../emulator-control.js';
+import { resolveEmulatorOptions } from '../emulator-options.js';
 import {
   type EmulatorRequest,
   type EmulatorResponse,
@@ -231,14 +232,12 @@ export function configDrivenEmulator(
   meta: PlatformMeta,
   options: ConfigDrivenEmulatorOptions = {},
 ): ConfigDrivenEmulator {
-  const count = options.records ?? 25;
+  const { records: count, now, counters } = resolveEmulatorOptions(options);
   const serverPageSize = options.serverPageSize ?? 10;
-  const now = options.now ?? Date.now;
   const connectionConfig = { ...(options.connectionConfig ?? exampleConnectionConfig(meta)) };
   const { credentials, invalidCredentials } = emulatorCredentials(meta);
   const checker = new AuthChecker({ meta, credentials, connectionConfig, now });
   const basePath = basePathOf(meta, connectionConfig);
-  const counters = newCounters();
   const served: ServedPage[] = [];
   const authStats = { accepted: 0, refused: 0, lastRefusal: undefined as string | undefined };
 
@@ -508,19 +507,48 @@ export function configDrivenEmulator(
   return handler;
 }
 
+/**
+ * Options for `registry.create(meta.id, …)` (or the adapter's constructor): credentials, connection config, base URL
+ * and, for service-account platforms, the token endpoint.
+ */
+export interface ConfigDrivenAdapterOptions {
+  credentials: Record<string, unknown>;
+  connectionConfig: Record<string, string>;
+  baseUrl: string;
+  oauthClient?: { clientId: string; tokenUrl: string };
+}
+
 /** A running config-driven emulator, with what an adapter needs to talk to it. */
 export interface RunningConfigDrivenEmulator extends RunningEmulator<ConfigDrivenEmulator> {
   /** Origin plus the platform's base path. */
   baseUrl: string;
-  /**
-   * Options for `registry.create(meta.id, …)` (or the adapter's constructor): credentials, connection config,
-   * base URL and, for service-account platforms, the token endpoint.
-   */
-  adapterOptions(overrides?: { credentials?: Record<string, unknown> }): {
-    credentials: Record<string, unknown>;
-    connectionConfig: Record<string, string>;
-    baseUrl: string;
-    oauthClient?: { clientId: string; tokenUrl: string };
+  adapterOptions(overrides?: { credentials?: Record<string, unknown> }): ConfigDrivenAdapterOptions;
+}
+
+/**
+ * What an adapter needs to talk to a config-driven emulator served at `origin`.
+ *
+ * @example
+ * const options = configDrivenAdapterOptions(emulator.control, running.origin);
+ * const adapter = await getAdapterRegistry().create(meta.id, options);
+ */
+export function configDrivenAdapterOptions(
+  control: ConfigDrivenControl,
+  origin: string,
+  overrides: { credentials?: Record<string, unknown> } = {},
+): ConfigDrivenAdapterOptions {
+  return {
+    credentials: { ...(overrides.credentials ?? control.credentials) },
+    connectionConfig: { ...control.connectionConfig },
+    baseUrl: `${origin}${control.basePath}`,
+    ...(control.tokenPath
+      ? {
+          oauthClient: {
+            clientId: control.credentials.clientEmail ?? 'emulator',
+            tokenUrl: `${origin}${control.tokenPath}`,
+          },
+        }
+      : {}),
   };
 }
 
@@ -540,21 +568,9 @@ export async function startConfigDrivenEmulator(
   const emulator = configDrivenEmulator(meta, options);
   const running = await startEmulator(emulator, { port: options.port ?? 0 });
   const { control } = emulator;
-  const baseUrl = `${running.origin}${control.basePath}`;
   return Object.assign(running, {
-    baseUrl,
-    adapterOptions: (overrides: { credentials?: Record<string, unknown> } = {}) => ({
-      credentials: { ...(overrides.credentials ?? control.credentials) },
-      connectionConfig: { ...control.connectionConfig },
-      baseUrl,
-      ...(control.tokenPath
-        ? {
-            oauthClient: {
-              clientId: control.credentials.clientEmail ?? 'emulator',
-              tokenUrl: `${running.origin}${control.tokenPath}`,
-            },
-          }
-        : {}),
-    }),
+    baseUrl: `${running.origin}${control.basePath}`,
+    adapterOptions: (overrides: { credentials?: Record<string, unknown> } = {}) =>
+      configDrivenAdapterOptions(control, running.origin, overrides),
   });
 }

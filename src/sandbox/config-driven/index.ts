@@ -1,6 +1,5 @@
 export * from './auth-checker.js';
 export * from './config-driven-emulator.js';
-export * from './config-driven-sandbox.js';
 export * from './pagination-responder.js';
 export * from './path-template.js';
 export * from './record-store.js';

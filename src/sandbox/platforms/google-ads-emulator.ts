@@ -24,16 +24,17 @@
  * No writes: Google Ads writes are `:mutate` calls with operation lists, which the adapters do not make.
  */
 import { randomUUID } from 'node:crypto';
+import { type OAuthEmulatorControl, type PlatformEmulator, platformEmulator } from '../emulator-control.js';
 import {
-  type CommonEmulatorOptions,
-  copyRecords,
-  newCounters,
-  type OAuthEmulatorControl,
-  type PlatformEmulator,
-  platformEmulator,
-} from '../emulator-control.js';
-import { bearerToken, type EmulatorRequest, type EmulatorResponse, formFields } from '../emulator-server.js';
-import { TokenIssuer } from '../oauth-token-issuer.js';
+  emulatorControl,
+  type OAuthEmulatorOptions,
+  oauthControl,
+  oauthTokenIssuer,
+  resolveEmulatorOptions,
+  type TokenDefaults,
+} from '../emulator-options.js';
+import { bearerToken, type EmulatorRequest, type EmulatorResponse } from '../emulator-server.js';
+import { oauthTokenRoute } from '../oauth-token-route.js';
 import { SlidingWindow } from '../rate-limiters.js';
 
 type Row = Record<string, unknown>;
@@ -196,14 +197,22 @@ export function parseGaql(query: string): Gaql | undefined {
   };
 }
 
-export interface GoogleAdsEmulatorOptions extends CommonEmulatorOptions {
-  /** The access token valid from the start (default `ya29.emulator`). */
-  accessToken?: string;
-  refreshToken?: string;
-  clientId?: string;
-  clientSecret?: string;
-  /** Access-token lifetime, seconds (default 3599); `null` = non-expiring. */
-  accessTokenLifetimeSeconds?: number | null;
+/** What the emulator issues unless its options say otherwise: Google's 3,599-second tokens; refreshes never rotate. */
+const TOKEN_DEFAULTS: TokenDefaults = {
+  clientId: 'google-ads-emulator.apps.googleusercontent.com',
+  clientSecret: 'google-ads-emulator-secret',
+  accessToken: 'ya29.emulator',
+  refreshToken: '1//emulator-refresh',
+  accessTokenLifetimeSeconds: 3599,
+  rotateRefreshTokens: false,
+  fixed: ['rotateRefreshTokens'],
+};
+
+/**
+ * Token options default to access token `ya29.emulator` and a lifetime of 3599 s; Google's refresh never replaces
+ * the refresh token, so that is not an option.
+ */
+export interface GoogleAdsEmulatorOptions extends Omit<OAuthEmulatorOptions, 'rotateRefreshTokens'> {
   customerId?: string;
   apiVersion?: string;
   /** Rows per page (Google Ads fixes it at 10,000; small values exercise paging). */
@@ -216,26 +225,14 @@ export type GoogleAdsEmulatorControl = OAuthEmulatorControl;
 
 export function googleAdsEmulator(options: GoogleAdsEmulatorOptions = {}): PlatformEmulator<GoogleAdsEmulatorControl> {
   const customer = options.customerId ?? '1234567890';
-  const count = options.records ?? 25;
-  const version = options.apiVersion ?? 'v26';
+  const resolved = resolveEmulatorOptions(options, { apiVersion: 'v26' });
+  const { records: count, apiVersion: version, now, counters, limits } = resolved;
   const pageSize = options.pageSize ?? 10_000;
-  const now = options.now ?? Date.now;
-  const limits = options.rateLimit || {};
   const daily = new SlidingWindow({ limit: limits.operationsPerDay ?? 15_000, windowMs: 86_400_000, now });
   const perSecond = limits.requestsPerSecond
     ? new SlidingWindow({ limit: limits.requestsPerSecond, windowMs: 1000, now })
     : undefined;
-  const counters = newCounters();
-  const tokens = new TokenIssuer({
-    now,
-    clientId: options.clientId ?? 'google-ads-emulator.apps.googleusercontent.com',
-    clientSecret: options.clientSecret ?? 'google-ads-emulator-secret',
-    accessToken: options.accessToken ?? 'ya29.emulator',
-    refreshToken: options.refreshToken ?? '1//emulator-refresh',
-    accessTokenLifetimeSeconds:
-      options.accessTokenLifetimeSeconds === null ? undefined : (options.accessTokenLifetimeSeconds ?? 3599),
-    rotateRefreshTokens: false,
-  });
+  const tokens = oauthTokenIssuer(now, options, TOKEN_DEFAULTS);
   const store = new Map<string, Row[]>(
     Object.entries(RESOURCES).map(([name, make]) => [
       name,
@@ -323,54 +320,44 @@ export function googleAdsEmulator(options: GoogleAdsEmulatorOptions = {}): Platf
   };
 
   const control: GoogleAdsEmulatorControl = {
-    platform: 'google-ads',
-    now,
-    counters,
-    rateLimitEnabled: options.rateLimit !== false,
-    resetRateLimits: () => {
-      daily.reset();
-      perSecond?.reset();
-    },
-    collections: () => [...store.keys()],
-    records: (collection) => copyRecords(store.get(collection)),
-    responses,
-    tokens,
-    tokenPath: '/token',
-    expireTokens: () => tokens.expireAll(),
+    ...emulatorControl('google-ads', resolved, {
+      store,
+      resetRateLimits: () => {
+        daily.reset();
+        perSecond?.reset();
+      },
+      responses,
+    }),
+    ...oauthControl(tokens, '/token'),
   };
 
-  const tokenEndpoint = (request: EmulatorRequest): EmulatorResponse => {
-    counters.tokenRequests += 1;
-    if (request.method !== 'POST') return { status: 405, body: { error: 'invalid_request' } };
-    const f = formFields(request);
-    const client = { clientId: f.client_id, clientSecret: f.client_secret };
-    const result =
-      f.grant_type === 'refresh_token'
-        ? tokens.refresh(f.refresh_token, client)
-        : f.grant_type === 'authorization_code'
-          ? tokens.exchangeCode(f.code, f.code_verifier, client)
-          : ({ ok: false, error: 'invalid_grant', description: 'Invalid grant_type' } as const);
-    if (!result.ok) {
-      return result.error === 'invalid_client'
+  const tokenRoute = oauthTokenRoute({
+    tokens,
+    counters,
+    paths: [control.tokenPath],
+    grants: ['authorization_code', 'refresh_token'],
+    methodNotAllowed: () => ({ status: 405, body: { error: 'invalid_request' } }),
+    refused: (refusal, { grant }) =>
+      refusal.error === 'invalid_client'
         ? { status: 401, body: { error: 'invalid_client', error_description: 'Unauthorized' } }
         : {
             status: 400,
             body: {
               error: 'invalid_grant',
-              error_description:
-                f.grant_type === 'refresh_token' ? 'Token has been expired or revoked.' : 'Bad Request',
+              error_description: grant === 'refresh_token' ? 'Token has been expired or revoked.' : 'Bad Request',
             },
-          };
-    }
-    const body: Row = {
-      access_token: result.tokens.accessToken,
-      expires_in: result.tokens.expiresIn,
-      scope: 'https://www.googleapis.com/auth/adwords',
-      token_type: 'Bearer',
-    };
-    if (f.grant_type === 'authorization_code') body.refresh_token = result.tokens.refreshToken;
-    return { status: 200, body };
-  };
+          },
+    issued: (issued, { grant }) => {
+      const body: Row = {
+        access_token: issued.accessToken,
+        expires_in: issued.expiresIn,
+        scope: 'https://www.googleapis.com/auth/adwords',
+        token_type: 'Bearer',
+      };
+      if (grant === 'authorization_code') body.refresh_token = issued.refreshToken;
+      return { status: 200, body };
+    },
+  });
 
   const search = (request: EmulatorRequest, customerId: string): EmulatorResponse => {
     if (customerId !== customer) {
@@ -450,7 +437,8 @@ export function googleAdsEmulator(options: GoogleAdsEmulatorOptions = {}): Platf
   return platformEmulator((request) => {
     counters.requests += 1;
     const path = request.url.pathname;
-    if (path === control.tokenPath) return tokenEndpoint(request);
+    const tokenAnswer = tokenRoute(request);
+    if (tokenAnswer) return tokenAnswer;
     if (tokens.check(bearerToken(request)).state !== 'valid') return responses.tokenExpired();
     const searchMatch = new RegExp(`^/${version}/customers/([0-9]+)/googleAds:search$`).exec(path);
     if (control.rateLimitEnabled && searchMatch) {

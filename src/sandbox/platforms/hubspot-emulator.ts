@@ -23,22 +23,17 @@
  *   checked when a challenge was registered; errors such as `BAD_REFRESH_TOKEN` are 400s.
  */
 import { randomUUID } from 'node:crypto';
+import { type OAuthEmulatorControl, type PlatformEmulator, platformEmulator } from '../emulator-control.js';
 import {
-  type CommonEmulatorOptions,
-  copyRecords,
-  newCounters,
-  type OAuthEmulatorControl,
-  type PlatformEmulator,
-  platformEmulator,
-} from '../emulator-control.js';
-import {
-  bearerToken,
-  type EmulatorRequest,
-  type EmulatorResponse,
-  formFields,
-  seededDate,
-} from '../emulator-server.js';
-import { TokenIssuer } from '../oauth-token-issuer.js';
+  emulatorControl,
+  type OAuthEmulatorOptions,
+  oauthControl,
+  oauthTokenIssuer,
+  resolveEmulatorOptions,
+  type TokenDefaults,
+} from '../emulator-options.js';
+import { bearerToken, type EmulatorRequest, type EmulatorResponse, seededDate } from '../emulator-server.js';
+import { oauthTokenRoute } from '../oauth-token-route.js';
 import { SlidingWindow } from '../rate-limiters.js';
 
 type Row = Record<string, unknown>;
@@ -139,16 +134,21 @@ const OBJECTS: Record<string, ObjectType> = {
 };
 const SYSTEM_PROPERTIES = ['createdate', 'hs_object_id', 'lastmodifieddate', 'hs_lastmodifieddate'];
 
-export interface HubSpotEmulatorOptions extends CommonEmulatorOptions {
-  /** The access token valid from the start (default `hubspot-emulator-token`). */
-  accessToken?: string;
-  refreshToken?: string;
-  clientId?: string;
-  clientSecret?: string;
-  /** Access-token lifetime, seconds (default 1800); `null` = non-expiring (a private-app token). */
-  accessTokenLifetimeSeconds?: number | null;
-  /** Whether refreshing replaces the refresh token (default false: HubSpot's does not rotate). */
-  rotateRefreshTokens?: boolean;
+/** What the emulator issues unless its options say otherwise: 30-minute access tokens, a refresh token that stays. */
+const TOKEN_DEFAULTS: TokenDefaults = {
+  clientId: 'hubspot-emulator-client',
+  clientSecret: 'hubspot-emulator-secret',
+  accessToken: 'hubspot-emulator-token',
+  refreshToken: 'hubspot-emulator-refresh',
+  accessTokenLifetimeSeconds: 1800,
+  rotateRefreshTokens: false,
+};
+
+/**
+ * Token options default to access token `hubspot-emulator-token`, a lifetime of 1800 s (`null`: a private-app
+ * token that never expires) and a refresh token that does not rotate, as HubSpot's does not.
+ */
+export interface HubSpotEmulatorOptions extends OAuthEmulatorOptions {
   /** Date-versioned API version served besides the legacy v3 paths. */
   apiVersion?: string;
   /** The documented limit (100 per 10 s), or `false` to turn it off. */
@@ -158,26 +158,14 @@ export interface HubSpotEmulatorOptions extends CommonEmulatorOptions {
 export type HubSpotEmulatorControl = OAuthEmulatorControl;
 
 export function hubspotEmulator(options: HubSpotEmulatorOptions = {}): PlatformEmulator<HubSpotEmulatorControl> {
-  const count = options.records ?? 25;
-  const version = options.apiVersion ?? '2026-09';
-  const now = options.now ?? Date.now;
-  const limits = options.rateLimit || {};
+  const resolved = resolveEmulatorOptions(options, { apiVersion: '2026-09' });
+  const { records: count, apiVersion: version, now, counters, limits } = resolved;
   const limiter = new SlidingWindow({
     limit: limits.requests ?? 100,
     windowMs: (limits.windowSeconds ?? 10) * 1000,
     now,
   });
-  const counters = newCounters();
-  const tokens = new TokenIssuer({
-    now,
-    clientId: options.clientId ?? 'hubspot-emulator-client',
-    clientSecret: options.clientSecret ?? 'hubspot-emulator-secret',
-    accessToken: options.accessToken ?? 'hubspot-emulator-token',
-    refreshToken: options.refreshToken ?? 'hubspot-emulator-refresh',
-    accessTokenLifetimeSeconds:
-      options.accessTokenLifetimeSeconds === null ? undefined : (options.accessTokenLifetimeSeconds ?? 1800),
-    rotateRefreshTokens: options.rotateRefreshTokens ?? false,
-  });
+  const tokens = oauthTokenIssuer(now, options, TOKEN_DEFAULTS);
   const objectPath = new RegExp(`^/crm/(?:v3/objects|objects/${version})/([a-z_]+)(?:/([0-9]+))?$`);
   const store = new Map<string, Row[]>(
     Object.entries(OBJECTS).map(([type, def]) => [
@@ -230,54 +218,36 @@ export function hubspotEmulator(options: HubSpotEmulatorOptions = {}): PlatformE
   }
 
   const control: HubSpotEmulatorControl = {
-    platform: 'hubspot',
-    now,
-    counters,
-    rateLimitEnabled: options.rateLimit !== false,
-    resetRateLimits: () => limiter.reset(),
-    collections: () => [...store.keys()],
-    records: (collection) => copyRecords(store.get(collection)),
-    responses,
-    tokens,
-    tokenPath: '/oauth/2026-03/token',
-    expireTokens: () => tokens.expireAll(),
+    ...emulatorControl('hubspot', resolved, { store, resetRateLimits: () => limiter.reset(), responses }),
+    ...oauthControl(tokens, '/oauth/2026-03/token'),
   };
 
-  const tokenEndpoint = (request: EmulatorRequest): EmulatorResponse => {
-    counters.tokenRequests += 1;
-    if (request.method !== 'POST') return error(405, 'VALIDATION_ERROR', 'Method not allowed');
-    const f = formFields(request);
-    const client = { clientId: f.client_id, clientSecret: f.client_secret };
-    const result =
-      f.grant_type === 'refresh_token'
-        ? tokens.refresh(f.refresh_token, client)
-        : f.grant_type === 'authorization_code'
-          ? tokens.exchangeCode(f.code, f.code_verifier, client)
-          : ({ ok: false, error: 'invalid_grant', description: `unsupported grant_type ${f.grant_type}` } as const);
-    if (!result.ok) {
-      const status =
-        result.error === 'invalid_client'
-          ? 'BAD_CLIENT_ID'
-          : f.grant_type === 'refresh_token'
-            ? 'BAD_REFRESH_TOKEN'
-            : 'BAD_AUTH_CODE';
-      return {
-        status: 400,
-        body: {
-          status,
-          message: result.description,
-          correlationId: randomUUID(),
-          error: result.error,
-          error_description: result.description,
-        },
-      };
-    }
-    const { accessToken, refreshToken, expiresIn } = result.tokens;
-    return {
+  const tokenRoute = oauthTokenRoute({
+    tokens,
+    counters,
+    paths: [control.tokenPath, '/oauth/v1/token'],
+    grants: ['authorization_code', 'refresh_token'],
+    methodNotAllowed: () => error(405, 'VALIDATION_ERROR', 'Method not allowed'),
+    refused: (refusal, { grant }) => ({
+      status: 400,
+      body: {
+        status:
+          refusal.error === 'invalid_client'
+            ? 'BAD_CLIENT_ID'
+            : grant === 'refresh_token'
+              ? 'BAD_REFRESH_TOKEN'
+              : 'BAD_AUTH_CODE',
+        message: refusal.description,
+        correlationId: randomUUID(),
+        error: refusal.error === 'unsupported_grant_type' ? 'invalid_grant' : refusal.error,
+        error_description: refusal.description,
+      },
+    }),
+    issued: ({ accessToken, refreshToken, expiresIn }) => ({
       status: 200,
       body: { token_type: 'bearer', refresh_token: refreshToken, access_token: accessToken, expires_in: expiresIn },
-    };
-  };
+    }),
+  });
 
   const view = (type: string, record: Row, requested: string[] | undefined): Row => {
     const def = OBJECTS[type] as ObjectType;
@@ -409,8 +379,8 @@ export function hubspotEmulator(options: HubSpotEmulatorOptions = {}): PlatformE
 
   return platformEmulator((request) => {
     counters.requests += 1;
-    const path = request.url.pathname;
-    if (path === control.tokenPath || path === '/oauth/v1/token') return tokenEndpoint(request);
+    const tokenAnswer = tokenRoute(request);
+    if (tokenAnswer) return tokenAnswer;
     const auth = tokens.check(bearerToken(request));
     if (auth.state === 'expired') {
       const minutes = Math.floor((now() - auth.expiredAt) / 60_000);

@@ -29,22 +29,17 @@
  *   for a long-lived one (about 60 days); there are no refresh tokens.
  */
 import { randomUUID } from 'node:crypto';
+import { type OAuthEmulatorControl, type PlatformEmulator, platformEmulator } from '../emulator-control.js';
 import {
-  type CommonEmulatorOptions,
-  copyRecords,
-  newCounters,
-  type OAuthEmulatorControl,
-  type PlatformEmulator,
-  platformEmulator,
-} from '../emulator-control.js';
-import {
-  bearerToken,
-  type EmulatorRequest,
-  type EmulatorResponse,
-  formFields,
-  seededDate,
-} from '../emulator-server.js';
-import { TokenIssuer } from '../oauth-token-issuer.js';
+  emulatorControl,
+  type OAuthEmulatorOptions,
+  oauthControl,
+  oauthTokenIssuer,
+  resolveEmulatorOptions,
+  type TokenDefaults,
+} from '../emulator-options.js';
+import { bearerToken, type EmulatorRequest, type EmulatorResponse, seededDate } from '../emulator-server.js';
+import { oauthTokenRoute } from '../oauth-token-route.js';
 import { SlidingWindow } from '../rate-limiters.js';
 import { decodeBracketForm } from './stripe-emulator.js';
 
@@ -145,13 +140,22 @@ function graphParams(request: EmulatorRequest): Row {
   return decoded;
 }
 
-export interface MetaAdsEmulatorOptions extends CommonEmulatorOptions {
-  /** The user access token valid from the start (default `EAAemulator`). */
-  accessToken?: string;
-  clientId?: string;
-  clientSecret?: string;
-  /** Access-token lifetime, seconds (default 5,184,000: a long-lived token, about 60 days); `null` = never. */
-  accessTokenLifetimeSeconds?: number | null;
+/** What the emulator issues unless its options say otherwise: a long-lived user token; Meta has no refresh tokens. */
+const TOKEN_DEFAULTS: TokenDefaults = {
+  clientId: 'meta-emulator-app',
+  clientSecret: 'meta-emulator-secret',
+  accessToken: 'EAAemulator',
+  refreshToken: 'meta-has-no-refresh-tokens',
+  accessTokenLifetimeSeconds: 5_184_000,
+  rotateRefreshTokens: false,
+  fixed: ['refreshToken', 'rotateRefreshTokens'],
+};
+
+/**
+ * Token options default to the user access token `EAAemulator` and a lifetime of 5,184,000 s (a long-lived token,
+ * about 60 days); Meta has no refresh tokens, so those are not options.
+ */
+export interface MetaAdsEmulatorOptions extends Omit<OAuthEmulatorOptions, 'refreshToken' | 'rotateRefreshTokens'> {
   apiVersion?: string;
   adAccountId?: string;
   /** Calls per rolling hour for each BUC type (default: the Limited-tier formulas), or `false` to turn them off. */
@@ -161,21 +165,10 @@ export interface MetaAdsEmulatorOptions extends CommonEmulatorOptions {
 export type MetaAdsEmulatorControl = OAuthEmulatorControl;
 
 export function metaAdsEmulator(options: MetaAdsEmulatorOptions = {}): PlatformEmulator<MetaAdsEmulatorControl> {
-  const count = options.records ?? 25;
-  const version = options.apiVersion ?? 'v26.0';
+  const resolved = resolveEmulatorOptions(options, { apiVersion: 'v26.0' });
+  const { records: count, apiVersion: version, now, counters, limits } = resolved;
   const account = options.adAccountId ?? '1234567890';
-  const now = options.now ?? Date.now;
-  const counters = newCounters();
-  const tokens = new TokenIssuer({
-    now,
-    clientId: options.clientId ?? 'meta-emulator-app',
-    clientSecret: options.clientSecret ?? 'meta-emulator-secret',
-    accessToken: options.accessToken ?? 'EAAemulator',
-    refreshToken: 'meta-has-no-refresh-tokens',
-    accessTokenLifetimeSeconds:
-      options.accessTokenLifetimeSeconds === null ? undefined : (options.accessTokenLifetimeSeconds ?? 5_184_000),
-    rotateRefreshTokens: false,
-  });
+  const tokens = oauthTokenIssuer(now, options, TOKEN_DEFAULTS);
   const store = new Map<string, Row[]>();
   for (const [edge, { seed }] of Object.entries(EDGES)) {
     store.set(
@@ -199,7 +192,6 @@ export function metaAdsEmulator(options: MetaAdsEmulatorOptions = {}): PlatformE
     Array.from({ length: count }, (_, n) => insightsRow(n + 1)),
   );
   const activeAds = () => (store.get('ads') ?? []).filter((a) => a.effective_status === 'ACTIVE').length;
-  const limits = options.rateLimit || {};
   const windows = {
     ads_management: new SlidingWindow({
       limit: limits.adsManagementPerHour ?? 300 + 40 * activeAds(),
@@ -264,48 +256,37 @@ export function metaAdsEmulator(options: MetaAdsEmulatorOptions = {}): PlatformE
   };
 
   const control: MetaAdsEmulatorControl = {
-    platform: 'meta-ads',
-    now,
-    counters,
-    rateLimitEnabled: options.rateLimit !== false,
-    resetRateLimits: () => {
-      windows.ads_management.reset();
-      windows.ads_insights.reset();
-    },
-    collections: () => [...store.keys()],
-    records: (collection) => copyRecords(store.get(collection)),
-    responses,
-    tokens,
-    tokenPath: `/${version}/oauth/access_token`,
-    expireTokens: () => tokens.expireAll(),
+    ...emulatorControl('meta-ads', resolved, {
+      store,
+      resetRateLimits: () => {
+        windows.ads_management.reset();
+        windows.ads_insights.reset();
+      },
+      responses,
+    }),
+    ...oauthControl(tokens, `/${version}/oauth/access_token`),
   };
 
-  const tokenEndpoint = (request: EmulatorRequest): EmulatorResponse => {
-    counters.tokenRequests += 1;
-    const f = formFields(request);
-    const client = { clientId: f.client_id, clientSecret: f.client_secret };
-    if (f.grant_type === 'fb_exchange_token') {
-      const result = tokens.exchangeAccessToken(f.fb_exchange_token, client);
-      if (!result.ok) return graphError(`Error validating access token: ${result.description}`, 'OAuthException', 190);
-      return {
-        status: 200,
-        body: { access_token: result.accessToken, token_type: 'bearer', expires_in: result.expiresIn },
-      };
-    }
-    if (f.grant_type !== undefined && f.grant_type !== 'authorization_code') {
-      return graphError(`Unsupported grant_type: ${f.grant_type}`, 'OAuthException', 100);
-    }
-    const result = tokens.exchangeCode(f.code, f.code_verifier, client);
-    if (!result.ok) {
-      return result.error === 'invalid_client'
-        ? graphError('Error validating client secret.', 'OAuthException', 1)
-        : graphError('Invalid verification code format.', 'OAuthException', 100, { error_subcode: 36007 });
-    }
-    return {
+  // Any method: the Graph API takes the exchange's parameters in the query string of a GET as well.
+  const tokenRoute = oauthTokenRoute({
+    tokens,
+    counters,
+    paths: [control.tokenPath],
+    grants: ['authorization_code', 'fb_exchange_token'],
+    grantOf: (f) => f.grant_type ?? 'authorization_code',
+    refused: (refusal, { grant }) =>
+      grant === 'fb_exchange_token'
+        ? graphError(`Error validating access token: ${refusal.description}`, 'OAuthException', 190)
+        : refusal.error === 'unsupported_grant_type'
+          ? graphError(`Unsupported grant_type: ${grant}`, 'OAuthException', 100)
+          : refusal.error === 'invalid_client'
+            ? graphError('Error validating client secret.', 'OAuthException', 1)
+            : graphError('Invalid verification code format.', 'OAuthException', 100, { error_subcode: 36007 }),
+    issued: ({ accessToken, expiresIn }) => ({
       status: 200,
-      body: { access_token: result.tokens.accessToken, token_type: 'bearer', expires_in: result.tokens.expiresIn },
-    };
-  };
+      body: { access_token: accessToken, token_type: 'bearer', expires_in: expiresIn },
+    }),
+  });
 
   const project = (record: Row, fields: string[] | undefined, always: string[]): Row => {
     const names = [...new Set([...always, ...(fields ?? [])])].map((f) => f.replace(/\{.*$/, ''));
@@ -525,7 +506,8 @@ export function metaAdsEmulator(options: MetaAdsEmulatorOptions = {}): PlatformE
 
   return platformEmulator((request) => {
     counters.requests += 1;
-    if (request.url.pathname === control.tokenPath) return tokenEndpoint(request);
+    const tokenAnswer = tokenRoute(request);
+    if (tokenAnswer) return tokenAnswer;
     const token = request.url.searchParams.get('access_token') ?? bearerToken(request);
     const auth = tokens.check(token);
     if (auth.state === 'expired') return responses.tokenExpired();

@@ -28,22 +28,17 @@
  *   `{ error: "invalid_grant", error_description: "expired access/refresh token" }`.
  */
 import { randomUUID } from 'node:crypto';
+import { type OAuthEmulatorControl, type PlatformEmulator, platformEmulator } from '../emulator-control.js';
 import {
-  type CommonEmulatorOptions,
-  copyRecords,
-  newCounters,
-  type OAuthEmulatorControl,
-  type PlatformEmulator,
-  platformEmulator,
-} from '../emulator-control.js';
-import {
-  bearerToken,
-  type EmulatorRequest,
-  type EmulatorResponse,
-  formFields,
-  seededDate,
-} from '../emulator-server.js';
-import { TokenIssuer } from '../oauth-token-issuer.js';
+  emulatorControl,
+  type OAuthEmulatorOptions,
+  oauthControl,
+  oauthTokenIssuer,
+  resolveEmulatorOptions,
+  type TokenDefaults,
+} from '../emulator-options.js';
+import { bearerToken, type EmulatorRequest, type EmulatorResponse, seededDate } from '../emulator-server.js';
+import { oauthTokenRoute } from '../oauth-token-route.js';
 import { SlidingWindow } from '../rate-limiters.js';
 
 type Row = Record<string, unknown>;
@@ -244,16 +239,21 @@ function compare(a: unknown, b: unknown): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-export interface SalesforceEmulatorOptions extends CommonEmulatorOptions {
-  /** The session valid from the start (default `00Demulator!token`). */
-  accessToken?: string;
-  refreshToken?: string;
-  clientId?: string;
-  clientSecret?: string;
-  /** Session lifetime, seconds (default 7200, the default session timeout); `null` = non-expiring. */
-  accessTokenLifetimeSeconds?: number | null;
-  /** Whether refreshing issues a new refresh token (default false: only when the app enables rotation). */
-  rotateRefreshTokens?: boolean;
+/** What the emulator issues unless its options say otherwise: 2-hour sessions, a refresh token that stays. */
+const TOKEN_DEFAULTS: TokenDefaults = {
+  clientId: 'salesforce-emulator-client',
+  clientSecret: 'salesforce-emulator-secret',
+  accessToken: '00Demulator!token',
+  refreshToken: '5Aepemulator-refresh',
+  accessTokenLifetimeSeconds: 7200,
+  rotateRefreshTokens: false,
+};
+
+/**
+ * Token options default to the session `00Demulator!token`, a lifetime of 7200 s (the default session timeout) and
+ * no refresh-token rotation (Salesforce rotates only when the app enables it).
+ */
+export interface SalesforceEmulatorOptions extends OAuthEmulatorOptions {
   apiVersion?: string;
   /** Records per query batch (Salesforce defaults to 2,000; small values exercise paging). */
   batchSize?: number;
@@ -266,27 +266,12 @@ export type SalesforceEmulatorControl = OAuthEmulatorControl;
 export function salesforceEmulator(
   options: SalesforceEmulatorOptions = {},
 ): PlatformEmulator<SalesforceEmulatorControl> {
-  const count = options.records ?? 25;
-  const version = options.apiVersion ?? 'v68.0';
+  const resolved = resolveEmulatorOptions(options, { apiVersion: 'v68.0' });
+  const { records: count, apiVersion: version, now, counters, limits } = resolved;
   const batchSize = options.batchSize ?? 2000;
-  const now = options.now ?? Date.now;
   const prefix = `/services/data/${version}`;
-  const allocation = new SlidingWindow({
-    limit: (options.rateLimit === false ? undefined : options.rateLimit?.dailyAllocation) ?? 100_000,
-    windowMs: 86_400_000,
-    now,
-  });
-  const counters = newCounters();
-  const tokens = new TokenIssuer({
-    now,
-    clientId: options.clientId ?? 'salesforce-emulator-client',
-    clientSecret: options.clientSecret ?? 'salesforce-emulator-secret',
-    accessToken: options.accessToken ?? '00Demulator!token',
-    refreshToken: options.refreshToken ?? '5Aepemulator-refresh',
-    accessTokenLifetimeSeconds:
-      options.accessTokenLifetimeSeconds === null ? undefined : (options.accessTokenLifetimeSeconds ?? 7200),
-    rotateRefreshTokens: options.rotateRefreshTokens ?? false,
-  });
+  const allocation = new SlidingWindow({ limit: limits.dailyAllocation ?? 100_000, windowMs: 86_400_000, now });
+  const tokens = oauthTokenIssuer(now, options, TOKEN_DEFAULTS);
   const idFor = (type: string, i: number) => `${OBJECTS[type]?.prefix}${String(i).padStart(12, '0')}AAA`;
   const store = new Map<string, Row[]>(
     Object.entries(OBJECTS).map(([type, def]) => [
@@ -325,52 +310,43 @@ export function salesforceEmulator(
   };
 
   const control: SalesforceEmulatorControl = {
-    platform: 'salesforce',
-    now,
-    counters,
-    rateLimitEnabled: options.rateLimit !== false,
-    resetRateLimits: () => allocation.reset(),
-    collections: () => [...store.keys()],
-    records: (collection) => copyRecords(store.get(collection)),
-    responses,
-    tokens,
-    tokenPath: '/services/oauth2/token',
-    expireTokens: () => tokens.expireAll(),
+    ...emulatorControl('salesforce', resolved, { store, resetRateLimits: () => allocation.reset(), responses }),
+    ...oauthControl(tokens, '/services/oauth2/token'),
   };
 
-  const tokenEndpoint = (request: EmulatorRequest): EmulatorResponse => {
-    counters.tokenRequests += 1;
-    if (request.method !== 'POST') return { status: 405, body: { error: 'invalid_request' } };
-    const f = formFields(request);
-    const client = { clientId: f.client_id, clientSecret: f.client_secret };
-    const result =
-      f.grant_type === 'refresh_token'
-        ? tokens.refresh(f.refresh_token, client)
-        : f.grant_type === 'authorization_code'
-          ? tokens.exchangeCode(f.code, f.code_verifier, client)
-          : ({ ok: false, error: 'invalid_grant', description: 'unsupported grant type' } as const);
-    if (!result.ok) {
-      const description =
-        result.error === 'invalid_client'
-          ? 'invalid client credentials'
-          : f.grant_type === 'refresh_token'
-            ? 'expired access/refresh token'
-            : 'authentication failure';
-      return { status: 400, body: { error: result.error, error_description: description } };
-    }
-    const origin = request.url.origin;
-    const body: Row = {
-      access_token: result.tokens.accessToken,
-      signature: Buffer.from(result.tokens.accessToken).toString('base64'),
-      scope: 'api refresh_token',
-      instance_url: origin,
-      id: `${origin}/id/00D000000000001AAA/${OWNER}`,
-      token_type: 'Bearer',
-      issued_at: String(now()),
-    };
-    if (result.tokens.refreshTokenRotated) body.refresh_token = result.tokens.refreshToken;
-    return { status: 200, body };
-  };
+  const tokenRoute = oauthTokenRoute({
+    tokens,
+    counters,
+    paths: [control.tokenPath],
+    grants: ['authorization_code', 'refresh_token'],
+    methodNotAllowed: () => ({ status: 405, body: { error: 'invalid_request' } }),
+    refused: (refusal, { grant }) => ({
+      status: 400,
+      body: {
+        error: refusal.error === 'unsupported_grant_type' ? 'invalid_grant' : refusal.error,
+        error_description:
+          refusal.error === 'invalid_client'
+            ? 'invalid client credentials'
+            : grant === 'refresh_token'
+              ? 'expired access/refresh token'
+              : 'authentication failure',
+      },
+    }),
+    issued: (issued, { request }) => {
+      const origin = request.url.origin;
+      const body: Row = {
+        access_token: issued.accessToken,
+        signature: Buffer.from(issued.accessToken).toString('base64'),
+        scope: 'api refresh_token',
+        instance_url: origin,
+        id: `${origin}/id/00D000000000001AAA/${OWNER}`,
+        token_type: 'Bearer',
+        issued_at: String(now()),
+      };
+      if (issued.refreshTokenRotated) body.refresh_token = issued.refreshToken;
+      return { status: 200, body };
+    },
+  });
 
   const project = (type: string, record: Row, fields: string[]): Row => {
     const out: Row = { attributes: { type, url: `${prefix}/sobjects/${type}/${record.Id}` } };
@@ -563,7 +539,8 @@ export function salesforceEmulator(
   return platformEmulator((request) => {
     counters.requests += 1;
     const requestId = { 'x-request-id': randomUUID() };
-    if (request.url.pathname === control.tokenPath) return tokenEndpoint(request);
+    const tokenAnswer = tokenRoute(request);
+    if (tokenAnswer) return tokenAnswer;
     if (tokens.check(bearerToken(request)).state !== 'valid')
       return { ...responses.tokenExpired(), headers: requestId };
     let used = 0;

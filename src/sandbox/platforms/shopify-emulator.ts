@@ -33,15 +33,21 @@
 import { randomUUID } from 'node:crypto';
 import { signWebhook } from '../../runtime/webhooks/sign-webhook.js';
 import {
-  type CommonEmulatorOptions,
   copyRecords,
-  newCounters,
   type OAuthEmulatorControl,
   type PlatformEmulator,
   platformEmulator,
 } from '../emulator-control.js';
-import { type EmulatorRequest, type EmulatorResponse, formFields, seededDate } from '../emulator-server.js';
-import { TokenIssuer } from '../oauth-token-issuer.js';
+import {
+  emulatorControl,
+  type OAuthEmulatorOptions,
+  oauthControl,
+  oauthTokenIssuer,
+  resolveEmulatorOptions,
+  type TokenDefaults,
+} from '../emulator-options.js';
+import { type EmulatorRequest, type EmulatorResponse, seededDate } from '../emulator-server.js';
+import { oauthTokenRoute } from '../oauth-token-route.js';
 import { LeakyBucket } from '../rate-limiters.js';
 
 type Row = Record<string, unknown>;
@@ -136,16 +142,21 @@ function decodePageInfo(value: string): PageInfo | undefined {
   }
 }
 
-export interface ShopifyEmulatorOptions extends CommonEmulatorOptions {
-  /** The access token valid from the start (default `shpat_emulator`). */
-  accessToken?: string;
-  refreshToken?: string;
-  clientId?: string;
-  clientSecret?: string;
-  /** Access-token lifetime, seconds (default 3600, expiring offline tokens); `null` = non-expiring. */
-  accessTokenLifetimeSeconds?: number | null;
-  /** Whether refreshing replaces the refresh token (default true, as Shopify's expiring offline tokens do). */
-  rotateRefreshTokens?: boolean;
+/** What the emulator issues unless its options say otherwise: expiring offline tokens, whose refresh rotates. */
+const TOKEN_DEFAULTS: TokenDefaults = {
+  clientId: 'shopify-emulator-client',
+  clientSecret: 'shopify-emulator-secret',
+  accessToken: 'shpat_emulator',
+  refreshToken: 'shprt_emulator',
+  accessTokenLifetimeSeconds: 3600,
+  rotateRefreshTokens: true,
+};
+
+/**
+ * Token options default to access token `shpat_emulator`, a lifetime of 3600 s (expiring offline tokens) and a
+ * refresh that replaces the refresh token, as Shopify's expiring offline tokens do.
+ */
+export interface ShopifyEmulatorOptions extends OAuthEmulatorOptions {
   apiVersion?: string;
   /** The documented bucket (40, leaking 2/s), or `false` to turn it off. */
   rateLimit?: false | { capacity?: number; leakPerSecond?: number };
@@ -209,24 +220,12 @@ const WEBHOOK_TOPICS = new Set(
 );
 
 export function shopifyEmulator(options: ShopifyEmulatorOptions = {}): PlatformEmulator<ShopifyEmulatorControl> {
-  const count = options.records ?? 25;
-  const version = options.apiVersion ?? '2026-10';
-  const now = options.now ?? Date.now;
-  const limits = options.rateLimit || {};
+  const resolved = resolveEmulatorOptions(options, { apiVersion: '2026-10' });
+  const { records: count, apiVersion: version, now, counters, limits } = resolved;
   const capacity = limits.capacity ?? 40;
   const leakPerSecond = limits.leakPerSecond ?? 2;
   const bucket = new LeakyBucket({ capacity, leakPerSecond, now });
-  const counters = newCounters();
-  const tokens = new TokenIssuer({
-    now,
-    clientId: options.clientId ?? 'shopify-emulator-client',
-    clientSecret: options.clientSecret ?? 'shopify-emulator-secret',
-    accessToken: options.accessToken ?? 'shpat_emulator',
-    refreshToken: options.refreshToken ?? 'shprt_emulator',
-    accessTokenLifetimeSeconds:
-      options.accessTokenLifetimeSeconds === null ? undefined : (options.accessTokenLifetimeSeconds ?? 3600),
-    rotateRefreshTokens: options.rotateRefreshTokens ?? true,
-  });
+  const tokens = oauthTokenIssuer(now, options, TOKEN_DEFAULTS);
   const store = new Map<string, Row[]>();
   for (const [name, make] of Object.entries(RESOURCES)) {
     store.set(
@@ -261,17 +260,8 @@ export function shopifyEmulator(options: ShopifyEmulatorOptions = {}): PlatformE
   };
 
   const control: ShopifyEmulatorControl = {
-    platform: 'shopify',
-    now,
-    counters,
-    rateLimitEnabled: options.rateLimit !== false,
-    resetRateLimits: () => bucket.reset(),
-    collections: () => [...store.keys()],
-    records: (collection) => copyRecords(store.get(collection)),
-    responses,
-    tokens,
-    tokenPath: '/admin/oauth/access_token',
-    expireTokens: () => tokens.expireAll(),
+    ...emulatorControl('shopify', resolved, { store, resetRateLimits: () => bucket.reset(), responses }),
+    ...oauthControl(tokens, '/admin/oauth/access_token'),
     webhooks: () => copyRecords(webhooks),
     dropWebhook: (id) => {
       const at = webhooks.findIndex((w) => String(w.id) === String(id));
@@ -306,28 +296,31 @@ export function shopifyEmulator(options: ShopifyEmulatorOptions = {}): PlatformE
   const invalid = (errors: Record<string, string[]>): EmulatorResponse => ({ status: 422, body: { errors } });
   const stamp = () => new Date(now()).toISOString();
 
-  const tokenEndpoint = (request: EmulatorRequest): EmulatorResponse => {
-    counters.tokenRequests += 1;
-    if (request.method !== 'POST') return notFound();
-    const f = formFields(request);
-    const client = { clientId: f.client_id, clientSecret: f.client_secret };
-    const result =
-      f.grant_type === 'refresh_token'
-        ? tokens.refresh(f.refresh_token, client)
-        : tokens.exchangeCode(f.code, undefined, client);
-    if (!result.ok) {
-      return {
-        status: result.error === 'invalid_client' ? 401 : 400,
-        body: { error: result.error, error_description: result.description },
-      };
-    }
-    const { accessToken, refreshToken, expiresIn } = result.tokens;
-    const body: Row = { access_token: accessToken, scope: 'read_customers,write_customers,read_orders,write_orders' };
-    if (expiresIn !== undefined) {
-      Object.assign(body, { expires_in: expiresIn, refresh_token: refreshToken, refresh_token_expires_in: 7_776_000 });
-    }
-    return { status: 200, body };
-  };
+  const tokenRoute = oauthTokenRoute({
+    tokens,
+    counters,
+    paths: [control.tokenPath],
+    grants: ['authorization_code', 'refresh_token'],
+    // Anything but a refresh is the code exchange, which takes no PKCE verifier.
+    grantOf: (f) => (f.grant_type === 'refresh_token' ? 'refresh_token' : 'authorization_code'),
+    pkce: false,
+    methodNotAllowed: notFound,
+    refused: (refusal) => ({
+      status: refusal.error === 'invalid_client' ? 401 : 400,
+      body: { error: refusal.error, error_description: refusal.description },
+    }),
+    issued: ({ accessToken, refreshToken, expiresIn }) => {
+      const body: Row = { access_token: accessToken, scope: 'read_customers,write_customers,read_orders,write_orders' };
+      if (expiresIn !== undefined) {
+        Object.assign(body, {
+          expires_in: expiresIn,
+          refresh_token: refreshToken,
+          refresh_token_expires_in: 7_776_000,
+        });
+      }
+      return { status: 200, body };
+    },
+  });
 
   const validate = (resource: string, fields: Row, existing: Row | undefined): EmulatorResponse | undefined => {
     const merged = { ...existing, ...fields };
@@ -587,7 +580,8 @@ export function shopifyEmulator(options: ShopifyEmulatorOptions = {}): PlatformE
   return platformEmulator((request) => {
     counters.requests += 1;
     const requestId = { 'x-request-id': `emu-${counters.requests}` };
-    if (request.url.pathname === control.tokenPath) return tokenEndpoint(request);
+    const tokenAnswer = tokenRoute(request);
+    if (tokenAnswer) return tokenAnswer;
     const auth = tokens.check(request.headers['x-shopify-access-token'] as string | undefined);
     if (auth.state !== 'valid') return { ...responses.tokenExpired(), headers: requestId };
     if (control.rateLimitEnabled) {

@@ -34,14 +34,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { signWebhook } from '../../runtime/webhooks/sign-webhook.js';
-import {
-  type CommonEmulatorOptions,
-  copyRecords,
-  type EmulatorControl,
-  newCounters,
-  type PlatformEmulator,
-  platformEmulator,
-} from '../emulator-control.js';
+import { copyRecords, type EmulatorControl, type PlatformEmulator, platformEmulator } from '../emulator-control.js';
+import { type CommonEmulatorOptions, emulatorControl, resolveEmulatorOptions } from '../emulator-options.js';
 import { bearerToken, type EmulatorRequest, type EmulatorResponse, seededDate } from '../emulator-server.js';
 import { SlidingWindow } from '../rate-limiters.js';
 
@@ -244,14 +238,9 @@ const EVENT_TYPE = /^(\*|[a-z0-9_]+(\.[a-z0-9_]+)+)$/;
 
 export function stripeEmulator(options: StripeEmulatorOptions = {}): PlatformEmulator<StripeEmulatorControl> {
   const apiKey = options.apiKey ?? 'sk_test_emulator';
-  const count = options.records ?? 25;
-  const now = options.now ?? Date.now;
-  const counters = newCounters();
-  const limiter = new SlidingWindow({
-    limit: (options.rateLimit === false ? undefined : options.rateLimit?.requestsPerSecond) ?? 100,
-    windowMs: 1000,
-    now,
-  });
+  const resolved = resolveEmulatorOptions(options);
+  const { records: count, now, counters, limits } = resolved;
+  const limiter = new SlidingWindow({ limit: limits.requestsPerSecond ?? 100, windowMs: 1000, now });
   let sequence = 0;
   const store = new Map<Resource, Row[]>();
   for (const resource of Object.keys(RESOURCES) as Resource[]) {
@@ -285,14 +274,7 @@ export function stripeEmulator(options: StripeEmulatorOptions = {}): PlatformEmu
   };
 
   const control: StripeEmulatorControl = {
-    platform: 'stripe',
-    now,
-    counters,
-    rateLimitEnabled: options.rateLimit !== false,
-    resetRateLimits: () => limiter.reset(),
-    collections: () => [...store.keys()],
-    records: (collection) => copyRecords(store.get(collection as Resource)),
-    responses,
+    ...emulatorControl('stripe', resolved, { store, resetRateLimits: () => limiter.reset(), responses }),
     webhookEndpoints: () => copyRecords(endpoints),
     dropWebhookEndpoint: (id) => {
       const at = endpoints.findIndex((e) => e.id === id);
