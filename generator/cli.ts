@@ -5,11 +5,10 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { addPlatform } from './commands/add-platform-command.js';
 import { DEFAULT_CONFIG_FILE } from './context.js';
 import { GeneratorError } from './errors.js';
-import { generate, listPlatforms } from './index.js';
-import { importOpenApi, platformBasePath, selectionFromPlatform } from './openapi/import-openapi.js';
+import { listPlatforms } from './list-platforms.js';
+import { requireGeneratorToolchain } from './toolchain.js';
 
 interface Command {
   summary: string;
@@ -24,11 +23,48 @@ const endProgress = () => interactive && process.stderr.write('\r\x1b[2K');
 
 const configOption = { config: { type: 'string', default: DEFAULT_CONFIG_FILE } } as const;
 
+/** A config other than this package's own catalogue is a team's: its entries may extend catalogue platforms. */
+const teamConfig = (values: Record<string, unknown>) => values.config !== DEFAULT_CONFIG_FILE;
+
+/** The command that regenerates a config's adapters, as hints print it. */
+const generateCommand = (values: Record<string, unknown>) =>
+  values.out ? `npx engarde generate --config ${values.config} --out ${values.out}` : 'npx engarde generate';
+
+/** The generator proper, loaded only by commands that generate, once its toolchain is known to be installed. */
+async function loadGenerator(command: string) {
+  requireGeneratorToolchain(command);
+  return import('./index.js');
+}
+
+class ServiceNotInPackageError extends GeneratorError {
+  override readonly exitCode = 2;
+}
+
+/**
+ * The service's commands exist in a checkout of the repository; the published package holds the adapters, the
+ * runtime, the generator and the sandbox.
+ */
+async function loadService(command: string): Promise<typeof import('../src/service/service-commands.js')> {
+  try {
+    return await import('../src/service/service-commands.js');
+  } catch (error) {
+    const missing = (error as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND';
+    if (!missing || !String((error as Error).message).includes('service-commands')) throw error;
+    throw new ServiceNotInPackageError(
+      `engarde ${command}: the service runs from a checkout of the EnGarde repository (git clone, then ` +
+        '`npm ci && npm start`); the npm package holds the adapters, the runtime, the generator and the sandbox.',
+    );
+  }
+}
+
 const commands: Record<string, Command> = {
   generate: {
     summary: 'Write generated/adapters/ from the platform configs (or check it with --check).',
-    usage: `engarde generate [--only <id>...] [--check] [--force] [--config <file>]
+    usage: `engarde generate [--only <id>...] [--check] [--force] [--config <file>] [--out <dir>]
 
+  --config <file>  the platform configs (default ${DEFAULT_CONFIG_FILE})
+  --out <dir>   generate a team's own adapters into <dir>: they import engarde/runtime, and <dir>/index.ts
+                registers them beside engarde's built-in ones (an entry may "extends" a built-in platform)
   --only <id>   regenerate only these platforms' files (repeatable); shared files stay in step
   --check       regenerate in memory and compare with disk; exit 1 on any drift, with a diff
   --force       produce every file even when the manifest says it is up to date
@@ -40,11 +76,14 @@ const commands: Record<string, Command> = {
       force: { type: 'boolean', default: false },
       'no-type-check': { type: 'boolean', default: false },
       timings: { type: 'boolean', default: false },
+      out: { type: 'string' },
       ...configOption,
     },
     async run(values) {
       const started = performance.now();
+      const { generate } = await loadGenerator('engarde generate');
       const result = await generate({
+        outDir: values.out as string | undefined,
         only: values.only as string[] | undefined,
         check: values.check as boolean,
         force: values.force as boolean,
@@ -74,7 +113,7 @@ const commands: Record<string, Command> = {
         for (const d of result.drift) if (d.diff) console.log(d.diff);
         console.log(
           `engarde generate --check: ${result.drift.length} file(s) differ from what the generator writes.\n` +
-            'Fix: run `npx engarde generate` and commit the result (never edit generated files by hand).',
+            `Fix: run \`${generateCommand(values)}\` and commit the result (never edit generated files by hand).`,
         );
         return 1;
       }
@@ -90,9 +129,9 @@ const commands: Record<string, Command> = {
     usage: 'engarde list [--category <category>] [--json] [--config <file>]',
     options: { category: { type: 'string' }, json: { type: 'boolean', default: false }, ...configOption },
     async run(values) {
-      const platforms = (await listPlatforms({ configFile: values.config as string })).filter(
-        (p) => !values.category || p.category === values.category,
-      );
+      const platforms = (
+        await listPlatforms({ configFile: values.config as string, allowExtends: teamConfig(values) })
+      ).filter((p) => !values.category || p.category === values.category);
       if (values.json) {
         const rows = platforms.map((p) => ({
           id: p.id,
@@ -119,12 +158,16 @@ const commands: Record<string, Command> = {
     usage: `engarde import-openapi <id> <spec file> --source <url> [--config <file>]
 
   <spec file>     the official description (JSON)
-  --source <url>  where the description is published (recorded in the trimmed file)`,
+  --source <url>  where the description is published (recorded in the trimmed file)
+  Writes the file the entry's openapi.file names (default configs/openapi/<id>.json).`,
     options: { source: { type: 'string' }, ...configOption },
     async run(values, [id, specFile]) {
       if (!id || !specFile) throw new GeneratorError('import-openapi: needs <id> and <spec file> (see --help)');
-      const platform = (await listPlatforms({ configFile: values.config as string })).find((p) => p.id === id);
+      const { importOpenApi, platformBasePath, selectionFromPlatform } = await import('./openapi/import-openapi.js');
+      const platforms = await listPlatforms({ configFile: values.config as string, allowExtends: teamConfig(values) });
+      const platform = platforms.find((p) => p.id === id);
       if (!platform) throw new GeneratorError(`import-openapi: no platform "${id}" in ${values.config} (add it first)`);
+      const outFile = platform.openapi?.file ?? `configs/openapi/${id}.json`;
       const source = (values.source as string | undefined) ?? platform.openapi?.source;
       if (!source)
         throw new GeneratorError("import-openapi: --source <url> is required (the description's published URL)");
@@ -133,10 +176,13 @@ const commands: Record<string, Command> = {
         specFile: resolve(specFile),
         selection: (spec) => selectionFromPlatform(platform, { basePath: platformBasePath(platform, spec) ?? '' }),
         source: { url: source },
-        outFile: join(process.cwd(), 'configs', 'openapi', `${id}.json`),
+        outFile: join(process.cwd(), outFile),
       });
+      const regenerate = teamConfig(values)
+        ? `npx engarde generate --config ${values.config} --out <dir>`
+        : 'npx engarde generate';
       console.log(
-        `engarde import-openapi: wrote configs/openapi/${id}.json (${result.bytes} bytes); now run \`npx engarde generate --only ${id}\``,
+        `engarde import-openapi: wrote ${outFile} (${result.bytes} bytes); now run \`${regenerate} --only ${id}\``,
       );
       return 0;
     },
@@ -144,6 +190,9 @@ const commands: Record<string, Command> = {
   'add-platform': {
     summary: 'Scaffold a platform entry in the config from flags, then regenerate it.',
     usage: `engarde add-platform <id> --name <name> --category <category> --base-url <url> --auth <kind> [more]
+
+  --config <file>      the config to add it to (created when missing; default ${DEFAULT_CONFIG_FILE})
+  --out <dir>          where a team's own adapters are generated (see engarde generate --help)
 
   --auth <kind>        oauth2 | api_key | bearer | basic
   --docs-url <url>     API reference
@@ -164,29 +213,37 @@ const commands: Record<string, Command> = {
       entity: { type: 'string', multiple: true },
       'records-path': { type: 'string' },
       'id-field': { type: 'string' },
+      out: { type: 'string' },
       ...configOption,
     },
     async run(values, [id]) {
       if (!id) throw new GeneratorError('add-platform: needs <id> (see --help)');
-      const outcome = await addPlatform({ root: process.cwd(), configFile: values.config as string, id, values });
+      requireGeneratorToolchain('engarde add-platform');
+      const { addPlatform } = await import('./commands/add-platform-command.js');
+      const configFile = values.config as string;
+      const generateWith = generateCommand(values);
+      const outcome = await addPlatform({ root: process.cwd(), configFile, id, values, generateCommand: generateWith });
       console.log(outcome.message);
       if (!outcome.complete) return 2;
-      return commands.generate!.run({ only: [id], check: false, force: false, config: values.config }, []);
+      const again = { only: [id], check: false, force: false, config: configFile, out: values.out };
+      return commands.generate!.run(again, []);
     },
   },
   sandbox: {
     summary: 'Run a platform emulator on loopback to develop against without a live account.',
     usage: `engarde sandbox <id> [--port <n>] [--records <n>] [--faults <spec>] [--seed <n>] [--no-rate-limit]
-       engarde sandbox <id> --config-driven [--port <n>] [--records <n>]
+                     [--config-driven]
 
+  <id>              a platform in the config: its hand-written emulator where one exists (google-ads, hubspot,
+                    meta-ads, salesforce, shopify, stripe), otherwise the config-driven one, built from its config
+                    alone (auth, headers, entity paths, pagination, writes, seeded records)
   --port <n>        TCP port on 127.0.0.1 (default: a free one)
   --records <n>     records seeded per collection (default 25)
   --faults <spec>   inject faults by rate, e.g. serverError=0.1,rateLimited=0.05,reset=0.02
-                    (also timeout, malformedJson, tokenExpired)
+                    (also timeout, malformedJson, tokenExpired where tokens expire); any platform
   --seed <n>        seed for the fault PRNG (default 1): the same seed gives the same faults
-  --no-rate-limit   do not enforce the platform's documented rate limit
-  --config-driven   emulate any platform in the config from its config alone (auth, headers, entity paths,
-                    pagination, seeded records); --faults, --seed and --no-rate-limit do not apply
+  --no-rate-limit   do not enforce the platform's documented rate limit (where the emulator enforces one)
+  --config-driven   serve the config-driven emulator even where a hand-written one exists
   Prints the base URL, credentials and OAuth client to use; stops on Ctrl-C (SIGINT) or SIGTERM.`,
     options: {
       port: { type: 'string' },
@@ -199,28 +256,6 @@ const commands: Record<string, Command> = {
     },
     async run(values, [id]) {
       const { runSandbox, SandboxUsageError } = await import('../src/sandbox/sandbox-command.js');
-      const platform = id
-        ? (await listPlatforms({ configFile: values.config as string }).catch(() => [])).find((p) => p.id === id)
-        : undefined;
-      if (values['config-driven']) {
-        const { runConfigDrivenSandbox } = await import('../src/sandbox/config-driven/config-driven-sandbox.js');
-        const integer = (name: string, max: number): number | undefined | null => {
-          const value = values[name] as string | undefined;
-          if (value === undefined) return undefined;
-          return /^\d+$/.test(value.trim()) && Number(value) <= max ? Number(value) : null;
-        };
-        const port = integer('port', 65_535);
-        const records = integer('records', 100_000);
-        if (!id || !platform || port === null || records === null) {
-          console.error(
-            !id || !platform
-              ? `engarde sandbox: --config-driven needs the id of a platform in the config${id ? `; "${id}" is not one` : ''}`
-              : `engarde sandbox: --${port === null ? 'port' : 'records'} must be a non-negative integer`,
-          );
-          return 2;
-        }
-        return runConfigDrivenSandbox({ meta: platform, root: process.cwd(), port, records });
-      }
       try {
         return await runSandbox({
           id,
@@ -229,7 +264,10 @@ const commands: Record<string, Command> = {
           faults: values.faults as string | undefined,
           seed: values.seed as string | undefined,
           noRateLimit: values['no-rate-limit'] as boolean,
-          apiVersion: platform?.apiVersion,
+          configDriven: values['config-driven'] as boolean,
+          platformConfig: async (wanted) =>
+            (await listPlatforms({ configFile: values.config as string })).find((p) => p.id === wanted),
+          root: process.cwd(),
         });
       } catch (error) {
         if (!(error instanceof SandboxUsageError)) throw error;
@@ -249,7 +287,7 @@ Settings come from the environment (DATABASE_URL, HOST, PORT, ENGARDE_PUBLIC_URL
 ENGARDE_ALLOW_PRIVATE_NETWORK, ENGARDE_PLATFORM_OVERRIDES, …; see the README). Stops cleanly on SIGINT/SIGTERM.`,
     options: { port: { type: 'string' }, 'no-worker': { type: 'boolean', default: false } },
     async run(values) {
-      const { serveCommand } = await import('../src/service/service-commands.js');
+      const { serveCommand } = await loadService('serve');
       return serveCommand(values as { port?: string; 'no-worker'?: boolean });
     },
   },
@@ -260,7 +298,7 @@ ENGARDE_ALLOW_PRIVATE_NETWORK, ENGARDE_PLATFORM_OVERRIDES, …; see the README).
   --concurrency <n>   jobs run at once in this process (default 4)`,
     options: { concurrency: { type: 'string' } },
     async run(values) {
-      const { workerCommand } = await import('../src/service/service-commands.js');
+      const { workerCommand } = await loadService('worker');
       return workerCommand(values as { concurrency?: string });
     },
   },
@@ -269,7 +307,7 @@ ENGARDE_ALLOW_PRIVATE_NETWORK, ENGARDE_PLATFORM_OVERRIDES, …; see the README).
     usage: 'engarde migrate',
     options: {},
     async run() {
-      const { migrateCommand } = await import('../src/service/service-commands.js');
+      const { migrateCommand } = await loadService('migrate');
       return migrateCommand();
     },
   },
@@ -278,7 +316,7 @@ ENGARDE_ALLOW_PRIVATE_NETWORK, ENGARDE_PLATFORM_OVERRIDES, …; see the README).
     usage: 'engarde tenant create <name>',
     options: {},
     async run(_values, positionals) {
-      const { tenantCommand } = await import('../src/service/service-commands.js');
+      const { tenantCommand } = await loadService('tenant');
       return tenantCommand(positionals);
     },
   },
@@ -289,7 +327,7 @@ ENGARDE_ALLOW_PRIVATE_NETWORK, ENGARDE_PLATFORM_OVERRIDES, …; see the README).
 Online (the service keeps running) and resumable: stopped at any moment, run it again to finish.`,
     options: {},
     async run(_values, positionals) {
-      const { keysCommand } = await import('../src/service/service-commands.js');
+      const { keysCommand } = await loadService('keys');
       return keysCommand(positionals);
     },
   },

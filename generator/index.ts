@@ -1,8 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { createTwoFilesPatch } from 'diff';
-import type { PlatformConfig } from '../src/runtime/platform-schema.js';
 import { compareStrings } from './compare.js';
 import { configJsonSchema } from './config/json-schema.js';
 import { loadConfig } from './config/load-config.js';
@@ -11,7 +9,7 @@ import { loadTemplates } from './emit/template-renderer.js';
 import { ConfigError } from './errors.js';
 import { loadOpenApiSpecs, type OpenApiDocument } from './openapi/openapi-specs.js';
 import { generatorFingerprint, sha256 } from './output/fingerprint.js';
-import { MANIFEST_FILE, type Manifest, type PlannedFile } from './output/output-plan.js';
+import type { Manifest, PlannedFile } from './output/output-plan.js';
 import { planFiles } from './output/plan-files.js';
 import { formatSources } from './output/source-formatter.js';
 import { typeCheckGenerated } from './output/type-check.js';
@@ -66,11 +64,11 @@ async function listOutputFiles(ctx: GeneratorContext): Promise<string[]> {
     .sort(compareStrings);
 }
 
-/** Stages before writing: load, validate, model, plan. Pure apart from reading inputs. */
-async function prepare(ctx: GeneratorContext) {
+/** Everything a run reads before producing anything: validated config, templates, specs and the file plan. */
+async function readInputs(ctx: GeneratorContext) {
   const pkgDir = packageRoot();
   ctx.progress('loading config');
-  const loaded = await loadConfig(ctx.root, ctx.configFile);
+  const loaded = await loadConfig(ctx.root, ctx.configFile, { allowExtends: ctx.mode === 'external' });
   if (ctx.only) {
     const known = new Set(loaded.platforms.map((p) => p.id));
     const unknown = [...ctx.only].filter((id) => !known.has(id)).sort(compareStrings);
@@ -86,7 +84,48 @@ async function prepare(ctx: GeneratorContext) {
     loadOpenApiSpecs(ctx.root, loaded),
   ]);
   const plan = planFiles({ ctx, loaded, templates, specs, fingerprint, schema: configJsonSchema });
-  return { loaded, plan, fingerprint, specs, templates };
+  const inputs: Record<string, string> = { [ctx.configFile]: loaded.hash, templates: sha256(templates.sources) };
+  for (const spec of [...specs.values()].sort((a, b) => compareStrings(a.file, b.file))) inputs[spec.file] = spec.hash;
+  return { platforms: loaded.platforms.length, plan, fingerprint, inputs };
+}
+
+/** What is on disk now: each planned file, and the manifest's record of what the last run wrote. */
+async function readOutput(ctx: GeneratorContext, plan: readonly PlannedFile[], fingerprint: string) {
+  const disk = new Map<string, string | undefined>();
+  await Promise.all(plan.map(async (f) => disk.set(f.path, await readIfExists(join(ctx.root, f.path)))));
+  const previous = disk.get(ctx.manifestFile);
+  const manifest = previous ? (safeJson(previous) as Partial<Manifest> | undefined) : undefined;
+  // A manifest written by another generator version vouches for nothing.
+  const recorded = manifest?.generator === fingerprint ? (manifest.files ?? {}) : {};
+  return { disk, recorded };
+}
+
+/**
+ * Which files to produce again: those the manifest cannot vouch for (their inputs or bytes changed), except that a
+ * run with `--only` keeps other platforms' files as they are.
+ */
+function selectStale(
+  ctx: GeneratorContext,
+  plan: readonly PlannedFile[],
+  { disk, recorded }: Awaited<ReturnType<typeof readOutput>>,
+) {
+  const hashes = new Map<string, string>();
+  const stale: PlannedFile[] = [];
+  for (const file of plan) {
+    if (file.path === ctx.manifestFile) continue;
+    const current = disk.get(file.path);
+    const record = file.key !== undefined ? recorded[file.path] : undefined;
+    const fresh =
+      !ctx.force &&
+      current !== undefined &&
+      record !== undefined &&
+      record.key === file.key &&
+      record.sha256 === sha256(current);
+    const outsideOnly = !ctx.check && ctx.only && file.platformId !== null && !ctx.only.has(file.platformId);
+    if (current !== undefined && (fresh || outsideOnly)) hashes.set(file.path, sha256(current));
+    else stale.push(file);
+  }
+  return { stale, hashes };
 }
 
 function manifestFor(
@@ -104,115 +143,78 @@ function manifestFor(
   return `${JSON.stringify(manifest, null, 2)}\n`;
 }
 
-/**
- * Runs the generator: writes `generated/adapters/` (or, with `check`, compares it with disk).
- *
- * @example
- * const result = await generate({ root: process.cwd(), check: true });
- * if (result.drift.length > 0) process.exitCode = 1;
- */
-export async function generate(options: GenerateOptions = {}): Promise<GenerateResult> {
-  const ctx = createContext(options);
-  const timings: Record<string, number> = {};
-  let mark = performance.now();
-  const lap = (stage: string) => {
-    const now = performance.now();
-    timings[stage] = Math.round(now - mark);
-    mark = now;
-  };
-  const { loaded, plan, fingerprint, specs, templates } = await prepare(ctx);
-  lap('load, validate and plan');
-  const previous = await readIfExists(join(ctx.root, MANIFEST_FILE));
-  const oldManifest = previous ? (safeJson(previous) as Partial<Manifest> | undefined) : undefined;
-  const trusted = oldManifest?.generator === fingerprint ? (oldManifest.files ?? {}) : {};
-
-  const disk = new Map<string, string | undefined>();
-  await Promise.all(plan.map(async (f) => disk.set(f.path, await readIfExists(join(ctx.root, f.path)))));
-
-  // Decide per file: up to date by the manifest, or produce it again.
-  const produced = new Map<string, string>();
-  const hashes = new Map<string, string>();
-  const selected = (f: PlannedFile) => !ctx.only || f.platformId === null || ctx.only.has(f.platformId);
-  const toProduce: PlannedFile[] = [];
-  for (const file of plan) {
-    if (file.path === MANIFEST_FILE) continue;
-    const current = disk.get(file.path);
-    const recorded = file.key !== undefined ? trusted[file.path] : undefined;
-    const fresh =
-      !ctx.force &&
-      current !== undefined &&
-      recorded !== undefined &&
-      recorded.key === file.key &&
-      recorded.sha256 === sha256(current);
-    if (fresh || (!ctx.check && !selected(file) && current !== undefined)) {
-      hashes.set(file.path, sha256(current as string));
-    } else {
-      toProduce.push(file);
-    }
-  }
-  ctx.progress(`producing ${toProduce.length} of ${plan.length} files`);
-  // Produce in plan order; concurrency never decides order because results are keyed by path.
+/** Renders the stale files (concurrently; results are keyed by path, so order never depends on timing). */
+async function render(files: readonly PlannedFile[]): Promise<Map<string, string>> {
   const raw = new Map<string, string>();
-  await Promise.all(toProduce.map(async (file) => raw.set(file.path, await file.produce())));
-  lap('render');
-  const formatted = await formatSources(
-    new Map(toProduce.filter((f) => f.format).map((f) => [f.path, raw.get(f.path)!])),
-  );
-  lap('format');
-  for (const file of toProduce) {
-    const content = formatted.get(file.path) ?? raw.get(file.path)!;
-    produced.set(file.path, content);
-    hashes.set(file.path, sha256(content));
-  }
-  const inputs: Record<string, string> = { [ctx.configFile]: loaded.hash, templates: sha256(templates.sources) };
-  for (const spec of [...specs.values()].sort((a, b) => compareStrings(a.file, b.file))) inputs[spec.file] = spec.hash;
-  const manifest = manifestFor(plan, hashes, fingerprint, inputs);
-  produced.set(MANIFEST_FILE, manifest);
-  disk.set(MANIFEST_FILE, previous);
+  await Promise.all(files.map(async (file) => raw.set(file.path, await file.produce())));
+  return raw;
+}
 
-  const changed = [...produced].filter(([path, content]) => disk.get(path) !== content).map(([path]) => path);
-  changed.sort(compareStrings);
-  const planned = new Set(plan.map((f) => f.path));
-  const orphans = (await listOutputFiles(ctx)).filter((p) => !planned.has(p));
-  const unchanged = plan.length - changed.length;
+/** Formats the rendered TypeScript that asks for it, in one biome pass. */
+async function format(files: readonly PlannedFile[], raw: ReadonlyMap<string, string>): Promise<Map<string, string>> {
+  const formatted = await formatSources(new Map(files.filter((f) => f.format).map((f) => [f.path, raw.get(f.path)!])));
+  return new Map(files.map((f) => [f.path, formatted.get(f.path) ?? raw.get(f.path)!]));
+}
 
-  if (ctx.check) {
-    const drift: Drift[] = [
-      ...changed.map((path): Drift => {
-        const before = disk.get(path);
-        const after = produced.get(path) as string;
-        return {
-          path,
-          status: before === undefined ? 'missing' : 'changed',
-          diff: createTwoFilesPatch(`a/${path}`, `b/${path}`, before ?? '', after, undefined, undefined, {
+/** Every stale, missing or extra file, with a unified diff from disk to what the generator writes. */
+async function driftOf(
+  changed: readonly string[],
+  orphans: readonly string[],
+  disk: ReadonlyMap<string, string | undefined>,
+  produced: ReadonlyMap<string, string>,
+): Promise<Drift[]> {
+  const { createTwoFilesPatch } = await import('diff');
+  return [
+    ...changed.map((path): Drift => {
+      const before = disk.get(path);
+      return {
+        path,
+        status: before === undefined ? 'missing' : 'changed',
+        diff: createTwoFilesPatch(
+          `a/${path}`,
+          `b/${path}`,
+          before ?? '',
+          produced.get(path) as string,
+          undefined,
+          undefined,
+          {
             context: 3,
-          }),
-        };
-      }),
-      ...orphans.map((path): Drift => ({ path, status: 'extra', diff: '' })),
-    ].sort((a, b) => compareStrings(a.path, b.path));
-    lap('compare');
-    return { platforms: loaded.platforms.length, written: changed, deleted: orphans, unchanged, drift, timings };
-  }
+          },
+        ),
+      };
+    }),
+    ...orphans.map((path): Drift => ({ path, status: 'extra', diff: '' })),
+  ].sort((a, b) => compareStrings(a.path, b.path));
+}
 
-  if (ctx.typeCheck && changed.length > 0) {
-    // Check what this run changes, against the rest of the tree as it is on disk. Unchanged files were checked
-    // when they were written (the registry names only types that derive from platform ids, so it changes whenever
-    // what it imports is renamed), and CI's tsc covers the whole tree.
-    ctx.progress('type-checking generated code');
-    const changedSet = new Set(changed);
-    await typeCheckGenerated(
-      ctx.root,
-      plan
-        .filter((f) => f.typeScript && changedSet.has(f.path))
-        .map((f) => ({
-          path: f.path,
-          platformId: f.platformId,
-          content: produced.get(f.path) ?? (disk.get(f.path) as string),
-        })),
-    );
-    lap('type-check');
-  }
+/**
+ * Type-checks what this run changes, against the rest of the tree as it is on disk. Unchanged files were checked
+ * when they were written (the registry names only types that derive from platform ids, so it changes whenever what
+ * it imports is renamed), and CI's tsc covers the whole tree.
+ */
+async function typeCheck(
+  ctx: GeneratorContext,
+  plan: readonly PlannedFile[],
+  changed: readonly string[],
+  produced: ReadonlyMap<string, string>,
+): Promise<void> {
+  ctx.progress('type-checking generated code');
+  const changedSet = new Set(changed);
+  await typeCheckGenerated(
+    ctx.root,
+    plan
+      .filter((f) => f.typeScript && changedSet.has(f.path))
+      .map((f) => ({ path: f.path, platformId: f.platformId, content: produced.get(f.path) as string })),
+  );
+}
+
+/** Writes the changed files, deletes orphans and the folders they leave empty. */
+async function write(
+  ctx: GeneratorContext,
+  changed: readonly string[],
+  orphans: readonly string[],
+  produced: ReadonlyMap<string, string>,
+): Promise<void> {
   for (const path of changed) {
     const absolute = join(ctx.root, path);
     await mkdir(dirname(absolute), { recursive: true });
@@ -220,8 +222,62 @@ export async function generate(options: GenerateOptions = {}): Promise<GenerateR
   }
   for (const path of orphans) await rm(join(ctx.root, path));
   await removeEmptyDirs(join(ctx.root, ctx.outDir));
-  lap('write');
-  return { platforms: loaded.platforms.length, written: changed, deleted: orphans, unchanged, drift: [], timings };
+}
+
+/** Milliseconds per named stage, for `--timings` and the benchmark. */
+function stageClock() {
+  const timings: Record<string, number> = {};
+  return {
+    timings,
+    async time<T>(stage: string, run: () => Promise<T>): Promise<T> {
+      const started = performance.now();
+      try {
+        return await run();
+      } finally {
+        timings[stage] = Math.round(performance.now() - started);
+      }
+    },
+  };
+}
+
+/**
+ * Runs the generator: writes the adapters (or, with `check`, compares them with disk). The stages, in order: read
+ * inputs and plan the files; read what is on disk; select the files the manifest cannot vouch for; render and
+ * format them; compare with disk; then either report drift (`check`) or type-check and write.
+ *
+ * @example
+ * const result = await generate({ root: process.cwd(), check: true });
+ * if (result.drift.length > 0) process.exitCode = 1;
+ */
+export async function generate(options: GenerateOptions = {}): Promise<GenerateResult> {
+  const ctx = createContext(options);
+  const clock = stageClock();
+  const { platforms, plan, fingerprint, inputs } = await clock.time('load, validate and plan', () => readInputs(ctx));
+  const output = await readOutput(ctx, plan, fingerprint);
+  const { stale, hashes } = selectStale(ctx, plan, output);
+  ctx.progress(`producing ${stale.length} of ${plan.length} files`);
+  const raw = await clock.time('render', () => render(stale));
+  const produced = await clock.time('format', () => format(stale, raw));
+  for (const [path, content] of produced) hashes.set(path, sha256(content));
+  produced.set(ctx.manifestFile, manifestFor(plan, hashes, fingerprint, inputs));
+
+  const changed = [...produced]
+    .filter(([path, content]) => output.disk.get(path) !== content)
+    .map(([path]) => path)
+    .sort(compareStrings);
+  const planned = new Set(plan.map((f) => f.path));
+  const orphans = (await listOutputFiles(ctx)).filter((p) => !planned.has(p));
+  const result = { platforms, written: changed, deleted: orphans, unchanged: plan.length - changed.length };
+
+  if (ctx.check) {
+    const drift = await clock.time('compare', () => driftOf(changed, orphans, output.disk, produced));
+    return { ...result, drift, timings: clock.timings };
+  }
+  if (ctx.typeCheck && changed.length > 0) {
+    await clock.time('type-check', () => typeCheck(ctx, plan, changed, produced));
+  }
+  await clock.time('write', () => write(ctx, changed, orphans, produced));
+  return { ...result, drift: [], timings: clock.timings };
 }
 
 function safeJson(text: string): unknown {
@@ -242,12 +298,5 @@ async function removeEmptyDirs(dir: string): Promise<void> {
   }
 }
 
-/** Validated platforms of a config file, for `engarde list` and tools. */
-export async function listPlatforms(
-  options: Pick<GenerateOptions, 'root' | 'configFile'> = {},
-): Promise<PlatformConfig[]> {
-  const ctx = createContext(options);
-  return (await loadConfig(ctx.root, ctx.configFile)).platforms;
-}
-
+export { listPlatforms } from './list-platforms.js';
 export type { OpenApiDocument };

@@ -3271,3 +3271,8 @@ export function getAdapterRegistry(): AdapterRegistry<AdapterTypes> {
   registry ??= new AdapterRegistry<AdapterTypes>(entries as unknown as RegistryEntries<AdapterTypes>);
   return registry;
 }
+
+/** The built-in platforms' registry entries: a team's own generated registry adds its platforms to them. */
+export function builtInRegistryEntries(): RegistryEntries<AdapterTypes> {
+  return entries as unknown as RegistryEntries<AdapterTypes>;
+}

@@ -1,9 +1,10 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
 import { platformSchema } from '../../src/runtime/platform-schema.js';
 import { compareStrings } from '../compare.js';
 import { describeIssue, jsonPointer } from '../config/load-config.js';
 import { ConfigError, formatConfigIssue } from '../errors.js';
+import { packageRoot } from '../package-root.js';
 
 export interface AddPlatformInput {
   root: string;
@@ -11,6 +12,8 @@ export interface AddPlatformInput {
   id: string;
   /** Parsed CLI flags. */
   values: Record<string, unknown>;
+  /** The command that regenerates the config's adapters (the hint ends with it, plus `--only <id>`). */
+  generateCommand?: string;
 }
 
 export interface AddPlatformOutcome {
@@ -33,9 +36,15 @@ function entityFromFlag(flag: string, recordsPath: string, idField: string): [st
  * @example
  * await addPlatform({ root, configFile, id: 'acme', values: { name: 'Acme', category: 'crm', auth: 'bearer' } });
  */
-export async function addPlatform({ root, configFile, id, values }: AddPlatformInput): Promise<AddPlatformOutcome> {
+export async function addPlatform({
+  root,
+  configFile,
+  id,
+  values,
+  generateCommand = 'npx engarde generate',
+}: AddPlatformInput): Promise<AddPlatformOutcome> {
   const path = join(root, configFile);
-  const file = JSON.parse(await readFile(path, 'utf8')) as { $schema?: string; platforms: Array<{ id?: string }> };
+  const file = await readConfigOrStart(path);
   if (file.platforms.some((p) => p.id === id)) {
     throw new ConfigError(`${configFile}: ${id} /id: already exists; edit its entry instead`);
   }
@@ -74,7 +83,24 @@ export async function addPlatform({ root, configFile, id, values }: AddPlatformI
     message: [
       `engarde add-platform: added ${id} to ${configFile}. Fill in what the flags did not say, from the platform's documentation:`,
       ...issues,
-      `then run \`npx engarde generate --only ${id}\`.`,
+      `then run \`${generateCommand} --only ${id}\`.`,
     ].join('\n'),
   };
+}
+
+type ConfigFile = { $schema?: string; platforms: Array<{ id?: string }> };
+
+/**
+ * The config file, or, in a project that has none yet, a new one whose `$schema` points at the installed package's
+ * JSON Schema (editors then validate and complete entries).
+ */
+async function readConfigOrStart(path: string): Promise<ConfigFile> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as ConfigFile;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    await mkdir(dirname(path), { recursive: true });
+    const schema = relative(dirname(path), join(packageRoot(), 'configs', 'platform-config.schema.json'));
+    return { $schema: schema.split('\\').join('/'), platforms: [] };
+  }
 }

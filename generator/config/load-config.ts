@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { configFileSchema, type PlatformConfig, platformSchema } from '../../src/runtime/platform-schema.js';
 import { compareStrings } from '../compare.js';
 import { ConfigError, type ConfigIssue, ConfigValidationError } from '../errors.js';
+import { type ExtendedFrom, resolveExtends } from './extend-catalogue.js';
 
 /** Platform id used in messages about the file as a whole rather than one entry. */
 export const FILE_LEVEL = '(file)';
@@ -15,6 +16,8 @@ export interface LoadedConfig {
   platforms: PlatformConfig[];
   /** sha256 of the file's bytes. */
   hash: string;
+  /** Entries built on a catalogue platform with `"extends"` (a team's own config only). */
+  extendedFrom?: ExtendedFrom;
 }
 
 /** RFC 6901 JSON pointer for a path of keys and indexes. */
@@ -79,7 +82,11 @@ function parseJson(text: string, file: string): unknown {
  * @example
  * const { platforms } = validateConfig(JSON.parse(text), 'configs/platform_configs_extended.json');
  */
-export function validateConfig(raw: unknown, file: string): Omit<LoadedConfig, 'hash'> {
+export function validateConfig(
+  raw: unknown,
+  file: string,
+  earlierIssues: readonly ConfigIssue[] = [],
+): Omit<LoadedConfig, 'hash'> {
   const top = configFileSchema.safeParse(raw);
   if (!top.success) {
     throw new ConfigValidationError(
@@ -93,7 +100,7 @@ export function validateConfig(raw: unknown, file: string): Omit<LoadedConfig, '
       ),
     );
   }
-  const issues: ConfigIssue[] = [];
+  const issues: ConfigIssue[] = [...earlierIssues];
   const platforms: PlatformConfig[] = [];
   const seenIds = new Map<string, number>();
   const seenNames = new Map<string, string>();
@@ -148,8 +155,15 @@ function sortIssues(issues: ConfigIssue[]): ConfigIssue[] {
     .map((x) => x.issue);
 }
 
-/** Reads and validates a config file (path relative to `root`). */
-export async function loadConfig(root: string, file: string): Promise<LoadedConfig> {
+/**
+ * Reads and validates a config file (path relative to `root`). With `allowExtends` (a team's own config), entries
+ * may build on catalogue platforms with `"extends"` (see `extend-catalogue.ts`).
+ */
+export async function loadConfig(
+  root: string,
+  file: string,
+  { allowExtends = false }: { allowExtends?: boolean } = {},
+): Promise<LoadedConfig> {
   let text: string;
   try {
     text = await readFile(new URL(file, `file://${root.endsWith('/') ? root : `${root}/`}`), 'utf8');
@@ -161,5 +175,9 @@ export async function loadConfig(root: string, file: string): Promise<LoadedConf
       },
     );
   }
-  return { ...validateConfig(parseJson(text, file), file), hash: createHash('sha256').update(text).digest('hex') };
+  const hash = createHash('sha256').update(text).digest('hex');
+  const parsed = parseJson(text, file);
+  if (!allowExtends) return { ...validateConfig(parsed, file), hash };
+  const { raw, extendedFrom, issues } = await resolveExtends(parsed, file);
+  return { ...validateConfig(raw, file, issues), hash, extendedFrom };
 }

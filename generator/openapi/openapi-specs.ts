@@ -1,8 +1,10 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LoadedConfig } from '../config/load-config.js';
 import { type ConfigIssue, ConfigValidationError } from '../errors.js';
 import { sha256 } from '../output/fingerprint.js';
+import { packageRoot } from '../package-root.js';
 
 /** The parts of an OpenAPI 3 description the generator reads. */
 export interface OpenApiDocument {
@@ -21,6 +23,17 @@ export interface LoadedSpec {
 }
 
 /**
+ * Where a platform's description is read from: the project, or, for an entry that extends a catalogue platform and
+ * keeps its description, the installed package (the team does not copy the catalogue's files).
+ */
+function specPath(root: string, config: LoadedConfig, platformId: string, file: string): string {
+  const own = join(root, file);
+  const base = config.extendedFrom?.get(platformId);
+  if (base?.openapiFile === file && !existsSync(own)) return join(packageRoot(), file);
+  return own;
+}
+
+/**
  * Reads each platform's trimmed OpenAPI description and checks that every schema its entities name exists.
  * Problems are config problems: they name the platform and the JSON pointer of the field that refers to it.
  */
@@ -32,7 +45,7 @@ export async function loadOpenApiSpecs(root: string, config: LoadedConfig): Prom
     const { file } = p.openapi;
     let text: string;
     try {
-      text = await readFile(join(root, file), 'utf8');
+      text = await readFile(specPath(root, config, p.id, file), 'utf8');
     } catch {
       issues.push({
         file: config.file,

@@ -1,5 +1,5 @@
 // `npm start` on a fresh clone: builds the page (dist/web) when it is missing or older than its sources, so the
-// service never serves a stale page. `npm ci` already builds it (prepare → build); this covers a checkout that
+// service never serves a stale page (`npm run build` builds it too); this covers a fresh clone and a checkout that
 // changed web/ since.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';

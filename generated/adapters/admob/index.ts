@@ -158,6 +158,7 @@ export class AdmobAdapter extends BaseAdapter<
     },
     retry: {
       baseDelayMs: 500,
+      bodyDelayPaths: ['error.details.*.retryDelay'],
       maxAttempts: 3,
       maxDelayMs: 30000,
       maxRetryAfterMs: 60000,

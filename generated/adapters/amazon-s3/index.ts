@@ -144,6 +144,7 @@ export class AmazonS3Adapter extends BaseAdapter<
       statusCodes: [503],
       windowSeconds: 1,
     },
+    requestIdHeaders: ['x-amz-request-id'],
     retry: {
       baseDelayMs: 500,
       maxAttempts: 3,

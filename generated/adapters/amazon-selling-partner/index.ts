@@ -173,6 +173,7 @@ export class AmazonSellingPartnerAdapter extends BaseAdapter<
       scope: 'connection',
       statusCodes: [429],
     },
+    requestIdHeaders: ['x-amzn-RequestId'],
     retry: {
       baseDelayMs: 500,
       maxAttempts: 3,

@@ -112,6 +112,7 @@ export class ApplovinAdapter extends BaseAdapter<
       statusCodes: [429],
       windowSeconds: 60,
     },
+    requestIdHeaders: ['X-TRACE-ID'],
     retry: {
       baseDelayMs: 500,
       maxAttempts: 3,

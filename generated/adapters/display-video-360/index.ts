@@ -210,6 +210,7 @@ export class DisplayVideo360Adapter extends BaseAdapter<
     },
     retry: {
       baseDelayMs: 500,
+      bodyDelayPaths: ['error.details.*.retryDelay'],
       maxAttempts: 3,
       maxDelayMs: 30000,
       maxRetryAfterMs: 60000,

@@ -223,7 +223,10 @@ export class FacebookPagesAdapter extends BaseAdapter<
     name: 'Facebook Pages',
     pagination: { defaultLimit: 25, kind: 'next-url', limitParam: 'limit', maxLimit: 100, nextUrlPath: 'paging.next' },
     rateLimit: {
-      headers: { usage: 'X-Business-Use-Case-Usage' },
+      headers: {
+        usage: ['X-Business-Use-Case-Usage', 'X-App-Usage'],
+        usageFormat: { format: 'json-percent', keys: ['call_count', 'total_cputime', 'total_time'] },
+      },
       model: 'sliding-window',
       notes:
         "developers.facebook.com/docs/graph-api/overview/rate-limiting: Pages API calls made with a Page (or system user) access token fall under Business Use Case limits per Page: 4,800 x the Page's number of engaged users per rolling 24 hours (4,800 is the one-engaged-user floor used here); calls made with user or app tokens fall under Platform limits (200 x users per hour, X-App-Usage). Usage is reported as JSON percentages in X-Business-Use-Case-Usage. Meta signals throttling with HTTP 400 and error codes 4, 17, 32 or 80001 rather than 429, so the status code alone does not identify it.",

@@ -184,6 +184,7 @@ export class FirestoreAdapter extends BaseAdapter<
     },
     retry: {
       baseDelayMs: 500,
+      bodyDelayPaths: ['error.details.*.retryDelay'],
       maxAttempts: 3,
       maxDelayMs: 30000,
       maxRetryAfterMs: 60000,

@@ -244,6 +244,7 @@ export class GithubAdapter extends BaseAdapter<
       statusCodes: [403, 429],
       windowSeconds: 3600,
     },
+    requestIdHeaders: ['X-GitHub-Request-Id'],
     retry: {
       baseDelayMs: 500,
       maxAttempts: 3,

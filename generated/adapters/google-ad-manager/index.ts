@@ -181,6 +181,7 @@ export class GoogleAdManagerAdapter extends BaseAdapter<
     },
     retry: {
       baseDelayMs: 500,
+      bodyDelayPaths: ['error.details.*.retryDelay'],
       maxAttempts: 3,
       maxDelayMs: 30000,
       maxRetryAfterMs: 60000,

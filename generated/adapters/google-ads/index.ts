@@ -264,6 +264,7 @@ export class GoogleAdsAdapter extends BaseAdapter<
     },
     retry: {
       baseDelayMs: 500,
+      bodyDelayPaths: ['error.details.*.retryDelay', 'error.details.*.errors.*.details.quotaErrorDetails.retryDelay'],
       maxAttempts: 3,
       maxDelayMs: 30000,
       maxRetryAfterMs: 60000,

@@ -266,7 +266,11 @@ export class HubspotAdapter extends BaseAdapter<
       nextCursorPath: 'paging.next.after',
     },
     rateLimit: {
-      headers: { limit: 'X-HubSpot-RateLimit-Max', remaining: 'X-HubSpot-RateLimit-Remaining' },
+      headers: {
+        limit: 'X-HubSpot-RateLimit-Max',
+        remaining: 'X-HubSpot-RateLimit-Remaining',
+        window: 'X-HubSpot-RateLimit-Interval-Milliseconds',
+      },
       model: 'sliding-window',
       notes:
         "HubSpot API usage guidelines: apps using OAuth are limited per installing HubSpot account, documented as 100 requests per 10 seconds (HubSpot's 'Increasing our API limits' changelog raised limits and is reported to put public apps at 110 per 10 s; 100 is kept as the documented floor). Apps using OAuth have no daily limit; private/static-token apps have 100-190 requests per 10 s and 250,000-1,000,000 per day by tier, 250 per 10 s with the API limit increase pack. The CRM search endpoints have a separate, lower per-account limit (4/s in the docs found). Responses carry X-HubSpot-RateLimit-Max, -Remaining and -Interval-Milliseconds (the window length); over the limit HubSpot answers 429. Marketplace apps must keep 429s under 5% of daily requests.",

@@ -187,7 +187,10 @@ export class InstagramAdapter extends BaseAdapter<
     name: 'Instagram',
     pagination: { defaultLimit: 25, kind: 'next-url', limitParam: 'limit', maxLimit: 100, nextUrlPath: 'paging.next' },
     rateLimit: {
-      headers: { usage: 'X-Business-Use-Case-Usage' },
+      headers: {
+        usage: 'X-Business-Use-Case-Usage',
+        usageFormat: { format: 'json-percent', keys: ['call_count', 'total_cputime', 'total_time'] },
+      },
       model: 'sliding-window',
       notes:
         "developers.facebook.com/docs/graph-api/overview/rate-limiting: Instagram Platform requests are subject to Business Use Case limits per app and account: 4,800 x the account's number of impressions per rolling 24 hours (the floor for one impression is used here). Content publishing is separately capped per account per 24 hours (GET /me/content_publishing_limit). Usage is reported in X-Business-Use-Case-Usage; Meta signals throttling with HTTP 400 and error codes such as 4, 17 or 80002 rather than 429.",

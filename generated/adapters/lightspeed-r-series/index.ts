@@ -213,7 +213,7 @@ export class LightspeedRSeriesAdapter extends BaseAdapter<
     pagination: { kind: 'next-url', limitParam: 'limit', maxLimit: 100, nextUrlPath: '@attributes.next' },
     rateLimit: {
       capacity: 60,
-      headers: { retryAfter: 'Retry-After', usage: 'X-LS-API-Bucket-Level' },
+      headers: { retryAfter: 'Retry-After', usage: 'X-LS-API-Bucket-Level', usageFormat: { format: 'ratio' } },
       leakPerSecond: 1,
       model: 'leaky-bucket',
       notes:

@@ -334,7 +334,10 @@ export class MetaAdsAdapter extends BaseAdapter<
     name: 'Meta Ads',
     pagination: { defaultLimit: 25, kind: 'next-url', limitParam: 'limit', nextUrlPath: 'paging.next' },
     rateLimit: {
-      headers: { usage: 'X-Business-Use-Case-Usage' },
+      headers: {
+        usage: ['X-Business-Use-Case-Usage', 'X-Ad-Account-Usage'],
+        usageFormat: { format: 'json-percent', keys: ['call_count', 'total_cputime', 'total_time', 'acc_id_util_pct'] },
+      },
       model: 'sliding-window',
       notes:
         "Marketing API Business Use Case (BUC) limits (developers.facebook.com/docs/graph-api/overview/rate-limiting and /docs/marketing-api/overview/rate-limiting), per app and ad account over a rolling hour. ads_management: 300 + 40 x active ads calls/hour with Limited access (formerly 'Standard access', the default tier, used here as the floor) or 100,000 + 40 x active ads with Full access (formerly 'Advanced'); ads_insights: 600 + 400 x active ads (Limited) or 190,000 + 400 x active ads (Full). Usage is reported as JSON percentages (call_count, total_cputime, total_time, estimated_time_to_regain_access) in X-Business-Use-Case-Usage, and per ad account in X-Ad-Account-Usage; insights calls also get X-FB-Ads-Insights-Throttle. Meta signals throttling with HTTP 400 and error codes 4, 17, 613 or 80000-80014 (e.g. 80004 'too many calls to this ad-account') rather than 429, so the status code alone does not identify it. Mutations also have real-time limits. Throttling comes back as HTTP 400 with Graph error codes 4, 17, 32, 613 or 80000-80014 (see errorBody), not 429.",

@@ -289,7 +289,7 @@ export class SalesforceAdapter extends BaseAdapter<
     name: 'Salesforce',
     pagination: { kind: 'next-url', nextUrlPath: 'nextRecordsUrl' },
     rateLimit: {
-      headers: { usage: 'Sforce-Limit-Info' },
+      headers: { usage: 'Sforce-Limit-Info', usageFormat: { format: 'ratio' } },
       model: 'sliding-window',
       notes:
         "Salesforce 'API Request Limits and Allocations': a daily allocation of API requests per org over a rolling 24 hours, shared by every integration in the org. Enterprise, Unlimited and Performance editions get 100,000 plus an amount per user licence (e.g. 1,000 per Salesforce licence); Developer Edition gets 15,000. Responses carry Sforce-Limit-Info: api-usage=used/allocation, and GET /limits returns DailyApiRequests. Over the allocation Salesforce answers 403 with errorCode REQUEST_LIMIT_EXCEEDED (also used for the concurrent long-running request limit: 25 requests of 20 s or more in production orgs), not 429; 403 is not listed above because it also means 'permission denied'.",

@@ -336,7 +336,7 @@ export class ShopifyAdapter extends BaseAdapter<
     pagination: { defaultLimit: 50, kind: 'link-header', limitParam: 'limit', maxLimit: 250, rel: 'next' },
     rateLimit: {
       capacity: 40,
-      headers: { retryAfter: 'Retry-After', usage: 'X-Shopify-Shop-Api-Call-Limit' },
+      headers: { retryAfter: 'Retry-After', usage: 'X-Shopify-Shop-Api-Call-Limit', usageFormat: { format: 'ratio' } },
       leakPerSecond: 2,
       model: 'leaky-bucket',
       notes:
