@@ -30,14 +30,10 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { ShopifyAdapter } from '../../generated/adapters/shopify/index.js';
 import { StripeAdapter } from '../../generated/adapters/stripe/index.js';
-import {
-  createRateLimiter,
-  HttpClient,
-  type PlatformMeta,
-  PostgresRateLimitStore,
-  RateLimitError,
-  type RateLimiter,
-} from '../../src/runtime/index.js';
+import { HttpClient } from '../../src/runtime/http/http-client.js';
+import { type PlatformMeta, PostgresRateLimitStore, RateLimitError } from '../../src/runtime/index.js';
+import { createRateLimiter } from '../../src/runtime/rate-limit/create-rate-limiter.js';
+import type { RateLimiter } from '../../src/runtime/rate-limit/rate-limiter.js';
 import { createTestDatabase } from '../../test/support/postgres.js';
 
 type Platform = 'shopify' | 'stripe';

@@ -1,57 +1,117 @@
 /**
- * `engarde/runtime`: the one import surface for generated adapters and for users.
+ * `engarde/runtime`: what code written against adapters uses — the errors, webhook verification, the adapter,
+ * registry, record and config types, the OAuth connect helpers, the rate-limit stores — and what generated adapters
+ * extend. The machinery behind them (HTTP client, paginators, auth strategies, parsers, redaction) is not part of it:
+ * inside this repository it is imported by path.
  */
-export * from './adapter-types.js';
-export * from './auth/api-key-auth.js';
-export * from './auth/auth-strategy.js';
-export * from './auth/basic-auth.js';
-export * from './auth/bearer-auth.js';
-export * from './auth/create-auth.js';
-export * from './auth/credential-store.js';
-export * from './auth/oauth2-auth.js';
-export * from './auth/oauth2-authorization.js';
-export * from './auth/oauth2-token-client.js';
-export * from './auth/platform-headers.js';
-export * from './auth/token-refresh-coordinator.js';
-export * from './base-adapter.js';
-export * from './base-url.js';
-export * from './credential-fields.js';
-export * from './dotted-path.js';
-export * from './errors.js';
-export * from './form-encoder.js';
-export * from './http/body-error.js';
-export * from './http/concurrency-limiter.js';
-export * from './http/guarded-fetch.js';
-export * from './http/http-client.js';
-export * from './http/json-depth.js';
-export * from './http/private-network-guard.js';
-export * from './http/xml-body.js';
-export * from './incremental-filter.js';
-export * from './normalize/normalize-record.js';
-export * from './normalize/standard-entities.js';
-export * from './pagination/create-paginator.js';
-export * from './pagination/cursor-paginator.js';
-export * from './pagination/link-header-paginator.js';
-export * from './pagination/next-url-paginator.js';
-export * from './pagination/none-paginator.js';
-export * from './pagination/offset-paginator.js';
-export * from './pagination/page-paginator.js';
-export * from './pagination/paginator.js';
-export * from './pagination/token-paginator.js';
-export * from './platform-schema.js';
-export * from './rate-limit/create-rate-limiter.js';
-export * from './rate-limit/memory-rate-limit-store.js';
-export * from './rate-limit/postgres-rate-limit-store.js';
-export * from './rate-limit/rate-limit-feedback.js';
-export * from './rate-limit/rate-limit-key.js';
-export * from './rate-limit/rate-limit-policy.js';
-export * from './rate-limit/rate-limit-store.js';
-export * from './rate-limit/rate-limiter.js';
-export * from './rate-limit/store-rate-limiter.js';
-export * from './registry.js';
-export * from './retry/abortable-sleep.js';
-export * from './retry/retry-after.js';
-export * from './retry/retry-policy.js';
-export * from './secret-redaction.js';
-export * from './template-renderer.js';
+
+// Adapters and the registry (generated adapters extend `BaseAdapter`; generated registries build an `AdapterRegistry`).
+export type {
+  AdapterOptions,
+  FetchParams,
+  ListParams,
+  ListQuery,
+  OAuth2Credentials,
+  OAuthClient,
+  PlatformInfo,
+  PlatformMeta,
+  TokenSet,
+} from './adapter-types.js';
+// OAuth2 connect flows and token renewal shared between processes.
+export {
+  type AuthorizationRequest,
+  type AuthorizationRequestInit,
+  type CodeExchangeInit,
+  createAuthorizationRequest,
+  exchangeAuthorizationCode,
+  type RevokeTokenInit,
+  revokeToken,
+  statesMatch,
+} from './auth/oauth2-authorization.js';
+export type { OAuthClientRegistration, TokenFetch } from './auth/oauth2-token-client.js';
+export type { TokenRefreshCoordinator, TokenRefreshRequest } from './auth/token-refresh-coordinator.js';
+export {
+  BaseAdapter,
+  type BaseAdapterOptions,
+  type RecordPage,
+  type RuntimeOptions,
+  type WriteOptions,
+} from './base-adapter.js';
+export { type CredentialField, credentialFieldsOf } from './credential-fields.js';
+// Errors: every failure an adapter reports is one of these.
+export {
+  AdapterError,
+  type AdapterErrorOptions,
+  ApiError,
+  type ApiErrorInit,
+  AuthenticationError,
+  ConfigurationError,
+  ConnectionError,
+  type ConnectionErrorInit,
+  NotFoundError,
+  PaginationError,
+  PermissionDeniedError,
+  PrivateNetworkError,
+  RateLimitError,
+  ResponseBodyError,
+  type ResponseBodyErrorInit,
+  type ResponseBodyProblem,
+  ServerError,
+  TimeoutError,
+} from './errors.js';
+export type { AllowPrivateNetwork } from './http/private-network-guard.js';
+// Records in the standard shapes.
+export { NormalizationError, normalizeRecord } from './normalize/normalize-record.js';
+export type {
+  Ad,
+  Campaign,
+  Company,
+  Contact,
+  Customer,
+  Deal,
+  Employee,
+  Invoice,
+  Message,
+  Order,
+  Payment,
+  Product,
+  Shipment,
+  StandardEntityType,
+  StandardRecord,
+  Task,
+} from './normalize/standard-entities.js';
+// A platform's validated config, as adapters' `static meta` holds it.
+export type {
+  AuthConfig,
+  Category,
+  EntityConfig,
+  PaginationConfig,
+  PlatformConfig,
+  PlatformConfigInput,
+  RateLimitConfig,
+  RetryConfig,
+  WebhookConfig,
+} from './platform-schema.js';
+// Rate limits shared by every adapter of a platform: in one process, or across processes in Postgres.
+export {
+  defaultMemoryRateLimitStore,
+  MemoryRateLimitStore,
+  type MemoryRateLimitStoreOptions,
+} from './rate-limit/memory-rate-limit-store.js';
+export {
+  type PostgresQueryable,
+  PostgresRateLimitStore,
+  type PostgresRateLimitStoreOptions,
+} from './rate-limit/postgres-rate-limit-store.js';
+export type { RateLimitStore, TakeRequest, TakeResult } from './rate-limit/rate-limit-store.js';
+export {
+  type AdapterConstructor,
+  type AdapterOptionsFor,
+  AdapterRegistry,
+  type AdapterTypeMap,
+  type AnyAdapter,
+  type RegistryEntries,
+  type RegistryEntry,
+} from './registry.js';
+// Webhooks: verification of inbound deliveries, signing for tests, registration helpers.
 export * from './webhooks/index.js';

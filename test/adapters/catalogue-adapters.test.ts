@@ -10,8 +10,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { getAdapterRegistry } from 'engarde';
-import { type AnyAdapter, cursorInstant, getPath, type PlatformMeta } from 'engarde/runtime';
+import type { AnyAdapter, PlatformMeta } from 'engarde/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getPath } from '../../src/runtime/dotted-path.js';
+import { cursorInstant } from '../../src/runtime/incremental-filter.js';
 import {
   type OpenApiSchemas,
   type RunningConfigDrivenEmulator,

@@ -5,8 +5,9 @@ import { MetaAdsAdapter } from 'engarde/adapters/meta-ads';
 import { SalesforceAdapter } from 'engarde/adapters/salesforce';
 import { ShopifyAdapter } from 'engarde/adapters/shopify';
 import { StripeAdapter, type StripeCustomer } from 'engarde/adapters/stripe';
-import { type AnyAdapter, getPath } from 'engarde/runtime';
+import type { AnyAdapter } from 'engarde/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getPath } from '../../src/runtime/dotted-path.js';
 import {
   type EmulatorHandler,
   googleAdsEmulator,

@@ -8,8 +8,9 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { CATEGORIES, HOST_ESCAPE_PROBES, type PlatformConfig, platformSchema } from 'engarde/runtime';
+import type { PlatformConfig } from 'engarde/runtime';
 import { describe, expect, it } from 'vitest';
+import { CATEGORIES, HOST_ESCAPE_PROBES, platformSchema } from '../../src/runtime/platform-schema.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const CONFIG_FILE = 'configs/platform_configs_extended.json';

@@ -20,7 +20,8 @@ import {
   recordSyncRun,
   recordWebhookDelivery,
 } from '../../src/observability/metrics.js';
-import { MemoryRateLimitStore, type RateLimitConfig, StoreRateLimiter } from '../../src/runtime/index.js';
+import { MemoryRateLimitStore, type RateLimitConfig } from '../../src/runtime/index.js';
+import { StoreRateLimiter } from '../../src/runtime/rate-limit/store-rate-limiter.js';
 import { manualClock } from '../runtime/rate-limit/manual-clock.js';
 import { parseMetrics, type Sample, samplesOf, sumOf } from './prometheus-text.js';
 

@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  ConfigurationError,
-  HOST_ESCAPE_PROBES,
-  resolveBaseUrl,
-  resolvePath,
-  resolveUrlTemplate,
-} from '../../src/runtime/index.js';
+import { resolveBaseUrl, resolvePath, resolveUrlTemplate } from '../../src/runtime/base-url.js';
+import { ConfigurationError } from '../../src/runtime/index.js';
+import { HOST_ESCAPE_PROBES } from '../../src/runtime/platform-schema.js';
 import { makeMeta } from './support/test-meta.js';
 
 const shopify = makeMeta({

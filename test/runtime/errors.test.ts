@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { errorFromResponse } from '../../src/runtime/errors.js';
 import {
   AdapterError,
   ApiError,
   AuthenticationError,
   ConfigurationError,
   ConnectionError,
-  errorFromResponse,
   NotFoundError,
   PaginationError,
   PermissionDeniedError,

@@ -1,14 +1,13 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createAuthStrategy } from '../../src/runtime/auth/create-auth.js';
+import { CredentialStore } from '../../src/runtime/auth/credential-store.js';
+import { HttpClient, type HttpClientOptions } from '../../src/runtime/http/http-client.js';
 import {
   AdapterError,
   ApiError,
   ConnectionError,
-  CredentialStore,
-  createAuthStrategy,
-  HttpClient,
-  type HttpClientOptions,
   NotFoundError,
   RateLimitError,
   type RetryConfig,

@@ -1,17 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { AUTH_KINDS } from '../../src/runtime/auth/auth-kinds.js';
+import { type AuthConfig, credentialFieldsOf, type PlatformConfig } from '../../src/runtime/index.js';
+import { PAGINATION_KINDS } from '../../src/runtime/pagination/pagination-kinds.js';
 import {
-  type AuthConfig,
   authSchema,
   BASE_CREDENTIALS,
-  credentialFieldsOf,
-  type PlatformConfig,
   paginationSchema,
   platformSchema,
   rateLimitSchema,
-} from '../../src/runtime/index.js';
-import { PAGINATION_KINDS } from '../../src/runtime/pagination/pagination-kinds.js';
+} from '../../src/runtime/platform-schema.js';
 import { RATE_LIMIT_MODELS } from '../../src/runtime/rate-limit/rate-limit-models.js';
 import { emulatorCredentials } from '../../src/sandbox/config-driven/auth-checker.js';
 

@@ -1,15 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  createPaginator,
-  getPath,
-  HttpClient,
-  type PageRequest,
-  type PaginationContext,
-  PaginationError,
-  paginationSchema,
-  parseLinkHeader,
-  type RetryConfig,
-} from '../../src/runtime/index.js';
+import { getPath } from '../../src/runtime/dotted-path.js';
+import { HttpClient } from '../../src/runtime/http/http-client.js';
+import { PaginationError, type RetryConfig } from '../../src/runtime/index.js';
+import { createPaginator } from '../../src/runtime/pagination/create-paginator.js';
+import { parseLinkHeader } from '../../src/runtime/pagination/link-header-paginator.js';
+import type { PageRequest, PaginationContext } from '../../src/runtime/pagination/paginator.js';
+import { paginationSchema } from '../../src/runtime/platform-schema.js';
 import { type Handler, json, type LoopbackServer, startServer } from './support/loopback-server.js';
 
 const retry: RetryConfig = { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1, statusCodes: [] };

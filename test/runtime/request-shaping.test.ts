@@ -1,14 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import {
-  applyIncremental,
-  encodeForm,
-  fillConnectionPlaceholders,
-  formatSince,
-  getPath,
-  redactHeaders,
-  redactUrl,
-  setPath,
-} from '../../src/runtime/index.js';
+import { fillConnectionPlaceholders } from '../../src/runtime/base-url.js';
+import { getPath, setPath } from '../../src/runtime/dotted-path.js';
+import { encodeForm } from '../../src/runtime/form-encoder.js';
+import { applyIncremental, formatSince } from '../../src/runtime/incremental-filter.js';
+import { redactHeaders, redactUrl } from '../../src/runtime/secret-redaction.js';
 import { makeMeta } from './support/test-meta.js';
 
 describe('encodeForm', () => {

@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  backoffCeilingMs,
-  decideRetry,
-  parseRetryAfterMs,
-  type RetryConfig,
-  type RetryInput,
-} from '../../src/runtime/index.js';
+import type { RetryConfig } from '../../src/runtime/index.js';
+import { parseRetryAfterMs } from '../../src/runtime/retry/retry-after.js';
+import { backoffCeilingMs, decideRetry, type RetryInput } from '../../src/runtime/retry/retry-policy.js';
 
 const config: RetryConfig = {
   maxAttempts: 4,

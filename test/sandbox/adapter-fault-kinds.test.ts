@@ -4,8 +4,8 @@
  * listing early without an error).
  */
 import { getAdapterRegistry } from 'engarde';
-import { getPath } from 'engarde/runtime';
 import { afterEach, describe, expect, it } from 'vitest';
+import { getPath } from '../../src/runtime/dotted-path.js';
 import {
   EMULATED_PLATFORMS,
   type EmulatorControl,

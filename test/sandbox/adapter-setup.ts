@@ -14,11 +14,11 @@ import { StripeAdapter } from 'engarde/adapters/stripe';
 import {
   type AdapterOptions,
   type AnyAdapter,
-  createRateLimiter,
   MemoryRateLimitStore,
   type PlatformMeta,
   type RuntimeOptions,
 } from 'engarde/runtime';
+import { createRateLimiter } from '../../src/runtime/rate-limit/create-rate-limiter.js';
 import {
   EMULATED_PLATFORMS,
   type EmulatorControl,

@@ -4,8 +4,8 @@
  * once. Retry policy: the platform's own; sleeps advance the emulator's clock instead of waiting.
  */
 import { getAdapterRegistry } from 'engarde';
-import { getPath } from 'engarde/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getPath } from '../../src/runtime/dotted-path.js';
 import {
   EMULATED_PLATFORMS,
   type EmulatorControl,

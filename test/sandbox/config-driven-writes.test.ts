@@ -12,11 +12,11 @@ import {
   type AnyAdapter,
   ApiError,
   type EntityConfig,
-  getPath,
   NotFoundError,
   type PlatformMeta,
 } from 'engarde/runtime';
 import { afterEach, describe, expect, it } from 'vitest';
+import { getPath } from '../../src/runtime/dotted-path.js';
 import {
   INVALID_VALUE,
   type OpenApiSchemas,

@@ -1,5 +1,5 @@
-import { getPath } from 'engarde/runtime';
 import { afterEach, describe, expect, it } from 'vitest';
+import { getPath } from '../../src/runtime/dotted-path.js';
 import {
   EMULATED_PLATFORMS,
   type EmulatorHandler,

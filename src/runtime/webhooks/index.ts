@@ -8,11 +8,8 @@ export {
   registerWebhookConfig,
   unregisterWebhookConfig,
 } from './webhook-config-registry.js';
-export { constantTimeEqual } from './webhook-crypto.js';
 export type { ParsedWebhookSignature, WebhookScheme } from './webhook-scheme.js';
-export { webhookSchemeDefaults } from './webhook-schemes.js';
 export type { ApiWebhookRegistration, WebhookSubscription, WebhookSubscriptionInput } from './webhook-subscriptions.js';
-export { fillWebhookBody } from './webhook-subscriptions.js';
 export type {
   PlatformWebhookConfig,
   ResolvedWebhookConfig,

@@ -1,12 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import {
-  type AuthTarget,
-  ConfigurationError,
-  CredentialStore,
-  createAuthStrategy,
-  PlatformHeaders,
-  type PlatformMeta,
-} from '../../../src/runtime/index.js';
+import type { AuthTarget } from '../../../src/runtime/auth/auth-strategy.js';
+import { createAuthStrategy } from '../../../src/runtime/auth/create-auth.js';
+import { CredentialStore } from '../../../src/runtime/auth/credential-store.js';
+import { PlatformHeaders } from '../../../src/runtime/auth/platform-headers.js';
+import { ConfigurationError, type PlatformMeta } from '../../../src/runtime/index.js';
 import { makeMeta } from '../support/test-meta.js';
 
 function target(): AuthTarget {

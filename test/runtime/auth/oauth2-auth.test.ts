@@ -3,14 +3,14 @@
  * token server (real HTTP through oauth4webapi; nothing mocked).
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { createAuthStrategy } from '../../../src/runtime/auth/create-auth.js';
+import { CredentialStore } from '../../../src/runtime/auth/credential-store.js';
+import type { OAuth2Auth } from '../../../src/runtime/auth/oauth2-auth.js';
+import { HttpClient } from '../../../src/runtime/http/http-client.js';
 import {
   AdapterError,
   AuthenticationError,
   ConfigurationError,
-  CredentialStore,
-  createAuthStrategy,
-  HttpClient,
-  type OAuth2Auth,
   type OAuthClient,
   type PlatformMeta,
   type RetryConfig,

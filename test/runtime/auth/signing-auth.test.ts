@@ -2,8 +2,11 @@ import { generateKeyPairSync } from 'node:crypto';
 import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { importSPKI, jwtVerify } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { AuthTarget } from '../../../src/runtime/auth/auth-strategy.js';
 import { sharedKeyStringToSign } from '../../../src/runtime/auth/azure-shared-key-auth.js';
-import { type AuthTarget, CredentialStore, createAuthStrategy, type PlatformMeta } from '../../../src/runtime/index.js';
+import { createAuthStrategy } from '../../../src/runtime/auth/create-auth.js';
+import { CredentialStore } from '../../../src/runtime/auth/credential-store.js';
+import type { PlatformMeta } from '../../../src/runtime/index.js';
 import { type LoopbackServer, startServer } from '../support/loopback-server.js';
 import { makeMeta } from '../support/test-meta.js';
 

@@ -3,19 +3,18 @@
  * Postgres lock; here an in-memory one). Real HTTP to loopback token and API servers.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { createAuthStrategy } from '../../../src/runtime/auth/create-auth.js';
+import { CredentialStore } from '../../../src/runtime/auth/credential-store.js';
+import { storedTokensUsable, tokenSetOf } from '../../../src/runtime/auth/token-refresh-coordinator.js';
+import { HttpClient } from '../../../src/runtime/http/http-client.js';
 import {
   AdapterError,
   AuthenticationError,
-  CredentialStore,
-  createAuthStrategy,
-  HttpClient,
   type OAuthClient,
   type RetryConfig,
-  storedTokensUsable,
   type TokenRefreshCoordinator,
   type TokenRefreshRequest,
   type TokenSet,
-  tokenSetOf,
 } from '../../../src/runtime/index.js';
 import { type Handler, json, type LoopbackServer, startServer } from '../support/loopback-server.js';
 import { makeMeta } from '../support/test-meta.js';

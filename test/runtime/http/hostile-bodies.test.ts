@@ -5,11 +5,11 @@
  */
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { DEFAULT_MAX_RESPONSE_BYTES } from '../../../src/runtime/http/http-client.js';
 import {
   AdapterError,
   ApiError,
   BaseAdapter,
-  DEFAULT_MAX_RESPONSE_BYTES,
   PermissionDeniedError,
   type PlatformMeta,
   ResponseBodyError,

@@ -11,13 +11,10 @@ import { createServer, type Server } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   addressRange,
-  BaseAdapter,
-  ConfigurationError,
   type LookupFunction,
-  type PlatformMeta,
-  PrivateNetworkError,
   PrivateNetworkGuard,
-} from '../../../src/runtime/index.js';
+} from '../../../src/runtime/http/private-network-guard.js';
+import { BaseAdapter, ConfigurationError, type PlatformMeta, PrivateNetworkError } from '../../../src/runtime/index.js';
 import { json, startServer } from '../support/loopback-server.js';
 import { makeMeta } from '../support/test-meta.js';
 

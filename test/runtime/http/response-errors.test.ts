@@ -1,11 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { encodeFormJsonValues } from '../../../src/runtime/form-encoder.js';
+import { HttpClient, type HttpClientOptions } from '../../../src/runtime/http/http-client.js';
 import {
   ApiError,
   AuthenticationError,
   ConnectionError,
-  encodeFormJsonValues,
-  HttpClient,
-  type HttpClientOptions,
   PermissionDeniedError,
   RateLimitError,
   type RetryConfig,

@@ -6,12 +6,8 @@
  * without the caps finishes (without the error) instead of hanging.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  BaseAdapter,
-  DEFAULT_MAX_EMPTY_PAGES,
-  PaginationError,
-  type PlatformMeta,
-} from '../../../src/runtime/index.js';
+import { BaseAdapter, PaginationError, type PlatformMeta } from '../../../src/runtime/index.js';
+import { DEFAULT_MAX_EMPTY_PAGES } from '../../../src/runtime/pagination/paginator.js';
 import { json, type LoopbackServer, type RecordedRequest, startServer } from '../support/loopback-server.js';
 import { entity, makeMeta } from '../support/test-meta.js';
 

@@ -4,7 +4,8 @@
  * of pagination yields exactly what one `list()` yields.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BaseAdapter, type PageRequest } from '../../../src/runtime/index.js';
+import { BaseAdapter } from '../../../src/runtime/index.js';
+import type { PageRequest } from '../../../src/runtime/pagination/paginator.js';
 import { json, type LoopbackServer, startServer } from '../support/loopback-server.js';
 import { entity, makeMeta } from '../support/test-meta.js';
 

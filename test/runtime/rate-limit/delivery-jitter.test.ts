@@ -9,7 +9,8 @@
  * (or window) emulated over those arrivals.
  */
 import { describe, expect, it } from 'vitest';
-import { MemoryRateLimitStore, type RateLimitConfig, StoreRateLimiter } from '../../../src/runtime/index.js';
+import { MemoryRateLimitStore, type RateLimitConfig } from '../../../src/runtime/index.js';
+import { StoreRateLimiter } from '../../../src/runtime/rate-limit/store-rate-limiter.js';
 import { manualClock } from './manual-clock.js';
 
 const common = { scope: 'connection' as const, headers: {}, statusCodes: [429], notes: 'test' };

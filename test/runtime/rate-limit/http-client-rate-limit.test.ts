@@ -1,15 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  BaseAdapter,
-  type HeaderMap,
-  HttpClient,
-  type HttpClientOptions,
-  MemoryRateLimitStore,
-  type PlatformMeta,
-  type RateLimiter,
-  type RetryConfig,
-  StoreRateLimiter,
-} from '../../../src/runtime/index.js';
+import { HttpClient, type HttpClientOptions } from '../../../src/runtime/http/http-client.js';
+import { BaseAdapter, MemoryRateLimitStore, type PlatformMeta, type RetryConfig } from '../../../src/runtime/index.js';
+import type { RateLimiter } from '../../../src/runtime/rate-limit/rate-limiter.js';
+import { StoreRateLimiter } from '../../../src/runtime/rate-limit/store-rate-limiter.js';
+import type { HeaderMap } from '../../../src/runtime/retry/retry-after.js';
 import { json, type LoopbackServer, startServer } from '../support/loopback-server.js';
 import { makeMeta } from '../support/test-meta.js';
 import { quietClock } from './manual-clock.js';

@@ -5,15 +5,15 @@
  * carrying the remaining wait. All on a manual clock: nothing here really waits.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { HttpClient } from '../../../src/runtime/http/http-client.js';
 import {
-  createRateLimiter,
-  HttpClient,
   MemoryRateLimitStore,
   type RateLimitConfig,
   RateLimitError,
   type RetryConfig,
-  StoreRateLimiter,
 } from '../../../src/runtime/index.js';
+import { createRateLimiter } from '../../../src/runtime/rate-limit/create-rate-limiter.js';
+import { StoreRateLimiter } from '../../../src/runtime/rate-limit/store-rate-limiter.js';
 import { json, type LoopbackServer, startServer } from '../support/loopback-server.js';
 import { type ManualClock, manualClock } from './manual-clock.js';
 

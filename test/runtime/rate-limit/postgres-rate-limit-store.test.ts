@@ -1,11 +1,7 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  PostgresRateLimitStore,
-  type RateLimitConfig,
-  RateLimitError,
-  StoreRateLimiter,
-} from '../../../src/runtime/index.js';
+import { PostgresRateLimitStore, type RateLimitConfig, RateLimitError } from '../../../src/runtime/index.js';
+import { StoreRateLimiter } from '../../../src/runtime/rate-limit/store-rate-limiter.js';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres.js';
 
 const shopify: RateLimitConfig = {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { type RateLimitConfig, type RateLimitFeedback, readRateLimitFeedback } from '../../../src/runtime/index.js';
+import type { RateLimitConfig } from '../../../src/runtime/index.js';
+import { type RateLimitFeedback, readRateLimitFeedback } from '../../../src/runtime/rate-limit/rate-limit-feedback.js';
 
 const NOW = Date.parse('2026-01-01T00:00:00Z');
 

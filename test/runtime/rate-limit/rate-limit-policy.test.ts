@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { budgetsFor, type RateLimitConfig } from '../../../src/runtime/index.js';
+import type { RateLimitConfig } from '../../../src/runtime/index.js';
+import { budgetsFor } from '../../../src/runtime/rate-limit/rate-limit-policy.js';
 
 const common = { scope: 'connection' as const, headers: {}, statusCodes: [429], notes: 'test' };
 

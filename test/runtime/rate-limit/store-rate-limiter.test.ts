@@ -1,12 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import {
-  createRateLimiter,
-  MemoryRateLimitStore,
-  type RateLimitConfig,
-  type RateLimitStore,
-  RateLimitWaitError,
-  StoreRateLimiter,
-} from '../../../src/runtime/index.js';
+import { MemoryRateLimitStore, type RateLimitConfig, type RateLimitStore } from '../../../src/runtime/index.js';
+import { createRateLimiter } from '../../../src/runtime/rate-limit/create-rate-limiter.js';
+import { RateLimitWaitError } from '../../../src/runtime/rate-limit/rate-limiter.js';
+import { StoreRateLimiter } from '../../../src/runtime/rate-limit/store-rate-limiter.js';
 import { type ManualClock, manualClock } from './manual-clock.js';
 
 const common = { scope: 'connection' as const, headers: {}, statusCodes: [429], notes: 'test' };

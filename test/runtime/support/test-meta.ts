@@ -1,5 +1,6 @@
 /** Hand-written platform configs for runtime tests, validated by the real schema. */
-import { type PlatformConfigInput, type PlatformMeta, platformSchema } from '../../../src/runtime/index.js';
+import type { PlatformConfigInput, PlatformMeta } from '../../../src/runtime/index.js';
+import { platformSchema } from '../../../src/runtime/platform-schema.js';
 
 type Input = Record<string, unknown>;
 

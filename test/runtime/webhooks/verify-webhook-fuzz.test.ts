@@ -17,8 +17,8 @@ import {
   type WebhookRequest,
   type WebhookSchemeName,
   type WebhookVerificationResult,
-  webhookSchemeDefaults,
 } from '../../../src/runtime/index.js';
+import { webhookSchemeDefaults } from '../../../src/runtime/webhooks/webhook-schemes.js';
 import { seededRandom } from '../../../src/sandbox/fault-injector.js';
 import {
   HMAC_BODY_CONFIG,

@@ -3,7 +3,6 @@ import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
-  constantTimeEqual,
   lookupWebhookConfig,
   type PlatformWebhookConfig,
   registerPlatformWebhooks,
@@ -14,8 +13,9 @@ import {
   type WebhookConfig,
   type WebhookRequest,
   type WebhookSchemeName,
-  webhookSchemeDefaults,
 } from '../../../src/runtime/index.js';
+import { constantTimeEqual } from '../../../src/runtime/webhooks/webhook-crypto.js';
+import { webhookSchemeDefaults } from '../../../src/runtime/webhooks/webhook-schemes.js';
 
 const NOW = new Date('2025-06-01T12:00:00Z');
 const BODY = '{"id":"evt_1","type":"customer.created"}';

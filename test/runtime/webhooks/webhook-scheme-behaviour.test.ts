@@ -5,13 +5,9 @@
  * signs as each vendor does is proven separately, against the vendors' own examples and SDKs (vendor-vectors).
  */
 import { describe, expect, it } from 'vitest';
-import {
-  verifyWebhookSignature,
-  WEBHOOK_SCHEMES,
-  type WebhookRequest,
-  type WebhookSchemeName,
-  webhookSchemeDefaults,
-} from '../../../src/runtime/index.js';
+import { verifyWebhookSignature, type WebhookRequest, type WebhookSchemeName } from '../../../src/runtime/index.js';
+import { WEBHOOK_SCHEMES } from '../../../src/runtime/platform-schema.js';
+import { webhookSchemeDefaults } from '../../../src/runtime/webhooks/webhook-schemes.js';
 import { CASES, NOW, request, signed, TIMESTAMPED } from './webhook-scheme-cases.js';
 
 function verify(scheme: WebhookSchemeName, req: WebhookRequest, secrets: string[], now = NOW) {

@@ -10,10 +10,10 @@ import {
   registerWebhookConfig,
   type SignedWebhook,
   signWebhook,
-  WEBHOOK_SCHEMES,
   type WebhookRequest,
   type WebhookSchemeName,
 } from '../../../src/runtime/index.js';
+import { WEBHOOK_SCHEMES } from '../../../src/runtime/platform-schema.js';
 
 export const NOW = new Date('2025-06-01T12:00:00Z');
 const JSON_BODY = '{"id":"evt_1","type":"thing.updated","data":{"name":"Zoë","amount":1200}}';
