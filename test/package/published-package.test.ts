@@ -93,6 +93,29 @@ await stripe.close();
     expect(list.stdout).toMatch(/^stripe /m);
   });
 
+  test('runs a sandbox of a catalogue platform that answers with the printed credentials', async () => {
+    const { spawn } = await import('node:child_process');
+    const sandbox = spawn(path.join(project.dir, 'node_modules', '.bin', 'engarde'), ['sandbox', 'airtable'], {
+      cwd: project.dir,
+    });
+    try {
+      let printed = '';
+      const banner = await new Promise<string>((resolve, reject) => {
+        sandbox.stdout.on('data', (chunk: Buffer) => {
+          printed += chunk.toString();
+          if (printed.includes('Stop with')) resolve(printed);
+        });
+        sandbox.on('exit', (code) => reject(new Error(`sandbox exited ${code}: ${printed}`)));
+      });
+      const baseUrl = /base URL\s+(\S+)/.exec(banner)?.[1];
+      const { accessToken } = JSON.parse(/credentials\s+(\{.*\})/.exec(banner)?.[1] ?? '{}') as { accessToken: string };
+      const answer = await fetch(`${baseUrl}/meta/bases`, { headers: { authorization: `Bearer ${accessToken}` } });
+      expect(answer.status).toBe(200);
+    } finally {
+      sandbox.kill('SIGTERM');
+    }
+  });
+
   test('says exactly what to install when asked to generate without the toolchain', async () => {
     const generated = await project.run('npx', ['engarde', 'generate', '--config', 'engarde.json', '--out', 'gen']);
     expect(generated.code).toBe(2);
