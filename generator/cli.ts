@@ -236,13 +236,14 @@ const commands: Record<string, Command> = {
 
   <id>              a platform in the config: its hand-written emulator where one exists (google-ads, hubspot,
                     meta-ads, salesforce, shopify, stripe), otherwise the config-driven one, built from its config
-                    alone (auth, headers, entity paths, pagination, writes, seeded records)
+                    alone (auth, headers, entity paths, pagination, rate limit, writes, seeded records)
   --port <n>        TCP port on 127.0.0.1 (default: a free one)
   --records <n>     records seeded per collection (default 25)
   --faults <spec>   inject faults by rate, e.g. serverError=0.1,rateLimited=0.05,reset=0.02
                     (also timeout, malformedJson, tokenExpired where tokens expire); any platform
   --seed <n>        seed for the fault PRNG (default 1): the same seed gives the same faults
-  --no-rate-limit   do not enforce the platform's documented rate limit (where the emulator enforces one)
+  --no-rate-limit   do not enforce the platform's rate limit (every emulator enforces it by default: the
+                    hand-written ones as documented, the config-driven one as the config's rateLimit says)
   --config-driven   serve the config-driven emulator even where a hand-written one exists
   Prints the base URL, credentials and OAuth client to use; stops on Ctrl-C (SIGINT) or SIGTERM.`,
     options: {

@@ -1,23 +1,10 @@
 import type { PlatformConfig } from '../../src/runtime/platform-schema.js';
 import { CATEGORIES } from '../../src/runtime/platform-schema.js';
+import { rateLimitSummary } from '../../src/runtime/rate-limit/rate-limit-models.js';
 
 /** Markdown table cell text: no pipes or line breaks. */
 function cell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\s+/g, ' ').trim();
-}
-
-function rateLimitSummary(r: PlatformConfig['rateLimit']): string {
-  switch (r.model) {
-    case 'leaky-bucket':
-      return `leaky bucket ${r.capacity}, −${r.leakPerSecond}/s`;
-    case 'token-bucket':
-      return `token bucket ${r.capacity}, +${r.refillPerSecond}/s`;
-    case 'fixed-window':
-    case 'sliding-window':
-      return `${r.requests} / ${r.windowSeconds} s (${r.model})`;
-    case 'cost-based':
-      return `${r.points} points / ${r.windowSeconds} s`;
-  }
 }
 
 /**
@@ -34,7 +21,7 @@ export function buildCatalogueModel(platforms: readonly PlatformConfig[], config
       category: p.category,
       auth: p.auth.kind,
       pagination: p.pagination.kind,
-      rateLimit: cell(rateLimitSummary(p.rateLimit)),
+      rateLimit: cell(rateLimitSummary(p.rateLimit).brief),
       entities: cell(entities.map(([k, e]) => (e.standard ? `${k} (${e.standard})` : k)).join(', ')),
       webhooks: p.webhooks.scheme,
       openapi: p.openapi ? 'yes' : '—',

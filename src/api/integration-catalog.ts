@@ -6,6 +6,7 @@
 
 import type { PlatformMeta } from '../runtime/adapter-types.js';
 import { credentialFieldsOf } from '../runtime/credential-fields.js';
+import { rateLimitSummary } from '../runtime/rate-limit/rate-limit-models.js';
 import type { AdapterRegistry } from '../runtime/registry.js';
 import { type SetupGuide, setupGuide } from './setup-guide.js';
 
@@ -57,22 +58,6 @@ export interface IntegrationDetail extends Omit<IntegrationSummary, 'entities' |
   setup_guide: SetupGuide;
 }
 
-/** A rate limit in words: `40 requests, 2 a second leak`, `100 requests per 1 s`. */
-function rateLimitSummary(meta: PlatformMeta): string {
-  const r = meta.rateLimit;
-  switch (r.model) {
-    case 'leaky-bucket':
-      return `bucket of ${r.capacity}, leaking ${r.leakPerSecond}/s`;
-    case 'token-bucket':
-      return `bucket of ${r.capacity}, refilling ${r.refillPerSecond}/s`;
-    case 'fixed-window':
-    case 'sliding-window':
-      return `${r.requests} requests per ${r.windowSeconds} s (${r.model})`;
-    case 'cost-based':
-      return `${r.points} points per ${r.windowSeconds} s${r.requestsPerSecond ? `, at most ${r.requestsPerSecond} requests/s` : ''}`;
-  }
-}
-
 /** The first sentence of a description, at most 240 characters. */
 function firstSentence(text: string): string {
   const sentence = /^.*?[.!?](?=\s|$)/s.exec(text)?.[0] ?? text;
@@ -113,7 +98,7 @@ export function summarize(meta: PlatformMeta): IntegrationSummary {
       oauth: meta.auth.kind === 'oauth2',
     },
     webhooks: { scheme: meta.webhooks.scheme },
-    rate_limit: { model: meta.rateLimit.model, summary: rateLimitSummary(meta) },
+    rate_limit: { model: meta.rateLimit.model, summary: rateLimitSummary(meta.rateLimit).text },
   };
 }
 

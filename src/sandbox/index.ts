@@ -40,6 +40,7 @@ export {
   type StripeEmulatorOptions,
   stripeEmulator,
 } from './platforms/stripe-emulator.js';
+export * from './rate-limit-emulations.js';
 export * from './rate-limiters.js';
 export * from './sandbox-command.js';
 export * from './sandbox-targets.js';

@@ -1,7 +1,8 @@
 /**
- * The two limiter shapes the emulated platforms document: a leaky bucket (Shopify REST) and a rolling window over a
- * request log (Stripe per second, HubSpot per 10 s, Meta per hour, Salesforce and Google Ads per 24 h). Both read an
- * injected clock, so a test can exhaust a limit and then advance time to see it recover.
+ * The limiter shapes platforms document: a leaky bucket (Shopify REST; a token bucket admits the same requests), a
+ * rolling window over a request log (Stripe per second, HubSpot per 10 s, Meta per hour, Salesforce and Google Ads
+ * per 24 h), a fixed window aligned to the clock, and {@link AllLimits} for platforms with several limits at once.
+ * All read an injected clock, so a test can exhaust a limit and then advance time to see it recover.
  */
 import type { Clock } from './emulator-clock.js';
 
@@ -126,5 +127,95 @@ export class SlidingWindow implements RateLimiter {
 
   reset(): void {
     this.#log = [];
+  }
+}
+
+/**
+ * At most `limit` requests in each window of `windowMs` aligned to the epoch (`[k·W, (k+1)·W)`): the count starts
+ * again at each boundary, as platforms with a per-second or per-minute counter do.
+ *
+ * @example
+ * const window = new FixedWindow({ limit: 5, windowMs: 1000, now: clock.now });
+ */
+export class FixedWindow implements RateLimiter {
+  readonly limit: number;
+  readonly windowMs: number;
+  readonly #now: Clock;
+  #window = Number.NaN;
+  #count = 0;
+
+  constructor(options: { limit: number; windowMs: number; now: Clock }) {
+    this.limit = options.limit;
+    this.windowMs = options.windowMs;
+    this.#now = options.now;
+  }
+
+  #decision(now: number, allowed: boolean): LimitDecision {
+    const retryAfterMs = allowed ? 0 : (this.#window + 1) * this.windowMs - now;
+    return { allowed, used: this.#count, limit: this.limit, retryAfterMs };
+  }
+
+  #roll(now: number): void {
+    const window = Math.floor(now / this.windowMs);
+    if (window !== this.#window) {
+      this.#window = window;
+      this.#count = 0;
+    }
+  }
+
+  take(): LimitDecision {
+    const now = this.#now();
+    this.#roll(now);
+    if (this.#count >= this.limit) return this.#decision(now, false);
+    this.#count += 1;
+    return this.#decision(now, true);
+  }
+
+  peek(): LimitDecision {
+    const now = this.#now();
+    this.#roll(now);
+    return this.#decision(now, this.#count < this.limit);
+  }
+
+  reset(): void {
+    this.#count = 0;
+  }
+}
+
+/**
+ * Several limits that all apply (a points budget and a request-rate ceiling): a request is counted by every limit
+ * when all allow it, and refused, counted by none, when any does not. Usage is the first limit's.
+ *
+ * @example
+ * const limits = new AllLimits([new SlidingWindow({ limit: 1000, windowMs: 60_000, now }), perSecond]);
+ */
+export class AllLimits implements RateLimiter {
+  readonly #limiters: readonly [RateLimiter, ...RateLimiter[]];
+
+  constructor(limiters: readonly [RateLimiter, ...RateLimiter[]]) {
+    this.#limiters = limiters;
+  }
+
+  /** The first refusal (the one that lasts longest), or `undefined` when every limit allows a request. */
+  #refusal(): LimitDecision | undefined {
+    const refusals = this.#limiters.map((l) => l.peek()).filter((d) => !d.allowed);
+    return refusals.sort((a, b) => b.retryAfterMs - a.retryAfterMs)[0];
+  }
+
+  take(): LimitDecision {
+    const refusal = this.#refusal();
+    if (refusal) return { ...this.#limiters[0].peek(), allowed: false, retryAfterMs: refusal.retryAfterMs };
+    const [first] = this.#limiters.map((l) => l.take());
+    return first as LimitDecision;
+  }
+
+  peek(): LimitDecision {
+    const refusal = this.#refusal();
+    const usage = this.#limiters[0].peek();
+    return refusal ? { ...usage, allowed: false, retryAfterMs: refusal.retryAfterMs } : usage;
+  }
+
+  reset(): void {
+    for (const limiter of this.#limiters) limiter.reset();
   }
 }

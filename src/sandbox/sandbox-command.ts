@@ -6,6 +6,7 @@
  * adapter at it.
  */
 import type { PlatformMeta } from '../runtime/adapter-types.js';
+import type { Clock } from './emulator-clock.js';
 import { type EmulatorHandler, isTransportFault, type RunningEmulator, startEmulator } from './emulator-server.js';
 import { type FaultKind, type FaultStats, parseFaultSpec, withFaults } from './fault-injector.js';
 import { EMULATED_PLATFORMS, emulatedPlatformIds } from './platform-emulators.js';
@@ -20,8 +21,10 @@ export interface SandboxCommandOptions {
   seed?: string | undefined;
   /** The adapter's API version for a hand-written emulator (default: the platform config's, else the emulator's). */
   apiVersion?: string | undefined;
-  /** Turn the documented rate limit off (where the emulator enforces one). */
+  /** Turn the platform's rate limit off (every emulator enforces it by default: documented or configured). */
   noRateLimit?: boolean | undefined;
+  /** The emulator's clock (default `Date.now`): tests inject `manualClock().now` to drive its rate limit. */
+  now?: Clock | undefined;
   /** Serve the config-driven emulator even where a hand-written one exists. */
   configDriven?: boolean | undefined;
   /**
@@ -70,10 +73,17 @@ async function targetFor(
       records: setup.records,
       apiVersion: options.apiVersion ?? meta?.apiVersion ?? handWritten.defaultApiVersion,
       rateLimit: !options.noRateLimit,
+      now: options.now,
     });
   }
   const meta = await options.platformConfig?.(id);
-  if (meta) return configDrivenTarget(meta, { records: setup.records, root: options.root });
+  if (meta)
+    return configDrivenTarget(meta, {
+      records: setup.records,
+      root: options.root,
+      rateLimit: !options.noRateLimit,
+      now: options.now,
+    });
   throw new SandboxUsageError(
     options.configDriven
       ? `engarde sandbox: --config-driven needs the id of a platform in the config; "${id}" is not one (see engarde list)`

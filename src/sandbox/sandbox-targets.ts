@@ -6,9 +6,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PlatformMeta } from '../runtime/adapter-types.js';
+import { rateLimitSummary } from '../runtime/rate-limit/rate-limit-models.js';
 import { configDrivenAdapterOptions, configDrivenEmulator } from './config-driven/config-driven-emulator.js';
 import type { OpenApiSchemas } from './config-driven/record-synthesizer.js';
 import { INVALID_VALUE } from './config-driven/write-body.js';
+import type { Clock } from './emulator-clock.js';
 import type { EmulatorControl, OAuthEmulatorControl, PlatformEmulator } from './emulator-control.js';
 import { DEFAULT_SEEDED_RECORDS } from './emulator-options.js';
 import type { EmulatedPlatform } from './platform-emulators.js';
@@ -31,7 +33,7 @@ export interface SandboxTarget {
   adapterOptions(origin: string): SandboxAdapterOptions;
   /** Seeded records, as the banner says it (`25 per collection`). */
   records: string;
-  /** The rate limit, as the banner says it (`as documented`, `off`, `not emulated`). */
+  /** The rate limit, as the banner says it (`as documented`, `as configured, …`, `off`). */
   rateLimits: string;
   /** Further banner lines, `[label, text]`. */
   notes: ReadonlyArray<readonly [string, string]>;
@@ -45,12 +47,13 @@ export interface SandboxTarget {
  */
 export function handWrittenTarget(
   platform: EmulatedPlatform,
-  setup: { records?: number | undefined; apiVersion: string; rateLimit: boolean },
+  setup: { records?: number | undefined; apiVersion: string; rateLimit: boolean; now?: Clock | undefined },
 ): SandboxTarget {
   const emulator = platform.create({
     records: setup.records,
     apiVersion: setup.apiVersion,
     rateLimit: setup.rateLimit,
+    now: setup.now,
   });
   const control = emulator.control;
   const oauth = 'tokens' in control ? (control as OAuthEmulatorControl) : undefined;
@@ -88,25 +91,36 @@ export function handWrittenTarget(
 
 /**
  * The config-driven emulator for any platform in the config, with its trimmed OpenAPI description (read from `root`)
- * where the config names one.
+ * where the config names one, enforcing the config's rate limit unless `rateLimit` is `false`.
  *
  * @example
- * const target = configDrivenTarget(meta, { records: 10, root: process.cwd() });
+ * const target = configDrivenTarget(meta, { records: 10, root: process.cwd(), rateLimit: true });
  */
 export function configDrivenTarget(
   meta: PlatformMeta,
-  setup: { records?: number | undefined; root?: string | undefined },
+  setup: {
+    records?: number | undefined;
+    root?: string | undefined;
+    rateLimit?: boolean | undefined;
+    now?: Clock | undefined;
+  },
 ): SandboxTarget {
   const file = meta.openapi ? join(setup.root ?? process.cwd(), meta.openapi.file) : undefined;
   const openapi = file && existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as OpenApiSchemas) : undefined;
-  const emulator = configDrivenEmulator(meta, { records: setup.records, openapi });
+  const rateLimit = setup.rateLimit ?? true;
+  const emulator = configDrivenEmulator(meta, {
+    records: setup.records,
+    openapi,
+    now: setup.now,
+    ...(rateLimit ? {} : { rateLimit }),
+  });
   return {
     id: meta.id,
     kind: 'config-driven',
     emulator,
     adapterOptions: (origin) => configDrivenAdapterOptions(emulator.control, origin),
     records: `${setup.records ?? DEFAULT_SEEDED_RECORDS} per entity (${Object.keys(meta.entities).join(', ')}), built from the config only`,
-    rateLimits: 'not emulated',
+    rateLimits: rateLimit ? `as configured, ${rateLimitSummary(meta.rateLimit).text}` : 'off',
     notes: [['writes', `as each entity's config allows; a field set to "${INVALID_VALUE}" is refused with 422`]],
   };
 }

@@ -10,8 +10,10 @@ import {
   platformSchema,
   rateLimitSchema,
 } from '../../src/runtime/platform-schema.js';
-import { RATE_LIMIT_MODELS } from '../../src/runtime/rate-limit/rate-limit-models.js';
+import { RATE_LIMIT_MODELS, rateLimitSummary } from '../../src/runtime/rate-limit/rate-limit-models.js';
 import { emulatorCredentials } from '../../src/sandbox/config-driven/auth-checker.js';
+import { manualClock } from '../../src/sandbox/emulator-clock.js';
+import { emulatedRateLimiter } from '../../src/sandbox/rate-limit-emulations.js';
 
 const discriminators = (options: readonly { def: { shape: Record<string, unknown> } }[], key: string) =>
   options.map((o) => (o.def.shape[key] as { value: string }).value);
@@ -65,5 +67,35 @@ describe('one credential list per auth kind', () => {
     const result = platformSchema.safeParse({ ...platform, headers: { 'X-Token': '{accessToken}' } });
     expect(result.success).toBe(false);
     expect(result.error?.issues.map((i) => i.path.join('.'))).toContain('headers.X-Token');
+  });
+});
+
+describe('one summary and one sandbox limiter per rate-limit model', () => {
+  it.each([
+    ['leaky-bucket', 'shopify', { text: 'bucket of 40, leaking 2/s', brief: 'leaky bucket 40, −2/s' }],
+    ['token-bucket', 'notion', { text: 'bucket of 3, refilling 3/s', brief: 'token bucket 3, +3/s' }],
+    ['fixed-window', 'airtable', { text: '5 requests per 1 s (fixed-window)', brief: '5 / 1 s (fixed-window)' }],
+    [
+      'sliding-window',
+      'hubspot',
+      { text: '100 requests per 10 s (sliding-window)', brief: '100 / 10 s (sliding-window)' },
+    ],
+    [
+      'cost-based',
+      'linear',
+      { text: '250000 points per 3600 s, at most 1.38 requests/s', brief: '250000 points / 3600 s' },
+    ],
+  ])('%s (%s): the registry and the docs word it as its model does', (model, id, want) => {
+    const platform = platforms.find((p) => p.id === id) as PlatformConfig;
+    expect(platform.rateLimit.model).toBe(model);
+    expect(rateLimitSummary(platform.rateLimit)).toEqual(want);
+  });
+
+  it.each(Object.keys(RATE_LIMIT_MODELS))('%s: the sandbox enforces it for every platform that uses it', (model) => {
+    const using = platforms.filter((p) => p.rateLimit.model === model);
+    expect(using.length, 'a platform in the config uses the model').toBeGreaterThan(0);
+    for (const platform of using) {
+      expect(emulatedRateLimiter(platform.rateLimit, manualClock().now).take().allowed, platform.id).toBe(true);
+    }
   });
 });

@@ -83,6 +83,9 @@ async function harness(meta: PlatformMeta): Promise<Harness> {
     records: SEEDED,
     openapi: openapiOf(meta),
     now: clock.now,
+    // The adapter's rate limiter is off, and the clock stands still: the platform's limit would refuse traffic
+    // that is not what these tests are about (config-driven-rate-limits.test.ts is).
+    rateLimit: false,
     responseFormat: XML_PLATFORMS.has(meta.id) ? 'xml' : 'json',
     onRequest: (request, response) =>
       answers.push({

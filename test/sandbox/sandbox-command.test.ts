@@ -6,11 +6,12 @@ import type { PlatformMeta } from 'engarde/runtime';
 import { describe, expect, it } from 'vitest';
 import {
   type ConfigDrivenControl,
+  manualClock,
   type RunningEmulator,
   runSandbox,
   SandboxUsageError,
 } from '../../src/sandbox/index.js';
-import { call } from './http-helpers.js';
+import { call, type RawResponse } from './http-helpers.js';
 
 const bin = fileURLToPath(new URL('../../bin/engarde.js', import.meta.url));
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -147,22 +148,54 @@ describe('engarde sandbox', () => {
 });
 
 /** An authenticated request to a config-driven sandbox's test-connection path, as its control says to make one. */
-async function probe(emulator: RunningEmulator): Promise<number> {
+function probeResponse(emulator: RunningEmulator): Promise<RawResponse> {
   const control = emulator.control as ConfigDrivenControl;
   const path = `${control.basePath}${control.meta.testConnection.path}`;
-  const response = await call(emulator.origin, path, {
-    headers: { authorization: `Bearer ${control.credentials.accessToken}` },
-  });
-  return response.status;
+  return call(emulator.origin, path, { headers: { authorization: `Bearer ${control.credentials.accessToken}` } });
 }
 
-/** Statuses of `n` probes against `engarde sandbox <id>` run with `args`. */
+async function probe(emulator: RunningEmulator): Promise<number> {
+  return (await probeResponse(emulator)).status;
+}
+
+/**
+ * Statuses of `n` probes against `engarde sandbox <id>` run with `args`, on a clock that stands still, so the
+ * platform's rate limit (5 requests a second for Airtable) counts every probe.
+ */
 async function statuses(args: Omit<Parameters<typeof runSandbox>[0], 'platformConfig'>, n = 12): Promise<number[]> {
   const seen: number[] = [];
-  await withSandbox({ ...args, platformConfig, root }, async (emulator) => {
+  await withSandbox({ now: manualClock().now, ...args, platformConfig, root }, async (emulator) => {
     for (let i = 0; i < n; i++) seen.push(await probe(emulator));
   });
   return seen;
+}
+
+/** `engarde sandbox <args>` as a child process, once it listens: its banner, its whoami probe, and a stop. */
+async function cliSandbox(args: string[]) {
+  const child = spawn(process.execPath, [bin, 'sandbox', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  const ready = new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (stdout.includes('Stop with Ctrl-C.')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`exited early with ${code}: ${stdout}`)));
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  await ready;
+  const baseUrl = /base URL\s+(\S+)/.exec(stdout)?.[1] ?? '';
+  const credentials = JSON.parse(/credentials\s+(\{.*\})/.exec(stdout)?.[1] ?? '{}') as { accessToken: string };
+  return {
+    stdout,
+    whoami: () =>
+      call(baseUrl, `${new URL(baseUrl).pathname}/meta/whoami`, {
+        headers: { authorization: `Bearer ${credentials.accessToken}` },
+      }),
+    stop: () => {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
 }
 
 describe('engarde sandbox <id> for a platform with no hand-written emulator (config-driven)', () => {
@@ -177,7 +210,37 @@ describe('engarde sandbox <id> for a platform with no hand-written emulator (con
     expect(lines[0]).toMatch(
       /^engarde sandbox: airtable config-driven emulator listening on http:\/\/127\.0\.0\.1:\d+$/,
     );
-    expect(lines.some((l) => /records\s+3 per entity .*; rate limits not emulated; faults none$/.test(l))).toBe(true);
+    expect(
+      lines.some((l) =>
+        /records\s+3 per entity .*; rate limits as configured, 5 requests per 1 s \(fixed-window\); faults none$/.test(
+          l,
+        ),
+      ),
+    ).toBe(true);
+  });
+
+  it("enforces the platform's configured rate limit: past the budget 429 with Retry-After, until the clock moves on", async () => {
+    const clock = manualClock();
+    const seen: Array<[number, string | undefined]> = [];
+    await withSandbox({ id: 'airtable', now: clock.now, platformConfig, root }, async (emulator) => {
+      for (let i = 0; i < 6; i++) {
+        const response = await probeResponse(emulator);
+        seen.push([response.status, response.headers['retry-after']]);
+      }
+      clock.advance(1000);
+      seen.push([await probe(emulator), undefined]);
+    });
+    expect(seen).toEqual([...Array(5).fill([200, undefined]), [429, '1'], [200, undefined]]);
+  });
+
+  it('--no-rate-limit serves past the budget, and the banner says the limit is off', async () => {
+    const { lines } = await withSandbox(
+      { id: 'airtable', noRateLimit: true, now: manualClock().now, platformConfig, root },
+      async (emulator) => {
+        for (let i = 0; i < 12; i++) expect(await probe(emulator)).toBe(200);
+      },
+    );
+    expect(lines.some((l) => l.includes('; rate limits off; faults none'))).toBe(true);
   });
 
   it.each([
@@ -189,11 +252,12 @@ describe('engarde sandbox <id> for a platform with no hand-written emulator (con
   });
 
   it('--faults draws the same faults for the same --seed, and others for another seed', async () => {
-    const first = await statuses({ id: 'airtable', faults: 'serverError=0.5', seed: '9' });
+    const args = { id: 'airtable', faults: 'serverError=0.5', noRateLimit: true };
+    const first = await statuses({ ...args, seed: '9' });
     expect(first).toContain(200);
     expect(first.some((s) => s >= 500)).toBe(true);
-    expect(await statuses({ id: 'airtable', faults: 'serverError=0.5', seed: '9' })).toEqual(first);
-    expect(await statuses({ id: 'airtable', faults: 'serverError=0.5', seed: '10' })).not.toEqual(first);
+    expect(await statuses({ ...args, seed: '9' })).toEqual(first);
+    expect(await statuses({ ...args, seed: '10' })).not.toEqual(first);
   });
 
   it('--config-driven serves the config-driven emulator where a hand-written one exists', async () => {
@@ -202,28 +266,18 @@ describe('engarde sandbox <id> for a platform with no hand-written emulator (con
   });
 
   it('runs from the command line with --faults: serverError=1 answers 5xx', async () => {
-    const child = spawn(process.execPath, [bin, 'sandbox', 'airtable', '--faults', 'serverError=1', '--seed', '4'], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    const ready = new Promise<void>((resolve, reject) => {
-      child.stdout.on('data', (chunk: Buffer) => {
-        stdout += chunk.toString();
-        if (stdout.includes('Stop with Ctrl-C.')) resolve();
-      });
-      child.once('exit', (code) => reject(new Error(`exited early with ${code}: ${stdout}`)));
-    });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    await ready;
-    expect(stdout).toContain('faults serverError=1 (seed 4)');
-    const baseUrl = /base URL\s+(\S+)/.exec(stdout)?.[1] ?? '';
-    const credentials = JSON.parse(/credentials\s+(\{.*\})/.exec(stdout)?.[1] ?? '{}') as { accessToken: string };
-    const response = await call(baseUrl, `${new URL(baseUrl).pathname}/meta/whoami`, {
-      headers: { authorization: `Bearer ${credentials.accessToken}` },
-    });
-    expect(response.status).toBeGreaterThanOrEqual(500);
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    const sandbox = await cliSandbox(['airtable', '--faults', 'serverError=1', '--seed', '4']);
+    expect(sandbox.stdout).toContain('faults serverError=1 (seed 4)');
+    expect((await sandbox.whoami()).status).toBeGreaterThanOrEqual(500);
+    expect(await sandbox.stop()).toBe(0);
+  });
+
+  it('runs from the command line with --no-rate-limit: past the budget of 5 a second, every request is served', async () => {
+    const sandbox = await cliSandbox(['airtable', '--no-rate-limit']);
+    expect(sandbox.stdout).toContain('rate limits off');
+    const seen: number[] = [];
+    for (let i = 0; i < 12; i++) seen.push((await sandbox.whoami()).status);
+    expect(seen).toEqual(Array(12).fill(200));
+    expect(await sandbox.stop()).toBe(0);
   });
 });

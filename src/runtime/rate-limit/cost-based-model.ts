@@ -27,4 +27,8 @@ export const costBasedModel: RateLimitModelDefinition<typeof shape> = {
       budgets.push(windowBudget(config.requestsPerSecond, 1, ':rps', { ...options, windowBurstFraction: 0 }));
     return budgets;
   },
+  summary: (config) => ({
+    text: `${config.points} points per ${config.windowSeconds} s${config.requestsPerSecond ? `, at most ${config.requestsPerSecond} requests/s` : ''}`,
+    brief: `${config.points} points / ${config.windowSeconds} s`,
+  }),
 };

@@ -20,4 +20,8 @@ const shape = {
 export const fixedWindowModel: RateLimitModelDefinition<typeof shape> = {
   shape,
   budgets: (config, options) => [windowBudget(config.requests, config.windowSeconds, '', options)],
+  summary: (config) => ({
+    text: `${config.requests} requests per ${config.windowSeconds} s (${config.model})`,
+    brief: `${config.requests} / ${config.windowSeconds} s (${config.model})`,
+  }),
 };

@@ -17,4 +17,8 @@ const shape = {
 export const leakyBucketModel: RateLimitModelDefinition<typeof shape> = {
   shape,
   budgets: (config, options) => [bucketBudget(config.capacity, config.leakPerSecond, options)],
+  summary: (config) => ({
+    text: `bucket of ${config.capacity}, leaking ${config.leakPerSecond}/s`,
+    brief: `leaky bucket ${config.capacity}, −${config.leakPerSecond}/s`,
+  }),
 };

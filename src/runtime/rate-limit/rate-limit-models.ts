@@ -4,7 +4,7 @@ import type { RateLimitConfig } from '../platform-schema.js';
 import { costBasedModel } from './cost-based-model.js';
 import { fixedWindowModel } from './fixed-window-model.js';
 import { leakyBucketModel } from './leaky-bucket-model.js';
-import type { RateLimitModelDefinition, RateLimitModelShape } from './rate-limit-model.js';
+import type { RateLimitModelDefinition, RateLimitModelShape, RateLimitSummary } from './rate-limit-model.js';
 import { slidingWindowModel } from './sliding-window-model.js';
 import { tokenBucketModel } from './token-bucket-model.js';
 
@@ -69,4 +69,15 @@ export function rateLimitModelSchemas<C extends z.ZodRawShape>(
  */
 export function rateLimitModelOf(config: RateLimitConfig): RateLimitModelDefinition<RateLimitModelShape> {
   return RATE_LIMIT_MODELS[config.model] as unknown as RateLimitModelDefinition<RateLimitModelShape>;
+}
+
+/**
+ * A config's rate limit in words, as its model writes it.
+ *
+ * @example
+ * rateLimitSummary({ model: 'leaky-bucket', capacity: 40, leakPerSecond: 2, … });
+ * // { text: 'bucket of 40, leaking 2/s', brief: 'leaky bucket 40, −2/s' }
+ */
+export function rateLimitSummary(config: RateLimitConfig): RateLimitSummary {
+  return rateLimitModelOf(config).summary(config);
 }

@@ -16,4 +16,8 @@ const shape = {
 export const slidingWindowModel: RateLimitModelDefinition<typeof shape> = {
   shape,
   budgets: (config, options) => [windowBudget(config.requests, config.windowSeconds, '', options)],
+  summary: (config) => ({
+    text: `${config.requests} requests per ${config.windowSeconds} s (${config.model})`,
+    brief: `${config.requests} / ${config.windowSeconds} s (${config.model})`,
+  }),
 };

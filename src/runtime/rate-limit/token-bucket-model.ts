@@ -16,4 +16,8 @@ const shape = {
 export const tokenBucketModel: RateLimitModelDefinition<typeof shape> = {
   shape,
   budgets: (config, options) => [bucketBudget(config.capacity, config.refillPerSecond, options)],
+  summary: (config) => ({
+    text: `bucket of ${config.capacity}, refilling ${config.refillPerSecond}/s`,
+    brief: `token bucket ${config.capacity}, +${config.refillPerSecond}/s`,
+  }),
 };

@@ -84,6 +84,8 @@ interface AuthEmulation<K extends AuthKind> {
   credentials(auth: AuthOf<K>, meta: PlatformMeta): Credentials;
   /** The credential fields whose change must make the platform refuse the request. */
   primarySecrets(auth: AuthOf<K>): string[];
+  /** The request header the credentials travel in (`undefined`: not a header, e.g. an API key in the query). */
+  header(auth: AuthOf<K>): string | undefined;
   /** Accepts exactly what the config says the platform receives. */
   check(request: EmulatorRequest, auth: AuthOf<K>, context: CheckContext): AuthCheck | Promise<AuthCheck>;
   /** The platform issues tokens itself, at `SERVICE_ACCOUNT_TOKEN_PATH`. */
@@ -280,6 +282,8 @@ function checkSharedKey(request: EmulatorRequest, context: CheckContext): AuthCh
 }
 
 const headerSecrets = (auth: { header: { value: string } }) => placeholders(auth.header.value);
+const configuredHeader = (auth: { header: { name: string } }) => auth.header.name;
+const authorization = () => 'authorization';
 const headerCheck = (
   request: EmulatorRequest,
   auth: { header: { name: string; value: string } },
@@ -298,11 +302,13 @@ const AUTH_EMULATIONS: { readonly [K in AuthKind]: AuthEmulation<K> } = {
       return credentials;
     },
     primarySecrets: headerSecrets,
+    header: configuredHeader,
     check: headerCheck,
   },
   api_key: {
     credentials: (_, meta) => ({ apiKey: secret(meta, 'apiKey') }),
     primarySecrets: (auth) => placeholders(auth.value),
+    header: (auth) => (auth.in === 'header' ? auth.name : undefined),
     check: (request, auth, context) =>
       auth.in === 'header'
         ? exactHeader(request, auth.name, context.render(auth.value))
@@ -311,6 +317,7 @@ const AUTH_EMULATIONS: { readonly [K in AuthKind]: AuthEmulation<K> } = {
   bearer: {
     credentials: (_, meta) => ({ token: secret(meta, 'token') }),
     primarySecrets: headerSecrets,
+    header: configuredHeader,
     check: headerCheck,
   },
   basic: {
@@ -330,6 +337,7 @@ const AUTH_EMULATIONS: { readonly [K in AuthKind]: AuthEmulation<K> } = {
       if (password.length > 0) return password;
       return auth.usernameTemplate ? placeholders(auth.usernameTemplate) : [auth.usernameField];
     },
+    header: authorization,
     check: checkBasic,
   },
   aws_sigv4: {
@@ -339,6 +347,7 @@ const AUTH_EMULATIONS: { readonly [K in AuthKind]: AuthEmulation<K> } = {
       sessionToken: secret(meta, 'sessionToken'),
     }),
     primarySecrets: () => ['secretAccessKey'],
+    header: authorization,
     check: checkSigV4,
   },
   google_service_account: {
@@ -347,6 +356,7 @@ const AUTH_EMULATIONS: { readonly [K in AuthKind]: AuthEmulation<K> } = {
       privateKey: testRsaKeys()[0].privateKeyPem,
     }),
     primarySecrets: () => ['privateKey'],
+    header: configuredHeader,
     check: checkIssuedToken,
     servesTokens: true,
   },
@@ -356,6 +366,7 @@ const AUTH_EMULATIONS: { readonly [K in AuthKind]: AuthEmulation<K> } = {
       accountKey: createHash('sha512').update(`azure:${meta.id}`).digest('base64'),
     }),
     primarySecrets: () => ['accountKey'],
+    header: authorization,
     check: (request, _, context) => checkSharedKey(request, context),
   },
 };
@@ -363,6 +374,16 @@ const AUTH_EMULATIONS: { readonly [K in AuthKind]: AuthEmulation<K> } = {
 /** The emulation of a config's kind. (The one cast of the dispatch: it is picked by the config's own `kind`.) */
 function emulationOf(auth: AuthConfig): AuthEmulation<AuthKind> {
   return AUTH_EMULATIONS[auth.kind] as AuthEmulation<AuthKind>;
+}
+
+/**
+ * The request header a config's credentials travel in, `undefined` when they do not travel in a header.
+ *
+ * @example
+ * authHeaderOf({ kind: 'api_key', in: 'header', name: 'X-Api-Key', value: '{apiKey}', … }); // 'X-Api-Key'
+ */
+export function authHeaderOf(auth: AuthConfig): string | undefined {
+  return emulationOf(auth).header(auth);
 }
 
 export interface AuthCheckerOptions {

@@ -6,10 +6,12 @@
  * platform subscribes webhooks through its API, those subscriptions (see `webhook-subscriptions-responder.ts`).
  * Tests change the records through its control (`insertRecord`, `updateRecord`, `deleteRecord`, `setRecords`), as
  * if someone had changed them on the platform, and see, drop and deliver to webhook subscriptions
- * (`webhookSubscriptions`, `dropWebhookSubscription`, `deliver`). It exercises an adapter end to end without a hand-written emulator; it knows only
+ * (`webhookSubscriptions`, `dropWebhookSubscription`, `deliver`). It enforces the platform's rate limit as the
+ * config's model describes it (see `../rate-limit-emulations.ts`), on its clock, unless told not to. It exercises an adapter end to end without a hand-written emulator; it knows only
  * what the config says, so platform quirks beyond the config are the hand-written emulators' business.
  */
 import type { PlatformMeta } from '../../runtime/adapter-types.js';
+import { getPath } from '../../runtime/dotted-path.js';
 import { cursorInstant } from '../../runtime/incremental-filter.js';
 import type { EntityConfig, PaginationConfig } from '../../runtime/platform-schema.js';
 import type { Clock } from '../emulator-clock.js';
@@ -22,15 +24,17 @@ import {
   type StartEmulatorOptions,
   startEmulator,
 } from '../emulator-server.js';
+import { emulatedRateLimiter } from '../rate-limit-emulations.js';
 import {
   AuthChecker,
+  authHeaderOf,
   authRejection,
   type Credentials,
   emulatorCredentials,
   renderExpected,
   SERVICE_ACCOUNT_TOKEN_PATH,
 } from './auth-checker.js';
-import { respondPage } from './pagination-responder.js';
+import { pagingParametersOf, respondPage } from './pagination-responder.js';
 import { basePathOf, compilePathTemplate, itemPathTemplate, matchPath, type PathMatcher } from './path-template.js';
 import { RecordStore } from './record-store.js';
 import { type OpenApiSchemas, type Row, setDeep } from './record-synthesizer.js';
@@ -52,8 +56,17 @@ export interface ConfigDrivenEmulatorOptions {
   openapi?: OpenApiSchemas | undefined;
   /** Connection config the emulated account has (default: each variable's `example`). */
   connectionConfig?: Readonly<Record<string, string>> | undefined;
-  /** Clock for signature dates, token checks and the cursor field of written records (default `Date.now`). */
+  /**
+   * Clock for signature dates, token checks, the rate limit and the cursor field of written records (default
+   * `Date.now`); inject `manualClock().now` in tests.
+   */
   now?: Clock | undefined;
+  /**
+   * `false` turns the platform's rate limit off (`control.rateLimitEnabled` switches it later). By default it is
+   * enforced as the config's `rateLimit` says, as every emulator enforces its platform's: over it the emulator
+   * answers the first of `rateLimit.statusCodes` (429 unless the config says otherwise) with a Retry-After.
+   */
+  rateLimit?: false | undefined;
   /**
    * How the platform answers: JSON (default), or XML for platforms whose API speaks it (Amazon S3, Azure Blob
    * Storage; the config's paths then name XML elements). The config cannot say which, so the caller does.
@@ -161,23 +174,9 @@ export function exampleConnectionConfig(meta: PlatformMeta): Record<string, stri
 
 /** Query parameters the paginator (or the incremental filter) sets, which may replace a static value. */
 function dynamicQueryNames(config: EntityConfig, pagination: PaginationConfig): Set<string> {
-  const names = new Set<string>();
-  if (pagination.kind !== 'none' && pagination.limitParam) names.add(pagination.limitParam);
-  if (pagination.kind === 'offset') names.add(pagination.offsetParam);
-  if (pagination.kind === 'page') names.add(pagination.pageParam);
-  if (pagination.kind === 'cursor' && pagination.in === 'query') names.add(pagination.cursorParam);
-  if (pagination.kind === 'token' && pagination.in === 'query') names.add(pagination.tokenParam);
+  const names = new Set(pagingParametersOf(pagination).query);
   if (config.incremental.kind === 'query-param') names.add(config.incremental.param);
   return names;
-}
-
-function pagingBodyPaths(pagination: PaginationConfig): Set<string> {
-  const paths = new Set<string>();
-  if ((pagination.kind === 'cursor' || pagination.kind === 'token') && pagination.in === 'body') {
-    paths.add(pagination.kind === 'cursor' ? pagination.cursorParam : pagination.tokenParam);
-    if (pagination.limitParam) paths.add(pagination.limitParam);
-  }
-  return paths;
 }
 
 /** Whether `actual` contains `expected` (objects by subset, strings by static pattern), skipping paging paths. */
@@ -202,10 +201,8 @@ function bodyContains(expected: unknown, actual: unknown, skip: ReadonlySet<stri
 
 /** A static query value of the cursor or token parameter: the first request's "from the start" value. */
 function startValueOf(route: ListRoute): string | undefined {
-  const pg = route.pagination;
-  if (pg.kind === 'cursor' && pg.in === 'query') return route.config.query[pg.cursorParam];
-  if (pg.kind === 'token' && pg.in === 'query') return route.config.query[pg.tokenParam];
-  return undefined;
+  const name = pagingParametersOf(route.pagination).startQuery;
+  return name === undefined ? undefined : route.config.query[name];
 }
 
 /** The `since` a list request filters by (query-param incremental entities), as epoch ms. */
@@ -217,6 +214,31 @@ function sinceOf(request: EmulatorRequest, config: EntityConfig): number | undef
   if (inc.format === 'unix-seconds') return Number(raw) * 1000;
   if (inc.format === 'unix-millis') return Number(raw);
   return Date.parse(raw);
+}
+
+/**
+ * How the platform refuses a request over its rate limit: the first of its `rateLimit.statusCodes`, a Retry-After
+ * (whole seconds, under the config's own header name where it has one), and the body in its `errorBody` form where
+ * the config declares rate-limit codes (Slack's `{ ok: false, error: 'ratelimited' }`).
+ */
+function rateLimited(meta: PlatformMeta, retryAfterMs: number): EmulatorResponse {
+  const { statusCodes, headers } = meta.rateLimit;
+  const retryAfter = String(Math.max(1, Math.ceil(retryAfterMs / 1000)));
+  const message = 'Too many requests: the rate limit is exceeded';
+  const eb = meta.errorBody;
+  const code = eb?.codes.rateLimited[0];
+  let body: Row = { error: { code: 'rate_limited', message } };
+  if (eb && code !== undefined) {
+    body = {};
+    setDeep(body, eb.when.path, eb.when.equals ?? true);
+    if (eb.codePath) setDeep(body, eb.codePath, code);
+    if (getPath(body, eb.messagePath) === undefined) setDeep(body, eb.messagePath, message);
+  }
+  return {
+    status: statusCodes[0] ?? 429,
+    headers: { [(headers.retryAfter ?? 'retry-after').toLowerCase()]: retryAfter },
+    body,
+  };
 }
 
 /**
@@ -232,7 +254,8 @@ export function configDrivenEmulator(
   meta: PlatformMeta,
   options: ConfigDrivenEmulatorOptions = {},
 ): ConfigDrivenEmulator {
-  const { records: count, now, counters } = resolveEmulatorOptions(options);
+  const { records: count, now, counters, rateLimitEnabled } = resolveEmulatorOptions(options);
+  const limiter = emulatedRateLimiter(meta.rateLimit, now);
   const serverPageSize = options.serverPageSize ?? 10;
   const connectionConfig = { ...(options.connectionConfig ?? exampleConnectionConfig(meta)) };
   const { credentials, invalidCredentials } = emulatorCredentials(meta);
@@ -274,7 +297,7 @@ export function configDrivenEmulator(
         .filter(([name]) => !dynamic.has(name))
         .map(([name, value]) => ({ name, value: staticPattern(fill(value) as string) })),
       body: config.method === 'POST' && config.body ? (fill(config.body) as Record<string, unknown>) : undefined,
-      pagingBodyPaths: pagingBodyPaths(pagination),
+      pagingBodyPaths: new Set(pagingParametersOf(pagination).body),
     });
     if (config.getById) {
       itemRoutes.push({
@@ -287,14 +310,7 @@ export function configDrivenEmulator(
   const testConnection = compilePathTemplate(meta.testConnection.path, meta, connectionConfig);
 
   /** Platform headers the config fixes (auth's own header excepted), as the platform expects them filled. */
-  const authHeader = (() => {
-    const auth = meta.auth;
-    if (auth.kind === 'api_key') return auth.in === 'header' ? auth.name : undefined;
-    if (auth.kind === 'oauth2' || auth.kind === 'bearer' || auth.kind === 'google_service_account') {
-      return auth.header.name;
-    }
-    return 'authorization';
-  })();
+  const authHeader = authHeaderOf(meta.auth);
   const requiredHeaders = Object.entries(meta.headers)
     .filter(([name]) => name.toLowerCase() !== authHeader?.toLowerCase())
     .map(([name, template]) => [name, renderExpected(template, meta, credentials, connectionConfig)] as const);
@@ -313,11 +329,7 @@ export function configDrivenEmulator(
   const hooks = createWebhookSubscriptionResponder({ meta, connectionConfig, now, okFlag });
 
   const responses: ConfigDrivenControl['responses'] = {
-    rateLimited: () => ({
-      status: meta.rateLimit.statusCodes[0] ?? 429,
-      headers: { 'retry-after': '1' },
-      body: { error: { code: 'rate_limited', message: 'Too many requests' } },
-    }),
+    rateLimited: () => rateLimited(meta, 1000),
     serverError: (status) => ({ status, body: { error: { code: 'server_error', message: 'Internal error' } } }),
     tokenExpired: () => authRejection(meta, 'expired credentials'),
   };
@@ -326,8 +338,8 @@ export function configDrivenEmulator(
     platform: meta.id,
     now,
     counters,
-    rateLimitEnabled: false,
-    resetRateLimits: () => {},
+    rateLimitEnabled,
+    resetRateLimits: () => limiter.reset(),
     collections: () => store.entities(),
     records: (collection) => copyRecords(store.rows(collection)),
     responses,
@@ -437,6 +449,13 @@ export function configDrivenEmulator(
       return authRejection(meta, auth.reason);
     }
     authStats.accepted += 1;
+    if (control.rateLimitEnabled) {
+      const decision = limiter.take();
+      if (!decision.allowed) {
+        counters.rateLimited += 1;
+        return rateLimited(meta, decision.retryAfterMs);
+      }
+    }
     for (const [name, expected] of requiredHeaders) {
       const value = request.headers[name.toLowerCase()];
       const got = Array.isArray(value) ? value.join(', ') : value;

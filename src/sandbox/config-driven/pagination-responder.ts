@@ -136,15 +136,42 @@ interface SizedPageContext extends PageRequestContext {
   slice(start: number): Row[];
 }
 
+/** The request parameters a kind's paginator sets, which vary from page to page (the rest of a request does not). */
+export interface PagingParameters {
+  /** Query parameter names. */
+  query: string[];
+  /** Dotted JSON body paths. */
+  body: string[];
+  /**
+   * The query parameter whose static value in an entity's config means "from the start" on the first request
+   * (Walmart's `nextCursor=*`).
+   */
+  startQuery?: string;
+}
+
 /** The platform side of one pagination kind. */
 interface PageResponder<K extends PaginationKind> {
   /** Where the request's paging parameters are (default the query). */
   location?(pg: PaginationOf<K>): 'query' | 'body';
+  /** The parameters the client's paginator sets. */
+  parameters(pg: PaginationOf<K>): PagingParameters;
   respond(pg: PaginationOf<K>, ctx: SizedPageContext): PageOutcome;
 }
 
 /** Cursor and token pagination read their parameters from the JSON body when `in` is `body`. */
 const paramLocation = (pg: { in: 'query' | 'body' }) => pg.in;
+
+/** The page-size parameter (where the kind has one) and the kind's own, in the query. */
+const inQuery = (pg: { limitParam?: string | undefined }, ...own: string[]): PagingParameters => ({
+  query: pg.limitParam ? [...own, pg.limitParam] : own,
+  body: [],
+});
+
+/** Cursor and token pagination: the continuation parameter and page size, where `in` says, and its start value. */
+const continued = (pg: { in: 'query' | 'body'; limitParam?: string | undefined }, param: string): PagingParameters => {
+  const names = pg.limitParam ? [param, pg.limitParam] : [param];
+  return pg.in === 'query' ? { query: names, body: [], startQuery: param } : { query: [], body: names };
+};
 
 /** Link-header and next-url pagination: the emulator's own links carry the offset. */
 function linkedPage(ctx: SizedPageContext): { rows: Row[]; offset: number; end: number; more: boolean } | PageOutcome {
@@ -159,10 +186,12 @@ function linkedPage(ctx: SizedPageContext): { rows: Row[]; offset: number; end: 
 /** Keyed by pagination kind: the type makes a kind without its responder a compile error. */
 const PAGE_RESPONDERS: { readonly [K in PaginationKind]: PageResponder<K> } = {
   none: {
+    parameters: () => ({ query: [], body: [] }),
     respond: (_, ctx) => page(assemble(ctx, [...ctx.records], []), [...ctx.records], 0),
   },
 
   offset: {
+    parameters: (pg) => inQuery(pg, pg.offsetParam),
     respond: (pg, ctx) => {
       const raw = ctx.request.url.searchParams.get(pg.offsetParam);
       const offset = raw === null ? 0 : Number(raw);
@@ -173,6 +202,7 @@ const PAGE_RESPONDERS: { readonly [K in PaginationKind]: PageResponder<K> } = {
   },
 
   page: {
+    parameters: (pg) => inQuery(pg, pg.pageParam),
     respond: (pg, ctx) => {
       const raw = ctx.request.url.searchParams.get(pg.pageParam);
       const number = raw === null ? pg.firstPage : Number(raw);
@@ -188,6 +218,7 @@ const PAGE_RESPONDERS: { readonly [K in PaginationKind]: PageResponder<K> } = {
 
   cursor: {
     location: paramLocation,
+    parameters: (pg) => continued(pg, pg.cursorParam),
     respond: (pg, ctx) => {
       const { records } = ctx;
       const given = readParam(ctx.request, pg.in, pg.cursorParam);
@@ -218,6 +249,7 @@ const PAGE_RESPONDERS: { readonly [K in PaginationKind]: PageResponder<K> } = {
 
   token: {
     location: paramLocation,
+    parameters: (pg) => continued(pg, pg.tokenParam),
     respond: (pg, ctx) => {
       const given = readParam(ctx.request, pg.in, pg.tokenParam);
       const token = given === ctx.startValue ? undefined : given;
@@ -231,6 +263,7 @@ const PAGE_RESPONDERS: { readonly [K in PaginationKind]: PageResponder<K> } = {
   },
 
   'next-url': {
+    parameters: (pg) => inQuery(pg),
     respond: (pg, ctx) => {
       const linked = linkedPage(ctx);
       if ('ok' in linked) return linked;
@@ -241,6 +274,7 @@ const PAGE_RESPONDERS: { readonly [K in PaginationKind]: PageResponder<K> } = {
   },
 
   'link-header': {
+    parameters: (pg) => inQuery(pg),
     respond: (pg, ctx) => {
       const linked = linkedPage(ctx);
       if ('ok' in linked) return linked;
@@ -257,4 +291,16 @@ const PAGE_RESPONDERS: { readonly [K in PaginationKind]: PageResponder<K> } = {
 /** The responder of a config's kind. (The one cast of the dispatch: it is picked by the config's own `kind`.) */
 function responderOf(pagination: PaginationConfig): PageResponder<PaginationKind> {
   return PAGE_RESPONDERS[pagination.kind] as PageResponder<PaginationKind>;
+}
+
+/**
+ * The request parameters a config's paginator sets: a static value an entity's config gives for one of them is the
+ * first request's, and later pages' requests carry others.
+ *
+ * @example
+ * pagingParametersOf({ kind: 'offset', offsetParam: 'offset', limitParam: 'limit' });
+ * // { query: ['offset', 'limit'], body: [] }
+ */
+export function pagingParametersOf(pagination: PaginationConfig): PagingParameters {
+  return responderOf(pagination).parameters(pagination);
 }
