@@ -215,12 +215,10 @@ async function write(
   orphans: readonly string[],
   produced: ReadonlyMap<string, string>,
 ): Promise<void> {
-  for (const path of changed) {
-    const absolute = join(ctx.root, path);
-    await mkdir(dirname(absolute), { recursive: true });
-    await writeFile(absolute, produced.get(path) as string);
-  }
-  for (const path of orphans) await rm(join(ctx.root, path));
+  const dirs = [...new Set(changed.map((path) => dirname(join(ctx.root, path))))].sort(compareStrings);
+  for (const dir of dirs) await mkdir(dir, { recursive: true });
+  await Promise.all(changed.map((path) => writeFile(join(ctx.root, path), produced.get(path) as string)));
+  await Promise.all(orphans.map((path) => rm(join(ctx.root, path))));
   await removeEmptyDirs(join(ctx.root, ctx.outDir));
 }
 

@@ -8,6 +8,43 @@ import { InputError } from '../errors.js';
 import { packageRoot } from '../package-root.js';
 
 const run = promisify(execFile);
+const require = createRequire(import.meta.url);
+
+/**
+ * How to run biome: its native binary directly when the platform package is installed (what its `bin/biome` wrapper
+ * looks up, without that extra Node process and its `ldd` probe), else the wrapper through Node.
+ */
+function biomeCommand(): { file: string; args: string[] } {
+  const { platform, arch, env } = process;
+  const candidates = env.BIOME_BINARY
+    ? [env.BIOME_BINARY]
+    : [`@biomejs/cli-${platform}-${arch}`, `@biomejs/cli-${platform}-${arch}-musl`].map(
+        (pkg) => `${pkg}/biome${platform === 'win32' ? '.exe' : ''}`,
+      );
+  for (const candidate of candidates) {
+    try {
+      return { file: require.resolve(candidate), args: [] };
+    } catch {
+      // not installed for this platform
+    }
+  }
+  return { file: process.execPath, args: [require.resolve('@biomejs/biome/bin/biome')] };
+}
+
+async function runBiome(cwd: string, args: string[]): Promise<void> {
+  const options = { cwd, maxBuffer: 64 * 1024 * 1024 };
+  const biome = biomeCommand();
+  try {
+    await run(biome.file, [...biome.args, ...args], options);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    // A binary that cannot run here (a musl build on glibc, no exec permission): the wrapper knows better.
+    if (biome.file === process.execPath || (code !== 'ENOENT' && code !== 'EACCES' && code !== 'ENOEXEC')) {
+      throw error;
+    }
+    await run(process.execPath, [require.resolve('@biomejs/biome/bin/biome'), ...args], options);
+  }
+}
 
 /** The formatting part of the package's biome.json: file discovery, linting and VCS settings do not apply here. */
 async function formatterConfig(): Promise<string> {
@@ -30,16 +67,11 @@ export async function formatSources(sources: ReadonlyMap<string, string>): Promi
   const dir = await mkdtemp(join(tmpdir(), 'engarde-format-'));
   try {
     await writeFile(join(dir, 'biome.json'), await formatterConfig());
-    for (const [path, source] of sources) {
-      await mkdir(dirname(join(dir, path)), { recursive: true });
-      await writeFile(join(dir, path), source);
-    }
-    const biome = createRequire(import.meta.url).resolve('@biomejs/biome/bin/biome');
+    const folders = new Set([...sources.keys()].map((path) => dirname(join(dir, path))));
+    await Promise.all([...folders].map((folder) => mkdir(folder, { recursive: true })));
+    await Promise.all([...sources].map(([path, source]) => writeFile(join(dir, path), source)));
     try {
-      await run(process.execPath, [biome, 'format', '--write', '--no-errors-on-unmatched', '--colors=off', '.'], {
-        cwd: dir,
-        maxBuffer: 64 * 1024 * 1024,
-      });
+      await runBiome(dir, ['format', '--write', '--no-errors-on-unmatched', '--colors=off', '.']);
     } catch (error) {
       const output = `${(error as { stdout?: string }).stdout ?? ''}${(error as { stderr?: string }).stderr ?? ''}`;
       const file = /^(\S+\.ts):\d+:\d+/m.exec(output)?.[1];
@@ -48,7 +80,8 @@ export async function formatSources(sources: ReadonlyMap<string, string>): Promi
         { cause: error },
       );
     }
-    for (const path of sources.keys()) result.set(path, await readFile(join(dir, path), 'utf8'));
+    const texts = await Promise.all([...sources.keys()].map((path) => readFile(join(dir, path), 'utf8')));
+    for (const [i, path] of [...sources.keys()].entries()) result.set(path, texts[i]!);
     return result;
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -36,4 +36,37 @@ describe('type-checking generated code', () => {
       "generated/adapters/acme-crm/index.ts:1:15: TS2305: Module '\"../../../src/runtime/index.js\"' has no exported member 'Nope'.",
     );
   });
+
+  it('reports the same errors when the incremental state already recorded them', async () => {
+    const cacheDir = join(root.dir, '.type-check-cache');
+    const broken = {
+      path: 'generated/adapters/acme-crm/index.ts',
+      platformId: 'acme-crm',
+      content: 'export const x: string = 1;\n',
+    };
+    for (let run = 0; run < 2; run++) {
+      const error = await typeCheckGenerated(root.dir, [broken], { cacheDir }).catch((e: unknown) => e);
+      expect(error, `run ${run}`).toBeInstanceOf(GeneratedTypeError);
+      expect((error as Error).message).toContain('generated/adapters/acme-crm/index.ts:1:14: TS2322');
+    }
+  });
+
+  it('checks a file again when what it imports changes, even though its own text did not', async () => {
+    const cacheDir = join(root.dir, '.type-check-cache');
+    const user = {
+      path: 'generated/adapters/acme-crm/index.ts',
+      platformId: 'acme-crm',
+      content: "import type { Id } from './types.js';\nexport const id: Id = 'a';\n",
+    };
+    const types = (type: string) => ({
+      path: 'generated/adapters/acme-crm/types.ts',
+      platformId: 'acme-crm',
+      content: `export type Id = ${type};\n`,
+    });
+    await typeCheckGenerated(root.dir, [user, types('string')], { cacheDir });
+    await typeCheckGenerated(root.dir, [user, types('string')], { cacheDir });
+    const error = await typeCheckGenerated(root.dir, [user, types('number')], { cacheDir }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GeneratedTypeError);
+    expect((error as Error).message).toContain('generated/adapters/acme-crm/index.ts:2:14: TS2322');
+  });
 });
