@@ -27,6 +27,8 @@ export function buildCatalogueModel(platforms: readonly PlatformConfig[], config
       openapi: p.openapi ? 'yes' : '—',
       incremental: entities.filter(([, e]) => e.incremental.kind !== 'none').length,
       standards: entities.flatMap(([, e]) => (e.standard ? [e.standard] : [])),
+      verifiedAt: p.verifiedAt ?? '',
+      sources: sourceLinks(p),
     };
   });
   const categories = CATEGORIES.map((name) => {
@@ -37,8 +39,29 @@ export function buildCatalogueModel(platforms: readonly PlatformConfig[], config
       openapi: inCategory.filter((r) => r.openapi === 'yes').length,
       webhooks: inCategory.filter((r) => r.webhooks !== 'none').length,
       incremental: inCategory.reduce((n, r) => n + r.incremental, 0),
+      verified: inCategory.filter((r) => r.verifiedAt !== '').length,
       standards: [...new Set(inCategory.flatMap((r) => r.standards))].sort().join(', ') || '—',
     };
   }).filter((c) => c.count > 0);
-  return { configFile, total: rows.length, categoryCount: categories.length, categories, platforms: rows };
+  const cited = rows.filter((r) => r.verifiedAt !== '');
+  return { configFile, total: rows.length, categoryCount: categories.length, categories, platforms: rows, cited };
+}
+
+const FACT_GROUPS = [
+  ['api', 'base URL and version'],
+  ['auth', 'auth'],
+  ['rateLimit', 'rate limit'],
+  ['pagination', 'pagination'],
+  ['webhooks', 'webhooks'],
+] as const;
+
+/** The cited pages of an entry as Markdown links, fact group by fact group, then entity by entity. */
+function sourceLinks(p: PlatformConfig): string {
+  const s = p.sources;
+  if (!s) return '';
+  const links = FACT_GROUPS.flatMap(([key, label]) => (s[key] ? [`[${label}](${s[key]})`] : []));
+  for (const [entity, url] of Object.entries(s.entities).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    links.push(`[${entity}](${url})`);
+  }
+  return cell(links.join(', '));
 }

@@ -417,6 +417,34 @@ const webhookSchema = z.discriminatedUnion('scheme', [
   z.object({ scheme: z.literal('none'), reason: z.string().min(1) }).strict(),
 ]);
 
+/**
+ * Where each group of an entry's facts comes from: the vendor's own pages (or its official GitHub organisation's),
+ * so the next audit checks the entry against what it cites. `scripts/check-sources.ts` checks every URL's host.
+ */
+const sourcesSchema = z
+  .object({
+    /** Base URL and API version. */
+    api: httpsUrl.optional(),
+    auth: httpsUrl.optional(),
+    rateLimit: httpsUrl.optional(),
+    pagination: httpsUrl.optional(),
+    webhooks: httpsUrl.optional(),
+    /** Per entity: its paths and its incremental filter (or the page showing there is none). */
+    entities: z.record(z.string(), httpsUrl).default({}),
+    /** The vendor's official GitHub organisations, whose repositories (OpenAPI descriptions, SDKs) may be cited. */
+    githubOrgs: z
+      .array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]*$/, 'must be a GitHub organisation name'))
+      .optional(),
+    /**
+     * The vendor's official domains besides those of its base URL, OAuth URLs and docsUrl (Adobe's magento.com, X's
+     * twitter.com), whose pages may be cited.
+     */
+    domains: z
+      .array(z.string().regex(/^[a-z0-9-]+(\.[a-z0-9-]+)+$/, 'must be a domain name, e.g. "example.com"'))
+      .optional(),
+  })
+  .strict();
+
 const platformObject = z
   .object({
     id: z.string().regex(ID_PATTERN, 'must be lowercase kebab-case, e.g. "google-ads"'),
@@ -425,6 +453,13 @@ const platformObject = z
     description: z.string().min(1),
     docsUrl: httpsUrl,
     apiVersion: z.string().min(1),
+    /** The day the entry was last checked against its `sources`. */
+    verifiedAt: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date, YYYY-MM-DD')
+      .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)), { message: 'must be a real date' })
+      .optional(),
+    sources: sourcesSchema.optional(),
     connectionConfig: z.record(z.string().regex(NAME_PATTERN), connectionVariable).default({}),
     baseUrl: urlTemplate,
     /** Extra headers on every request; templates over credential and connection fields. */
@@ -531,6 +566,30 @@ export const BASE_CREDENTIALS = Object.fromEntries(
 
 /** Cross-field rules the shape alone cannot say; each issue carries the path it concerns. */
 export const platformSchema = platformObject.superRefine((p, ctx) => {
+  const s = p.sources;
+  const citesFacts =
+    s !== undefined &&
+    ((['api', 'auth', 'rateLimit', 'pagination', 'webhooks'] as const).some((k) => s[k] !== undefined) ||
+      Object.keys(s.entities).length > 0);
+  if (citesFacts && p.verifiedAt === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['verifiedAt'],
+      message: 'is required with sources: the day the entry was checked against them',
+    });
+  }
+  if (!citesFacts && p.verifiedAt !== undefined) {
+    ctx.addIssue({ code: 'custom', path: ['sources'], message: 'must cite what the entry was verified against' });
+  }
+  for (const entity of Object.keys(p.sources?.entities ?? {})) {
+    if (!Object.hasOwn(p.entities, entity)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['sources', 'entities', entity],
+        message: 'is not an entity of this platform',
+      });
+    }
+  }
   const connectionVars = new Set([...Object.keys(p.connectionConfig), 'apiVersion']);
   const credentialVars = new Set(credentialFieldsOf(p.auth).map((f) => f.name));
   const unknownVar = (template: string, allowed: Set<string>, path: PropertyKey[], what: string) => {

@@ -282,6 +282,7 @@ export class AdobeCommerceAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: { domains: ['magento.com'], entities: {} },
     testConnection: { method: 'GET', path: '/store/storeConfigs' },
     webhooks: {
       reason:

@@ -244,6 +244,7 @@ export class AdyenAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: { entities: {}, githubOrgs: ['Adyen'] },
     testConnection: { method: 'GET', path: '/me' },
     webhooks: {
       reason:

@@ -257,6 +257,7 @@ export class AsanaAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: { entities: {}, githubOrgs: ['Asana'] },
     testConnection: { method: 'GET', path: '/users/me' },
     webhooks: {
       algorithm: 'sha256',

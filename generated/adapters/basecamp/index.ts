@@ -217,6 +217,7 @@ export class BasecampAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: { entities: {}, githubOrgs: ['basecamp'] },
     testConnection: { method: 'GET', path: '/projects.json' },
     webhooks: {
       reason:

@@ -181,6 +181,7 @@ export class SendgridAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: { entities: {}, githubOrgs: ['sendgrid'] },
     testConnection: { method: 'GET', path: '/scopes' },
     webhooks: {
       reason:

@@ -236,6 +236,7 @@ export class ShopwareAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: { domains: ['shopware.com'], entities: {} },
     testConnection: { method: 'GET', path: '/_info/version' },
     webhooks: {
       algorithm: 'sha256',

@@ -226,6 +226,7 @@ export class SlackAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: { entities: {}, githubOrgs: ['slackapi'] },
     testConnection: { method: 'GET', path: '/auth.test' },
     webhooks: {
       deliveryIdPath: 'event_id',

@@ -358,6 +358,7 @@ export class SquareAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: { entities: {}, githubOrgs: ['square'] },
     testConnection: { method: 'GET', path: '/locations' },
     webhooks: {
       deliveryIdPath: 'event_id',

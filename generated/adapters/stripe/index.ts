@@ -256,6 +256,7 @@ export class StripeAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: { entities: {}, githubOrgs: ['stripe'] },
     testConnection: { method: 'GET', path: '/balance' },
     webhooks: {
       deliveryIdPath: 'id',

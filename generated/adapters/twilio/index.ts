@@ -226,6 +226,7 @@ export class TwilioAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: { entities: {}, githubOrgs: ['twilio'] },
     testConnection: { method: 'GET', path: '/Accounts/{accountSid}.json' },
     webhooks: {
       docsUrl: 'https://www.twilio.com/docs/usage/security#validating-requests',

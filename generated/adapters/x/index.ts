@@ -288,6 +288,7 @@ export class XAdapter extends BaseAdapter<XEntities, XCredentials, XConnectionCo
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: { domains: ['twitter.com'], entities: {} },
     testConnection: { method: 'GET', path: '/users/me' },
     webhooks: {
       algorithm: 'sha256',

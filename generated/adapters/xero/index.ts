@@ -294,6 +294,7 @@ export class XeroAdapter extends BaseAdapter<XeroEntities, XeroCredentials, Xero
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: { entities: {}, githubOrgs: ['XeroAPI'] },
     testConnection: { method: 'GET', path: '/Organisation' },
     webhooks: {
       docsUrl: 'https://developer.xero.com/documentation/guides/webhooks/overview/',
