@@ -3,32 +3,24 @@
  * its config schema, the credential fields it takes, the strategy it signs requests with, and what the platform
  * schema checks about its templates. `auth-kinds.ts` registers them; nothing else switches on `auth.kind`.
  */
-import type { Logger } from 'pino';
 import type { z } from 'zod';
-import type { OAuthClient, PlatformMeta, TokenSet } from '../adapter-types.js';
+import type { OAuthClient, PlatformMeta } from '../adapter-types.js';
 import type { CredentialField } from '../credential-fields.js';
 import type { AuthStrategy } from './auth-strategy.js';
 import type { CredentialStore } from './credential-store.js';
-import type { TokenFetch } from './oauth2-token-client.js';
-import type { TokenRefreshCoordinator } from './token-refresh-coordinator.js';
+import type { OAuth2AuthOptions } from './oauth2-auth.js';
 
-export interface CreateAuthOptions {
+/**
+ * What `createAuthStrategy` takes: the platform, its credentials, and for OAuth2 only the token hooks and transport
+ * of `OAuth2AuthOptions` (documented there), which the other kinds ignore.
+ */
+export interface CreateAuthOptions
+  extends Pick<OAuth2AuthOptions, 'onTokens' | 'tokenRefresh' | 'fetch' | 'timeoutMs' | 'logger' | 'now'> {
   meta: PlatformMeta;
   store: CredentialStore;
   connectionConfig: Readonly<Record<string, unknown>> | undefined;
   /** OAuth2 only: the client used to renew tokens (its `tokenUrl` replaces the platform's). */
   oauthClient?: OAuthClient | undefined;
-  /** OAuth2 only: receives every new token set; awaited before requests continue. */
-  onTokens?: ((tokens: TokenSet) => void | Promise<void>) | undefined;
-  /** OAuth2 only: decides renewals across instances and processes (see `token-refresh-coordinator.ts`). */
-  tokenRefresh?: TokenRefreshCoordinator | undefined;
-  /** OAuth2 only: transport for token requests (oauth4webapi `customFetch`); default `globalThis.fetch`. */
-  fetch?: TokenFetch | undefined;
-  /** OAuth2 only: per token request, ms (default 30 000). */
-  timeoutMs?: number | undefined;
-  /** OAuth2 only: token requests are logged without credentials. */
-  logger?: Logger | undefined;
-  now?: (() => number) | undefined;
   /**
    * @deprecated Ignored: token requests go through oauth4webapi (use `fetch` to route them). Kept only so callers
    *   written for the earlier form-posting transport still compile; remove it from calls.
