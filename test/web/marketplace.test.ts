@@ -142,6 +142,7 @@ describe('the marketplace', () => {
     await ui(countLine(page)).toHaveText(`${payments.length} of 195 integrations match`);
     expect(await cardNames(page)).toEqual(payments.sort());
     await group.getByRole('button', { name: 'Advertising', exact: true }).click();
+    await everyCardSays(page, 'Advertising');
     await showAll(page);
     expect(await cardNames(page)).toEqual(
       registry
