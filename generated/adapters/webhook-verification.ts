@@ -465,7 +465,10 @@ export const PLATFORM_WEBHOOK_VERIFICATION: Readonly<Record<string, PlatformWebh
     scheme: 'none',
   },
   moneybird: {
-    scheme: 'none',
+    scheme: 'stripe-v1',
+    signatureHeader: 'Moneybird-Signature',
+    toleranceSeconds: 300,
+    deliveryIdHeader: 'Idempotency-Key',
   },
   myob: {
     scheme: 'none',

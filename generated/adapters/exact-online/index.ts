@@ -245,7 +245,12 @@ export class ExactOnlineAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://start.exactonline.nl/docs/HlpRestAPIResourcesDetails.aspx?name=CRMAccounts',
+      entities: { accounts: 'https://start.exactonline.nl/docs/HlpRestAPIResourcesDetails.aspx?name=CRMAccounts' },
+    },
     testConnection: { method: 'GET', path: '/system/Divisions?$select=Code,Description' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         "Exact Online webhooks (subscriptions via POST /webhooks/WebhookSubscriptions) are signed inside the JSON body: HashCode is an HMAC-SHA256 of the Content object keyed with the app's webhook secret, not a signature header over the raw body, so none of the supported schemes can verify them.",

@@ -250,7 +250,9 @@ export class FortnoxAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: { entities: {}, webhooks: 'https://www.fortnox.se/developer/guides-and-good-to-know/websockets' },
     testConnection: { method: 'GET', path: '/companyinformation' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'Fortnox has no HTTP webhooks; change events are delivered over a WebSocket the client opens (wss://ws.fortnox.se/topics-v1), which is a subscription, not a signed callback.',

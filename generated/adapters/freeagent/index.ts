@@ -211,7 +211,13 @@ export class FreeagentAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://dev.freeagent.com/docs/introduction',
+      entities: { contacts: 'https://dev.freeagent.com/docs/contacts' },
+      pagination: 'https://dev.freeagent.com/docs/introduction',
+    },
     testConnection: { method: 'GET', path: '/company' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'FreeAgent offers no webhooks for the Company API; integrations poll (users have asked for webhooks on the API forum).',

@@ -195,11 +195,7 @@ export class FreshbooksAdapter extends BaseAdapter<
         },
         getById: true,
         idField: 'id',
-        incremental: {
-          kind: 'none',
-          reason:
-            'No modification-time search filter for payments was confirmed in the FreshBooks documentation found; payments are listed in full.',
-        },
+        incremental: { cursorField: 'updated', format: 'date', kind: 'query-param', param: 'search[updated_min]' },
         itemQuery: {},
         itemRecordPath: 'response.result.payment',
         mapping: {
@@ -248,7 +244,14 @@ export class FreshbooksAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      domains: ['freshbooks.github.io'],
+      entities: { payments: 'https://www.freshbooks.com/api/payments' },
+      githubOrgs: ['freshbooks'],
+      webhooks: 'https://freshbooks.github.io/freshbooks-python-sdk/html/user_guide/webhooks.html',
+    },
     testConnection: { method: 'GET', path: '/auth/api/v1/users/me' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'FreshBooks webhooks (POST /events/account/{accountId}/events/callbacks, verified by echoing a verification code) are signed, but X-FreshBooks-Hmac-SHA256 is the base64 HMAC-SHA256 of a JSON string rebuilt from the form-encoded fields (name, object_id, account_id, business_id, identity_id, user_id), not of the raw body, so none of the supported schemes can verify them; the form payload only names the event and object id.',

@@ -98,7 +98,7 @@ export class MoneybirdAdapter extends BaseAdapter<
         incremental: {
           kind: 'none',
           reason:
-            "GET /contacts.json has no modified-since filter; Moneybird's change detection is /contacts/synchronization.json, which returns id/version pairs to be fetched in batches, a flow this config cannot express.",
+            'GET /contacts.json has no modified-since filter, but since 2021-01-08 Moneybird documents a separate GET /contacts/filter.json whose filter expression accepts created_after, updated_after, first_name and last_name (also on /contacts/synchronization.json). This entry still lists /contacts.json in full because the value format of the contacts updated_after filter and whether an empty filter is accepted were not confirmed; switching to /contacts/filter.json with filter=updated_after:{since} is the documented route.',
         },
         itemPath: '/contacts/{id}.json',
         itemQuery: {},
@@ -195,9 +195,10 @@ export class MoneybirdAdapter extends BaseAdapter<
         getById: true,
         idField: 'id',
         incremental: {
-          kind: 'none',
-          reason:
-            'Since 2020 the filter parameter accepts updated_after, but it is one clause inside the comma-separated filter expression (filter=state:all,updated_after:...) whose timestamp format was not confirmed; change detection is otherwise /sales_invoices/synchronization.json (id/version pairs).',
+          clause: ',updated_after:{since}',
+          cursorField: 'updated_at',
+          format: 'iso8601',
+          kind: 'query-template',
         },
         itemPath: '/sales_invoices/{id}.json',
         itemQuery: {},
@@ -217,7 +218,7 @@ export class MoneybirdAdapter extends BaseAdapter<
         },
         method: 'GET',
         path: '/sales_invoices.json',
-        query: { filter: 'state:all' },
+        query: { filter: 'state:all{incremental}' },
         recordsPath: '',
         standard: 'Invoice',
         updateMethod: 'PATCH',
@@ -246,11 +247,37 @@ export class MoneybirdAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://developer.moneybird.com',
+      domains: ['moneybird.nl'],
+      entities: {
+        contacts: 'https://developer.moneybird.com/api/contacts',
+        sales_invoices: 'https://developer.moneybird.com/api/sales_invoices/',
+      },
+      rateLimit: 'https://helpcenter.moneybird.nl/nl/articles/208028-api-token-limiet',
+      webhooks: 'https://developer.moneybird.com/webhooks/verifying-signatures',
+    },
     testConnection: { method: 'GET', path: '/contacts.json?per_page=1' },
+    verifiedAt: '2026-12-08',
     webhooks: {
-      reason:
-        'Moneybird webhooks (registered with POST /webhooks.json) are not HMAC-signed: each delivery carries a webhook_token in the JSON body that the receiver compares with the token returned at registration.',
-      scheme: 'none',
+      deliveryIdHeader: 'Idempotency-Key',
+      docsUrl: 'https://developer.moneybird.com/webhooks/verifying-signatures',
+      records: {},
+      registration: {
+        body: { enabled_events: '{events}', url: '{endpointUrl}' },
+        docsUrl: 'https://developer.moneybird.com/api/webhooks',
+        encoding: 'json',
+        idPath: 'id',
+        itemPath: '/webhooks/{webhookId}.json',
+        kind: 'api',
+        method: 'POST',
+        path: '/webhooks.json',
+        perEvent: false,
+        secret: { from: 'response', path: 'secret' },
+      },
+      scheme: 'stripe-v1',
+      signatureHeader: 'Moneybird-Signature',
+      toleranceSeconds: 300,
     },
   };
 

@@ -280,7 +280,14 @@ export class MyobAdapter extends BaseAdapter<MyobEntities, MyobCredentials, Myob
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://developer.myob.com/api/myob-business-api/api-overview/headers',
+      auth: 'https://developer.myob.com/api/myob-business-api/api-overview/headers',
+      entities: {},
+      rateLimit: 'https://community.myob.com/discussions/accountrightapiquestions/api-v2-rate-limits/693742',
+    },
     testConnection: { method: 'GET', path: '/Company' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'The MYOB Business API offers no webhooks or change notifications; changes are found by polling with $filter on LastModified.',

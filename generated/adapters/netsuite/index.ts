@@ -240,7 +240,12 @@ export class NetsuiteAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      entities: {},
+      rateLimit: 'https://docs.oracle.com/en/cloud/saas/netsuite/ns-online-help/subsect_1559222360.html',
+    },
     testConnection: { method: 'GET', path: '/record/v1/customer?limit=1' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'NetSuite has no HMAC-signed webhook subscriptions: outbound notifications are built by the account itself (SuiteScript user-event scripts or workflows calling https.post), so their format and any signature are whatever the script author chooses.',

@@ -303,7 +303,13 @@ export class QuickbooksOnlineAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://developer.intuit.com/app/developer/qbo/docs/learn/explore-the-quickbooks-online-api/minor-versions',
+      entities: {},
+      githubOrgs: ['intuit'],
+    },
     testConnection: { method: 'GET', path: '/companyinfo/{realmId}?minorversion=75' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       algorithm: 'sha256',
       docsUrl: 'https://developer.intuit.com/app/developer/qbo/docs/develop/webhooks',

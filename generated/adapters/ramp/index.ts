@@ -195,7 +195,13 @@ export class RampAdapter extends BaseAdapter<RampEntities, RampCredentials, Ramp
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://docs.ramp.com/developer-api',
+      entities: {},
+      rateLimit: 'https://docs.ramp.com/developer-api/v1/rate-limiting',
+    },
     testConnection: { method: 'GET', path: '/business' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       algorithm: 'sha256',
       deliveryIdHeader: 'X-Ramp-Webhook-ID',

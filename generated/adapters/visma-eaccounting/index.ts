@@ -222,9 +222,16 @@ export class VismaEaccountingAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      entities: {},
+      rateLimit: 'https://developer.vismaonline.com/docs/rate-limits',
+      webhooks: 'https://developer.vismaonline.com/docs/webhooks',
+    },
     testConnection: { method: 'GET', path: '/companysettings' },
+    verifiedAt: '2026-12-08',
     webhooks: {
-      reason: 'No signed webhook mechanism for the eAccounting API was found in the documentation; integrations poll.',
+      reason:
+        'Visma documents eAccounting webhooks only as a beta that existed in the Sandbox environment (events Article, Customer, CustomerInvoice, CustomerInvoiceDraft, Order, Supplier, SupplierInvoiceDraft) and states that they are no longer operational in Sandbox and not offered in production; integrations poll.',
       scheme: 'none',
     },
   };

@@ -294,8 +294,20 @@ export class XeroAdapter extends BaseAdapter<XeroEntities, XeroCredentials, Xero
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
-    sources: { entities: {}, githubOrgs: ['XeroAPI'] },
+    sources: {
+      api: 'https://github.com/XeroAPI/Xero-OpenAPI/blob/master/xero_accounting.yaml',
+      auth: 'https://github.com/XeroAPI/Xero-OpenAPI/blob/master/xero_accounting.yaml',
+      entities: {
+        contacts: 'https://github.com/XeroAPI/Xero-OpenAPI/blob/master/xero_accounting.yaml',
+        invoices: 'https://github.com/XeroAPI/Xero-OpenAPI/blob/master/xero_accounting.yaml',
+        items: 'https://github.com/XeroAPI/Xero-OpenAPI/blob/master/xero_accounting.yaml',
+        payments: 'https://github.com/XeroAPI/Xero-OpenAPI/blob/master/xero_accounting.yaml',
+      },
+      githubOrgs: ['XeroAPI'],
+      pagination: 'https://github.com/XeroAPI/Xero-OpenAPI/blob/master/xero_accounting.yaml',
+    },
     testConnection: { method: 'GET', path: '/Organisation' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       docsUrl: 'https://developer.xero.com/documentation/guides/webhooks/overview/',
       records: {},

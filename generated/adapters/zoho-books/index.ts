@@ -258,7 +258,18 @@ export class ZohoBooksAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://zoho.com/books/api',
+      entities: {
+        contacts: 'https://www.zoho.com/books/api/v3/contacts',
+        invoices: 'https://www.zoho.com/books/api/v3/invoices/',
+      },
+      pagination: 'https://www.zoho.com/books/api/v4/pagination/',
+      rateLimit: 'https://www.zoho.com/ke/books/kb/automation/per-day-api-limit.md',
+      webhooks: 'https://www.zoho.com/books/help/settings/automation/workflow-actions/webhooks.html',
+    },
     testConnection: { method: 'GET', path: '/organizations' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'Zoho Books sends webhooks only as workflow-rule actions configured in its Automation settings (URL, method, parameters or a custom JSON body per rule); no HMAC signature scheme for them was found in the documentation, so deliveries cannot be verified by signature.',
