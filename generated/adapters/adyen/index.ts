@@ -244,8 +244,26 @@ export class AdyenAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
-    sources: { entities: {}, githubOrgs: ['Adyen'] },
+    sources: {
+      api: 'https://github.com/Adyen/adyen-openapi/blob/aa014f0cbdb58ff5c44a2ff9d5fe734642210aff/json/ManagementService-v3.json',
+      entities: {
+        merchants:
+          'https://github.com/Adyen/adyen-openapi/blob/aa014f0cbdb58ff5c44a2ff9d5fe734642210aff/json/ManagementService-v3.json',
+        stores:
+          'https://github.com/Adyen/adyen-openapi/blob/aa014f0cbdb58ff5c44a2ff9d5fe734642210aff/json/ManagementService-v3.json',
+        terminals:
+          'https://github.com/Adyen/adyen-openapi/blob/aa014f0cbdb58ff5c44a2ff9d5fe734642210aff/json/ManagementService-v3.json',
+        webhooks:
+          'https://github.com/Adyen/adyen-openapi/blob/aa014f0cbdb58ff5c44a2ff9d5fe734642210aff/json/ManagementService-v3.json',
+      },
+      githubOrgs: ['Adyen'],
+      pagination:
+        'https://github.com/Adyen/adyen-openapi/blob/aa014f0cbdb58ff5c44a2ff9d5fe734642210aff/json/ManagementService-v3.json',
+      rateLimit: 'https://docs.adyen.com/point-of-sale/automating-terminal-management',
+      webhooks: 'https://docs.adyen.com/development-resources/webhooks/secure-webhooks/verify-hmac-signatures',
+    },
     testConnection: { method: 'GET', path: '/me' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         "Adyen webhooks are signed, but with schemes this config cannot declare: standard payment webhooks put an HMAC-SHA256 (base64) in each NotificationRequestItem's additionalData.hmacSignature, computed over a colon-joined list of selected fields (pspReference, originalReference, merchantAccountCode, merchantReference, amount value and currency, eventCode, success), not over the body; Management API and Balance Platform webhooks send an HmacSignature header over the raw body but with a hex-encoded key that must be hex-decoded before use. Endpoints are created with POST /companies/{companyId}/webhooks or in the Customer Area (Developers > Webhooks); see https://docs.adyen.com/development-resources/webhooks/verify-hmac-signatures.",

@@ -222,7 +222,21 @@ export class BraintreeAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://developer.paypal.com/braintree/graphql/guides/making_api_calls',
+      auth: 'https://developer.paypal.com/braintree/graphql/guides/making_api_calls',
+      entities: {
+        customers:
+          'https://github.com/braintree/graphql-api/blob/2252d472d6ed090f35fd509629bc0102701cc956/schema.graphql',
+        refunds:
+          'https://github.com/braintree/graphql-api/blob/2252d472d6ed090f35fd509629bc0102701cc956/schema.graphql',
+        transactions:
+          'https://github.com/braintree/graphql-api/blob/2252d472d6ed090f35fd509629bc0102701cc956/schema.graphql',
+      },
+      githubOrgs: ['braintree'],
+    },
     testConnection: { body: { query: '{ ping }' }, method: 'POST', path: '/graphql' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         "Braintree webhooks are signed but not as a body HMAC in a header: they arrive as a form-encoded POST with bt_signature and bt_payload, where bt_signature holds public_key|signature pairs and the signature is the hex HMAC-SHA1 of bt_payload keyed with the SHA-1 digest of the private key; the server SDKs' webhookNotification.parse verifies it. Webhook destinations are configured in the Control Panel (Settings > Webhooks); see https://developer.paypal.com/braintree/docs/guides/webhooks/overview.",

@@ -217,7 +217,14 @@ export class ChargebeeAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      entities: {},
+      githubOrgs: ['chargebee'],
+      webhooks:
+        'https://github.com/chargebee/chargebee-node/blob/3cd3f326891067c9110eaf8e415e56ba8698b3ba/src/resources/webhook/auth.ts',
+    },
     testConnection: { method: 'GET', path: '/customers?limit=1' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'Chargebee webhooks are not signed: each webhook can be protected with HTTP Basic credentials set in Settings > Configure Chargebee > Webhooks, and Chargebee recommends confirming an event by fetching it with GET /api/v2/events/{event_id}. Basic-auth checking is not a signature scheme this config can declare; see https://apidocs.chargebee.com/docs/api/events.',

@@ -165,8 +165,8 @@ export class CheckoutComAdapter extends BaseAdapter<
       headers: {},
       model: 'fixed-window',
       notes:
-        "No numeric rate limit was found in Checkout.com's public API reference or docs; over-limit requests answer 429. The 10 requests/second here is a conservative client-side pace chosen for this config, not a Checkout.com figure.",
-      requests: 10,
+        'checkout.com/docs/resources/api-rate-limits: default limits of 100 requests per second for read operations and 100 for write operations, counted across all APIs and applied to the whole account rather than per credential or sub-entity; the 100/second read figure is used here. Checkout.com uses adaptive rate limiting, so limits are usually reached only under exceptional load; limits may differ when agreed with the account manager or when abuse is detected, and the sandbox has lower (unpublished) limits. Over the limit the API answers 429; Checkout.com advises retries with exponential backoff and jitter and a client-side token bucket.',
+      requests: 100,
       scope: 'connection',
       statusCodes: [429],
       windowSeconds: 1,
@@ -179,7 +179,13 @@ export class CheckoutComAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      entities: {},
+      rateLimit: 'https://www.checkout.com/docs/resources/api-rate-limits',
+      webhooks: 'https://www.checkout.com/docs/workflows',
+    },
     testConnection: { method: 'GET', path: '/workflows' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       algorithm: 'sha256',
       deliveryIdPath: 'id',

@@ -342,7 +342,26 @@ export class GocardlessAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://github.com/gocardless/gocardless-nodejs/blob/d15252ad4fea115acee2933a22e9e140d60004ca/src/constants.ts',
+      entities: {
+        customers:
+          'https://github.com/gocardless/gocardless-nodejs/blob/d15252ad4fea115acee2933a22e9e140d60004ca/src/services/customerService.ts',
+        mandates:
+          'https://github.com/gocardless/gocardless-nodejs/blob/d15252ad4fea115acee2933a22e9e140d60004ca/src/services/mandateService.ts',
+        payments:
+          'https://github.com/gocardless/gocardless-nodejs/blob/d15252ad4fea115acee2933a22e9e140d60004ca/src/services/paymentService.ts',
+        payouts:
+          'https://github.com/gocardless/gocardless-nodejs/blob/d15252ad4fea115acee2933a22e9e140d60004ca/src/services/payoutService.ts',
+        refunds:
+          'https://github.com/gocardless/gocardless-nodejs/blob/d15252ad4fea115acee2933a22e9e140d60004ca/src/services/refundService.ts',
+        subscriptions:
+          'https://github.com/gocardless/gocardless-nodejs/blob/d15252ad4fea115acee2933a22e9e140d60004ca/src/services/subscriptionService.ts',
+      },
+      githubOrgs: ['gocardless'],
+    },
     testConnection: { method: 'GET', path: '/creditors' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       algorithm: 'sha256',
       deliveryIdPath: 'meta.webhook_id',

@@ -177,7 +177,7 @@ export class LemonSqueezyAdapter extends BaseAdapter<
       headers: { limit: 'X-Ratelimit-Limit', remaining: 'X-Ratelimit-Remaining' },
       model: 'fixed-window',
       notes:
-        'docs.lemonsqueezy.com/api/getting-started (Rate limiting): there is a limit of 300 API calls per minute; successful responses carry X-Ratelimit-Limit and X-Ratelimit-Remaining, and over the limit the API answers 429 Too Many Requests. The separate License API (activate/validate/deactivate license keys) is limited to 60 requests per minute. Unconfirmed: the 300/minute figure could not be re-checked against docs.lemonsqueezy.com in this review.',
+        'docs.lemonsqueezy.com/api/getting-started (Rate limiting): there is a limit of 300 API calls per minute; successful responses carry X-Ratelimit-Limit and X-Ratelimit-Remaining, and over the limit the API answers 429 Too Many Requests. The separate License API (activate/validate/deactivate license keys) has its own lower limit (60 requests per minute in the earlier review; not re-checked here).',
       requests: 300,
       scope: 'connection',
       statusCodes: [429],
@@ -190,7 +190,24 @@ export class LemonSqueezyAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://docs.lemonsqueezy.com/api/getting-started',
+      auth: 'https://docs.lemonsqueezy.com/api',
+      entities: {
+        customers:
+          'https://github.com/lmsqueezy/lemonsqueezy.js/blob/b1f66e905ee0614be87c3711d6529f2582e5729f/src/customers/types.ts',
+        orders: 'https://docs.lemonsqueezy.com/api/orders/list-all-orders',
+        products:
+          'https://github.com/lmsqueezy/lemonsqueezy.js/blob/b1f66e905ee0614be87c3711d6529f2582e5729f/src/products/types.ts',
+        subscriptions:
+          'https://github.com/lmsqueezy/lemonsqueezy.js/blob/b1f66e905ee0614be87c3711d6529f2582e5729f/src/subscriptions/types.ts',
+      },
+      githubOrgs: ['lmsqueezy'],
+      pagination: 'https://docs.lemonsqueezy.com/api/orders/list-all-orders',
+      rateLimit: 'https://docs.lemonsqueezy.com/api/getting-started',
+    },
     testConnection: { method: 'GET', path: '/users/me' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       algorithm: 'sha256',
       docsUrl: 'https://docs.lemonsqueezy.com/help/webhooks/signing-requests',

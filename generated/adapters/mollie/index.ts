@@ -282,7 +282,7 @@ export class MollieAdapter extends BaseAdapter<
       headers: {},
       model: 'fixed-window',
       notes:
-        "Mollie documents 429 Too Many Requests on all endpoints (docs.mollie.com changelog 'Document 429 Too Many Requests on all endpoints'; its SDKs retry 429 with exponential backoff) but no numeric limit was found. The 10 requests/second here is a conservative client-side pace chosen for this config, not a Mollie figure.",
+        "docs.mollie.com/reference/rate-limiting: Mollie rate-limits its public APIs per endpoint group (GET vs POST, test vs live mode differ), measured in requests per second with extra burst capacity; the limits are dynamic, calculated from each business's observed traffic, and shown in the Dashboard's Developers Overview (the feature is being rolled out gradually). No fixed figure is published, and every endpoint documents 429 Too Many Requests (changelog 'Document 429 Too Many Requests on all endpoints'; the SDKs retry 429 with exponential backoff). The 10 requests/second here is a conservative client-side pace chosen for this config, not a Mollie figure.",
       requests: 10,
       scope: 'connection',
       statusCodes: [429],
@@ -296,7 +296,22 @@ export class MollieAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://docs.mollie.com/overview/pagination',
+      entities: {
+        customers: 'https://docs.mollie.com/reference/list-customers',
+        payment_links: 'https://docs.mollie.com/reference/list-payment-links',
+        payments: 'https://docs.mollie.com/reference/list-payments',
+        refunds: 'https://docs.mollie.com/reference/list-all-refunds',
+        subscriptions: 'https://docs.mollie.com/reference/list-all-subscriptions',
+      },
+      githubOrgs: ['mollie'],
+      pagination: 'https://docs.mollie.com/overview/pagination',
+      rateLimit: 'https://docs.mollie.com/reference/rate-limiting',
+      webhooks: 'https://docs.mollie.com/reference/best-practices',
+    },
     testConnection: { method: 'GET', path: '/methods' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       algorithm: 'sha256',
       docsUrl: 'https://docs.mollie.com/reference/webhooks-new',
@@ -305,7 +320,7 @@ export class MollieAdapter extends BaseAdapter<
       records: {},
       registration: {
         instructions:
-          'Next-gen webhooks (beta): create a webhook with its event types in the Mollie Dashboard (Developers > Webhooks) or with the Webhooks API, and copy its signing secret. Deliveries carry X-Mollie-Signature: sha256=<hex HMAC-SHA256 of the raw body>. Classic webhooks (the webhookUrl set on a payment) are not signed: they POST only id=tr_... and the receiver must fetch the object from the API, which this verification does not cover. Unconfirmed: the X-Mollie-Signature header and its sha256= prefix could not be checked against docs.mollie.com in this review (@mollie/api-client 4.6.0 has no signature helper).',
+          'Next-gen webhooks (beta): create a webhook with its event types in the Mollie Dashboard (Developers > Webhooks) or with the Webhooks API, and copy its signing secret. Deliveries carry X-Mollie-Signature: sha256=<hex HMAC-SHA256 of the raw body>. Classic webhooks (the webhookUrl set on a payment) are not signed: they POST only id=tr_... and the receiver must fetch the object from the API, which this verification does not cover.',
         kind: 'dashboard',
       },
       scheme: 'hmac-body',

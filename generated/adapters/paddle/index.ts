@@ -190,7 +190,7 @@ export class PaddleAdapter extends BaseAdapter<
       },
       transactions: {
         description:
-          'Transactions (txn_...): checkouts, renewals and invoices. The list filters on updated_at with operator suffixes ([LT], [LTE], [GT], [GTE]), so changed transactions are read incrementally in updated_at order. details.totals holds the totals as strings in the lowest denomination. (The updated_at[GT] filter and the order_by parameter are confirmed by the official Node SDK. Unconfirmed: that updated_at is an allowed order_by field, given as updated_at[ASC].)',
+          'Transactions (txn_...): checkouts, renewals and invoices. The list filters on updated_at with operator suffixes ([LT], [LTE], [GT], [GTE]), so changed transactions are read incrementally in updated_at order. details.totals holds the totals as strings in the lowest denomination. (Paddle documents updated_at with [LT], [LTE], [GT] and [GTE] operators on GET /transactions, and updated_at among the valid order_by fields: billed_at, created_at, id and updated_at.)',
         fields: {
           address_id: 'string|null',
           billed_at: 'string|null',
@@ -270,7 +270,23 @@ export class PaddleAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://github.com/PaddleHQ/paddle-go-sdk/blob/7f86494988063c5e4fd595df4aed0879b9b697a1/paddle.go',
+      entities: {
+        customers:
+          'https://github.com/PaddleHQ/paddle-go-sdk/blob/7f86494988063c5e4fd595df4aed0879b9b697a1/customers.go',
+        products: 'https://github.com/PaddleHQ/paddle-go-sdk/blob/7f86494988063c5e4fd595df4aed0879b9b697a1/products.go',
+        subscriptions:
+          'https://github.com/PaddleHQ/paddle-go-sdk/blob/7f86494988063c5e4fd595df4aed0879b9b697a1/subscriptions.go',
+        transactions: 'https://developer.paddle.com/api-reference/transactions/list-transactions',
+      },
+      githubOrgs: ['PaddleHQ'],
+      rateLimit: 'https://developer.paddle.com/api-reference/about/rate-limiting/',
+      webhooks:
+        'https://github.com/PaddleHQ/paddle-go-sdk/blob/7f86494988063c5e4fd595df4aed0879b9b697a1/webhook_verifier.go',
+    },
     testConnection: { method: 'GET', path: '/customers?per_page=1' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         "Paddle signs notifications, but not in a form this config can declare: the Paddle-Signature header is 'ts=<unix seconds>;h1=<hex HMAC-SHA256>' computed over '<ts>:<raw body>' with the notification destination's secret key (close to, but not the same as, Stripe's t=/v1= scheme over '<t>.<body>'). Destinations are created in the dashboard (Developer tools > Notifications) or with POST /notification-settings; see https://developer.paddle.com/webhooks/signature-verification.",

@@ -88,7 +88,7 @@ export interface PaddleSubscription {
 /** Body of an update of `subscriptions`. */
 export type PaddleSubscriptionUpdateInput = Partial<PaddleSubscription>;
 
-/** Transactions (txn_...): checkouts, renewals and invoices. The list filters on updated_at with operator suffixes ([LT], [LTE], [GT], [GTE]), so changed transactions are read incrementally in updated_at order. details.totals holds the totals as strings in the lowest denomination. (The updated_at[GT] filter and the order_by parameter are confirmed by the official Node SDK. Unconfirmed: that updated_at is an allowed order_by field, given as updated_at[ASC].) */
+/** Transactions (txn_...): checkouts, renewals and invoices. The list filters on updated_at with operator suffixes ([LT], [LTE], [GT], [GTE]), so changed transactions are read incrementally in updated_at order. details.totals holds the totals as strings in the lowest denomination. (Paddle documents updated_at with [LT], [LTE], [GT] and [GTE] operators on GET /transactions, and updated_at among the valid order_by fields: billed_at, created_at, id and updated_at.) */
 export interface PaddleTransaction {
   address_id: string | null;
   billed_at: string | null;

@@ -28,7 +28,7 @@ import type {
 export type * from './types.js';
 
 /**
- * PayPal adapter: PayPal REST APIs. Each API carries its own major version in the path (Invoicing v2, Catalog Products v1, Subscriptions/Billing Plans v1, Webhooks Management v1); there is no version header. Server-to-server access uses the OAuth 2.0 client-credentials grant with the REST app's client id and secret (HTTP Basic at /v1/oauth2/token); the access token lasts about 9 hours (expires_in) and there is no refresh token, so a new token is requested with the same grant. Acting for other merchants requires PayPal partner onboarding. Transaction Search (GET /v1/reporting/transactions) is not an entity here: it requires start_date and end_date no more than 31 days apart and lags up to three hours, which this config cannot express. List endpoints page with page/page_size and total_required; PATCH updates take JSON Patch arrays, so only create/PUT/DELETE writes are declared. Unconfirmed: the page_size maximum of 20 for the products and plans lists could not be checked against PayPal's reference here. The official server SDK only says that page=1 with page_size=20 returns the first 20 items.
+ * PayPal adapter: PayPal REST APIs. Each API carries its own major version in the path (Invoicing v2, Catalog Products v1, Subscriptions/Billing Plans v1, Webhooks Management v1); there is no version header. Server-to-server access uses the OAuth 2.0 client-credentials grant with the REST app's client id and secret (HTTP Basic at /v1/oauth2/token); the access token lasts about 9 hours (expires_in) and there is no refresh token, so a new token is requested with the same grant. Acting for other merchants requires PayPal partner onboarding. Transaction Search (GET /v1/reporting/transactions) is not an entity here: it requires start_date and end_date no more than 31 days apart and lags up to three hours, which this config cannot express. List endpoints page with page/page_size and total_required; PATCH updates take JSON Patch arrays, so only create/PUT/DELETE writes are declared. PayPal's OpenAPI descriptions cap page_size at 20 (default 10) for the products and plans lists and at 100 (default 20) for invoices.
  *
  * @example
  * const adapter = new PaypalAdapter({ credentials, connectionConfig });
@@ -69,7 +69,7 @@ export class PaypalAdapter extends BaseAdapter<
       },
     },
     description:
-      "PayPal REST APIs. Each API carries its own major version in the path (Invoicing v2, Catalog Products v1, Subscriptions/Billing Plans v1, Webhooks Management v1); there is no version header. Server-to-server access uses the OAuth 2.0 client-credentials grant with the REST app's client id and secret (HTTP Basic at /v1/oauth2/token); the access token lasts about 9 hours (expires_in) and there is no refresh token, so a new token is requested with the same grant. Acting for other merchants requires PayPal partner onboarding. Transaction Search (GET /v1/reporting/transactions) is not an entity here: it requires start_date and end_date no more than 31 days apart and lags up to three hours, which this config cannot express. List endpoints page with page/page_size and total_required; PATCH updates take JSON Patch arrays, so only create/PUT/DELETE writes are declared. Unconfirmed: the page_size maximum of 20 for the products and plans lists could not be checked against PayPal's reference here. The official server SDK only says that page=1 with page_size=20 returns the first 20 items.",
+      "PayPal REST APIs. Each API carries its own major version in the path (Invoicing v2, Catalog Products v1, Subscriptions/Billing Plans v1, Webhooks Management v1); there is no version header. Server-to-server access uses the OAuth 2.0 client-credentials grant with the REST app's client id and secret (HTTP Basic at /v1/oauth2/token); the access token lasts about 9 hours (expires_in) and there is no refresh token, so a new token is requested with the same grant. Acting for other merchants requires PayPal partner onboarding. Transaction Search (GET /v1/reporting/transactions) is not an entity here: it requires start_date and end_date no more than 31 days apart and lags up to three hours, which this config cannot express. List endpoints page with page/page_size and total_required; PATCH updates take JSON Patch arrays, so only create/PUT/DELETE writes are declared. PayPal's OpenAPI descriptions cap page_size at 20 (default 10) for the products and plans lists and at 100 (default 20) for invoices.",
     docsUrl: 'https://developer.paypal.com/api/rest/',
     entities: {
       invoices: {
@@ -237,7 +237,24 @@ export class PaypalAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      entities: {
+        invoices:
+          'https://github.com/paypal/paypal-rest-api-specifications/blob/ec4d8f36a6ab0abcc3865e1072aaddc85ea14d5c/openapi/invoicing_v2.json',
+        plans:
+          'https://github.com/paypal/paypal-rest-api-specifications/blob/ec4d8f36a6ab0abcc3865e1072aaddc85ea14d5c/openapi/billing_subscriptions_v1.json',
+        products:
+          'https://github.com/paypal/paypal-rest-api-specifications/blob/ec4d8f36a6ab0abcc3865e1072aaddc85ea14d5c/openapi/catalogs_products_v1.json',
+        webhooks:
+          'https://github.com/paypal/paypal-rest-api-specifications/blob/ec4d8f36a6ab0abcc3865e1072aaddc85ea14d5c/openapi/notifications_webhooks_v1.json',
+      },
+      githubOrgs: ['paypal'],
+      pagination:
+        'https://github.com/paypal/paypal-rest-api-specifications/blob/ec4d8f36a6ab0abcc3865e1072aaddc85ea14d5c/openapi/catalogs_products_v1.json',
+      rateLimit: 'https://developer.paypal.com/docs/rate-limiting/',
+    },
     testConnection: { method: 'GET', path: '/v1/notifications/webhooks' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         "PayPal webhooks are signed, but not with an HMAC: each delivery carries PAYPAL-TRANSMISSION-ID, PAYPAL-TRANSMISSION-TIME, PAYPAL-TRANSMISSION-SIG, PAYPAL-CERT-URL and PAYPAL-AUTH-ALGO, and is verified either by calling POST /v1/notifications/verify-webhook-signature with those headers, the webhook_id and the event, or offline by checking an RSA-SHA256 signature over transmission id|time|webhook id|CRC32 of the body with PayPal's certificate. Neither fits the signature schemes this config can declare. Subscriptions are made with POST /v1/notifications/webhooks (see docs: https://developer.paypal.com/api/rest/webhooks/).",

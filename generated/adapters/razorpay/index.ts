@@ -308,7 +308,19 @@ export class RazorpayAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      entities: {
+        customers: 'https://razorpay.com/docs/api/customers/fetch-all?preferred-country=IN',
+        invoices: 'https://razorpay.com/docs/my/api/payments/invoices/fetch-all',
+        orders: 'https://razorpay.com/docs/api/pagination',
+        payments: 'https://razorpay.com/docs/api/pagination',
+        refunds: 'https://razorpay.com/docs/api/pagination',
+      },
+      pagination: 'https://razorpay.com/docs/api/pagination',
+      rateLimit: 'https://razorpay.com/docs/api/pagination',
+    },
     testConnection: { method: 'GET', path: '/payments?count=1' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       algorithm: 'sha256',
       deliveryIdHeader: 'X-Razorpay-Event-Id',

@@ -286,10 +286,18 @@ export class RecurlyAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://docs.recurly.com/recurly-subscriptions/v2021-02-25/reference/getting-started-v2021-02-25',
+      entities: {},
+      pagination: 'https://docs.recurly.com/recurly-subscriptions/v2021-02-25/reference/getting-started-v2021-02-25',
+      rateLimit: 'https://docs.recurly.com/recurly-subscriptions/v2021-02-25/reference/getting-started-v2021-02-25',
+      webhooks: 'https://docs.recurly.com/recurly-subscriptions/docs/signature-verification',
+    },
     testConnection: { method: 'GET', path: '/sites' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
-        'Recurly signs JSON webhooks, but not as a plain body HMAC: the recurly-signature header is a Unix timestamp followed by one or more comma-separated hex HMAC-SHA256 signatures (two during the 24 hours after a key rotation), computed over the timestamp and the raw body, which this config cannot declare. XML webhooks are not signed. Endpoints are set per site in Integrations > Webhooks; see https://docs.recurly.com/v1.3/docs/signature-verification.',
+        'Recurly signs JSON webhooks, but not as a plain body HMAC: the recurly-signature header is a Unix timestamp in milliseconds followed by one or more comma-separated hex HMAC-SHA256 signatures (two during the 24 hours after a key rotation), computed over the timestamp and the raw body, which this config cannot declare. XML webhooks are not signed. Endpoints are set per site in Integrations > Webhooks; see https://docs.recurly.com/recurly-subscriptions/docs/signature-verification.',
       scheme: 'none',
     },
   };

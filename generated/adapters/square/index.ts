@@ -250,9 +250,10 @@ export class SquareAdapter extends BaseAdapter<
         getById: true,
         idField: 'id',
         incremental: {
-          kind: 'none',
-          reason:
-            "ListPayments' begin_time/end_time filter on created_at (default window: the last year), not on updated_at, and a payment changes after creation (completion, refunds); begin_time would miss those changes.",
+          cursorField: 'updated_at',
+          format: 'iso8601',
+          kind: 'query-param',
+          param: 'updated_at_begin_time',
         },
         itemQuery: {},
         itemRecordPath: 'payment',
@@ -269,7 +270,7 @@ export class SquareAdapter extends BaseAdapter<
         method: 'GET',
         openapiSchema: 'Payment',
         path: '/payments',
-        query: { sort_order: 'ASC' },
+        query: { sort_field: 'UPDATED_AT', sort_order: 'ASC' },
         recordsPath: 'payments',
         standard: 'Payment',
         updateMethod: 'PATCH',
@@ -295,9 +296,10 @@ export class SquareAdapter extends BaseAdapter<
         getById: true,
         idField: 'id',
         incremental: {
-          kind: 'none',
-          reason:
-            "ListPaymentRefunds' begin_time/end_time filter on created_at, and a refund moves from PENDING to COMPLETED, REJECTED or FAILED afterwards.",
+          cursorField: 'updated_at',
+          format: 'iso8601',
+          kind: 'query-param',
+          param: 'updated_at_begin_time',
         },
         itemPath: '/refunds/{id}',
         itemQuery: {},
@@ -315,7 +317,7 @@ export class SquareAdapter extends BaseAdapter<
         method: 'GET',
         openapiSchema: 'PaymentRefund',
         path: '/refunds',
-        query: { sort_order: 'ASC' },
+        query: { sort_field: 'UPDATED_AT', sort_order: 'ASC' },
         recordsPath: 'refunds',
         standard: 'Refund',
         updateMethod: 'PATCH',
@@ -358,8 +360,25 @@ export class SquareAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
-    sources: { entities: {}, githubOrgs: ['square'] },
+    sources: {
+      entities: {
+        catalog_items:
+          'https://github.com/square/connect-api-specification/blob/5733f6624e9a5b930a8426f0e02a6bf7e35c6c0f/api.json',
+        customers:
+          'https://github.com/square/connect-api-specification/blob/5733f6624e9a5b930a8426f0e02a6bf7e35c6c0f/api.json',
+        locations:
+          'https://github.com/square/connect-api-specification/blob/5733f6624e9a5b930a8426f0e02a6bf7e35c6c0f/api.json',
+        payments:
+          'https://github.com/square/connect-api-specification/blob/5733f6624e9a5b930a8426f0e02a6bf7e35c6c0f/api.json',
+        refunds:
+          'https://github.com/square/connect-api-specification/blob/5733f6624e9a5b930a8426f0e02a6bf7e35c6c0f/api.json',
+      },
+      githubOrgs: ['square'],
+      rateLimit:
+        'https://developer.squareup.com/forums/t/category-v1-error-code-too-many-requests-detail-this-request-was-rate-limited-please-retry-later/3338',
+    },
     testConnection: { method: 'GET', path: '/locations' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       deliveryIdPath: 'event_id',
       docsUrl: 'https://developer.squareup.com/docs/webhooks/step3validate',

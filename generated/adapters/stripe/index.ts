@@ -256,8 +256,9 @@ export class StripeAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
-    sources: { entities: {}, githubOrgs: ['stripe'] },
+    sources: { entities: {}, githubOrgs: ['stripe'], rateLimit: 'https://docs.stripe.com/rate-limits' },
     testConnection: { method: 'GET', path: '/balance' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       deliveryIdPath: 'id',
       docsUrl: 'https://docs.stripe.com/webhooks',

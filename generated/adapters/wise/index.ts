@@ -195,10 +195,12 @@ export class WiseAdapter extends BaseAdapter<WiseEntities, WiseCredentials, Wise
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: { entities: {}, webhooks: 'https://docs.wise.com/guides/developer/webhooks/event-handling' },
     testConnection: { method: 'GET', path: '/v2/profiles' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
-        "Wise signs webhooks with an RSA key rather than an HMAC: X-Signature-SHA256 is a base64 RSA-SHA256 signature of the raw body, verified with Wise's published public key (different for sandbox and production), with X-Delivery-Id identifying the delivery. Public-key verification is not a scheme this config can declare. Subscriptions are made per profile (POST /v3/profiles/{profileId}/subscriptions), per application, or in the web app's developer tools; see https://docs.wise.com/api-docs/features/webhooks-notifications/event-handling. Unconfirmed: the /v3/profiles/{profileId}/subscriptions path could not be re-checked in this review.",
+        "Wise signs webhooks with an RSA key rather than an HMAC: X-Signature-SHA256 is a base64 RSA-SHA256 signature of the raw body, verified with Wise's published public key (different for sandbox and production), with X-Delivery-Id identifying the delivery. Public-key verification is not a scheme this config can declare. Subscriptions are made per profile (POST /v3/profiles/{profileId}/subscriptions), per application, or in the web app's developer tools; see https://docs.wise.com/guides/developer/webhooks/event-handling and https://docs.wise.com/api-reference/webhook/webhookprofilesubscriptioncreate.",
       scheme: 'none',
     },
   };
