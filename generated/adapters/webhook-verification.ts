@@ -104,7 +104,11 @@ export const PLATFORM_WEBHOOK_VERIFICATION: Readonly<Record<string, PlatformWebh
     scheme: 'none',
   },
   bigcommerce: {
-    scheme: 'none',
+    scheme: 'standard-webhooks',
+    signatureHeader: 'webhook-signature',
+    timestampHeader: 'webhook-timestamp',
+    toleranceSeconds: 300,
+    deliveryIdHeader: 'webhook-id',
   },
   bigquery: {
     scheme: 'none',

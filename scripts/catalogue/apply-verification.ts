@@ -9,7 +9,7 @@
  *     "keptAbsences": [...], "unresolved": [...] }
  *
  * A change applies only where the entry still holds its `old` value (the audit saw what is there); otherwise it is
- * reported and skipped. Source URLs that are not https are dropped and reported. The result is validated as a whole
+ * reported and skipped. Results without a `verifiedAt` are dated today. Source URLs that are not https are dropped and reported. The result is validated as a whole
  * (every problem at once) before the file is written; nothing is written when it does not validate.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -94,6 +94,9 @@ function httpsOnly(sources: Record<string, Json>, id: string, log: string[]): Re
   return out;
 }
 
+/** The day an audit without its own `verifiedAt` dates its results: today, in UTC. */
+const today = new Date().toISOString().slice(0, 10);
+
 function main(files: string[]): number {
   const config = JSON.parse(readFileSync(CONFIG, 'utf8')) as { platforms: Entry[] };
   const log: string[] = [];
@@ -108,17 +111,19 @@ function main(files: string[]): number {
       }
       let entry = config.platforms[index] as Entry;
       for (const change of result.changes ?? []) {
-        if ('old' in change && !isDeepStrictEqual(at(entry, change.pointer), change.old)) {
+        // `old: null` stands for a field the entry does not have yet.
+        const current = at(entry, change.pointer) ?? null;
+        if ('old' in change && !isDeepStrictEqual(current, change.old ?? null)) {
           log.push(`${id} ${change.pointer}: the entry no longer holds the audited value; change skipped`);
           continue;
         }
         set(entry, change.pointer, change.new);
         applied++;
       }
-      if (result.verifiedAt && result.sources) {
+      if (result.sources) {
         const existing = (entry.sources ?? {}) as Record<string, Json>;
         const merged = { ...existing, ...httpsOnly(result.sources, id, log) };
-        entry = withCitations(entry, result.verifiedAt, merged);
+        entry = withCitations(entry, result.verifiedAt ?? today, merged);
       }
       config.platforms[index] = entry;
     }

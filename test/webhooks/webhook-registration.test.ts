@@ -688,7 +688,10 @@ describe.each(apiPlatforms.map((m) => [m.id, m] as const))('%s, against its conf
     if (source === 'user') {
       // The user copies the secret from the platform's dashboard, as the registration's instructions say.
       expect(webhook.instructions).toContain(`/webhooks/${webhook.webhook_id}/secret`);
-      secret = `copied-from-the-${id}-dashboard`;
+      // In the scheme's own form: Standard Webhooks secrets are whsec_<base64 key>.
+      const copied = `copied-from-the-${id}-dashboard`;
+      secret =
+        meta.webhooks.scheme === 'standard-webhooks' ? `whsec_${Buffer.from(copied).toString('base64')}` : copied;
       const put = await call(
         catalogue,
         'PUT',

@@ -269,7 +269,7 @@ export class AdobeCommerceAdapter extends BaseAdapter<
       headers: { retryAfter: 'Retry-After' },
       model: 'fixed-window',
       notes:
-        "Magento Open Source and Adobe Commerce publish no request-rate limit for the REST API (Adobe documents web API input limits instead: searchCriteria pageSize is capped, by default at 300, and list-type parameters are bounded; Adobe Commerce on cloud can add Fastly rate limiting per site). Throughput is set by the merchant's hosting. The 10 requests/second here is a client-side courtesy ceiling, not a platform figure.",
+        "Adobe Commerce and Magento Open Source publish no general request-rate limit for the REST API. Adobe documents (1) web API input limits, disabled by default (Stores > Configuration > Services > Web Api Limits): when enabled, at most 300 items per page, a default page size of 20, and at most 20 entities in list inputs (5,000 for asynchronous requests); and (2) since 2.4.7, optional rate limiting of order placement and payment information only (guest-carts/{cartId}/payment-information and /order, carts/mine/payment-information and /order, GraphQL, InstantPurchase), off by default, Redis-backed, with merchant-set limits per guest IP or customer per 60/3600/86400 s, answering 429 on REST. Neither applies to the order, product and customer reads configured here; Adobe Commerce on cloud can add Fastly rate limiting per site. Throughput is set by the merchant's hosting. The 10 requests/second here is a client-side courtesy ceiling, not a platform figure.",
       requests: 10,
       scope: 'connection',
       statusCodes: [429],
@@ -282,8 +282,22 @@ export class AdobeCommerceAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
-    sources: { domains: ['magento.com'], entities: {} },
+    sources: {
+      auth: 'https://github.com/AdobeDocs/commerce-webapi/blob/main/src/pages/get-started/authentication/gs-authentication-token.md',
+      domains: ['magento.com'],
+      entities: {
+        customers: 'https://developer.adobe.com/commerce/webapi/rest/use-rest/performing-searches/',
+        orders: 'https://developer.adobe.com/commerce/webapi/rest/use-rest/performing-searches/',
+        products: 'https://developer.adobe.com/commerce/webapi/rest/use-rest/performing-searches/',
+      },
+      githubOrgs: ['AdobeDocs'],
+      pagination: 'https://developer.adobe.com/commerce/webapi/rest/use-rest/performing-searches/',
+      rateLimit: 'https://github.com/AdobeDocs/commerce-webapi/blob/main/src/pages/get-started/rate-limiting.md',
+      webhooks:
+        'https://github.com/AdobeDocs/commerce-extensibility/blob/main/src/pages/webhooks/signature-verification.md',
+    },
     testConnection: { method: 'GET', path: '/store/storeConfigs' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         "Magento Open Source has no outbound webhooks. Adobe Commerce's Webhooks module (and Adobe I/O Events) can call an endpoint, with optional signing in x-adobe-commerce-webhook-signature that the receiver checks with the public key of a key pair generated in the admin (an asymmetric signature, not an HMAC with a shared secret), which none of the supported schemes verifies.",

@@ -35,9 +35,9 @@ export class AffinityAdapter extends BaseAdapter<
   AffinityStandardTypes
 > {
   static readonly meta: PlatformMeta = {
-    apiVersion: 'v2',
+    apiVersion: '2026-09-17',
     auth: { extraCredentials: {}, in: 'header', kind: 'api_key', name: 'Authorization', value: 'Bearer {apiKey}' },
-    baseUrl: 'https://api.affinity.co/{apiVersion}',
+    baseUrl: 'https://api.affinity.co/v2',
     category: 'crm',
     connectionConfig: {},
     description:
@@ -128,7 +128,7 @@ export class AffinityAdapter extends BaseAdapter<
         writeBody: { encoding: 'json' },
       },
     },
-    headers: {},
+    headers: { 'X-Affinity-Api-Version': '{apiVersion}' },
     id: 'affinity',
     name: 'Affinity',
     pagination: { kind: 'next-url', limitParam: 'limit', maxLimit: 100, nextUrlPath: 'pagination.nextUrl' },
@@ -153,7 +153,13 @@ export class AffinityAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://developer.affinity.co/pages/external-api-v2/versioning',
+      entities: { companies: 'https://developer.affinity.co/api-reference/2026-07-15/companies/get-all-companies' },
+      rateLimit: 'https://developer.affinity.co/pages/external-api-v2/rate-limits',
+    },
     testConnection: { method: 'GET', path: '/auth/whoami' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'Affinity webhooks exist only in API v1 (POST https://api.affinity.co/webhook/subscribe with webhook_url and subscriptions), outside this v2 base URL; no signature header or signing secret for deliveries was found in the documentation read, so they are treated as unsigned.',

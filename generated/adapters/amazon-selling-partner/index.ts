@@ -181,7 +181,24 @@ export class AmazonSellingPartnerAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://github.com/amzn/selling-partner-api-models/blob/main/models/orders-api-model/orders_2026-01-01.json',
+      entities: {
+        inventory_summaries:
+          'https://github.com/amzn/selling-partner-api-models/blob/main/models/fba-inventory-api-model/fbaInventory.json',
+        orders:
+          'https://github.com/amzn/selling-partner-api-models/blob/main/models/orders-api-model/orders_2026-01-01.json',
+      },
+      githubOrgs: ['amzn'],
+      pagination:
+        'https://github.com/amzn/selling-partner-api-models/blob/main/models/orders-api-model/orders_2026-01-01.json',
+      rateLimit:
+        'https://github.com/amzn/selling-partner-api-models/blob/main/models/orders-api-model/orders_2026-01-01.json',
+      webhooks:
+        'https://github.com/amzn/selling-partner-api-models/blob/main/models/notifications-api-model/notifications.json',
+    },
     testConnection: { method: 'GET', path: '/sellers/v1/marketplaceParticipations' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'SP-API has no HTTP webhooks: the Notifications API delivers events (ORDER_CHANGE, FBA_INVENTORY_AVAILABILITY_CHANGES, …) to an Amazon SQS queue or Amazon EventBridge destination that the developer creates, which are read with AWS credentials rather than received as signed HTTP callbacks.',

@@ -263,11 +263,46 @@ export class BigcommerceAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://github.com/bigcommerce/docs/blob/main/reference/catalog/products_catalog.v3.yml',
+      auth: 'https://github.com/bigcommerce/docs/blob/main/docs/start/authentication/api-accounts.mdx',
+      entities: {
+        customers: 'https://github.com/bigcommerce/docs/blob/main/reference/customers.v3.yml',
+        orders: 'https://github.com/bigcommerce/docs/blob/main/reference/orders.v2.oas2.yml',
+        products: 'https://github.com/bigcommerce/docs/blob/main/reference/catalog/products_catalog.v3.yml',
+      },
+      githubOrgs: ['bigcommerce'],
+      pagination: 'https://github.com/bigcommerce/docs/blob/main/reference/catalog/products_catalog.v3.yml',
+      rateLimit: 'https://github.com/bigcommerce/docs/blob/main/docs/api-docs/getting-started/api-rate-limits.mdx',
+      webhooks: 'https://github.com/bigcommerce/docs/blob/main/docs/integrations/webhooks/https-webhook-overview.mdx',
+    },
     testConnection: { method: 'GET', path: '/v3/catalog/products?limit=1' },
+    verifiedAt: '2026-12-08',
     webhooks: {
-      reason:
-        "BigCommerce webhooks (created with POST /v3/hooks) carry a thin payload and, in the documentation found, are authenticated only by custom headers the subscriber sets at registration (the hook's headers object), which a receiver compares itself. Third-party guides disagree on whether deliveries are also HMAC-signed (one describes Standard Webhooks headers keyed with the app's client secret, others an X-BC-Signature hex HMAC); no BigCommerce page confirming a signature scheme was found, so no verification is configured.",
-      scheme: 'none',
+      deliveryIdHeader: 'webhook-id',
+      docsUrl: 'https://github.com/bigcommerce/docs/blob/main/docs/integrations/webhooks/https-webhook-overview.mdx',
+      eventTypePath: 'scope',
+      records: {},
+      registration: {
+        body: { destination: '{endpointUrl}', is_active: true, scope: '{event}' },
+        docsUrl: 'https://github.com/bigcommerce/docs/blob/main/reference/webhooks.v3.yml',
+        encoding: 'json',
+        idPath: 'data.id',
+        itemPath: '/v3/hooks/{webhookId}',
+        kind: 'api',
+        method: 'POST',
+        path: '/v3/hooks',
+        perEvent: true,
+        secret: {
+          from: 'user',
+          instructions:
+            "BigCommerce signs every HTTPS webhook with the Standard Webhooks scheme keyed with the client secret of the app or API account that created the hook. Enter whsec_ followed by the base64 encoding of that client secret (BigCommerce's own samples base64-encode the client secret before handing it to the Standard Webhooks library).",
+        },
+      },
+      scheme: 'standard-webhooks',
+      signatureHeader: 'webhook-signature',
+      timestampHeader: 'webhook-timestamp',
+      toleranceSeconds: 300,
     },
   };
 

@@ -197,7 +197,17 @@ export class CapsuleCrmAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://developer.capsulecrm.com/v2/operations/listParties',
+      entities: {
+        opportunities: 'https://developer.capsulecrm.com/v2/operations/Opportunity',
+        parties: 'https://developer.capsulecrm.com/v2/operations/listParties',
+      },
+      pagination: 'https://developer.capsulecrm.com/v2/operations/listParties',
+      webhooks: 'https://developer.capsulecrm.com/v2/operations/REST_Hook',
+    },
     testConnection: { method: 'GET', path: '/users/current' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'Capsule pushes events through REST hooks (subscriptions created with POST /api/v2/resthooks naming an event and a targetUrl). No signature header or signing secret for deliveries was found in the documentation read, so deliveries are treated as unsigned; authenticity rests on an unguessable target URL.',

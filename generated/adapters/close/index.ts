@@ -209,7 +209,16 @@ export class CloseAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://developer.close.com/',
+      auth: 'https://developer.close.com/',
+      entities: {
+        contacts: 'https://developer.close.com/api/resources/contacts/llms.txt',
+        opportunities: 'https://developer.close.com/api/resources/opportunities/list',
+      },
+    },
     testConnection: { method: 'GET', path: '/me/' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'Close does sign webhooks, but with no scheme this config can express: each delivery carries close-sig-timestamp and close-sig-hash, the hex HMAC-SHA256 of the timestamp concatenated with the raw body, keyed with the hex-decoded signature_key returned when the subscription is created (POST /api/v1/webhook/). zendesk-hmac-sha256 concatenates the same way but is base64 with the key used as text, and hmac-body has no timestamp. Verification therefore has to be custom; do not treat these deliveries as unsigned.',

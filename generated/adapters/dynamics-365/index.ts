@@ -326,7 +326,13 @@ export class Dynamics365Adapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      entities: {},
+      rateLimit: 'https://learn.microsoft.com/en-us/powerapps/maker/data-platform/api-limits-overview',
+      webhooks: 'https://learn.microsoft.com/en-us/power-apps/developer/data-platform/register-web-hook',
+    },
     testConnection: { method: 'GET', path: '/WhoAmI' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'Dataverse has no HMAC-signed webhooks. Its webhooks are service endpoints registered with the Plug-in Registration Tool (or the serviceendpoint table) on message steps; they authenticate to the receiver with a fixed value the registrant chooses (HttpHeader, WebhookKey sent as the code query parameter, or HttpQueryString), not with a signature. Azure Service Bus / Event Hub endpoints are the other push option.',

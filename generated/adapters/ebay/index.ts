@@ -174,7 +174,17 @@ export class EbayAdapter extends BaseAdapter<EbayEntities, EbayCredentials, Ebay
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      entities: {
+        inventory_items:
+          'https://developer.ebay.com/api-docs/sell/inventory/resources/inventory_item/methods/getInventoryItems',
+      },
+      pagination: 'https://developer.ebay.com/api-docs/sell/inventory/types/slr:InventoryItems',
+      rateLimit: 'https://developer.ebay.com/develop/api/sell/api_call_limits',
+      webhooks: 'https://developer.ebay.com/api-docs/buy/notification/resources/public_key/methods/getPublicKey',
+    },
     testConnection: { method: 'GET', path: '/sell/fulfillment/v1/order?limit=1' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         "eBay's Notification API (and the marketplace account-deletion notifications) sign each delivery in the X-EBAY-SIGNATURE header with an ECDSA key pair: the header is a base64 JSON naming a key id whose public key is fetched from the Notification API (getPublicKey). It is an asymmetric signature, not an HMAC with a shared secret, and none of the supported schemes verifies it. Subscriptions are made with POST /commerce/notification/v1/subscription.",

@@ -220,7 +220,7 @@ export class EcwidAdapter extends BaseAdapter<
       headers: { retryAfter: 'Retry-After' },
       model: 'fixed-window',
       notes:
-        "Ecwid API docs (rate limits): 600 requests per minute per access token; over the limit Ecwid answers 429 and the client should wait (Retry-After) before retrying. This figure was taken from Ecwid's API reference as remembered, not re-read in this pass.",
+        'docs.ecwid.com/api-reference (REST API overview): \'We accept up to 600 requests per minute per token. If you exceed the limit, all subsequent requests will be ignored with an error 429 and a "Retry-After": N header (number N is a cooldown).\' Requests that keep coming with a non-working token are blocked for much longer after 20 requests per minute, or 600 requests with non-working tokens per IP.',
       requests: 600,
       scope: 'connection',
       statusCodes: [429],
@@ -233,7 +233,16 @@ export class EcwidAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://api-docs.ecwid.com/reference/rest-api',
+      auth: 'https://docs.ecwid.com/api-reference',
+      entities: { orders: 'https://api-docs.ecwid.com/reference/search-orders' },
+      pagination: 'https://api-docs.ecwid.com/reference/search-orders',
+      rateLimit: 'https://docs.ecwid.com/api-reference',
+      webhooks: 'https://developers.ecwid.com/api-documentation/webhooks-best-practices',
+    },
     testConnection: { method: 'GET', path: '/profile' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'Ecwid signs webhooks, but not the body: X-Ecwid-Webhook-Signature is base64(HMAC-SHA256(client secret, "<eventCreated>.<eventId>")) over two fields of the JSON payload, which the generic body-HMAC scheme cannot compute. Webhooks belong to an Ecwid app: the URL and events are set in the app\'s settings (or with the app\'s webhook API).',

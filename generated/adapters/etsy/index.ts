@@ -263,7 +263,13 @@ export class EtsyAdapter extends BaseAdapter<EtsyEntities, EtsyCredentials, Etsy
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://developers.etsy.com/documentation/reference',
+      auth: 'https://developers.etsy.com/documentation/essentials/oauth2',
+      entities: { listings: 'https://www.etsy.com/openapi/generated/oas/3.0.0.json' },
+    },
     testConnection: { method: 'GET', path: '/users/me' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       deliveryIdHeader: 'webhook-id',
       docsUrl: 'https://developers.etsy.com/documentation/essentials/webhooks',

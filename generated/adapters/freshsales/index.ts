@@ -244,7 +244,15 @@ export class FreshsalesAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://developers.freshworks.com/crm/api/',
+      auth: 'https://developers.freshworks.com/crm/api/',
+      entities: {},
+      webhooks:
+        'https://crmsupport.freshworks.com/en/support/solutions/articles/50000002418-how-to-use-workflows-with-webhooks-',
+    },
     testConnection: { method: 'GET', path: '/contacts/filters' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         "Freshsales has no webhook subscription API: webhooks are a workflow action ('Trigger webhook') configured in the web app, sending the URL, headers and body the admin defines. They are not signed; authenticity rests on whatever secret header or URL token the admin adds.",

@@ -286,7 +286,25 @@ export class HubspotAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://developers.hubspot.com/docs/api-reference/legacy/migration-guide',
+      entities: {
+        companies:
+          'https://github.com/HubSpot/HubSpot-public-api-spec-collection/blob/99893791383254f52aa07662baeb98aad65cc710/PublicApiSpecs/CRM/Objects/Rollouts/424/2026-09/objects.json',
+        contacts:
+          'https://github.com/HubSpot/HubSpot-public-api-spec-collection/blob/99893791383254f52aa07662baeb98aad65cc710/PublicApiSpecs/CRM/Contacts/Rollouts/424/2026-09/contacts.json',
+        deals:
+          'https://github.com/HubSpot/HubSpot-public-api-spec-collection/blob/99893791383254f52aa07662baeb98aad65cc710/PublicApiSpecs/CRM/Objects/Rollouts/424/2026-09/objects.json',
+        tickets:
+          'https://github.com/HubSpot/HubSpot-public-api-spec-collection/blob/99893791383254f52aa07662baeb98aad65cc710/PublicApiSpecs/CRM/Objects/Rollouts/424/2026-09/objects.json',
+      },
+      githubOrgs: ['HubSpot'],
+      pagination:
+        'https://github.com/HubSpot/HubSpot-public-api-spec-collection/blob/99893791383254f52aa07662baeb98aad65cc710/PublicApiSpecs/CRM/Contacts/Rollouts/424/2026-09/contacts.json',
+      webhooks: 'https://developers.hubspot.com/changelog/introducing-version-3-of-webhook-signatures',
+    },
     testConnection: { method: 'GET', path: '/crm/objects/{apiVersion}/contacts?limit=1' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       docsUrl:
         'https://developers.hubspot.com/docs/apps/developer-platform/build-apps/authentication/request-validation',

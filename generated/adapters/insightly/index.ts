@@ -269,10 +269,17 @@ export class InsightlyAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://api.na1.insightly.com/v3.1/',
+      domains: ['insight.ly'],
+      entities: {},
+      webhooks: 'https://support.insight.ly/en-us/Knowledge/article/1420/What_are_webhooks_in_the_workflow_automation/',
+    },
     testConnection: { method: 'GET', path: '/Users/Me' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
-        "Insightly's API offers no webhook subscriptions; changes are found by polling the Search endpoints with updated_after_utc.",
+        "Insightly's API offers no webhook subscriptions. Webhooks exist only as a workflow-automation action configured in the web app ('Add New Webhook': a name and a URI that Insightly POSTs the record's fields to when a record is added or updated); they authenticate with HTTP Basic credentials embedded by the admin (base64-encoded user name and password), not with a signature, so there is no HMAC to verify and nothing to register through the API. Changes are found by polling the Search endpoints with updated_after_utc.",
       scheme: 'none',
     },
   };

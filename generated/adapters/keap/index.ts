@@ -70,9 +70,10 @@ export class KeapAdapter extends BaseAdapter<KeapEntities, KeapCredentials, Keap
         getById: true,
         idField: 'id',
         incremental: {
-          kind: 'none',
-          reason:
-            'GET /v2/companies documents filter fields since_time and until_time (besides company_name and email), but not whether they match creation or modification time, and companies omit update_time unless asked for through fields; no incremental read is declared until that is settled.',
+          clause: ';since_time=={since}T00:00:00.000Z',
+          cursorField: 'update_time',
+          format: 'date',
+          kind: 'query-template',
         },
         itemQuery: {},
         itemRecordPath: '',
@@ -85,7 +86,10 @@ export class KeapAdapter extends BaseAdapter<KeapEntities, KeapCredentials, Keap
         },
         method: 'GET',
         path: '/companies',
-        query: {},
+        query: {
+          fields: 'company_name,website,email_address,phone_number,create_time,update_time',
+          filter: 'company_id>0{incremental}',
+        },
         recordsPath: 'companies',
         standard: 'Company',
         updateMethod: 'PATCH',
@@ -166,7 +170,22 @@ export class KeapAdapter extends BaseAdapter<KeapEntities, KeapCredentials, Keap
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://github.com/infusionsoft/keap-sdk/blob/d5b3dec249360ab81d7aeafb772f9341697b935b/sdks/v2/swagger.yml',
+      auth: 'https://github.com/infusionsoft/keap-sdk/blob/d5b3dec249360ab81d7aeafb772f9341697b935b/sdks/v2/swagger.yml',
+      entities: {
+        companies:
+          'https://github.com/infusionsoft/keap-sdk/blob/d5b3dec249360ab81d7aeafb772f9341697b935b/sdks/v2/swagger.yml',
+        contacts:
+          'https://github.com/infusionsoft/keap-sdk/blob/d5b3dec249360ab81d7aeafb772f9341697b935b/sdks/v2/swagger.yml',
+      },
+      githubOrgs: ['infusionsoft'],
+      pagination:
+        'https://github.com/infusionsoft/keap-sdk/blob/d5b3dec249360ab81d7aeafb772f9341697b935b/sdks/v2/swagger.yml',
+      webhooks: 'https://developer.keap.com/rest-hook-documentation/',
+    },
     testConnection: { method: 'GET', path: '/contacts?page_size=1' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         "Keap's REST Hooks are managed only through v1 (POST /crm/rest/v1/hooks with eventKey and hookUrl). A new hook is verified once by echoing the X-Hook-Secret header Keap sends; later deliveries are not documented as signed (no HMAC header in the material read), so they are treated as unsigned notifications carrying object ids to re-fetch.",

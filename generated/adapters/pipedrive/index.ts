@@ -258,7 +258,14 @@ export class PipedriveAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      domains: ['pipedrive.readme.io'],
+      entities: {},
+      rateLimit: 'https://pipedrive.readme.io/docs/core-api-concepts-rate-limiting',
+      webhooks: 'https://developers.pipedrive.com/docs/api/v1/Webhooks',
+    },
     testConnection: { method: 'GET', path: '/pipelines?limit=1' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'Pipedrive webhooks (v2 general webhooks, created in Settings > Webhooks or with POST /api/v1/webhooks and version "2.0"; up to 40 per user) are not signed: there is no HMAC or signature header. The only protection is optional HTTP Basic credentials (http_auth_user / http_auth_password) that Pipedrive sends in the Authorization header of each delivery, over HTTPS.',

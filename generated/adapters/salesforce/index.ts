@@ -305,7 +305,14 @@ export class SalesforceAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://developer.salesforce.com/docs/platform/salesforce-soql-sosl/guide/soql-sosl-pdf-archive.html',
+      entities: {},
+      webhooks:
+        'https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_om_outboundmessaging_security.htm',
+    },
     testConnection: { method: 'GET', path: '/limits' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'Salesforce has no HMAC-signed webhooks. It pushes changes through Outbound Messages (SOAP XML from workflow/flow, authenticated by an org certificate and an organization id, not an HMAC) or through the Streaming and Pub/Sub APIs (Change Data Capture, Platform Events), which are subscriptions the client opens, not HTTP callbacks.',

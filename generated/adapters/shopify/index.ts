@@ -351,7 +351,13 @@ export class ShopifyAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://shopify.dev/docs/api/usage/versioning',
+      entities: {},
+      rateLimit: 'https://shopify.dev/docs/api/admin-rest/usage/rate-limits',
+    },
     testConnection: { method: 'GET', path: '/shop.json' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       deliveryIdHeader: 'X-Shopify-Webhook-Id',
       docsUrl: 'https://shopify.dev/docs/apps/build/webhooks/verify-deliveries',

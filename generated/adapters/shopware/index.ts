@@ -236,8 +236,18 @@ export class ShopwareAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
-    sources: { domains: ['shopware.com'], entities: {} },
+    sources: {
+      domains: ['shopware.com'],
+      entities: {
+        customers: 'https://developer.shopware.com/docs/guides/integrations-api/general-concepts/search-criteria',
+        orders: 'https://developer.shopware.com/docs/guides/integrations-api/general-concepts/search-criteria',
+        products: 'https://developer.shopware.com/docs/guides/integrations-api/general-concepts/search-criteria',
+      },
+      pagination: 'https://developer.shopware.com/docs/guides/integrations-api/general-concepts/search-criteria',
+      rateLimit: 'https://docs.shopware.com/en/shopware-6/in-the-cloud/saas/rate-limits/',
+    },
     testConnection: { method: 'GET', path: '/_info/version' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       algorithm: 'sha256',
       deliveryIdHeader: 'X-Shopware-Event-Id',

@@ -197,7 +197,13 @@ export class SquarespaceAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      entities: { orders: 'https://developers.squarespace.com/commerce-apis/retrieve-all-orders' },
+      rateLimit: 'https://developers.squarespace.com/commerce-apis/rate-limits',
+      webhooks: 'https://developers.squarespace.com/webhooks/verifying-notifications',
+    },
     testConnection: { method: 'GET', path: '/1.0/authorization/website' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'Squarespace signs notifications (Squarespace-Signature: hex HMAC-SHA256 of the raw body), but the key is the subscription secret decoded from hex to raw bytes, not the secret string itself; the generic hmac-body scheme keys with the secret as text, so it would reject every genuine delivery. Subscriptions are created with POST /1.0/webhook_subscriptions (OAuth tokens only) and the secret is returned only at creation or rotation.',

@@ -178,10 +178,17 @@ export class WalmartMarketplaceAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://developer.walmart.com/us-marketplace/docs/api-integration-usage',
+      entities: { orders: 'https://developer.walmart.com/us-marketplace/docs/get-all-orders' },
+      rateLimit: 'https://developer.walmart.com/us-marketplace/docs/throttling',
+      webhooks: 'https://developer.walmart.com/us-marketplace/docs/security-and-authenticity',
+    },
     testConnection: { method: 'GET', path: '/items?limit=1' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
-        "Walmart's Notifications API (event subscriptions such as PO_CREATED or OFFER_UNPUBLISHED, POST /v3/webhooks/subscriptions) authenticates deliveries with credentials the subscriber supplies at subscription time (e.g. basic auth or a custom header) rather than a signature over the body; no body-signing scheme was confirmed in the docs found.",
+        "Walmart's Notifications API (POST /v3/webhooks/subscriptions; events such as PO_CREATED, OFFER_UNPUBLISHED, SELLER_PERFORMANCE_NOTIFICATIONS) authenticates deliveries with an authMethod chosen at subscription time: BASIC_AUTH, OAUTH (Walmart fetches a token from the subscriber's authURL and sends it as Bearer in authHeaderName) or HMAC, plus optional custom headers. The performance webhook's 'Security and authenticity' guide documents a signature: WM_SEC.SIGNATURE = base64(HMAC-SHA256(webhook secret, '<METHOD>\\n<PATH_AND_QUERY>\\n<WM_SEC.TIMESTAMP>\\n<lowercase hex SHA-256 of the raw body>')), with WM_SEC.TIMESTAMP (Unix seconds) and an optional WM_SEC.KEY_ID for rotation. That canonical string over method, path and timestamp is not a plain body HMAC, and none of the supported schemes computes it, so no verification is configured.",
       scheme: 'none',
     },
   };

@@ -193,10 +193,16 @@ export class WixStoresAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      auth: 'https://dev.wix.com/docs/develop-websites-sdk/code-your-site/authorization/make-rest-api-calls-with-an-api-key',
+      entities: {},
+      webhooks: 'https://dev.wix.com/docs/build-apps/build-your-app/authentication/verify-wix-requests',
+    },
     testConnection: { method: 'GET', path: '/stores/v3/provision/version' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
-        "Wix webhooks belong to Wix apps, not to API-key connections: they are configured in the app's dashboard and delivered as a JWT signed with the app's RSA key (verified with the app's public key), an asymmetric scheme none of the supported schemes verifies.",
+        "Wix webhooks are configured either for a Wix app (app dashboard) or, for Wix Enterprise and Wix Channels partners only, as account-level webhooks in the Wix Studio workspace (Settings > Webhooks); neither is registered through the API-key REST calls this entry uses. Deliveries are JSON Web Tokens signed by Wix (RS256) and verified with a public key copied from the app's 'View ID & keys' or the workspace's 'Get Public Key', an asymmetric scheme none of the supported schemes verifies.",
       scheme: 'none',
     },
   };

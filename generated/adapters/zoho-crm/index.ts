@@ -294,7 +294,22 @@ export class ZohoCrmAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      entities: {
+        accounts:
+          'https://github.com/zoho/zohocrm-python-sdk-8.0/blob/6ad8183087421fb863fbcfd94482f92b4399651f/versions/1.0.0/zohocrmsdk/src/com/zoho/crm/api/record/record_operations.py',
+        contacts:
+          'https://github.com/zoho/zohocrm-python-sdk-8.0/blob/6ad8183087421fb863fbcfd94482f92b4399651f/versions/1.0.0/zohocrmsdk/src/com/zoho/crm/api/record/record_operations.py',
+        deals:
+          'https://github.com/zoho/zohocrm-python-sdk-8.0/blob/6ad8183087421fb863fbcfd94482f92b4399651f/versions/1.0.0/zohocrmsdk/src/com/zoho/crm/api/record/record_operations.py',
+        leads:
+          'https://github.com/zoho/zohocrm-python-sdk-8.0/blob/6ad8183087421fb863fbcfd94482f92b4399651f/versions/1.0.0/zohocrmsdk/src/com/zoho/crm/api/record/record_operations.py',
+      },
+      githubOrgs: ['zoho'],
+      webhooks: 'https://zoho.com/crm/developer/docs/api/v8/notifications/overview.html',
+    },
     testConnection: { method: 'GET', path: '/users?type=CurrentUser' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         "Zoho CRM's Notifications API (POST /crm/v8/actions/watch) posts change notifications to a notify_url and echoes the channel's token value in the body for the receiver to compare; deliveries carry no HMAC signature. Workflow-rule webhooks are likewise unsigned.",
