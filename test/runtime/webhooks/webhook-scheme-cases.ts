@@ -14,6 +14,7 @@ import {
   type WebhookSchemeName,
 } from '../../../src/runtime/index.js';
 import { WEBHOOK_SCHEMES } from '../../../src/runtime/platform-schema.js';
+import { webhookSchemeDefaults } from '../../../src/runtime/webhooks/webhook-schemes.js';
 
 export const NOW = new Date('2025-06-01T12:00:00Z');
 const JSON_BODY = '{"id":"evt_1","type":"thing.updated","data":{"name":"Zoë","amount":1200}}';
@@ -155,6 +156,10 @@ export const WEBHOOK_PLATFORMS: readonly WebhookPlatform[] = (() => {
   for (const { id, webhooks } of CONFIGURED) {
     const scheme = webhooks.scheme;
     if (scheme === 'none' || scheme === 'hmac-body' || platforms.some((p) => p.scheme === scheme)) continue;
+    // The cases sign with the scheme's own headers: a platform that renames them (Moneybird's Stripe-style
+    // Moneybird-Signature) is not the scheme's vendor.
+    const ownHeader = webhookSchemeDefaults(scheme).signatureHeader.toLowerCase();
+    if ('signatureHeader' in webhooks && webhooks.signatureHeader?.toLowerCase() !== ownHeader) continue;
     platforms.push({ label: `${id} (${scheme})`, platformId: id, scheme, config: webhooks });
   }
   for (const scheme of WEBHOOK_SCHEMES) {
