@@ -284,7 +284,10 @@ export const PLATFORM_WEBHOOK_VERIFICATION: Readonly<Record<string, PlatformWebh
     deliveryIdHeader: 'X-GitHub-Delivery',
   },
   gitlab: {
-    scheme: 'none',
+    scheme: 'standard-webhooks',
+    signatureHeader: 'webhook-signature',
+    timestampHeader: 'webhook-timestamp',
+    deliveryIdHeader: 'webhook-id',
   },
   gocardless: {
     scheme: 'hmac-body',
@@ -625,7 +628,10 @@ export const PLATFORM_WEBHOOK_VERIFICATION: Readonly<Record<string, PlatformWebh
     scheme: 'none',
   },
   shipbob: {
-    scheme: 'none',
+    scheme: 'standard-webhooks',
+    signatureHeader: 'webhook-signature',
+    timestampHeader: 'webhook-timestamp',
+    deliveryIdHeader: 'webhook-id',
   },
   shiphero: {
     scheme: 'none',

@@ -123,7 +123,12 @@ function main(files: string[]): number {
       if (result.sources) {
         const existing = (entry.sources ?? {}) as Record<string, Json>;
         const merged = { ...existing, ...httpsOnly(result.sources, id, log) };
-        entry = withCitations(entry, result.verifiedAt ?? today, merged);
+        const entities = merged.entities as Record<string, Json> | undefined;
+        const cites =
+          ['api', 'auth', 'rateLimit', 'pagination', 'webhooks'].some((k) => merged[k] !== undefined) ||
+          Object.keys(entities ?? {}).length > 0;
+        if (cites) entry = withCitations(entry, result.verifiedAt ?? (entry.verifiedAt as string) ?? today, merged);
+        else log.push(`${id}: cites no page; left unverified`);
       }
       config.platforms[index] = entry;
     }

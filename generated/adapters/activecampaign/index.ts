@@ -193,10 +193,10 @@ export class ActivecampaignAdapter extends BaseAdapter<
       totalPath: 'meta.total',
     },
     rateLimit: {
-      headers: {},
+      headers: { limit: 'RateLimit-Limit', remaining: 'RateLimit-Remaining', retryAfter: 'Retry-After' },
       model: 'fixed-window',
       notes:
-        'developers.activecampaign.com/reference/rate-limits: 5 requests per second per account, shared by every API key and integration of the account (the Ecommerce GraphQL API states the same figure); over the limit the API answers 429. No rate-limit headers are documented. Listing many contacts with offset paging gets slower on large accounts; ActiveCampaign recommends id_greater / orders[id] for deep scans.',
+        'developers.activecampaign.com/reference/rate-limits: 5 requests per second per account, shared by every API key and integration of the account (the Ecommerce GraphQL API states the same figure). Over the limit the API answers 429 Too Many Requests with Retry-After (seconds, e.g. 30) to pause on; responses also carry RateLimit-Limit (e.g. 5) and RateLimit-Remaining. Listing many contacts with offset paging gets slower on large accounts; ActiveCampaign recommends id_greater / orders[id] for deep scans.',
       requests: 5,
       scope: 'connection',
       statusCodes: [429],
@@ -209,7 +209,13 @@ export class ActivecampaignAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      entities: {},
+      rateLimit: 'https://developers.activecampaign.com/reference/rate-limits',
+      webhooks: 'https://developers.activecampaign.com/reference/webhooks',
+    },
     testConnection: { method: 'GET', path: '/users/me' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'ActiveCampaign webhooks (POST /api/3/webhooks, or Settings > Developer) deliver form-encoded POSTs without a signature header; receivers can only restrict by URL secret or source.',

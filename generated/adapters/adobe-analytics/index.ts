@@ -120,7 +120,12 @@ export class AdobeAnalyticsAdapter extends BaseAdapter<
         },
         getById: true,
         idField: 'id',
-        incremental: { kind: 'none', reason: 'The date range list has no modified-since filter.' },
+        incremental: {
+          cursorField: 'modified',
+          format: 'iso8601',
+          kind: 'query-param',
+          param: 'filterByModifiedAfter',
+        },
         itemQuery: {},
         itemRecordPath: '',
         mapping: {},
@@ -209,7 +214,27 @@ export class AdobeAnalyticsAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://developer.adobe.com/apis/experiencecloud/analytics/',
+      auth: 'https://github.com/AdobeDocs/analytics-2.0-apis/blob/016812513593a32fd77a20778054d99332d92c22/src/pages/guides/oauth.md',
+      entities: {
+        calculated_metrics:
+          'https://github.com/AdobeDocs/analytics-2.0-apis/blob/016812513593a32fd77a20778054d99332d92c22/src/pages/guides/endpoints/calculatedmetrics/index.md',
+        date_ranges:
+          'https://github.com/AdobeDocs/analytics-2.0-apis/blob/016812513593a32fd77a20778054d99332d92c22/static/swagger.json',
+        report_suites:
+          'https://github.com/AdobeDocs/analytics-2.0-apis/blob/016812513593a32fd77a20778054d99332d92c22/src/pages/guides/endpoints/report-suites.md',
+        segments: 'https://developer.adobe.com/analytics-apis/docs/2.0/guides/endpoints/segments',
+      },
+      githubOrgs: ['AdobeDocs'],
+      pagination: 'https://developer.adobe.com/analytics-apis/docs/2.0/guides/endpoints/date-ranges/',
+      rateLimit:
+        'https://github.com/AdobeDocs/analytics-2.0-apis/blob/016812513593a32fd77a20778054d99332d92c22/src/pages/guides/faq.md',
+      webhooks:
+        'https://github.com/AdobeDocs/analytics-2.0-apis/blob/016812513593a32fd77a20778054d99332d92c22/src/pages/guides/faq.md',
+    },
     testConnection: { method: 'GET', path: '/collections/suites?limit=1' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         "The Analytics 2.0 APIs offer no webhooks for components or report data; data is read by polling (Adobe's own guidance: no more than every 30 minutes).",

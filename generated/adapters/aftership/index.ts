@@ -153,7 +153,13 @@ export class AftershipAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://www.aftership.com/docs/tracking/2026-07/changelog',
+      entities: {},
+      webhooks: 'https://www.aftership.com/docs/tracking/webhook/webhook-signature',
+    },
     testConnection: { method: 'GET', path: '/couriers' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       algorithm: 'sha256',
       deliveryIdPath: 'event_id',

@@ -172,7 +172,25 @@ export class AmplitudeAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://amplitude.com/docs/en/apis/analytics/behavioral-cohorts',
+      auth: 'https://github.com/amplitude/amplitude-docs/blob/6e7e48e3260daa47c2ea0cad6e946583f89104c3/content/collections/api/en/dashboard-rest.md',
+      entities: {
+        annotations:
+          'https://github.com/amplitude/amplitude-docs/blob/6e7e48e3260daa47c2ea0cad6e946583f89104c3/content/collections/api/en/chart-annotations.md',
+        cohorts: 'https://amplitude.com/docs/en/apis/analytics/behavioral-cohorts',
+        event_types:
+          'https://github.com/amplitude/amplitude-docs/blob/6e7e48e3260daa47c2ea0cad6e946583f89104c3/content/collections/api/en/dashboard-rest.md',
+      },
+      githubOrgs: ['amplitude'],
+      pagination:
+        'https://github.com/amplitude/amplitude-docs/blob/6e7e48e3260daa47c2ea0cad6e946583f89104c3/content/collections/api/en/chart-annotations.md',
+      rateLimit:
+        'https://github.com/amplitude/amplitude-docs/blob/6e7e48e3260daa47c2ea0cad6e946583f89104c3/content/collections/api/en/dashboard-rest.md',
+      webhooks: 'https://amplitude.com/docs/data/destination-catalog/cohort-webhooks',
+    },
     testConnection: { method: 'GET', path: '/3/annotations' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         "Amplitude has no webhooks for changes to these API objects. Its outbound 'Webhook' streaming and cohort destinations post event or cohort data with headers the user configures and no documented payload signature.",

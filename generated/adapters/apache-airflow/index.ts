@@ -80,7 +80,7 @@ export class ApacheAirflowAdapter extends BaseAdapter<
         incremental: {
           kind: 'none',
           reason:
-            'DAG runs can be filtered by logical date, start, end and run_after windows, but a run changes state after it starts and the run record carries no modification timestamp to use as a cursor.',
+            'GET /api/v2/dags/{dag_id}/dagRuns documents updated_at_gte/updated_at_gt/updated_at_lte/updated_at_lt filters and order_by=updated_at (besides logical_date, start_date, end_date and run_after windows), but the DAGRunResponse record documents no updated_at field to take a cursor from, so the filter cannot be driven from the records read.',
         },
         itemQuery: {},
         itemRecordPath: '',
@@ -189,7 +189,19 @@ export class ApacheAirflowAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://airflow.apache.org/docs/apache-airflow/3.1.0/security/api.html',
+      auth: 'https://airflow.apache.org/docs/apache-airflow/3.1.0/security/api.html',
+      entities: {
+        dag_runs: 'https://github.com/apache/airflow-client-python/blob/main/docs/DagRunApi.md',
+        dags: 'https://github.com/apache/airflow-client-python/blob/main/docs/DAGApi.md',
+        pools: 'https://github.com/apache/airflow-client-python/blob/main/docs/PoolApi.md',
+      },
+      githubOrgs: ['apache'],
+      pagination: 'https://github.com/apache/airflow-client-python/blob/main/docs/DagRunApi.md',
+    },
     testConnection: { method: 'GET', path: '/dags?limit=1' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'Airflow sends no signed webhooks; notifications are code in the DAGs (callbacks and notifiers) and their format is up to the DAG author.',

@@ -235,7 +235,16 @@ export class AshbyAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      entities: {
+        applications: 'https://developers.ashbyhq.com/changelog/2026-05-14-reject-deep-pagination-on-incremental-sync',
+        candidates: 'https://developers.ashbyhq.com/docs/pagination-and-incremental-sync',
+        jobs: 'https://developers.ashbyhq.com/docs/pagination-and-incremental-sync',
+      },
+      pagination: 'https://developers.ashbyhq.com/docs/pagination-and-incremental-sync',
+    },
     testConnection: { body: {}, method: 'POST', path: '/apiKey.info' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       algorithm: 'sha256',
       docsUrl: 'https://developers.ashbyhq.com/docs/authenticating-webhooks',

@@ -179,7 +179,7 @@ export class BamboohrAdapter extends BaseAdapter<
       headers: { retryAfter: 'Retry-After' },
       model: 'fixed-window',
       notes:
-        'BambooHR does not publish numeric API limits; throttled requests are refused with 503 Service Unavailable (and may carry Retry-After), and 429 is handled the same way. The 5 requests/second here is a conservative client-side pace chosen for this config, not a BambooHR figure.',
+        'BambooHR does not publish numeric API limits. Since 2026-09-16 a request over a rate limit is answered 429 Too Many Requests (before that, 503), and every rate-limited response carries Retry-After; 503 now means only that the API is temporarily unavailable (documentation.bamboohr.com/docs/planned-changes-to-the-api). The 5 requests/second here is a conservative client-side pace chosen for this config, not a BambooHR figure.',
       requests: 5,
       scope: 'connection',
       statusCodes: [429, 503],
@@ -192,7 +192,13 @@ export class BamboohrAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      entities: {},
+      rateLimit: 'https://documentation.bamboohr.com/docs/planned-changes-to-the-api.md',
+      webhooks: 'https://documentation.bamboohr.com/docs/webhooks-2',
+    },
     testConnection: { method: 'GET', path: '/meta/fields' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'BambooHR webhooks are signed in X-BambooHR-Signature with an HMAC-SHA256 over the body together with the X-BambooHR-Timestamp value, which is not a plain HMAC of the body, so this schema cannot verify it.',

@@ -219,7 +219,12 @@ export class BitbucketAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      entities: { pipelines: 'https://jira.atlassian.com/browse/BCLOUD-16514' },
+      webhooks: 'https://bitbucket.org/blog/enhanced-webhook-security',
+    },
     testConnection: { method: 'GET', path: '/user' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       algorithm: 'sha256',
       deliveryIdHeader: 'X-Request-UUID',

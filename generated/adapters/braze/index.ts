@@ -148,7 +148,19 @@ export class BrazeAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://github.com/braze-inc/braze-docs/blob/c59a8437ab891c149011e485378d871c47af8492/_docs/_api/basics.md',
+      entities: {
+        campaigns: 'https://www.braze.com/docs/es/api/endpoints/export/campaigns/get_campaigns/',
+        canvases: 'https://braze.com/docs/api/endpoints/export/canvas/get_canvases/',
+        segments: 'https://braze.com/docs/api/endpoints/export/segments/get_segment/',
+      },
+      githubOrgs: ['braze-inc'],
+      pagination: 'https://braze.com/docs/api/endpoints/export/canvas/get_canvases/',
+      rateLimit: 'https://braze.com/docs/api/api_limits',
+    },
     testConnection: { method: 'GET', path: '/campaigns/list?page=0' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'Braze has no signed event webhooks: its webhook campaigns and Canvas steps send messages that the user composes (headers included) to any URL, and event streaming is Braze Currents (to data warehouses and partners) rather than signed HTTP callbacks.',

@@ -211,10 +211,22 @@ export class BrevoAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://developers.brevo.com/docs/how-it-works',
+      auth: 'https://developers.brevo.com/docs/how-it-works',
+      entities: {
+        email_campaigns: 'https://developers.brevo.com/reference/get-email-campaigns',
+        lists: 'https://developers.brevo.com/reference/get-lists',
+      },
+      pagination: 'https://developers.brevo.com/reference/get-lists',
+      rateLimit: 'https://developers.brevo.com/docs/api-limits',
+      webhooks: 'https://developers.brevo.com/docs/secured-webhooks',
+    },
     testConnection: { method: 'GET', path: '/account' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
-        "Brevo's marketing and transactional webhooks (POST /v3/webhooks) carry no body signature in the documentation found, so there is nothing to verify cryptographically; a receiver can only protect its endpoint itself (for example with a secret in the URL).",
+        "Brevo does not sign webhook deliveries (POST /v3/webhooks, marketing and transactional): its 'Secure webhook calls' guide offers only IP allow-listing against Brevo's published CIDR ranges, a username and password embedded in the notify URL (https://username:password@host/…, i.e. HTTP basic auth), and a bearer token defined when the webhook is created for endpoints using token-based header authentication. None is a signature over the body, so there is nothing for a supported scheme to verify.",
       scheme: 'none',
     },
   };

@@ -191,7 +191,9 @@ export class CampaignMonitorAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: { entities: {}, webhooks: 'https://www.campaignmonitor.com/api/v3-3/webhooks/' },
     testConnection: { method: 'GET', path: '/systemdate.json' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'Campaign Monitor list webhooks (POST /lists/{listid}/webhooks.json for Subscribe, Deactivate and Update events) are delivered unsigned, in JSON or XML; there is no signature header or secret to verify them with.',

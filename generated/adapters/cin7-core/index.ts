@@ -196,7 +196,14 @@ export class Cin7CoreAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      domains: ['cin7.com'],
+      entities: {},
+      rateLimit: 'https://help.core.cin7.com/hc/en-us/articles/9034464091023-API-Status-Codes',
+      webhooks: 'https://help.core.cin7.com/hc/en-us/articles/9982466354831-User-Questions-Cin7-Core-API',
+    },
     testConnection: { method: 'GET', path: '/me' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'Cin7 Core webhooks are configured with a target URL and optional authentication the subscriber chooses (a custom header or basic credentials sent as-is); deliveries carry no signature of the body.',

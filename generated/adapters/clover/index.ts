@@ -226,9 +226,10 @@ export class CloverAdapter extends BaseAdapter<
         getById: true,
         idField: 'id',
         incremental: {
-          kind: 'none',
-          reason:
-            'Filtering payments on modifiedTime was not confirmed among the payment filter fields (Clover removed several payment filter fields in May 2023); createdTime filters alone would miss refunds and voids applied to older payments.',
+          clause: 'modifiedTime>={since}',
+          cursorField: 'modifiedTime',
+          format: 'unix-millis',
+          kind: 'query-template',
         },
         itemQuery: {},
         itemRecordPath: '',
@@ -240,7 +241,7 @@ export class CloverAdapter extends BaseAdapter<
         },
         method: 'GET',
         path: '/payments',
-        query: {},
+        query: { filter: '{incremental}' },
         recordsPath: 'elements',
         standard: 'Payment',
         updateMethod: 'PATCH',
@@ -269,7 +270,18 @@ export class CloverAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://docs.clover.com/dev/docs/get-all-payments',
+      auth: 'https://docs.clover.com/dev/docs/get-all-payments',
+      entities: {
+        orders: 'https://docs.clover.com/docs/applying-filters',
+        payments: 'https://docs.clover.com/dev/docs/get-all-payments',
+      },
+      rateLimit: 'https://docs.clover.com/docs/api-usage-rate-limits',
+      webhooks: 'https://docs.clover.com/docs/webhooks',
+    },
     testConnection: { method: 'GET', path: '/address' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         "Clover webhooks are configured per app in the Developer Dashboard (a verification code is posted to the URL first); each delivery carries the app's fixed X-Clover-Auth code in a header, a shared secret sent verbatim rather than an HMAC signature of the body, so there is no signature to verify in this schema's terms.",

@@ -222,7 +222,17 @@ export class ConstantContactAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://developer.constantcontact.com/api_guide/v3_technical_overview.html',
+      auth: 'https://developer.constantcontact.com/api_guide/v3_technical_overview.html',
+      entities: {
+        contact_lists: 'https://developer.constantcontact.com/api_guide/lists_get_all.html',
+        email_campaigns: 'https://developer.constantcontact.com/api_guide/email_campaigns_collection.html',
+      },
+      webhooks: 'https://developer.constantcontact.com/api_guide/partner_webhook_overview.html',
+    },
     testConnection: { method: 'GET', path: '/account/summary' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         "The V3 API's webhooks cover only partner-account billing events (subscribe to billing tier changes and cancellations), not contacts or campaigns, and the documentation found describes no signature on them.",

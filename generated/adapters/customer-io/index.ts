@@ -201,7 +201,9 @@ export class CustomerIoAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: { entities: {}, webhooks: 'https://docs.customer.io/api/webhooks' },
     testConnection: { method: 'GET', path: '/segments' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         "Customer.io reporting webhooks are signed, but X-CIO-Signature is the hex HMAC-SHA256 of 'v0:' + X-CIO-Timestamp + ':' + raw body (with no prefix in the header), not of the body alone; the supported slack-v0 scheme signs the same string but expects a 'v0=' prefix and Slack's header names, so neither it nor hmac-body verifies these deliveries. Reporting webhooks are set up in the workspace's Data & Integrations settings.",

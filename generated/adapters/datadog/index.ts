@@ -209,7 +209,16 @@ export class DatadogAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      entities: {
+        monitors: 'https://docs.datadoghq.com/api/latest/monitors/get-all-monitors/',
+        users: 'https://docs.datadoghq.com/es/api/latest/users/list-all-users/',
+      },
+      rateLimit: 'https://docs.datadoghq.com/api/latest/rate-limits',
+      webhooks: 'https://docs.datadoghq.com/integrations/webhooks/',
+    },
     testConnection: { method: 'GET', path: '/api/v1/validate' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'The Datadog Webhooks integration posts a user-defined payload to a configured URL, optionally with custom headers or basic auth, but does not sign deliveries with an HMAC, so they cannot be verified by signature.',

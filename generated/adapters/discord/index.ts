@@ -206,7 +206,19 @@ export class DiscordAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://github.com/discord/discord-api-docs/blob/main/developers/reference.mdx',
+      entities: {
+        channels: 'https://github.com/discord/discord-api-docs/blob/main/developers/resources/guild.mdx',
+        members: 'https://github.com/discord/discord-api-docs/blob/main/developers/resources/guild.mdx',
+        messages: 'https://github.com/discord/discord-api-docs/blob/main/developers/resources/message.mdx',
+      },
+      githubOrgs: ['discord'],
+      rateLimit: 'https://github.com/discord/discord-api-docs/blob/main/developers/topics/rate-limits.mdx',
+      webhooks: 'https://github.com/discord/discord-api-docs/blob/main/developers/events/webhook-events.mdx',
+    },
     testConnection: { method: 'GET', path: '/users/@me' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         "Discord signs what it sends to apps (interactions and Webhook Events) with Ed25519, an asymmetric scheme none of the supported schemes covers: X-Signature-Ed25519 is the signature of X-Signature-Timestamp + raw body, verified with the application's public key from the Developer Portal. Verification must be custom; these requests are not unsigned. (Discord's own 'webhooks' are inbound URLs for posting messages into a channel, not event deliveries.)",

@@ -164,7 +164,7 @@ export class DripAdapter extends BaseAdapter<DripEntities, DripCredentials, Drip
       headers: { limit: 'X-RateLimit-Limit', remaining: 'X-RateLimit-Remaining' },
       model: 'fixed-window',
       notes:
-        "developer.drip.com (Rate Limiting): 3,600 individual requests per hour per account (used here); batch endpoints are limited to 50 requests per hour but carry up to 1,000 records each. Over the limit Drip answers 429. Responses report the limit and remaining calls in X-RateLimit-Limit and X-RateLimit-Remaining (header names as recalled from Drip's docs; not re-read in this pass).",
+        'developer.drip.com (Rate Limiting; source DripEmail/api-docs _rate_limiting.md): 3,600 individual requests per hour (used here) and 50 requests per hour for batch endpoints, each batch carrying up to 1,000 records (50,000 updates per hour). Rate-limited responses carry X-RateLimit-Limit (e.g. 3600) and X-RateLimit-Remaining; over the limit Drip answers 429 with {"message": "API rate limit exceeded. Please try again in an hour."}. Concurrent updates to the same subscriber fail with a separate \'Too many concurrent requests for the same subscriber\' error that does not consume the hourly budget.',
       requests: 3600,
       scope: 'connection',
       statusCodes: [429],
@@ -177,7 +177,21 @@ export class DripAdapter extends BaseAdapter<DripEntities, DripCredentials, Drip
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      entities: {
+        campaigns:
+          'https://github.com/DripEmail/api-docs/blob/6f937b31ab878649ae70eba9576265aba2160269/source/includes/rest/_campaigns.md',
+        subscribers:
+          'https://github.com/DripEmail/api-docs/blob/6f937b31ab878649ae70eba9576265aba2160269/source/includes/rest/_subscribers.md',
+      },
+      githubOrgs: ['DripEmail'],
+      rateLimit:
+        'https://github.com/DripEmail/api-docs/blob/6f937b31ab878649ae70eba9576265aba2160269/source/includes/rest/_rate_limiting.md',
+      webhooks:
+        'https://github.com/DripEmail/api-docs/blob/6f937b31ab878649ae70eba9576265aba2160269/source/includes/rest/_webhook_events.md',
+    },
     testConnection: { method: 'GET', path: '/subscribers?per_page=1' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'Drip webhooks (POST /v2/{account_id}/webhooks) deliver JSON events such as subscriber.created or subscriber.applied_tag without a signature header in the documentation found; receivers can only protect the endpoint themselves (e.g. a secret in the URL).',

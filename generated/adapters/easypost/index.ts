@@ -200,7 +200,7 @@ export class EasypostAdapter extends BaseAdapter<
       headers: { retryAfter: 'Retry-After' },
       model: 'fixed-window',
       notes:
-        'EasyPost applies dynamic rate limits and answers 429 (RATE_LIMITED) when exceeded; no fixed per-second figure is published in docs.easypost.com. The 5 requests/second here is a conservative client-side pace chosen for this config, not an EasyPost number.',
+        'docs.easypost.com/guides/rate-limiting-guide: EasyPost uses two layers: a load-based limiter that dynamically protects capacity for buying and rating, and a fixed limit of 5 requests per second on Index (list) endpoints. Entity reads here are list calls, so the published 5 requests/second is used. Over either limit EasyPost answers 429 Too Many Requests (RATE_LIMITED); retry with backoff. Rating requests are limited to 60 carrier accounts each.',
       requests: 5,
       scope: 'connection',
       statusCodes: [429],
@@ -213,7 +213,13 @@ export class EasypostAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      entities: {},
+      pagination: 'https://docs.easypost.com/docs/pagination',
+      rateLimit: 'https://docs.easypost.com/markdown/guides/rate-limiting-guide.md',
+    },
     testConnection: { method: 'GET', path: '/addresses?page_size=1' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       algorithm: 'sha256',
       deliveryIdPath: 'id',

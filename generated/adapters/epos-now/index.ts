@@ -165,7 +165,15 @@ export class EposNowAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://developer.eposnowhq.com/Docs/Search',
+      entities: {},
+      pagination: 'https://developer.eposnowhq.com/Docs/Search',
+      rateLimit: 'https://developer.eposnowhq.com/Setup/ApiDevice',
+      webhooks: 'https://developer.eposnowhq.com/Docs/Webhooks',
+    },
     testConnection: { method: 'GET', path: '/Category?page=1' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'Epos Now webhooks are set up per account in the Back Office (Web Integrations), and no request-signature scheme for them is documented in the developer pages found; they are treated as unsigned.',

@@ -122,7 +122,16 @@ export class FathomAnalyticsAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://usefathom.com/api/llms.txt',
+      auth: 'https://usefathom.com/api/llms.txt',
+      entities: { events: 'https://usefathom.com/api/v1/events', sites: 'https://usefathom.com/api/v1/pagination' },
+      pagination: 'https://usefathom.com/api/v1/pagination',
+      rateLimit: 'https://usefathom.com/api/v1/rate-limits',
+      webhooks: 'https://usefathom.com/docs/api-reference/issues',
+    },
     testConnection: { method: 'GET', path: '/account' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'Fathom Analytics has no webhooks; reports are read by polling the Aggregation API or through email reports.',

@@ -41,7 +41,7 @@ export class GithubAdapter extends BaseAdapter<
   GithubStandardTypes
 > {
   static readonly meta: PlatformMeta = {
-    apiVersion: '2022-11-28',
+    apiVersion: '2026-03-10',
     auth: {
       authorizationParams: {},
       authorizationUrl: 'https://github.com/login/oauth/authorize',
@@ -252,7 +252,15 @@ export class GithubAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://docs.github.com/en/rest/about-the-rest-api/breaking-changes?apiversion=2022-11-28',
+      entities: {},
+      rateLimit:
+        'https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api?apiVersion=2026-03-10',
+      webhooks: 'https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries',
+    },
     testConnection: { method: 'GET', path: '/user' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       deliveryIdHeader: 'X-GitHub-Delivery',
       docsUrl: 'https://docs.github.com/en/webhooks/using-webhooks/validating-webhook-deliveries',

@@ -254,11 +254,25 @@ export class GitlabAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      entities: {},
+      rateLimit: 'https://docs.gitlab.com/user/gitlab_com/rate_limits/',
+      webhooks: 'https://docs.gitlab.com/user/project/integrations/webhooks/#signing-tokens',
+    },
     testConnection: { method: 'GET', path: '/user' },
+    verifiedAt: '2026-12-08',
     webhooks: {
-      reason:
-        'GitLab webhooks are authenticated by sending the configured secret token itself in the X-Gitlab-Token header (a plain comparison, not an HMAC of the body). A signing token that adds Standard Webhooks headers (webhook-id, webhook-timestamp, webhook-signature v1,<base64 HMAC-SHA256>) was being introduced behind the webhook_signing_token feature flag and could not be confirmed as generally available.',
-      scheme: 'none',
+      deliveryIdHeader: 'webhook-id',
+      docsUrl: 'https://docs.gitlab.com/user/project/integrations/webhooks/#signing-tokens',
+      records: {},
+      registration: {
+        instructions:
+          "In the project (or group) go to Settings > Webhooks, add the endpoint URL, tick the trigger events (issues, merge requests, pipelines), select 'Generate signing token' and copy the whsec_… value shown once; leave the legacy secret token empty. GitLab then signs each delivery Standard-Webhooks style: webhook-signature 'v1,<base64 HMAC-SHA256 of {webhook-id}.{webhook-timestamp}.{body}>' keyed with the base64 key after whsec_. (The REST hooks API also accepts signing_token on create/update in whsec_<base64 32-byte key> form, which EnGarde's generated hex secrets do not fit.)",
+        kind: 'dashboard',
+      },
+      scheme: 'standard-webhooks',
+      signatureHeader: 'webhook-signature',
+      timestampHeader: 'webhook-timestamp',
     },
   };
 

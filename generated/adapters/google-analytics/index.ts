@@ -236,7 +236,7 @@ export class GoogleAnalyticsAdapter extends BaseAdapter<
       headers: {},
       model: 'fixed-window',
       notes:
-        'developers.google.com/analytics/devguides/config/admin/v1/quotas: Admin API limits per Google Cloud project, refilled every 60 seconds: 1,200 requests/minute, 600 requests/minute per user, 600 writes/minute and 180 writes/minute per user (create, patch, delete, archive, update); no daily quota. Exceeding them returns 403 with reason rateLimitExceeded (hence 403 is listed; the runtime treats a 403 as a rate limit only when the response says so). The Data API (runReport, not modelled here) has separate per-property token quotas: standard properties 200,000 tokens/day and 40,000/hour, Analytics 360 2,000,000/day and 400,000/hour, 10 (360: 50) concurrent requests; see developers.google.com/analytics/devguides/reporting/data/v1/quotas. No quota headers are returned.',
+        'developers.google.com/analytics/devguides/config/admin/v1/quotas: Admin API limits per Google Cloud project, refilled every 60 seconds: 1,200 requests/minute, 600 requests/minute per user, 600 writes/minute and 180 writes/minute per user (create, patch, delete, archive, update); the only daily quota is 500 user deletions per day per property (not used by this config). These come on top of the shared limits for all Google Analytics API usage. Exceeding them returns 403 with reason rateLimitExceeded (hence 403 is listed; the runtime treats a 403 as a rate limit only when the response says so). The Data API (runReport, not modelled here) has separate per-property token quotas: standard properties 200,000 tokens/day and 40,000/hour, Analytics 360 2,000,000/day and 400,000/hour, 10 (360: 50) concurrent requests; see developers.google.com/analytics/devguides/reporting/data/v1/quotas. No quota headers are returned.',
       requests: 1200,
       scope: 'app',
       statusCodes: [403, 429],
@@ -249,7 +249,21 @@ export class GoogleAnalyticsAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://developers.google.com/analytics/devguides/config/admin/v1/rest/v1beta/properties/list',
+      auth: 'https://developers.google.com/analytics/devguides/config/admin/v1/rest/v1beta/properties/list',
+      domains: ['google.cn'],
+      entities: {
+        custom_dimensions:
+          'https://developers.google.com/analytics/devguides/config/admin/v1/rest/v1beta/properties.customDimensions/list?authuser=0&hl=fa',
+        properties: 'https://developers.google.com/analytics/devguides/config/admin/v1/rest/v1beta/properties/list',
+      },
+      pagination: 'https://developers.google.com/analytics/devguides/config/admin/v1/rest/v1beta/properties/list',
+      rateLimit: 'https://developers.google.cn/analytics/devguides/config/admin/v1/quotas.md.txt',
+      webhooks: 'https://developers.google.com/analytics/devguides/config/changelog',
+    },
     testConnection: { method: 'GET', path: '/accountSummaries?pageSize=1' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'Google Analytics has no webhooks or push notifications for configuration or report data; changes are found by polling (the Admin API also offers a change-history search, properties/accounts:searchChangeHistoryEvents).',

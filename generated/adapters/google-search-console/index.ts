@@ -149,7 +149,17 @@ export class GoogleSearchConsoleAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://developers.google.com/webmaster-tools/limits',
+      entities: {
+        sitemaps: 'https://searchconsole.googleapis.com/$discovery/rest?version=v1',
+        sites: 'https://searchconsole.googleapis.com/$discovery/rest?version=v1',
+      },
+      rateLimit: 'https://developers.google.com/webmaster-tools/limits',
+      webhooks: 'https://developers.google.com/webmaster-tools/limits',
+    },
     testConnection: { method: 'GET', path: '/sites' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason: 'Search Console has no webhooks or push notifications; data is read by polling.',
       scheme: 'none',

@@ -214,7 +214,15 @@ export class GreenhouseAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://harvestdocs.greenhouse.io/docs/pagination',
+      auth: 'https://harvestdocs.greenhouse.io/docs/authentication.md',
+      entities: {},
+      pagination: 'https://harvestdocs.greenhouse.io/docs/pagination',
+      rateLimit: 'https://harvestdocs.greenhouse.io/docs/api-rate-limiting.md',
+    },
     testConnection: { method: 'GET', path: '/users?per_page=1' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       algorithm: 'sha256',
       docsUrl: 'https://developers.greenhouse.io/webhooks.html',

@@ -38,7 +38,7 @@ export class GustoAdapter extends BaseAdapter<
   GustoStandardTypes
 > {
   static readonly meta: PlatformMeta = {
-    apiVersion: '2026-06-15',
+    apiVersion: '2026-12-01',
     auth: {
       authorizationParams: {},
       authorizationUrl: 'https://api.gusto.com/oauth/authorize',
@@ -240,7 +240,13 @@ export class GustoAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://docs.gusto.com/app-integrations/docs/getting-setup',
+      entities: { employees: 'https://docs.gusto.com/app-integrations/changelog/may-2026' },
+      rateLimit: 'https://docs.gusto.com/app-integrations/docs/rate-limits',
+    },
     testConnection: { method: 'GET', path: '/token_info' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       algorithm: 'sha256',
       deliveryIdPath: 'uuid',

@@ -170,7 +170,7 @@ export class HelpScoutAdapter extends BaseAdapter<
       },
       model: 'fixed-window',
       notes:
-        'Help Scout rate limiting (developer.helpscout.com/mailbox-api/overview/rate-limiting/): an account-wide per-minute limit shared by all users and apps of the account, varying by plan; write requests (POST, PUT, PATCH, DELETE) count as two. The legacy API documented 200 requests per minute per account, the figure used here. Responses carry X-RateLimit-Limit-Minute and X-RateLimit-Remaining-Minute; a 429 carries X-RateLimit-Retry-After (seconds).',
+        "Help Scout rate limiting (developer.helpscout.com/mailbox-api/overview/rate-limiting): an account-wide per-minute limit shared by all users and apps of the account, depending on the plan; write requests (POST, PUT, PATCH, DELETE) count as two. Help Scout's plan article (docs.helpscout.com/article/1140-mailbox-api) lists Standard up to 200 calls per minute (no reporting endpoints), Plus up to 400 and Pro up to 800; the Free plan has no API access. The Standard figure, 200/minute, is used here. Responses carry X-RateLimit-Limit-Minute and X-RateLimit-Remaining-Minute; a 429 carries X-RateLimit-Retry-After (seconds).",
       requests: 200,
       scope: 'connection',
       statusCodes: [429],
@@ -183,7 +183,9 @@ export class HelpScoutAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: { entities: {}, rateLimit: 'https://developer.helpscout.com/mailbox-api/overview/rate-limiting' },
     testConnection: { method: 'GET', path: '/users/me' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       algorithm: 'sha1',
       docsUrl: 'https://developer.helpscout.com/webhooks/',

@@ -25,7 +25,7 @@ import type {
 export type * from './types.js';
 
 /**
- * Intercom adapter: Intercom REST API, versioned by the Intercom-Version header (2.14, released 2025-08-15, is the newest version in the changelog found; 2.11 is the SDK default; breaking changes only arrive in new versions). Hosts are regional: api.intercom.io (US), api.eu.intercom.io, api.au.intercom.io. Public apps use OAuth (access tokens do not expire and there is no refresh); private apps use their access token as a Bearer token. Contacts and conversations are paged with starting_after from pages.next.starting_after (per_page up to 150); companies use page-based paging. Timestamps are unix seconds.
+ * Intercom adapter: Intercom REST API, versioned by the Intercom-Version header (2.16 is the newest numbered version in Intercom's official OpenAPI descriptions, whose Preview description lists 1.0 to 2.16 plus Preview; 2.14 was released 2025-08-15 and 2.15 in February 2026; breaking changes only arrive in new versions). Hosts are regional: api.intercom.io (US), api.eu.intercom.io, api.au.intercom.io. Public apps use OAuth (access tokens do not expire and there is no refresh); private apps use their access token as a Bearer token. Contacts and conversations are paged with starting_after from pages.next.starting_after (per_page up to 150); companies use page-based paging. Timestamps are unix seconds.
  *
  * @example
  * const adapter = new IntercomAdapter({ credentials, connectionConfig });
@@ -38,7 +38,7 @@ export class IntercomAdapter extends BaseAdapter<
   IntercomStandardTypes
 > {
   static readonly meta: PlatformMeta = {
-    apiVersion: '2.14',
+    apiVersion: '2.16',
     auth: {
       authorizationParams: {},
       authorizationUrl: 'https://app.intercom.com/oauth',
@@ -67,7 +67,7 @@ export class IntercomAdapter extends BaseAdapter<
       },
     },
     description:
-      'Intercom REST API, versioned by the Intercom-Version header (2.14, released 2025-08-15, is the newest version in the changelog found; 2.11 is the SDK default; breaking changes only arrive in new versions). Hosts are regional: api.intercom.io (US), api.eu.intercom.io, api.au.intercom.io. Public apps use OAuth (access tokens do not expire and there is no refresh); private apps use their access token as a Bearer token. Contacts and conversations are paged with starting_after from pages.next.starting_after (per_page up to 150); companies use page-based paging. Timestamps are unix seconds.',
+      "Intercom REST API, versioned by the Intercom-Version header (2.16 is the newest numbered version in Intercom's official OpenAPI descriptions, whose Preview description lists 1.0 to 2.16 plus Preview; 2.14 was released 2025-08-15 and 2.15 in February 2026; breaking changes only arrive in new versions). Hosts are regional: api.intercom.io (US), api.eu.intercom.io, api.au.intercom.io. Public apps use OAuth (access tokens do not expire and there is no refresh); private apps use their access token as a Bearer token. Contacts and conversations are paged with starting_after from pages.next.starting_after (per_page up to 150); companies use page-based paging. Timestamps are unix seconds.",
     docsUrl: 'https://developers.intercom.com/docs/references/rest-api/api.intercom.io',
     entities: {
       admins: {
@@ -276,7 +276,20 @@ export class IntercomAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://github.com/intercom/Intercom-OpenAPI/blob/main/descriptions/2.16/api.intercom.io.yaml',
+      entities: {
+        admins: 'https://github.com/intercom/Intercom-OpenAPI/blob/main/descriptions/2.16/api.intercom.io.yaml',
+        companies: 'https://github.com/intercom/Intercom-OpenAPI/blob/main/descriptions/2.16/api.intercom.io.yaml',
+        contacts: 'https://github.com/intercom/Intercom-OpenAPI/blob/main/descriptions/2.16/api.intercom.io.yaml',
+        conversations: 'https://github.com/intercom/Intercom-OpenAPI/blob/main/descriptions/2.16/api.intercom.io.yaml',
+      },
+      githubOrgs: ['intercom'],
+      pagination: 'https://github.com/intercom/Intercom-OpenAPI/blob/main/descriptions/2.16/api.intercom.io.yaml',
+      rateLimit: 'https://developers.intercom.com/docs/references/rest-api/errors/rate-limiting.md',
+    },
     testConnection: { method: 'GET', path: '/me' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       deliveryIdPath: 'id',
       docsUrl: 'https://developers.intercom.com/docs/webhooks/webhook-notifications',

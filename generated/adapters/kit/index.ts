@@ -164,10 +164,19 @@ export class KitAdapter extends BaseAdapter<KitEntities, KitCredentials, KitConn
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://developers.kit.com/api-reference/v5/overview',
+      entities: {
+        broadcasts: 'https://developers.kit.com/api-reference/broadcasts',
+        subscribers: 'https://developers.kit.com/api-reference/subscribers/list-subscribers',
+      },
+      webhooks: 'https://developers.kit.com/webhooks/verifying-signatures',
+    },
     testConnection: { method: 'GET', path: '/account' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
-        'Kit webhooks (POST /v4/webhooks with an event such as subscriber.subscriber_activate) post a JSON body without a signature header in the documentation found; there is no secret to verify a delivery with.',
+        "Kit now documents signed webhooks, but the registration cannot be filled in yet. The Webhook Endpoints resource (POST /v4/webhook_endpoints with url and an events array such as subscriber.created; GET/PUT/DELETE /v4/webhook_endpoints/{id}) supersedes the unsigned legacy POST /v4/webhooks, and its create response returns the signing secret in plaintext once. Every delivery carries X-Kit-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of \"{t}.{raw body}\"> (one v1 per valid secret during rotation; a 5-minute tolerance is recommended), which the stripe-v1 scheme verifies with signatureHeader X-Kit-Signature. It stays 'none' until the create response's id and secret paths are confirmed. Deliveries batch up to 100 events in an events array.",
       scheme: 'none',
     },
   };

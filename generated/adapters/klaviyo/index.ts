@@ -180,7 +180,17 @@ export class KlaviyoAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://developers.klaviyo.com/en/reference/get_campaigns',
+      entities: {
+        campaigns: 'https://developers.klaviyo.com/en/reference/get_campaigns',
+        lists: 'https://developers.klaviyo.com/en/reference/get_lists',
+      },
+      rateLimit: 'https://developers.klaviyo.com/en/reference/get_lists',
+      webhooks: 'https://developers.klaviyo.com/en/docs/working_with_system_webhooks',
+    },
     testConnection: { method: 'GET', path: '/accounts' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'Klaviyo system webhooks (Webhooks API, for Advanced KDP accounts and app partners) are signed, but Klaviyo-Signature is the hex HMAC-SHA256 of the raw body concatenated with the Klaviyo-Timestamp header value, not of the body alone, which none of the supported schemes computes. Flow webhook actions are unsigned.',

@@ -194,7 +194,9 @@ export class LeverAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: { api: 'https://hire.lever.co/developer/documentation', entities: {} },
     testConnection: { method: 'GET', path: '/users?limit=1' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         "Lever webhooks carry their signature inside the JSON body (token, triggeredAt and signature fields; the signature is an HMAC-SHA256 of token + triggeredAt keyed with the webhook's signature token), not an HMAC of the raw body in a header, so this schema cannot verify them.",

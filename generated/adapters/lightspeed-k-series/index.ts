@@ -177,7 +177,17 @@ export class LightspeedKSeriesAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://api-docs.lsk.lightspeed.app/operation/operation-items-apigetitems',
+      entities: {
+        businesses: 'https://api-docs.lsk.lightspeed.app/operation/operation-financial-apigetbusinesses',
+        items: 'https://api-docs.lsk.lightspeed.app/prod/operation/operation-items-apigetitems',
+      },
+      pagination: 'https://api-docs.lsk.lightspeed.app/prod/operation/operation-items-apigetitems',
+      webhooks: 'https://api-docs.lsk.lightspeed.app/operation/operation-apegetwebhookoo',
+    },
     testConnection: { method: 'GET', path: '/f/data/businesses?size=1' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'K-Series webhooks exist for some APIs (e.g. order and payment notifications of the Order & Pay API, configured per partner), but no body-signature scheme that this schema can verify was confirmed; none is declared.',

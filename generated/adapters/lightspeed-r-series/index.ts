@@ -228,7 +228,9 @@ export class LightspeedRSeriesAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: { entities: {}, rateLimit: 'https://community.lightspeedhq.com/en/discussion/28/best-practices' },
     testConnection: { method: 'GET', path: '/Shop.json' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         "No signed webhook delivery for the R-Series V3 API was found in Lightspeed's retail developer documentation; changes are read by polling timeStamp.",

@@ -281,7 +281,13 @@ export class LightspeedXSeriesAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      entities: {},
+      rateLimit: 'https://x-series-api.lightspeedhq.com/docs/rate_limiting',
+      webhooks: 'https://x-series-api.lightspeedhq.com/docs/webhooks',
+    },
     testConnection: { method: 'GET', path: '/outlets' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'X-Series webhooks exist (registered per retailer through the webhooks endpoint of the older 0.9 API and delivered form-encoded), but their signature verification scheme was not confirmed for this entry, so none is declared.',

@@ -246,7 +246,13 @@ export class LoyverseAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      auth: 'https://developer.loyverse.com/docs/#section/Authorization/OAuth-2.0',
+      entities: {},
+      webhooks: 'https://developer.loyverse.com/docs/#tag/Webhooks/paths/~1webhooks~1/post',
+    },
     testConnection: { method: 'GET', path: '/merchant' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         "Webhooks (POST /webhooks) carry X-Loyverse-Signature, an HMAC-SHA1 of the raw body keyed with the OAuth client secret, only when an OAuth app created them; webhooks made with personal access tokens are unsigned. Loyverse's documentation describes the digest as base64 while developers report a non-base64 (hex) digest, so the exact encoding is unconfirmed and no verifier is declared.",

@@ -243,7 +243,19 @@ export class MailchimpAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      entities: {
+        campaigns:
+          'https://github.com/mailchimp/mailchimp-marketing-node/blob/7c1edd292e2d4732a0ea209de6b6dd38f968bf9d/src/api/CampaignsApi.js',
+        lists:
+          'https://github.com/mailchimp/mailchimp-marketing-node/blob/7c1edd292e2d4732a0ea209de6b6dd38f968bf9d/src/api/ListsApi.js',
+        members:
+          'https://github.com/mailchimp/mailchimp-marketing-node/blob/7c1edd292e2d4732a0ea209de6b6dd38f968bf9d/src/api/ListsApi.js',
+      },
+      githubOrgs: ['mailchimp'],
+    },
     testConnection: { method: 'GET', path: '/ping' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         "Mailchimp audience webhooks (POST /lists/{list_id}/webhooks) are unsigned: they are form-encoded POSTs with no signature header, and Mailchimp's guidance is to put a secret in the callback URL and check it. Mailchimp first sends a GET to validate the URL.",

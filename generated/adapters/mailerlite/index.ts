@@ -222,7 +222,19 @@ export class MailerliteAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      entities: {
+        campaigns:
+          'https://github.com/mailerlite/mailerlite-nodejs/blob/faebc1bbc4306369381a09f00e44c1ec1b93de63/src/modules/campaigns/campaigns.types.ts',
+        groups:
+          'https://github.com/mailerlite/mailerlite-nodejs/blob/faebc1bbc4306369381a09f00e44c1ec1b93de63/src/modules/groups/groups.types.ts',
+        subscribers:
+          'https://github.com/mailerlite/mailerlite-nodejs/blob/faebc1bbc4306369381a09f00e44c1ec1b93de63/src/modules/subscribers/subscribers.types.ts',
+      },
+      githubOrgs: ['mailerlite'],
+    },
     testConnection: { method: 'GET', path: '/subscribers?limit=1' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       algorithm: 'sha256',
       docsUrl: 'https://developers.mailerlite.com/api/webhooks',

@@ -187,7 +187,19 @@ export class MailgunAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      entities: {
+        bounces:
+          'https://github.com/mailgun/mailgun.js/blob/27008c2d0194d766e876fe33b2396b2041848107/lib/Types/Suppressions/Suppressions.ts',
+        complaints:
+          'https://github.com/mailgun/mailgun.js/blob/27008c2d0194d766e876fe33b2396b2041848107/lib/Types/Suppressions/Suppressions.ts',
+        unsubscribes:
+          'https://github.com/mailgun/mailgun.js/blob/27008c2d0194d766e876fe33b2396b2041848107/lib/Types/Suppressions/Suppressions.ts',
+      },
+      githubOrgs: ['mailgun'],
+    },
     testConnection: { method: 'GET', path: '/{domain}/bounces?limit=1' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         "Mailgun webhooks ARE signed, but inside the JSON body rather than a header, which no supported scheme reads: each payload has signature { timestamp, token, signature }, the signature being the hex HMAC-SHA256 of timestamp + token keyed with the account's HTTP webhook signing key (token reuse should be refused). Verification must be custom; these deliveries are not unsigned. Webhooks are registered per domain with POST /v3/domains/{domain}/webhooks.",

@@ -201,7 +201,12 @@ export class MakeAdapter extends BaseAdapter<MakeEntities, MakeCredentials, Make
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      entities: { scenarios: 'https://developers.make.com/api-documentation/api-reference/scenarios/get--scenarios' },
+      rateLimit: 'https://developers.make.com/api-documentation/getting-started/rate-limiting',
+    },
     testConnection: { method: 'GET', path: '/users/me' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'Make does not send signed webhooks about API resources; its hooks are inbound URLs that receive data into scenarios (their security is the secret URL and optional IP restrictions).',

@@ -228,7 +228,11 @@ export class MarketoAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      entities: { emails: 'https://experienceleague.adobe.com/en/docs/marketo-developer/marketo/rest/assets/emails' },
+    },
     testConnection: { method: 'GET', path: '/v1/lists.json?batchSize=1' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         "Marketo's webhooks are outbound calls that a Smart Campaign makes (Admin > Webhooks, then a 'Call Webhook' flow step) to a URL with a templated payload; Marketo does not sign them, so authentication relies on custom headers or tokens placed in the template.",

@@ -217,8 +217,8 @@ export class MatomoAdapter extends BaseAdapter<
       headers: {},
       model: 'fixed-window',
       notes:
-        'Matomo publishes no API rate limit: On-Premise capacity is whatever the server allows, and no figure was found for Matomo Cloud. The 60 requests/minute here is a client-side courtesy pace chosen by this config, not a platform limit; raise it for your own server. Live.getLastVisitsDetails is expensive on large sites, keep filter_limit moderate.',
-      requests: 60,
+        'matomo.org/faq/troubleshooting/matomo-cloud-api-usage-limits: Matomo Cloud rate-limits the Reporting API (not the Tracking API), applying rules in order: (1) non-tracking/API requests 2,000 per 10 minutes or 350 per minute, whichever comes first, per IP; (2) Live resources (method or module Live) 200 per minute per IP; (3) Transitions 500 per 5 minutes per IP; (4) raw-data queries (Live.getCounters, Live.getLastVisitsDetails, Live.getVisitorProfile, CustomReports.previewReport, AdvertisingConversionExport.generateConversionExport) at most 8 simultaneous per subdomain/account. Over a limit Cloud answers 429 Too Many Requests; Matomo says the limits may change without notice. 200 requests per 60 s is used here because it keeps both the Live rule and the 2,000/10 min rule. Self-hosted On-Premise instances have no built-in API limit (whatever the server allows); raise it for your own server. Live.getLastVisitsDetails is expensive on large sites, keep filter_limit moderate.',
+      requests: 200,
       scope: 'connection',
       statusCodes: [429],
       windowSeconds: 60,
@@ -230,7 +230,26 @@ export class MatomoAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://matomo.org/docs/api-de-matomo-analytics/',
+      auth: 'https://github.com/matomo-org/matomo/blob/f09912cb702a76d06ab1a129a8e0a4e2a61818a8/plugins/UsersManager/API.php',
+      entities: {
+        segments:
+          'https://github.com/matomo-org/matomo/blob/f09912cb702a76d06ab1a129a8e0a4e2a61818a8/plugins/SegmentEditor/API.php',
+        sites:
+          'https://github.com/matomo-org/matomo/blob/f09912cb702a76d06ab1a129a8e0a4e2a61818a8/plugins/SitesManager/API.php',
+        users:
+          'https://github.com/matomo-org/matomo/blob/f09912cb702a76d06ab1a129a8e0a4e2a61818a8/plugins/UsersManager/API.php',
+        visits:
+          'https://github.com/matomo-org/matomo/blob/f09912cb702a76d06ab1a129a8e0a4e2a61818a8/plugins/Live/API.php',
+      },
+      githubOrgs: ['matomo-org'],
+      rateLimit: 'https://matomo.org/faq/troubleshooting/matomo-cloud-api-usage-limits',
+      webhooks:
+        'https://github.com/matomo-org/matomo/blob/f09912cb702a76d06ab1a129a8e0a4e2a61818a8/plugins/Live/API.php',
+    },
     testConnection: { method: 'GET', path: '/index.php?module=API&method=API.getMatomoVersion&format=json' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'Matomo has no outgoing webhooks; scheduled reports are sent by email and data is read by polling the Reporting API.',

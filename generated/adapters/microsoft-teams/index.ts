@@ -218,7 +218,15 @@ export class MicrosoftTeamsAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      entities: {
+        messages:
+          'https://github.com/microsoftgraph/microsoft-graph-docs-contrib/blob/00e146a92755a19260d07a735eee6e9df034f45f/api-reference/v1.0/api/channel-list-messages.md',
+      },
+      githubOrgs: ['microsoftgraph'],
+    },
     testConnection: { method: 'GET', path: '/me' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         "Graph change notifications (POST /subscriptions on e.g. /teams/{id}/channels/{id}/messages) are not HMAC-signed: creating a subscription is validated by echoing a validationToken, and each notification carries the clientState secret chosen by the subscriber in its JSON body, to be compared by the receiver; resource-data notifications are encrypted with the subscriber's certificate and accompanied by validation JWTs. None of this is a request signature the supported schemes verify.",

@@ -37,7 +37,7 @@ export class MixpanelAdapter extends BaseAdapter<
   MixpanelStandardTypes
 > {
   static readonly meta: PlatformMeta = {
-    apiVersion: '2.0',
+    apiVersion: 'unversioned',
     auth: {
       extraCredentials: {},
       kind: 'basic',
@@ -182,7 +182,23 @@ export class MixpanelAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://github.com/mixpanel/docs/blob/ba229069b07d3fe952930a12e38d4328a22c7f29/openapi/query.openapi.yaml',
+      auth: 'https://github.com/mixpanel/docs/blob/ba229069b07d3fe952930a12e38d4328a22c7f29/reference/query-api-authentication.mdx',
+      entities: {
+        annotations:
+          'https://github.com/mixpanel/docs/blob/ba229069b07d3fe952930a12e38d4328a22c7f29/openapi/annotations.openapi.yaml',
+        cohorts:
+          'https://github.com/mixpanel/docs/blob/ba229069b07d3fe952930a12e38d4328a22c7f29/openapi/query.openapi.yaml',
+        profiles:
+          'https://github.com/mixpanel/docs/blob/ba229069b07d3fe952930a12e38d4328a22c7f29/openapi/query.openapi.yaml',
+      },
+      githubOrgs: ['mixpanel'],
+      rateLimit: 'https://docs.mixpanel.com/reference/rate-limits',
+      webhooks: 'https://docs.mixpanel.com/docs/cohort-sync/webhooks',
+    },
     testConnection: { method: 'GET', path: '/app/projects/{projectId}/annotations' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         "Mixpanel has no change webhooks for its API objects. Its cohort-sync 'Custom Webhook' integration posts cohort membership to a URL with optional HTTP Basic credentials and no payload signature, so there is nothing to verify cryptographically.",

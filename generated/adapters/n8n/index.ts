@@ -74,7 +74,7 @@ export class N8nAdapter extends BaseAdapter<N8nEntities, N8nCredentials, N8nConn
         incremental: {
           kind: 'none',
           reason:
-            'GET /executions filters by status, workflowId and projectId only; there is no started-after or modified-since parameter.',
+            'GET /executions filters by status, workflowId, projectId and a start-time window (startedAfter/startedBefore, ISO 8601); there is no modified-since parameter, and an execution changes (status, stoppedAt) after it starts, so a startedAfter cursor would miss runs that were still running at the last sync.',
         },
         itemQuery: {},
         itemRecordPath: '',
@@ -204,7 +204,19 @@ export class N8nAdapter extends BaseAdapter<N8nEntities, N8nCredentials, N8nConn
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://docs.n8n.io/connect/n8n-api/api-reference/',
+      entities: {
+        executions:
+          'https://github.com/n8n-io/n8n/blob/master/packages/cli/src/public-api/v1/handlers/executions/spec/paths/getExecutions.generated.yml',
+        workflows:
+          'https://github.com/n8n-io/n8n/blob/master/packages/cli/src/public-api/v1/handlers/workflows/spec/paths/getWorkflows.generated.yml',
+      },
+      githubOrgs: ['n8n-io'],
+      rateLimit: 'https://docs.n8n.io/connect/n8n-api/rate-limits',
+    },
     testConnection: { method: 'GET', path: '/workflows?limit=1' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         "The n8n API sends no outbound webhooks about its own resources; n8n's Webhook node receives calls into workflows, and their authentication (header, basic or JWT auth) is configured per workflow.",

@@ -184,7 +184,13 @@ export class OmnisendAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      entities: {},
+      rateLimit: 'https://api-docs.omnisend.com/v2026-03-15/reference/rate-limit-timeouts-errors',
+      webhooks: 'https://api-docs.omnisend.com/reference/post_products',
+    },
     testConnection: { method: 'GET', path: '/contacts?limit=1' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'The Omnisend REST API offers no outbound webhooks; events flow into Omnisend (POST /api/events), not out of it.',

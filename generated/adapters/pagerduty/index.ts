@@ -207,7 +207,12 @@ export class PagerdutyAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      entities: { incidents: 'https://developer.pagerduty.com/api-reference/9d0b4b12e36f9-list-incidents' },
+      webhooks: 'https://docs.pagerduty.com/developer/verifying-webhook-signatures',
+    },
     testConnection: { method: 'GET', path: '/abilities' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       algorithm: 'sha256',
       deliveryIdHeader: 'X-Webhook-Id',

@@ -71,7 +71,11 @@ export class PersonioAdapter extends BaseAdapter<
         },
         getById: true,
         idField: 'id',
-        incremental: { kind: 'none', reason: 'No modification-time filter was confirmed for absence periods.' },
+        incremental: {
+          kind: 'none',
+          reason:
+            "GET /v2/absence-periods documents update-time filters ('Filter out absence periods updated before the provided date-time' / '… after …'), and records carry updated_at, but the parameter names were not confirmed (the stored reference shows only the descriptions), so no incremental filter is declared yet.",
+        },
         itemQuery: {},
         itemRecordPath: '',
         mapping: {},
@@ -97,7 +101,7 @@ export class PersonioAdapter extends BaseAdapter<
         },
         getById: true,
         idField: 'id',
-        incremental: { kind: 'none', reason: 'No modification-time filter was confirmed for attendance periods.' },
+        incremental: { cursorField: 'updated_at', format: 'iso8601', kind: 'query-param', param: 'updated_at.gte' },
         itemQuery: {},
         itemRecordPath: '',
         mapping: {},
@@ -169,9 +173,20 @@ export class PersonioAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      entities: {
+        absence_periods: 'https://developer.personio.de/reference/get_v2-absence-periods',
+        attendance_periods: 'https://developer.personio.de/reference/get_v2-attendance-periods.md',
+        persons: 'https://developer.personio.de/v2.0/reference/get_v2-persons',
+      },
+      rateLimit: 'https://developer.personio.de/changelog/rate-limits-on-get-employees-endpoint-may-6-2024',
+      webhooks: 'https://developer.personio.de/docs/webhooks',
+    },
     testConnection: { method: 'GET', path: '/persons?limit=1' },
+    verifiedAt: '2026-12-08',
     webhooks: {
-      reason: 'No signed webhook delivery for the Personio v2 API was confirmed in the documentation found.',
+      reason:
+        'Personio webhooks (managed through the Webhooks API with enabled_events; HTTPS only, acknowledge within 3 s, up to 14 delivery attempts over 3 days) are signed with HMAC-SHA256 over the request timestamp and the body, keyed with a secret shared between Personio and the subscriber (developer.personio.de/docs/webhooks, Signature verification). That is not a plain HMAC of the raw body, so this schema cannot verify it and no scheme is declared.',
       scheme: 'none',
     },
   };

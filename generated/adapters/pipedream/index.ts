@@ -184,7 +184,15 @@ export class PipedreamAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://pipedream.com/docs/rest-api',
+      auth: 'https://pipedream.com/docs/rest-api',
+      entities: {},
+      pagination: 'https://pipedream.com/docs/rest-api',
+      webhooks: 'https://pipedream.com/docs/rest-api/api-reference/webhooks/create-a-webhook.md',
+    },
     testConnection: { method: 'GET', path: '/users/me' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         "Pipedream can forward source events to a URL (POST /webhooks plus a subscription), but the deliveries are not documented as signed; the receiving URL's secrecy is the only protection.",

@@ -171,7 +171,22 @@ export class PlausibleAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://github.com/plausible/docs/blob/208d58cab715dffc0ab4e3bd100b2ed0c0e7a0c0/docs/stats-api.md',
+      auth: 'https://github.com/plausible/docs/blob/208d58cab715dffc0ab4e3bd100b2ed0c0e7a0c0/docs/sites-api.md',
+      entities: {
+        daily_stats:
+          'https://github.com/plausible/docs/blob/208d58cab715dffc0ab4e3bd100b2ed0c0e7a0c0/docs/stats-api.md',
+        goals: 'https://github.com/plausible/docs/blob/208d58cab715dffc0ab4e3bd100b2ed0c0e7a0c0/docs/sites-api.md',
+        sites: 'https://github.com/plausible/docs/blob/208d58cab715dffc0ab4e3bd100b2ed0c0e7a0c0/docs/sites-api.md',
+      },
+      githubOrgs: ['plausible'],
+      pagination: 'https://github.com/plausible/docs/blob/208d58cab715dffc0ab4e3bd100b2ed0c0e7a0c0/docs/sites-api.md',
+      rateLimit: 'https://github.com/plausible/docs/blob/208d58cab715dffc0ab4e3bd100b2ed0c0e7a0c0/docs/stats-api.md',
+      webhooks: 'https://github.com/plausible/docs/blob/208d58cab715dffc0ab4e3bd100b2ed0c0e7a0c0/docs/sites-api.md',
+    },
     testConnection: { method: 'GET', path: '/v1/sites?limit=1' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason: 'Plausible has no webhooks; it only sends email and Slack traffic-spike and report notifications.',
       scheme: 'none',

@@ -219,7 +219,18 @@ export class PosthogAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      auth: 'https://posthog.com/docs/api/feature-flags',
+      entities: {
+        cohorts: 'https://posthog.com/docs/api/cohorts',
+        feature_flags: 'https://posthog.com/docs/api/feature-flags',
+        persons: 'https://posthog.com/docs/api/people',
+      },
+      pagination: 'https://posthog.com/docs/api/cohorts',
+      webhooks: 'https://posthog.com/docs/cdp/destinations/customizing-destinations',
+    },
     testConnection: { method: 'GET', path: '/api/users/@me/' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         "PostHog has no signed webhooks for changes to these objects. Its data-pipeline 'HTTP Webhook' destination posts event data with headers the user defines and no documented signature scheme.",

@@ -69,11 +69,7 @@ export class PostmarkAdapter extends BaseAdapter<
         },
         getById: true,
         idField: 'ID',
-        incremental: {
-          kind: 'none',
-          reason:
-            'GET /bounces filters by type, inactive, emailFilter, tag, messageID and message stream; no time filter was confirmed.',
-        },
+        incremental: { cursorField: 'BouncedAt', format: 'date', kind: 'query-param', param: 'fromdate' },
         itemQuery: {},
         itemRecordPath: '',
         mapping: {},
@@ -107,11 +103,7 @@ export class PostmarkAdapter extends BaseAdapter<
         },
         getById: true,
         idField: 'MessageID',
-        incremental: {
-          kind: 'none',
-          reason:
-            'Outbound message search filters by recipient, sender, tag, status, subject and message stream; no time filter was confirmed in the material read, and offset + count is capped at 10,000.',
-        },
+        incremental: { cursorField: 'ReceivedAt', format: 'date', kind: 'query-param', param: 'fromdate' },
         itemPath: '/messages/outbound/{id}/details',
         itemQuery: {},
         itemRecordPath: '',
@@ -160,7 +152,19 @@ export class PostmarkAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://postmarkapp.com/developer/api/overview',
+      entities: {
+        bounces:
+          'https://github.com/ActiveCampaign/postmark.js/blob/278ccf1b9522e19ba35f7b4870ad253e54acf1b4/src/client/models/bounces/BounceFilteringParameters.ts',
+        outbound_messages: 'https://postmarkapp.com/blog/messages-api-enhancements-inbound-wildcard',
+      },
+      githubOrgs: ['ActiveCampaign'],
+      rateLimit: 'https://postmarkapp.com/developer/api/overview',
+      webhooks: 'https://postmarkapp.com/developer/webhooks/webhooks-overview',
+    },
     testConnection: { method: 'GET', path: '/server' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         "Postmark webhooks (delivery, bounce, spam complaint, open, click, subscription change, inbound) are not signed. Postmark's recommended protection is HTTP Basic credentials embedded in the webhook URL (sent in the Authorization header), optional custom headers configured on the webhook, and allow-listing Postmark's published webhook IP addresses.",

@@ -212,7 +212,13 @@ export class PowerAutomateAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://learn.microsoft.com/en-us/flow/web-api',
+      entities: { cloud_flows: 'https://learn.microsoft.com/en-us/flow/web-api' },
+      webhooks: 'https://learn.microsoft.com/en-us/power-apps/developer/data-platform/register-web-hook',
+    },
     testConnection: { method: 'GET', path: '/WhoAmI' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'Dataverse webhooks (registered service endpoints) authenticate with a fixed header, query-string key or WebhookKey chosen at registration, not with an HMAC signature of the body; none of the supported schemes applies.',

@@ -32,7 +32,7 @@ import type {
 export type * from './types.js';
 
 /**
- * Segment adapter: Twilio Segment Public API for managing a workspace: sources, destinations, warehouses, tracking plans, users and more, on api.segmentapis.com (EU workspaces: eu1.api.segmentapis.com). Authentication is a workspace Public API token as a bearer token. Endpoints are versioned by media type: this config pins the stable v1 surface with Accept: application/vnd.segment.v1+json (v1beta and v1alpha expose newer endpoints; the OpenAPI document is at release 66.0.0). Event data itself is sent through the Tracking API (api.segment.io), not modelled here.
+ * Segment adapter: Twilio Segment Public API for managing a workspace: sources, destinations, warehouses, tracking plans, users and more, on api.segmentapis.com (EU workspaces: eu1.api.segmentapis.com). Authentication is a workspace Public API token as a bearer token. Endpoints are versioned by media type: this config pins the stable v1 surface with Accept: application/vnd.segment.v1+json (v1beta and v1alpha expose newer endpoints; the OpenAPI document is at release 73.2.0). Event data itself is sent through the Tracking API (api.segment.io), not modelled here.
  *
  * @example
  * const adapter = new SegmentAdapter({ credentials, connectionConfig });
@@ -59,7 +59,7 @@ export class SegmentAdapter extends BaseAdapter<
       },
     },
     description:
-      'Twilio Segment Public API for managing a workspace: sources, destinations, warehouses, tracking plans, users and more, on api.segmentapis.com (EU workspaces: eu1.api.segmentapis.com). Authentication is a workspace Public API token as a bearer token. Endpoints are versioned by media type: this config pins the stable v1 surface with Accept: application/vnd.segment.v1+json (v1beta and v1alpha expose newer endpoints; the OpenAPI document is at release 66.0.0). Event data itself is sent through the Tracking API (api.segment.io), not modelled here.',
+      'Twilio Segment Public API for managing a workspace: sources, destinations, warehouses, tracking plans, users and more, on api.segmentapis.com (EU workspaces: eu1.api.segmentapis.com). Authentication is a workspace Public API token as a bearer token. Endpoints are versioned by media type: this config pins the stable v1 surface with Accept: application/vnd.segment.v1+json (v1beta and v1alpha expose newer endpoints; the OpenAPI document is at release 73.2.0). Event data itself is sent through the Tracking API (api.segment.io), not modelled here.',
     docsUrl: 'https://docs.segmentapis.com/',
     entities: {
       destinations: {
@@ -213,10 +213,34 @@ export class SegmentAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://github.com/segmentio/public-api-sdk-typescript/blob/3780bc6078c0463733403e6ea86b9c7d40987b42/README.md',
+      auth: 'https://github.com/segmentio/public-api-sdk-typescript/blob/3780bc6078c0463733403e6ea86b9c7d40987b42/api/sourcesApi.ts',
+      entities: {
+        destinations:
+          'https://github.com/segmentio/public-api-sdk-typescript/blob/3780bc6078c0463733403e6ea86b9c7d40987b42/api/destinationsApi.ts',
+        sources:
+          'https://github.com/segmentio/public-api-sdk-typescript/blob/3780bc6078c0463733403e6ea86b9c7d40987b42/api/sourcesApi.ts',
+        tracking_plans:
+          'https://github.com/segmentio/public-api-sdk-typescript/blob/3780bc6078c0463733403e6ea86b9c7d40987b42/api/trackingPlansApi.ts',
+        users:
+          'https://github.com/segmentio/public-api-sdk-typescript/blob/3780bc6078c0463733403e6ea86b9c7d40987b42/api/iAMUsersApi.ts',
+        warehouses:
+          'https://github.com/segmentio/public-api-sdk-typescript/blob/3780bc6078c0463733403e6ea86b9c7d40987b42/api/warehousesApi.ts',
+      },
+      githubOrgs: ['segmentio'],
+      pagination:
+        'https://github.com/segmentio/public-api-sdk-typescript/blob/3780bc6078c0463733403e6ea86b9c7d40987b42/api/sourcesApi.ts',
+      rateLimit:
+        'https://github.com/segmentio/public-api-sdk-typescript/blob/3780bc6078c0463733403e6ea86b9c7d40987b42/api/trackingPlansApi.ts',
+      webhooks:
+        'https://github.com/segmentio/segment-docs/blob/747b35d8f5f1889b041f2101185d562d7c4c016e/src/connections/destinations/catalog/webhooks/index.md',
+    },
     testConnection: { method: 'GET', path: '/' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
-        "The Public API has no webhooks for workspace changes (the audit trail is read by polling /audit-events or forwarded as events). Event data can be sent to an HTTP endpoint through the Webhooks destination, but its signing scheme was not confirmed from Segment's documentation for this entry, so no verification is configured.",
+        "The Public API has no webhooks for workspace changes (the audit trail is read by polling /audit-events or forwarded as events). Segment's Webhooks destinations (Classic and Actions) post event data, not changes to the sources, destinations, warehouses, tracking plans or users modelled here; when a shared secret is set they sign each request with X-Signature, a hex HMAC-SHA1 of the request body under the shared secret, but for batched deliveries only the first event of the batch is signed. Because those deliveries carry no records of these entities, no verification is configured.",
       scheme: 'none',
     },
   };

@@ -160,11 +160,11 @@ export class SendcloudAdapter extends BaseAdapter<
       headers: { retryAfter: 'Retry-After' },
       model: 'fixed-window',
       notes:
-        'Sendcloud throttles with 429 Too Many Requests; a numeric limit for the v2 endpoints was not confirmed in the pages found, so the 5 requests/second here is a conservative client-side pace chosen for this config, not a Sendcloud figure.',
-      requests: 5,
+        'sendcloud.dev/docs/getting-started/rate-limits: default limits are 1000 requests per minute for safe methods (GET) and 100 requests per minute for unsafe methods (POST, PATCH, PUT, DELETE), the latter with a burst allowance of 15 requests per second. Entity reads are GETs, so the GET figure is used here; writes share the lower 100/min budget. Over the limit Sendcloud answers 429 Too Many Requests.',
+      requests: 1000,
       scope: 'connection',
       statusCodes: [429],
-      windowSeconds: 1,
+      windowSeconds: 60,
     },
     retry: {
       baseDelayMs: 500,
@@ -173,7 +173,13 @@ export class SendcloudAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://sendcloud.dev/docs/getting-started/api-version-guide',
+      entities: {},
+      rateLimit: 'https://sendcloud.dev/docs/getting-started/rate-limits',
+    },
     testConnection: { method: 'GET', path: '/user' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       algorithm: 'sha256',
       docsUrl: 'https://sendcloud.dev/',

@@ -181,8 +181,13 @@ export class SendgridAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
-    sources: { entities: {}, githubOrgs: ['sendgrid'] },
+    sources: {
+      entities: {},
+      githubOrgs: ['sendgrid'],
+      rateLimit: 'https://twilio.com/en-us/changelog/imposing-rate-limits-on-some-sendgrid-v2-api-endpoints',
+    },
     testConnection: { method: 'GET', path: '/scopes' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         "The Event Webhook IS signed, but asymmetrically, which none of the supported schemes covers: when 'Signed Event Webhook Requests' is enabled, SendGrid signs timestamp + raw body with an ECDSA (P-256, SHA-256) private key and sends the base64 DER signature in X-Twilio-Email-Event-Webhook-Signature with the timestamp in X-Twilio-Email-Event-Webhook-Timestamp; receivers verify with the account's public key (Mail Settings, or GET /v3/user/webhooks/event/settings/signed). OAuth 2.0 client credentials can additionally be configured for delivery. Verification must be custom until an ECDSA scheme exists; these deliveries are not unsigned.",

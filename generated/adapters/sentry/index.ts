@@ -211,7 +211,15 @@ export class SentryAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      entities: {
+        projects: 'https://docs.sentry.io/api/organizations/',
+        releases: 'https://docs.sentry.io/api/releases/',
+      },
+      rateLimit: 'https://docs.sentry.io/api/ratelimits',
+    },
     testConnection: { method: 'GET', path: '/organizations/{organization}/' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       algorithm: 'sha256',
       deliveryIdHeader: 'Request-ID',

@@ -138,11 +138,25 @@ export class ShipbobAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://developer.shipbob.com/v2.0/versioning/versioning-guide',
+      entities: {},
+      webhooks: 'https://developer.shipbob.com/experimental/webhooks',
+    },
     testConnection: { method: 'GET', path: '/channel' },
+    verifiedAt: '2026-12-08',
     webhooks: {
-      reason:
-        'ShipBob webhooks are subscribed through the webhooks API, but a body-signature scheme this schema can verify was not confirmed for them; none is declared.',
-      scheme: 'none',
+      deliveryIdHeader: 'webhook-id',
+      docsUrl: 'https://developer.shipbob.com/experimental/webhooks',
+      records: {},
+      registration: {
+        instructions:
+          'Create the subscription with POST /{apiVersion}/webhook (ShipBob webhooks API, body { topics: ["order.shipped", …], url, description, secret }). secret is optional and must match ^whsec_[a-zA-Z0-9+/]{32}$; pass one you generate in that form (or copy the secret the create response returns) and enter the same whsec_… value here. Deliveries are signed with HMAC-SHA256 over \'{webhook-id}.{webhook-timestamp}.{raw body}\' keyed with the base64-decoded part after whsec_ (Standard Webhooks).',
+        kind: 'dashboard',
+      },
+      scheme: 'standard-webhooks',
+      signatureHeader: 'webhook-signature',
+      timestampHeader: 'webhook-timestamp',
     },
   };
 

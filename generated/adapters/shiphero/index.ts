@@ -88,7 +88,11 @@ export class ShipheroAdapter extends BaseAdapter<
         fields: { node: 'object' },
         getById: false,
         idField: 'node.id',
-        incremental: { kind: 'none', reason: 'No modification-time filter was confirmed for the products query.' },
+        incremental: {
+          kind: 'none',
+          reason:
+            'The products query takes updated_from/updated_to (ISODateTime) as well as created_from/created_to, but the query body has no {incremental} slot and the Product field holding the update time was not confirmed, so no incremental filter is declared.',
+        },
         itemQuery: {},
         itemRecordPath: '',
         mapping: {
@@ -157,7 +161,13 @@ export class ShipheroAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://developer.shiphero.com/wp-content/uploads/spectaql/',
+      entities: { products: 'https://developer.shiphero.com/schema/queries/products.html' },
+      webhooks: 'https://developer.shiphero.com/webhooks',
+    },
     testConnection: { body: { query: '{account{request_id}}' }, method: 'POST', path: '/graphql' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'ShipHero webhooks are registered with a GraphQL mutation (webhook_create) rather than a REST path, and their signature scheme was not confirmed for this entry, so none is declared.',

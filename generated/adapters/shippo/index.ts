@@ -203,10 +203,21 @@ export class ShippoAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://github.com/goshippo/ai/blob/cf8e96532f243883ff84f6d4035e72884b46d132/skills/shippo-best-practices/SKILL.md',
+      entities: {
+        orders: 'https://docs.goshippo.com/docs/API_Concepts/Filtering.md',
+        shipments: 'https://docs.goshippo.com/api-reference/shipments/list-all-shipments.md',
+        transactions: 'https://docs.goshippo.com/docs/API_Concepts/Filtering.md',
+      },
+      githubOrgs: ['goshippo'],
+      webhooks: 'https://docs.goshippo.com/docs/tracking/webhooksecurity',
+    },
     testConnection: { method: 'GET', path: '/carrier_accounts/?results=1' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
-        'Shippo webhooks (transaction_created, transaction_updated, track_updated, batch_created, batch_purchased; registered in the API portal or with POST /webhooks) carry no documented signature header; they are unsigned and should be confirmed by reading the object back.',
+        "Shippo webhooks (transaction_created, transaction_updated, track_updated, batch_created, batch_purchased; registered in the API portal or with POST /webhooks) can be secured three ways (docs.goshippo.com Webhook security): an inbound allowlist of Shippo's IP addresses, a self-generated token appended to the webhook URL (?token=…), and HMAC signing, which is not self-serve — it is set up by emailing the Shippo account manager. The HMAC header's format was not confirmed on the vendor page, so no signature scheme is declared; use the URL token and confirm the object by reading it back.",
       scheme: 'none',
     },
   };

@@ -227,10 +227,15 @@ export class ShipstationAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      entities: { labels: 'https://docs.shipstation.com/list-labels' },
+      webhooks: 'https://docs.shipstation.com/apis/docs/guides/webhooks-validation',
+    },
     testConnection: { method: 'GET', path: '/carriers' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
-        'V2 webhooks are registered through the API (environment webhooks), but a shared-secret HMAC over the body was not confirmed for them; V1 webhooks are unsigned and only carry a resource_url to fetch. None is declared.',
+        "ShipStation V2 webhooks are signed with RSA-SHA256 (docs.shipstation.com Webhook Validation): each delivery carries x-shipengine-rsa-sha256-key-id, x-shipengine-rsa-sha256-signature and x-shipengine-timestamp, and the signature over the timestamp and raw body is checked with ShipStation's public key for that key id (timestamps older than about 5 minutes should be rejected). An asymmetric signature is not an HMAC this schema can verify, so none is declared. V1 webhooks are unsigned and only carry a resource_url to fetch.",
       scheme: 'none',
     },
   };

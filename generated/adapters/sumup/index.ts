@@ -158,10 +158,22 @@ export class SumupAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://github.com/sumup/sumup-go/blob/fb03916fc6631d48d7d244c8ed4140f654e133ca/openapi.json',
+      auth: 'https://github.com/sumup/sumup-go/blob/fb03916fc6631d48d7d244c8ed4140f654e133ca/openapi.json',
+      entities: {
+        readers: 'https://github.com/sumup/sumup-go/blob/fb03916fc6631d48d7d244c8ed4140f654e133ca/openapi.json',
+        transactions: 'https://github.com/sumup/sumup-go/blob/fb03916fc6631d48d7d244c8ed4140f654e133ca/openapi.json',
+      },
+      githubOrgs: ['sumup'],
+      pagination: 'https://github.com/sumup/sumup-go/blob/fb03916fc6631d48d7d244c8ed4140f654e133ca/openapi.json',
+      webhooks: 'https://developer.sumup.com/webhook-docs/introduction/getting-started',
+    },
     testConnection: { method: 'GET', path: '/v0.1/me' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
-        "SumUp posts checkout status changes to the return_url given when a checkout is created; the notification is unsigned and SumUp's guidance is to confirm the status by reading the checkout through the API.",
+        "SumUp's webhooks (developer.sumup.com/webhook-docs; events such as checkout.status.updated, delivered as {id, event_type, payload, timestamp} and retried up to 9 times) are signed: the x-payload-signature header carries an HMAC-SHA256, keyed with the webhook secret, of the event payload. The pages found do not say how subscriptions and their secret are created (API or dashboard) nor state the digest encoding (the example value is lowercase hex), so no verifier is declared. The older checkout return_url notifications (CHECKOUT_STATUS_CHANGED) carry no signature, and SumUp says to confirm the status by reading the checkout through the API.",
       scheme: 'none',
     },
   };

@@ -215,7 +215,16 @@ export class ToastAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      entities: {
+        employees: 'https://doc.toasttab.com/openapi/labor/operation/employeesGet',
+        orders: 'https://doc.toasttab.com/doc/devguide/apiRateLimiting.html',
+      },
+      rateLimit: 'https://doc.toasttab.com/doc/devguide/apiRateLimiting.html',
+      webhooks: 'https://doc.toasttab.com/doc/devguide/apiMessageSigning.html',
+    },
     testConnection: { method: 'GET', path: '/restaurants/v1/restaurants/{restaurantGuid}' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         "Toast does send signed webhooks (orders updated, stock, partners, ...), but subscriptions are created by the Toast integrations team rather than by API, and the Toast-Signature header is an HMAC-SHA256 of the raw body concatenated with a timestamp, keyed with the subscription secret. That is neither one of the named schemes nor a plain HMAC of the body, so it cannot be verified with this schema's webhook kinds (see doc.toasttab.com/doc/devguide/apiMessageSigning.html).",

@@ -124,14 +124,14 @@ export class TrayIoAdapter extends BaseAdapter<
       nextCursorPath: 'data.users.pageInfo.endCursor',
     },
     rateLimit: {
+      capacity: 50,
       headers: {},
-      model: 'fixed-window',
+      model: 'token-bucket',
       notes:
-        'The Tray Embedded API documentation (docs.tray.ai/platform/embedded/overview/embedded-api, developer.tray.io) publishes no numeric rate limit for the GraphQL endpoint; 60 requests a minute is a conservative client-side pace chosen for this config, not a Tray figure.',
-      requests: 60,
+        "Tray Embedded API 'Rate Limiting' (developer.tray.io/openapi/embeddedapi/tag/rateLimiting): all endpoints are rate limited to 30 requests per second, with limited burst capacity for momentary spikes up to 50 requests per second as long as the overall rate holds within the window; Tray's developer portal gives the same for all Embedded/Connectivity API endpoints (30/s or 1,800/min; the Call connector endpoint uses a 1,000-concurrent-request limit instead). An exceeded limit returns a GraphQL error 'Rate limit exceeded' (extensions.code access_not_allowed) naming the query or mutation in path; Tray documents no rate-limit headers.",
+      refillPerSecond: 30,
       scope: 'connection',
       statusCodes: [429],
-      windowSeconds: 60,
     },
     retry: {
       baseDelayMs: 500,
@@ -140,7 +140,14 @@ export class TrayIoAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://docs.tray.ai/platform/embedded/overview/embedded-api',
+      domains: ['tray.ai'],
+      entities: {},
+      rateLimit: 'https://developer.tray.io/openapi/embeddedapi/tag/rateLimiting/',
+    },
     testConnection: { body: { query: '{users(first:1){pageInfo{hasNextPage}}}' }, method: 'POST', path: '/graphql' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         "The Embedded API does not send signed webhooks; solution-instance lifecycle events are delivered by Tray's alerting workflows or trigger workflows that the partner builds, whose security is configured in those workflows.",

@@ -226,8 +226,19 @@ export class TwilioAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
-    sources: { entities: {}, githubOrgs: ['twilio'] },
+    sources: {
+      api: 'https://github.com/twilio/twilio-oai/blob/main/spec/json/twilio_api_v2010.json',
+      entities: {
+        calls: 'https://github.com/twilio/twilio-oai/blob/main/spec/json/twilio_api_v2010.json',
+        incoming_phone_numbers: 'https://github.com/twilio/twilio-oai/blob/main/spec/json/twilio_api_v2010.json',
+        messages: 'https://github.com/twilio/twilio-oai/blob/main/spec/json/twilio_api_v2010.json',
+      },
+      githubOrgs: ['twilio'],
+      pagination: 'https://github.com/twilio/twilio-oai/blob/main/spec/json/twilio_api_v2010.json',
+      rateLimit: 'https://www.twilio.com/docs/api/errors/20429',
+    },
     testConnection: { method: 'GET', path: '/Accounts/{accountSid}.json' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       docsUrl: 'https://www.twilio.com/docs/usage/security#validating-requests',
       records: {},

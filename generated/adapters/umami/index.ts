@@ -121,7 +121,24 @@ export class UmamiAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://umami.is/docs/cloud/api-key',
+      auth: 'https://umami.is/docs/cloud/api-key',
+      entities: {
+        teams:
+          'https://github.com/umami-software/umami/blob/c0ea3aefbee7a3429ee2f824b06dc4a9dbe0b7e1/src/app/api/teams/route.ts',
+        websites:
+          'https://github.com/umami-software/umami/blob/c0ea3aefbee7a3429ee2f824b06dc4a9dbe0b7e1/src/app/api/websites/route.ts',
+      },
+      githubOrgs: ['umami-software'],
+      pagination:
+        'https://github.com/umami-software/umami/blob/c0ea3aefbee7a3429ee2f824b06dc4a9dbe0b7e1/src/lib/schema.ts',
+      rateLimit: 'https://umami.is/docs/cloud/api-key',
+      webhooks:
+        'https://github.com/umami-software/umami/blob/c0ea3aefbee7a3429ee2f824b06dc4a9dbe0b7e1/src/app/api/websites/route.ts',
+    },
     testConnection: { method: 'GET', path: '/websites?pageSize=1' },
+    verifiedAt: '2026-12-08',
     webhooks: { reason: 'Umami has no webhooks; data is read by polling the API.', scheme: 'none' },
   };
 

@@ -122,7 +122,8 @@ export class WorkableAdapter extends BaseAdapter<
         idField: 'shortcode',
         incremental: {
           kind: 'none',
-          reason: 'Job filtering by update time was not confirmed; jobs are filtered by state.',
+          reason:
+            'GET /jobs accepts updated_after (and created_after), as ISO 8601 (20150708T115616Z) or Unix time, besides state, limit, since_id and max_id; but the job keys the reference documents include created_at and no update time to advance a sync cursor from, so no incremental filter is declared.',
         },
         itemQuery: {},
         itemRecordPath: '',
@@ -187,7 +188,12 @@ export class WorkableAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://workable.readme.io/reference/whats-new-in-v3',
+      entities: { jobs: 'https://workable.readme.io/reference/jobs' },
+    },
     testConnection: { method: 'GET', path: '/members?limit=1' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       algorithm: 'sha256',
       docsUrl: 'https://workable.readme.io/reference/webhooks',

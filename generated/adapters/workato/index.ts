@@ -77,7 +77,7 @@ export class WorkatoAdapter extends BaseAdapter<
         },
         getById: false,
         idField: 'id',
-        incremental: { kind: 'none', reason: 'GET /api/connections has no modified-since filter.' },
+        incremental: { cursorField: 'updated_at', format: 'iso8601', kind: 'query-param', param: 'updated_after' },
         itemPath: '/connections/{id}',
         itemQuery: {},
         itemRecordPath: '',
@@ -175,7 +175,14 @@ export class WorkatoAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://docs.workato.com/workato-api',
+      auth: 'https://docs.workato.com/workato-api',
+      entities: { connections: 'https://docs.workato.com/en/workato-api/connections.html' },
+      rateLimit: 'https://docs.workato.com/en/workato-api/limits.html',
+    },
     testConnection: { method: 'GET', path: '/users/me' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'The Developer API sends no signed webhooks about workspace changes; recipe webhook triggers receive data into recipes, and any verification is built into the recipe.',

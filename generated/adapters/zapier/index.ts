@@ -160,7 +160,13 @@ export class ZapierAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://docs.zapier.com/api-reference',
+      entities: { zaps: 'https://docs.zapier.com/powered-by-zapier/api-reference/zaps/get-zaps-%5Bv2%5D.md' },
+      rateLimit: 'https://docs.zapier.com/powered-by-zapier/api-reference/rate-limiting.md',
+    },
     testConnection: { method: 'GET', path: '/zaps?limit=1' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         "The Workflow API sends no webhooks; Zaps themselves call the partner's triggers and actions through the partner's Zapier integration.",

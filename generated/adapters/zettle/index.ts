@@ -190,7 +190,19 @@ export class ZettleAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://github.com/iZettle/api-documentation/blob/333074c1d8433a7fab09d0560d3c1a3ca369adf5/product-library.adoc',
+      auth: 'https://github.com/iZettle/api-documentation/blob/333074c1d8433a7fab09d0560d3c1a3ca369adf5/authorization.md',
+      entities: {
+        categories:
+          'https://github.com/iZettle/api-documentation/blob/333074c1d8433a7fab09d0560d3c1a3ca369adf5/product-library.adoc',
+      },
+      githubOrgs: ['iZettle'],
+      webhooks:
+        'https://github.com/iZettle/api-documentation/blob/333074c1d8433a7fab09d0560d3c1a3ca369adf5/pusher-api/user-guides/create-subscriptions.md',
+    },
     testConnection: { method: 'GET', path: '/categories/v2' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         "Zettle webhooks are subscriptions made through the Pusher API on another host (pusher.izettle.com/organizations/self/subscriptions); each delivery is signed with the subscription's signing key over the timestamp and payload together (X-iZettle-Signature), which is not a plain HMAC of the raw body, so this schema cannot verify it.",

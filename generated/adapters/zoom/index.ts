@@ -174,10 +174,10 @@ export class ZoomAdapter extends BaseAdapter<ZoomEntities, ZoomCredentials, Zoom
       tokenParam: 'next_page_token',
     },
     rateLimit: {
-      headers: { retryAfter: 'Retry-After' },
+      headers: { limit: 'X-RateLimit-Limit', remaining: 'X-RateLimit-Remaining', retryAfter: 'Retry-After' },
       model: 'fixed-window',
       notes:
-        "Zoom 'Rate limits' (developers.zoom.us/docs/api/rate-limits/): limits are per account, shared by all apps installed on it, by the endpoint's rate-limit label and the account plan. Free: Light 4/s, Medium 2/s, Heavy 1/s, Resource-intensive 10/minute with daily caps; Pro: Light 30/s, Medium 20/s, Heavy 10/s, Resource-intensive 10/minute (Heavy + Resource-intensive 30,000/day); Business and above: 80/s, 60/s, 40/s, 20/minute (60,000/day). Some endpoints add per-user limits (e.g. meeting create/update 100 per user per day). Over a limit the API answers 429. Pro Medium (20/s) is used here; Zoom documents no standard remaining-quota headers. unconfirmed: whether Zoom returns X-RateLimit-* headers (e.g. X-RateLimit-Category, X-RateLimit-Type, X-RateLimit-Limit, X-RateLimit-Remaining) was not re-checked against developers.zoom.us/docs/api/rate-limits/.",
+        "Zoom 'Rate limits' (developers.zoom.us/docs/api/rate-limits/): limits are per account, shared by all apps installed on it, by the endpoint's rate-limit label and the account plan. Free: Light 4/s, Medium 2/s, Heavy 1/s, Resource-intensive 10/minute with daily caps; Pro: Light 30/s, Medium 20/s, Heavy 10/s, Resource-intensive 10/minute (Heavy + Resource-intensive 30,000/day); Business and above: 80/s, 60/s, 40/s, 20/minute (60,000/day). Some endpoints add per-user limits (e.g. meeting create/update 100 per user per day). Over a limit the API answers 429. Pro Medium (20/s) is used here. Zoom's rate-limits page ('best practices for handling errors') documents the response headers X-RateLimit-Category (Light, Medium, Heavy, Resource-intensive), X-RateLimit-Type (e.g. QPS or Daily-limit), X-RateLimit-Limit and X-RateLimit-Remaining, and Retry-After on a 429 (for a daily limit an ISO 8601 time such as 2020-05-31T00:00:00Z rather than seconds).",
       requests: 20,
       scope: 'connection',
       statusCodes: [429],
@@ -190,7 +190,9 @@ export class ZoomAdapter extends BaseAdapter<ZoomEntities, ZoomCredentials, Zoom
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: { entities: {}, rateLimit: 'https://developers.zoom.us/docs/commerce/rate-limits/' },
     testConnection: { method: 'GET', path: '/users/me' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       docsUrl: 'https://developers.zoom.us/docs/api/webhooks/',
       eventTypePath: 'event',
