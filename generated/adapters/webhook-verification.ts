@@ -704,7 +704,12 @@ export const PLATFORM_WEBHOOK_VERIFICATION: Readonly<Record<string, PlatformWebh
     scheme: 'none',
   },
   teamwork: {
-    scheme: 'none',
+    scheme: 'hmac-body',
+    algorithm: 'sha256',
+    encoding: 'hex',
+    prefix: '',
+    secretEncoding: 'utf8',
+    signatureHeader: 'X-Projects-Signature',
   },
   threads: {
     scheme: 'meta-sha256',

@@ -150,11 +150,11 @@ export class AdmobAdapter extends BaseAdapter<
       headers: {},
       model: 'fixed-window',
       notes:
-        "Google publishes no numeric request quota for this API for the AdMob API in the pages consulted; quotas are per Google Cloud project in the API Console. The window above is NOT a platform figure: it is a conservative client-side pacing budget chosen by this config so that a connection backs off before the platform throttles it; the platform's own signal is HTTP 429 (RESOURCE_EXHAUSTED).",
-      requests: 10,
-      scope: 'connection',
+        'developers.google.com/admob/api/limits: quotas per Google Cloud project, counted separately for account, inventory and reporting methods: account read requests 900 per minute; inventory read requests (apps.list, adUnits.list) 120 per minute and 172,800 per day (the per-minute inventory figure is used here, as the strictest that applies to the synced entities); reporting read requests 900 per minute. Google notes additional back-end processing cost caps: a 429 RESOURCE_EXHAUSTED can come while within these figures, and the advice is client-side rate limiting and smaller requests. More daily quota is requested on the AdMob API Developer Forum. No rate-limit headers are documented.',
+      requests: 120,
+      scope: 'app',
       statusCodes: [429],
-      windowSeconds: 1,
+      windowSeconds: 60,
     },
     retry: {
       baseDelayMs: 500,
@@ -164,7 +164,9 @@ export class AdmobAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: { entities: {}, rateLimit: 'https://developers.google.com/admob/api/limits' },
     testConnection: { method: 'GET', path: '/accounts' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason: 'The AdMob API has no webhooks; apps and ad units are polled and reports are generated on request.',
       scheme: 'none',

@@ -181,7 +181,7 @@ export class AdrollAdapter extends BaseAdapter<
       headers: {},
       model: 'fixed-window',
       notes:
-        "NextRoll's default API quota is 100 requests per day for an app (stated in PostHog's AdRoll source guide, posthog.com/docs/data-pipelines/sources/adroll, which points to NextRoll support for increases); exhaustion answers 429 and no rate-limit headers are documented (apidocs.nextroll.com).",
+        "apidocs.nextroll.com/guides/get-started.html: 'The default quota is 100 API requests per service per day' for a registered application; increases are requested from NextRoll. The quota counts per service (the CRUD API used for every entity here is one service), so the app-wide 100/day budget above applies to these calls together. Exhaustion answers 429; no rate-limit headers are documented.",
       requests: 100,
       scope: 'app',
       statusCodes: [429],
@@ -194,7 +194,14 @@ export class AdrollAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://apidocs.nextroll.com/guides/get-started.html',
+      auth: 'https://apidocs.nextroll.com/guides/get-started.html',
+      entities: {},
+      rateLimit: 'https://apidocs.nextroll.com/guides/get-started.html',
+    },
     testConnection: { method: 'GET', path: '/user/get' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'The AdRoll CRUD API has no webhooks; objects are polled and metrics come from the GraphQL Reporting API (services.adroll.com/reporting/api/v1/query).',

@@ -178,7 +178,14 @@ export class AirtableAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      auth: 'https://airtable.com/developers/web/api/scopes',
+      entities: {},
+      pagination: 'https://support.airtable.com/docs/getting-started-with-airtables-web-api.md',
+      rateLimit: 'https://support.airtable.com/docs/en/managing-api-call-limits-in-airtable',
+    },
     testConnection: { method: 'GET', path: '/meta/whoami' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       algorithm: 'sha256',
       docsUrl: 'https://airtable.com/developers/web/api/webhooks-overview',

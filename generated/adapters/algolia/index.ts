@@ -156,7 +156,9 @@ export class AlgoliaAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: { entities: {}, rateLimit: 'https://algolia.com/doc/guides/scaling/algolia-service-limits' },
     testConnection: { method: 'GET', path: '/indexes?hitsPerPage=1' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         "The Algolia Search API sends no webhooks; indexing completion is observed by polling the task status. (Algolia's Ingestion/Connectors product has its own event mechanisms, outside this API.)",

@@ -324,7 +324,12 @@ export class AmazonAdsAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      entities: {},
+      rateLimit: 'https://advertising.amazon.com/API/docs/en-us/reference/concepts/rate-limiting',
+    },
     testConnection: { method: 'GET', path: '/v2/profiles' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'The Amazon Ads API has no HTTP webhooks. Near-real-time changes and hourly metrics come through Amazon Marketing Stream, which delivers to an AWS SQS queue or Firehose stream the advertiser subscribes, not to an HTTP endpoint.',

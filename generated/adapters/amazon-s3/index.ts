@@ -152,7 +152,12 @@ export class AmazonS3Adapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      entities: { objects: 'https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html' },
+      rateLimit: 'https://docs.aws.amazon.com/AmazonS3/latest/userguide/optimizing-performance.html',
+    },
     testConnection: { method: 'GET', path: '/?max-buckets=1' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         "S3 has no HMAC-signed webhooks. S3 Event Notifications go to SNS, SQS, Lambda or EventBridge; an SNS HTTPS subscription delivers messages signed with SNS's X.509 certificate (SignatureVersion 1/2, RSA with SHA1/SHA256, verified by downloading SigningCertURL), which is not a shared-secret scheme.",

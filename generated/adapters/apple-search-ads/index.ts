@@ -206,7 +206,13 @@ export class AppleSearchAdsAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://developer.apple.com/documentation/apple_ads/apple-search-ads-campaign-management-api-5',
+      auth: 'https://developer.apple.com/documentation/apple_ads/calling-the-apple-search-ads-api',
+      entities: {},
+    },
     testConnection: { method: 'GET', path: '/me' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason: 'The Apple Ads Campaign Management API has no webhooks; objects and reports are polled.',
       scheme: 'none',

@@ -120,7 +120,17 @@ export class ApplovinAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://support.axon.ai/zh/growth/promoting-your-apps/api/axon-campaign-management-api/',
+      auth: 'https://support.axon.ai/zh/growth/promoting-your-apps/api/axon-campaign-management-api/',
+      entities: {
+        campaigns: 'https://support.axon.ai/zh/growth/promoting-your-apps/api/axon-campaign-management-api/',
+      },
+      pagination: 'https://support.axon.ai/zh/growth/promoting-your-apps/api/axon-campaign-management-api/',
+      rateLimit: 'https://support.axon.ai/zh/growth/promoting-your-apps/api/axon-campaign-management-api/',
+    },
     testConnection: { method: 'GET', path: '/campaign/list?account_id={accountId}&size=1' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'The Axon Campaign Management API has no webhooks; campaigns are polled and metrics come from the separate Reporting API.',

@@ -257,8 +257,19 @@ export class AsanaAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
-    sources: { entities: {}, githubOrgs: ['Asana'] },
+    sources: {
+      api: 'https://github.com/Asana/openapi/blob/fc9f8dcf224efa8e06bfc955d91dd95aac7a398d/defs/asana_oas.yaml',
+      entities: {
+        projects: 'https://github.com/Asana/openapi/blob/fc9f8dcf224efa8e06bfc955d91dd95aac7a398d/defs/asana_oas.yaml',
+        tasks: 'https://github.com/Asana/openapi/blob/fc9f8dcf224efa8e06bfc955d91dd95aac7a398d/defs/asana_oas.yaml',
+        users: 'https://github.com/Asana/openapi/blob/fc9f8dcf224efa8e06bfc955d91dd95aac7a398d/defs/asana_oas.yaml',
+        workspaces:
+          'https://github.com/Asana/openapi/blob/fc9f8dcf224efa8e06bfc955d91dd95aac7a398d/defs/asana_oas.yaml',
+      },
+      githubOrgs: ['Asana'],
+    },
     testConnection: { method: 'GET', path: '/users/me' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       algorithm: 'sha256',
       docsUrl: 'https://developers.asana.com/docs/webhooks-guide',

@@ -21,7 +21,7 @@ import type {
 export type * from './types.js';
 
 /**
- * Azure Blob Storage adapter: Azure Blob Storage REST API on the storage account's endpoint ({account}.blob.core.windows.net), versioned by the required x-ms-version header (2025-11-05 pinned here, the newest version found in Microsoft's SDK constants). Requests are signed with Shared Key: an HMAC-SHA256, keyed with the base64-decoded account key, over the canonicalized request, sent as Authorization: SharedKey {account}:{signature} together with x-ms-date. Responses are XML, not JSON: List Containers and List Blobs answer <EnumerationResults>; the recordsPath and marker paths below name the XML elements as they would read after an XML-to-object conversion, which a JSON-only client does not do, so a JSON-only runtime sees the body as text and finds no records. Microsoft Entra ID bearer tokens (scope https://storage.azure.com/.default) and SAS tokens are the alternatives to Shared Key; uploads and downloads are not modelled.
+ * Azure Blob Storage adapter: Azure Blob Storage REST API on the storage account's endpoint ({account}.blob.core.windows.net), versioned by the required x-ms-version header (2026-06-06 pinned here, the newest service version supported by Microsoft's generally available storage SDKs, e.g. azure-storage-blob 12.35.0 for Java). Requests are signed with Shared Key: an HMAC-SHA256, keyed with the base64-decoded account key, over the canonicalized request, sent as Authorization: SharedKey {account}:{signature} together with x-ms-date. Responses are XML, not JSON: List Containers and List Blobs answer <EnumerationResults>; the recordsPath and marker paths below name the XML elements as they would read after an XML-to-object conversion, which a JSON-only client does not do, so a JSON-only runtime sees the body as text and finds no records. Microsoft Entra ID bearer tokens (scope https://storage.azure.com/.default) and SAS tokens are the alternatives to Shared Key; uploads and downloads are not modelled.
  *
  * @example
  * const adapter = new AzureBlobStorageAdapter({ credentials, connectionConfig });
@@ -34,7 +34,7 @@ export class AzureBlobStorageAdapter extends BaseAdapter<
   AzureBlobStorageStandardTypes
 > {
   static readonly meta: PlatformMeta = {
-    apiVersion: '2025-11-05',
+    apiVersion: '2026-06-06',
     auth: { extraCredentials: {}, kind: 'azure_shared_key' },
     baseUrl: 'https://{account}.blob.core.windows.net',
     category: 'data_storage',
@@ -56,7 +56,7 @@ export class AzureBlobStorageAdapter extends BaseAdapter<
       },
     },
     description:
-      "Azure Blob Storage REST API on the storage account's endpoint ({account}.blob.core.windows.net), versioned by the required x-ms-version header (2025-11-05 pinned here, the newest version found in Microsoft's SDK constants). Requests are signed with Shared Key: an HMAC-SHA256, keyed with the base64-decoded account key, over the canonicalized request, sent as Authorization: SharedKey {account}:{signature} together with x-ms-date. Responses are XML, not JSON: List Containers and List Blobs answer <EnumerationResults>; the recordsPath and marker paths below name the XML elements as they would read after an XML-to-object conversion, which a JSON-only client does not do, so a JSON-only runtime sees the body as text and finds no records. Microsoft Entra ID bearer tokens (scope https://storage.azure.com/.default) and SAS tokens are the alternatives to Shared Key; uploads and downloads are not modelled.",
+      "Azure Blob Storage REST API on the storage account's endpoint ({account}.blob.core.windows.net), versioned by the required x-ms-version header (2026-06-06 pinned here, the newest service version supported by Microsoft's generally available storage SDKs, e.g. azure-storage-blob 12.35.0 for Java). Requests are signed with Shared Key: an HMAC-SHA256, keyed with the base64-decoded account key, over the canonicalized request, sent as Authorization: SharedKey {account}:{signature} together with x-ms-date. Responses are XML, not JSON: List Containers and List Blobs answer <EnumerationResults>; the recordsPath and marker paths below name the XML elements as they would read after an XML-to-object conversion, which a JSON-only client does not do, so a JSON-only runtime sees the body as text and finds no records. Microsoft Entra ID bearer tokens (scope https://storage.azure.com/.default) and SAS tokens are the alternatives to Shared Key; uploads and downloads are not modelled.",
     docsUrl: 'https://learn.microsoft.com/en-us/rest/api/storageservices/blob-service-rest-api',
     entities: {
       blobs: {
@@ -151,7 +151,18 @@ export class AzureBlobStorageAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://github.com/Azure/azure-sdk-for-java/releases/tag/com.azure%2Bazure-storage-blob_12.35.0',
+      entities: {
+        blobs: 'https://learn.microsoft.com/rest/api/storageservices/enumerating-blob-resources',
+        containers: 'https://learn.microsoft.com/rest/api/storageservices/enumerating-blob-resources',
+      },
+      githubOrgs: ['Azure'],
+      pagination: 'https://learn.microsoft.com/rest/api/storageservices/enumerating-blob-resources',
+      webhooks: 'https://learn.microsoft.com/en-ie/azure/event-grid/webhook-event-delivery',
+    },
     testConnection: { method: 'GET', path: '/?comp=list&maxresults=1' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'Blob Storage events are delivered through Azure Event Grid. Event Grid webhook deliveries are not HMAC-signed: the endpoint proves ownership with a validation handshake, and deliveries can be authenticated with a Microsoft Entra ID token or a secret in the URL query string, not a body signature.',

@@ -22,7 +22,7 @@ import type {
 export type * from './types.js';
 
 /**
- * Backblaze B2 adapter: Backblaze B2 Native API v3 (/b2api/v3). Authentication is two-step: b2_authorize_account (GET https://api.backblazeb2.com/b2api/v3/b2_authorize_account with HTTP Basic applicationKeyId:applicationKey) returns an authorizationToken valid for 24 hours, the accountId and the account's cluster URL (apiInfo.storageApi.apiUrl, e.g. https://api005.backblazeb2.com); every other call goes to that host with Authorization: <authorizationToken> (no Bearer prefix). This config cannot perform the exchange itself, so the token credential is that 24-hour authorizationToken and the cluster host is a connection setting; a runtime needs to re-authorize daily (or on 401 expired_auth_token). Calls take parameters in the query (GET) or a JSON body (POST). The S3-compatible API (s3.{region}.backblazeb2.com, SigV4, XML) is the alternative surface.
+ * Backblaze B2 adapter: Backblaze B2 Native API v4 (/b2api/v4, the current version; v3 and older stay supported). Authentication is two-step: b2_authorize_account (GET https://api.backblazeb2.com/b2api/v4/b2_authorize_account with HTTP Basic applicationKeyId:applicationKey) returns an authorizationToken valid for 24 hours, the accountId and the account's cluster URL (apiInfo.storageApi.apiUrl, e.g. https://api005.backblazeb2.com); every other call goes to that host with Authorization: <authorizationToken> (no Bearer prefix). This config cannot perform the exchange itself, so the token credential is that 24-hour authorizationToken and the cluster host is a connection setting; a runtime needs to re-authorize daily (or on 401 expired_auth_token). Calls take parameters in the query (GET) or a JSON body (POST). The S3-compatible API (s3.{region}.backblazeb2.com, SigV4, XML) is the alternative surface.
  *
  * @example
  * const adapter = new BackblazeB2Adapter({ credentials, connectionConfig });
@@ -35,7 +35,7 @@ export class BackblazeB2Adapter extends BaseAdapter<
   BackblazeB2StandardTypes
 > {
   static readonly meta: PlatformMeta = {
-    apiVersion: 'v3',
+    apiVersion: 'v4',
     auth: { extraCredentials: {}, header: { name: 'Authorization', value: '{token}' }, kind: 'bearer' },
     baseUrl: 'https://{apiHost}.backblazeb2.com/b2api/{apiVersion}',
     category: 'data_storage',
@@ -64,7 +64,7 @@ export class BackblazeB2Adapter extends BaseAdapter<
       },
     },
     description:
-      "Backblaze B2 Native API v3 (/b2api/v3). Authentication is two-step: b2_authorize_account (GET https://api.backblazeb2.com/b2api/v3/b2_authorize_account with HTTP Basic applicationKeyId:applicationKey) returns an authorizationToken valid for 24 hours, the accountId and the account's cluster URL (apiInfo.storageApi.apiUrl, e.g. https://api005.backblazeb2.com); every other call goes to that host with Authorization: <authorizationToken> (no Bearer prefix). This config cannot perform the exchange itself, so the token credential is that 24-hour authorizationToken and the cluster host is a connection setting; a runtime needs to re-authorize daily (or on 401 expired_auth_token). Calls take parameters in the query (GET) or a JSON body (POST). The S3-compatible API (s3.{region}.backblazeb2.com, SigV4, XML) is the alternative surface.",
+      "Backblaze B2 Native API v4 (/b2api/v4, the current version; v3 and older stay supported). Authentication is two-step: b2_authorize_account (GET https://api.backblazeb2.com/b2api/v4/b2_authorize_account with HTTP Basic applicationKeyId:applicationKey) returns an authorizationToken valid for 24 hours, the accountId and the account's cluster URL (apiInfo.storageApi.apiUrl, e.g. https://api005.backblazeb2.com); every other call goes to that host with Authorization: <authorizationToken> (no Bearer prefix). This config cannot perform the exchange itself, so the token credential is that 24-hour authorizationToken and the cluster host is a connection setting; a runtime needs to re-authorize daily (or on 401 expired_auth_token). Calls take parameters in the query (GET) or a JSON body (POST). The S3-compatible API (s3.{region}.backblazeb2.com, SigV4, XML) is the alternative surface.",
     docsUrl: 'https://www.backblaze.com/apidocs/introduction-to-the-b2-native-api',
     entities: {
       buckets: {
@@ -209,7 +209,7 @@ export class BackblazeB2Adapter extends BaseAdapter<
       headers: { retryAfter: 'Retry-After' },
       model: 'fixed-window',
       notes:
-        'Backblaze does not publish request-rate numbers for the native API; its integration checklist says clients must handle 429 too_many_requests and 503 service_unavailable by backing off (honouring Retry-After when present) and, for uploads, by fetching a new upload URL. Calls are billed by transaction class (Class B downloads, Class C list/authorize calls beyond 2,500 free per day) and accounts can set daily caps, which answer 403 cap_exceeded. The 10 requests/second here is a conservative client-side pace chosen for this config, not a Backblaze figure.',
+        'backblaze.com/docs/cloud-storage-rate-limits: all new accounts start with a default limit of 500 requests per second for upload and download operations, raised on request through Sales or Support; over a limit the Native API answers 429 Too Many Requests, possibly with Retry-After in seconds (the S3-compatible API answers 503 SlowDown). The page gives no figure for other calls such as b2_list_buckets, b2_list_file_names or b2_list_keys, so the 10 requests/second here is a client-side pace for those list calls, not a Backblaze figure. The integration checklist also asks clients to back off on 503 service_unavailable. Calls are billed by transaction class (Class C list/authorize calls beyond 2,500 free per day) and accounts can set daily caps, which answer 403 cap_exceeded.',
       requests: 10,
       scope: 'connection',
       statusCodes: [429, 503],
@@ -222,7 +222,15 @@ export class BackblazeB2Adapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://backblaze.com/docs/cloud-storage-native-api-versions',
+      auth: 'https://www.backblaze.com/apidocs/b2-authorize-account',
+      entities: {},
+      rateLimit: 'https://www.backblaze.com/docs/cloud-storage-rate-limits',
+      webhooks: 'https://backblaze.com/docs/cloud-storage-event-notifications-reference-guide',
+    },
     testConnection: { method: 'GET', path: '/b2_list_buckets?accountId={accountId}' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       algorithm: 'sha256',
       docsUrl: 'https://www.backblaze.com/docs/cloud-storage-event-notifications-reference-guide',

@@ -217,8 +217,13 @@ export class BasecampAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
-    sources: { entities: {}, githubOrgs: ['basecamp'] },
+    sources: {
+      entities: { people: 'https://github.com/basecamp/bc3-api/blob/master/sections/people.md' },
+      githubOrgs: ['basecamp'],
+      webhooks: 'https://github.com/basecamp/bc3-api/blob/master/sections/webhooks.md',
+    },
     testConnection: { method: 'GET', path: '/projects.json' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'Basecamp webhooks are registered per project (POST /buckets/{project_id}/webhooks.json with payload_url and types) and delivered unsigned: there is no signature header to verify, only the unguessable URL.',

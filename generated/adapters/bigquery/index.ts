@@ -205,7 +205,13 @@ export class BigqueryAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://cloud.google.com/bigquery/docs/reference/rest/v2/jobs/list',
+      entities: { jobs: 'https://cloud.google.com/bigquery/docs/reference/rest/v2/jobs/list' },
+      rateLimit: 'https://cloud.google.com/bigquery/quotas',
+    },
     testConnection: { method: 'GET', path: '/projects/{projectId}/datasets?maxResults=1' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'BigQuery has no webhooks. Changes are observed by polling, through Cloud Audit Logs routed to Pub/Sub, or Pub/Sub notifications from scheduled queries / Data Transfer runs, none of which is a signed HTTP callback.',

@@ -201,7 +201,21 @@ export class BlueskyAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      entities: {
+        author_feed:
+          'https://github.com/bluesky-social/atproto/blob/d6296a1cfdb40a773319cb59061300e4e8e52f26/lexicons/app/bsky/feed/getAuthorFeed.json',
+        followers:
+          'https://github.com/bluesky-social/atproto/blob/d6296a1cfdb40a773319cb59061300e4e8e52f26/lexicons/app/bsky/graph/getFollowers.json',
+        follows:
+          'https://github.com/bluesky-social/atproto/blob/d6296a1cfdb40a773319cb59061300e4e8e52f26/lexicons/app/bsky/graph/getFollows.json',
+        notifications:
+          'https://github.com/bluesky-social/atproto/blob/d6296a1cfdb40a773319cb59061300e4e8e52f26/lexicons/app/bsky/notification/listNotifications.json',
+      },
+      githubOrgs: ['bluesky-social'],
+    },
     testConnection: { method: 'GET', path: '/com.atproto.server.getSession' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         "The AT Protocol has no webhooks: changes are consumed from the repository event stream (com.atproto.sync.subscribeRepos over WebSocket, or Bluesky's Jetstream JSON stream), which is a subscription, not a signed HTTP callback.",

@@ -242,7 +242,14 @@ export class BoxAdapter extends BaseAdapter<BoxEntities, BoxCredentials, BoxConn
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://developer.box.com/guides/api-calls/api-versioning-strategy/',
+      entities: {},
+      rateLimit: 'https://developer.box.com/guides/api-calls/permissions-and-errors/rate-limits/',
+      webhooks: 'https://developer.box.com/guides/webhooks/handle/setup-signatures',
+    },
     testConnection: { method: 'GET', path: '/users/me?fields=id,login' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         "Box V2 webhooks are signed, but not with a plain body HMAC: BOX-SIGNATURE-PRIMARY and BOX-SIGNATURE-SECONDARY are base64 HMAC-SHA256 digests, keyed with the app's primary and secondary signature keys, of the raw body concatenated with the BOX-DELIVERY-TIMESTAMP header value (reject deliveries older than 10 minutes; BOX-SIGNATURE-ALGORITHM is HmacSHA256, BOX-SIGNATURE-VERSION 1). None of the named schemes nor hmac-body covers body+timestamp with two keys, so verification is not declared. Webhooks are created per file or folder with POST /2.0/webhooks (manage_webhook scope).",

@@ -214,7 +214,13 @@ export class CampaignManager360Adapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://developers.google.com/ads/blog/posts/2026/01/campaign-manager-360-api-v4-sunset',
+      entities: {},
+      rateLimit: 'https://developers.google.com/doubleclick-advertisers/quotas',
+    },
     testConnection: { method: 'GET', path: '/userprofiles' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'The Campaign Manager 360 API has no webhooks; trafficking objects are polled and reports are run and downloaded asynchronously.',

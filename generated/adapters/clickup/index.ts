@@ -199,7 +199,9 @@ export class ClickupAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: { entities: {}, webhooks: 'https://developer.clickup.com/docs/webhooksignature' },
     testConnection: { method: 'GET', path: '/user' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       algorithm: 'sha256',
       docsUrl: 'https://developer.clickup.com/docs/webhooksignature',

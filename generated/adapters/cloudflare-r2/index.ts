@@ -153,7 +153,14 @@ export class CloudflareR2Adapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      auth: 'https://developers.cloudflare.com/api/go/resources/r2/subresources/buckets/methods/list',
+      entities: { buckets: 'https://developers.cloudflare.com/api/go/resources/r2/subresources/buckets/methods/list' },
+      pagination: 'https://developers.cloudflare.com/api/go/resources/r2/subresources/buckets/methods/list',
+      rateLimit: 'https://developers.cloudflare.com/fundamentals/api/reference/limits',
+    },
     testConnection: { method: 'GET', path: '/user/tokens/verify' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'R2 event notifications are delivered to Cloudflare Queues (consumed by a Worker or pulled over HTTP), not as signed webhooks to an external URL.',

@@ -185,7 +185,12 @@ export class CodaAdapter extends BaseAdapter<CodaEntities, CodaCredentials, Coda
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://coda.io/developers',
+      entities: { rows: 'https://coda.io/developers/apis/v1#tag/Rows/operation/listRows' },
+    },
     testConnection: { method: 'GET', path: '/whoami' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'The Coda API sends no webhooks. Coda automations can be triggered by inbound webhooks (POST to /docs/{docId}/hooks/automation/{ruleId}), which is the opposite direction; changes are read by polling, with syncToken for rows.',

@@ -137,7 +137,9 @@ export class CriteoRetailMediaAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: { api: 'https://developers.criteo.com/retail-media/changelog', entities: {} },
     testConnection: { method: 'GET', path: '/accounts' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'The Criteo Retail Media API has no webhooks; campaigns and line items are polled and reports are requested asynchronously.',

@@ -143,7 +143,9 @@ export class CriteoAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: { api: 'https://developers.criteo.com/marketing-solutions/changelog', entities: {} },
     testConnection: { method: 'GET', path: '/advertisers/me' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'The Criteo Marketing Solutions API has no webhooks; campaigns and ad sets are polled and statistics are requested through the analytics endpoints.',

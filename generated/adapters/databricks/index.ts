@@ -265,7 +265,15 @@ export class DatabricksAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      domains: ['databricks.github.io'],
+      entities: {
+        jobs: 'https://databricks.github.io/sdk-js/api/interfaces/_databricks_sdk-jobs.v2.ListJobsRequest.html',
+      },
+      rateLimit: 'https://docs.databricks.com/aws/en/resources/limits',
+    },
     testConnection: { method: 'GET', path: '/2.0/preview/scim/v2/Me' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'Databricks does not send signed webhooks to integrations. Job and pipeline notifications can target webhook notification destinations configured by a workspace admin, and those deliveries are not documented as carrying a signature; changes are observed by polling (runs/list) or system tables.',

@@ -216,7 +216,13 @@ export class DisplayVideo360Adapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      entities: {
+        campaigns: 'https://developers.google.com/display-video/api/reference/rest/v4/advertisers.campaigns/list',
+      },
+    },
     testConnection: { method: 'GET', path: '/advertisers/{advertiserId}' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'The Display & Video 360 API has no webhooks or push notifications; resources are polled (updateTime filters) and bulk configuration is available through the BigQuery connector.',

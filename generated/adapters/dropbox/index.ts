@@ -205,7 +205,9 @@ export class DropboxAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: { entities: {}, rateLimit: 'https://developers.dropbox.com/dbx-performance-guide' },
     testConnection: { method: 'POST', path: '/users/get_current_account' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       algorithm: 'sha256',
       docsUrl: 'https://www.dropbox.com/developers/reference/webhooks',

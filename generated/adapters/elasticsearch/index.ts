@@ -185,7 +185,11 @@ export class ElasticsearchAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      entities: { indices: 'https://www.elastic.co/guide/en/elasticsearch/reference/current/_list_all_indices.html' },
+    },
     testConnection: { method: 'GET', path: '/_security/_authenticate' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'Elasticsearch does not send webhooks to integrations. Watcher and Kibana alerting can call outbound webhook connectors configured by the cluster owner, without a signature scheme defined by Elastic.',

@@ -242,7 +242,9 @@ export class FacebookPagesAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: { api: 'https://developers.facebook.com/documentation/development/graph-api/changelog', entities: {} },
     testConnection: { method: 'GET', path: '/me?fields=id,name' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       docsUrl: 'https://developers.facebook.com/docs/graph-api/webhooks/getting-started/webhooks-for-pages',
       records: {},

@@ -190,7 +190,16 @@ export class FirestoreAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://firebase.google.com/docs/firestore/reference/rest/v1/projects.databases.documents/list',
+      entities: {
+        documents: 'https://firebase.google.com/docs/firestore/reference/rest/v1/projects.databases.documents/list',
+      },
+      pagination: 'https://firebase.google.com/docs/firestore/reference/rest/v1/ListDocumentsResponse.md.txt',
+      rateLimit: 'https://cloud.google.com/firestore/quotas',
+    },
     testConnection: { method: 'GET', path: '/projects/{projectId}/databases/{databaseId}' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'Firestore has no webhooks. Document changes reach code through Cloud Functions / Eventarc triggers (CloudEvents delivered by Google with OIDC authentication) or real-time listeners in the client SDKs, not signed HTTP callbacks to an arbitrary URL.',

@@ -133,9 +133,10 @@ export class GoogleAdManagerAdapter extends BaseAdapter<
         getById: true,
         idField: 'orderId',
         incremental: {
-          kind: 'none',
-          reason:
-            'The orders filter documents literal matching on orderId, displayName and externalOrderId; a filter on updateTime is not documented for orders, so reads are full.',
+          clause: 'orders.updateTime >= "{since}"',
+          cursorField: 'updateTime',
+          format: 'iso8601',
+          kind: 'query-template',
         },
         itemQuery: {},
         itemRecordPath: '',
@@ -149,7 +150,7 @@ export class GoogleAdManagerAdapter extends BaseAdapter<
         },
         method: 'GET',
         path: '/networks/{networkCode}/orders',
-        query: {},
+        query: { filter: '{incremental}' },
         recordsPath: 'orders',
         standard: 'Campaign',
         updateMethod: 'PATCH',
@@ -187,7 +188,13 @@ export class GoogleAdManagerAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://developers.google.com/ad-manager/api/beta/reference/rest/v1/networks.orders/list',
+      entities: { orders: 'https://developers.google.com/ad-manager/api/beta/filters' },
+      pagination: 'https://developers.google.com/ad-manager/api/beta/reference/rest/v1/networks.orders/list',
+    },
     testConnection: { method: 'GET', path: '/networks/{networkCode}' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'The Ad Manager API has no webhooks; objects are polled and reports are run asynchronously (networks.reports).',

@@ -270,7 +270,9 @@ export class GoogleAdsAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: { api: 'https://developers.google.com/google-ads/api/docs/sunset-dates', entities: {} },
     testConnection: { method: 'GET', path: '/customers:listAccessibleCustomers' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'The Google Ads API has no webhooks or push notifications. Changes are found by polling: GAQL queries, or the change_status (90 days) and change_event (30 days) resources.',

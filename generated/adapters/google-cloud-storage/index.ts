@@ -140,7 +140,7 @@ export class GoogleCloudStorageAdapter extends BaseAdapter<
         incremental: {
           kind: 'none',
           reason:
-            'objects.list filters by name (prefix, delimiter, startOffset/endOffset, matchGlob) and versions, never by time; updated is only in the results. Pub/Sub notifications are the change feed.',
+            'objects.list filters by name (prefix, delimiter, startOffset/endOffset, matchGlob), by object contexts (filter, in Preview) and versions, never by time; updated is only in the results. Pub/Sub notifications are the change feed.',
         },
         itemPath: '/b/{bucket}/o/{id}',
         itemQuery: {},
@@ -199,7 +199,13 @@ export class GoogleCloudStorageAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://cloud.google.com/storage/docs/json_api/v1/objects/list?hl=hi',
+      entities: { objects: 'https://cloud.google.com/storage/docs/json_api/v1/objects/list?hl=hi' },
+      pagination: 'https://cloud.google.com/storage/docs/json_api/v1/objects/list?hl=hi',
+    },
     testConnection: { method: 'GET', path: '/b?project={projectId}&maxResults=1' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'Cloud Storage change events go to Pub/Sub (notification configurations on a bucket); a Pub/Sub push subscription authenticates with a Google-signed OIDC token in the Authorization header, not a shared-secret signature. The older Object Change Notification channels (objects.watchAll) are deprecated and only carry an unsigned X-Goog-Channel-Token.',

@@ -203,7 +203,13 @@ export class GoogleDriveAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://developers.google.com/workspace/drive/api/reference/rest/v3/drives/list',
+      entities: { drives: 'https://developers.google.com/workspace/drive/api/reference/rest/v3/drives/list' },
+      webhooks: 'https://developers.google.com/drive/api/guides/push',
+    },
     testConnection: { method: 'GET', path: '/about?fields=user' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'Drive push notifications (files.watch / changes.watch channels) are unsigned: Google POSTs to the registered HTTPS address with X-Goog-Channel-ID, X-Goog-Resource-State and X-Goog-Channel-Token (an arbitrary string the subscriber chose), and no body signature. Channels expire (at most about a week for changes) and must be renewed.',

@@ -157,7 +157,9 @@ export class GoogleSheetsAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: { entities: {}, rateLimit: 'https://developers.google.com/workspace/sheets/api/limits?authuser=9' },
     testConnection: { method: 'GET', path: '/spreadsheets/{spreadsheetId}?fields=spreadsheetId,properties.title' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'The Sheets API has no webhooks. Changes to a spreadsheet can be watched through Drive API push notifications (files.watch), which are unsigned (X-Goog-Channel-Token is a subscriber-chosen string), or Apps Script triggers inside the spreadsheet.',

@@ -131,7 +131,9 @@ export class ImpactAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: { entities: {}, rateLimit: 'https://integrations.impact.com/impact-brand/reference/rate-limits' },
     testConnection: { method: 'GET', path: '/CompanyInformation' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'No webhook subscription with a documented signature scheme was found in the Brand API reference; data is polled, and bulk exports run as jobs.',

@@ -206,7 +206,9 @@ export class InstagramAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: { api: 'https://developers.facebook.com/documentation/development/graph-api/changelog', entities: {} },
     testConnection: { method: 'GET', path: '/me?fields=user_id,username' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       docsUrl: 'https://developers.facebook.com/docs/instagram-platform/webhooks',
       records: {},

@@ -208,7 +208,9 @@ export class JiraAdapter extends BaseAdapter<JiraEntities, JiraCredentials, Jira
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: { entities: {}, rateLimit: 'https://developer.atlassian.com/cloud/jira/platform/rate-limiting' },
     testConnection: { method: 'GET', path: '/myself' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       algorithm: 'sha256',
       deliveryIdHeader: 'X-Atlassian-Webhook-Identifier',

@@ -150,7 +150,13 @@ export class KevelAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://dev.kevel.co/reference/getting-started-with-kevel',
+      auth: 'https://dev.kevel.co/reference/getting-started-with-kevel',
+      entities: {},
+    },
     testConnection: { method: 'GET', path: '/advertiser?page=1&pageSize=1' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason: 'The Kevel Management API offers no signed webhooks for entity changes; objects are polled.',
       scheme: 'none',

@@ -165,7 +165,7 @@ export class LinearAdapter extends BaseAdapter<
       teams: {
         body: {
           query:
-            'query ($first: Int, $after: String) { teams (first: $first, after: $after) { nodes { id key name description private createdAt updatedAt } pageInfo { hasNextPage endCursor } } }',
+            'query ($first: Int, $after: String) { teams (first: $first, after: $after, orderBy: updatedAt{incremental}) { nodes { id key name description private createdAt updatedAt } pageInfo { hasNextPage endCursor } } }',
           variables: {},
         },
         description: 'Teams the user can access; key prefixes issue identifiers.',
@@ -180,7 +180,12 @@ export class LinearAdapter extends BaseAdapter<
         },
         getById: false,
         idField: 'id',
-        incremental: { kind: 'none', reason: 'Teams are few and read in full.' },
+        incremental: {
+          clause: ', filter: { updatedAt: { gte: "{since}" } }',
+          cursorField: 'updatedAt',
+          format: 'iso8601',
+          kind: 'query-template',
+        },
         itemQuery: {},
         itemRecordPath: '',
         mapping: {},
@@ -206,7 +211,7 @@ export class LinearAdapter extends BaseAdapter<
       users: {
         body: {
           query:
-            'query ($first: Int, $after: String) { users (first: $first, after: $after) { nodes { id name displayName email active admin guest createdAt updatedAt } pageInfo { hasNextPage endCursor } } }',
+            'query ($first: Int, $after: String) { users (first: $first, after: $after, orderBy: updatedAt{incremental}) { nodes { id name displayName email active admin guest createdAt updatedAt } pageInfo { hasNextPage endCursor } } }',
           variables: {},
         },
         description: 'Members of the workspace (deactivated users have active: false).',
@@ -223,7 +228,12 @@ export class LinearAdapter extends BaseAdapter<
         },
         getById: false,
         idField: 'id',
-        incremental: { kind: 'none', reason: 'Users are read in full.' },
+        incremental: {
+          clause: ', filter: { updatedAt: { gte: "{since}" } }',
+          cursorField: 'updatedAt',
+          format: 'iso8601',
+          kind: 'query-template',
+        },
         itemQuery: {},
         itemRecordPath: '',
         mapping: { createdAt: 'createdAt', email: 'email', id: 'id', name: 'name', updatedAt: 'updatedAt' },
@@ -295,7 +305,19 @@ export class LinearAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      entities: {
+        teams:
+          'https://github.com/linear/linear/blob/8335e09a17dd8aa351dace3d05a94a55e78dad2a/packages/sdk/src/schema.graphql',
+        users:
+          'https://github.com/linear/linear/blob/8335e09a17dd8aa351dace3d05a94a55e78dad2a/packages/sdk/src/schema.graphql',
+      },
+      githubOrgs: ['linear'],
+      rateLimit: 'https://linear.app/developers/rate-limiting',
+      webhooks: 'https://linear.app/developers/webhooks',
+    },
     testConnection: { body: { query: '{viewer{id}}' }, method: 'POST', path: '/graphql' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       algorithm: 'sha256',
       deliveryIdHeader: 'Linear-Delivery',

@@ -263,7 +263,14 @@ export class LinkedinAdsAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://learn.microsoft.com/en-us/linkedin/marketing/versioning',
+      entities: {},
+      rateLimit: 'https://learn.microsoft.com/en-us/linkedin/shared/api-guide/concepts/rate-limits',
+      webhooks: 'https://learn.microsoft.com/en-us/linkedin/shared/api-guide/webhook-validation',
+    },
     testConnection: { method: 'GET', path: '/adAccounts?q=search&pageSize=1' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         "Not configured because the scheme is not expressible here: LinkedIn webhooks (Lead Sync lead notifications via /rest/leadNotifications, organization social-action notifications) are validated with a challengeCode GET and signed in X-LI-Signature as the hex HMAC-SHA256, keyed with the app's client secret, of the string 'hmacsha256=' followed by the raw body; that prefixed string-to-sign is neither a named scheme nor a plain body HMAC. Campaign objects have no webhooks and are polled.",

@@ -226,7 +226,13 @@ export class LinkedinPagesAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      entities: {},
+      rateLimit: 'https://learn.microsoft.com/en-us/linkedin/shared/api-guide/concepts/rate-limits',
+      webhooks: 'https://learn.microsoft.com/en-us/linkedin/shared/api-guide/webhook-validation',
+    },
     testConnection: { method: 'GET', path: '/organizationAcls?q=roleAssignee&count=1' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         "LinkedIn's organization social action webhooks are available only to apps approved for a webhook use case, are registered in the Developer Portal's Webhooks tab, and are validated with a challengeCode answered as the hex HMAC-SHA256 of the code keyed with the client secret; the signature format of individual deliveries (X-LI-Signature) could not be confirmed from the documentation retrieved, so no verification is declared. See https://learn.microsoft.com/en-us/linkedin/shared/api-guide/webhook-validation.",

@@ -267,7 +267,25 @@ export class MastodonAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      entities: {
+        followers:
+          'https://github.com/mastodon/documentation/blob/2903485da54a20f1da5e7dfb8b34712e6196e8f7/content/en/methods/accounts.md',
+        following:
+          'https://github.com/mastodon/documentation/blob/2903485da54a20f1da5e7dfb8b34712e6196e8f7/content/en/methods/accounts.md',
+        notifications:
+          'https://github.com/mastodon/documentation/blob/2903485da54a20f1da5e7dfb8b34712e6196e8f7/content/en/methods/notifications.md',
+        statuses:
+          'https://github.com/mastodon/documentation/blob/2903485da54a20f1da5e7dfb8b34712e6196e8f7/content/en/methods/accounts.md',
+      },
+      githubOrgs: ['mastodon'],
+      rateLimit:
+        'https://github.com/mastodon/documentation/blob/2903485da54a20f1da5e7dfb8b34712e6196e8f7/content/en/api/rate-limits.md',
+      webhooks:
+        'https://github.com/mastodon/documentation/blob/2903485da54a20f1da5e7dfb8b34712e6196e8f7/content/en/admin/webhooks.md',
+    },
     testConnection: { method: 'GET', path: '/v1/accounts/verify_credentials' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'Mastodon offers no per-user webhooks: the webhooks in Administration > Webhooks are server-wide, for instance administrators (account and report events), and ordinary users get real-time events only through the streaming API or encrypted Web Push subscriptions. See https://docs.joinmastodon.org/methods/streaming/.',

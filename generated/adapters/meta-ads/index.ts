@@ -29,7 +29,7 @@ import type {
 export type * from './types.js';
 
 /**
- * Meta Ads adapter: Meta Marketing API on the Graph API, v26.0 (introduced 2026-07-29, the newest version in Meta's changelog). Ad objects are edges of the ad account, /act_{adAccountId}/campaigns etc.; Graph returns only id unless fields lists what to return. Deleted and archived objects are left out of these lists unless an effective_status filter asks for them. Facebook Login gives a short-lived user token that the app exchanges (grant_type=fb_exchange_token) for a long-lived one of about 60 days; there are no refresh tokens, so the user reconnects when it expires (system-user tokens from Business Manager do not expire). If the app enables 'Require App Secret', every call also needs appsecret_proof, which this config does not add. Incremental reads filter on updated_time: the filtering parameter always carries an always-true updated_time > 0 condition so that it stays a valid JSON array when no since is given. Writes are POST to the edge (create), POST /{id} (update) and DELETE /{id}, form-encoded.
+ * Meta Ads adapter: Meta Marketing API on the Graph API, v27.0 (introduced 2026-11-04, the newest version in Meta's changelog; v26.0 of 2026-07-29 remains available). Ad objects are edges of the ad account, /act_{adAccountId}/campaigns etc.; Graph returns only id unless fields lists what to return. Deleted and archived objects are left out of these lists unless an effective_status filter asks for them. Facebook Login gives a short-lived user token that the app exchanges (grant_type=fb_exchange_token) for a long-lived one of about 60 days; there are no refresh tokens, so the user reconnects when it expires (system-user tokens from Business Manager do not expire). If the app enables 'Require App Secret', every call also needs appsecret_proof, which this config does not add. Incremental reads filter on updated_time: the filtering parameter always carries an always-true updated_time > 0 condition so that it stays a valid JSON array when no since is given. Writes are POST to the edge (create), POST /{id} (update) and DELETE /{id}, form-encoded.
  *
  * @example
  * const adapter = new MetaAdsAdapter({ credentials, connectionConfig });
@@ -42,7 +42,7 @@ export class MetaAdsAdapter extends BaseAdapter<
   MetaAdsStandardTypes
 > {
   static readonly meta: PlatformMeta = {
-    apiVersion: 'v26.0',
+    apiVersion: 'v27.0',
     auth: {
       authorizationParams: {},
       authorizationUrl: 'https://www.facebook.com/{apiVersion}/dialog/oauth',
@@ -69,7 +69,7 @@ export class MetaAdsAdapter extends BaseAdapter<
       },
     },
     description:
-      "Meta Marketing API on the Graph API, v26.0 (introduced 2026-07-29, the newest version in Meta's changelog). Ad objects are edges of the ad account, /act_{adAccountId}/campaigns etc.; Graph returns only id unless fields lists what to return. Deleted and archived objects are left out of these lists unless an effective_status filter asks for them. Facebook Login gives a short-lived user token that the app exchanges (grant_type=fb_exchange_token) for a long-lived one of about 60 days; there are no refresh tokens, so the user reconnects when it expires (system-user tokens from Business Manager do not expire). If the app enables 'Require App Secret', every call also needs appsecret_proof, which this config does not add. Incremental reads filter on updated_time: the filtering parameter always carries an always-true updated_time > 0 condition so that it stays a valid JSON array when no since is given. Writes are POST to the edge (create), POST /{id} (update) and DELETE /{id}, form-encoded.",
+      "Meta Marketing API on the Graph API, v27.0 (introduced 2026-11-04, the newest version in Meta's changelog; v26.0 of 2026-07-29 remains available). Ad objects are edges of the ad account, /act_{adAccountId}/campaigns etc.; Graph returns only id unless fields lists what to return. Deleted and archived objects are left out of these lists unless an effective_status filter asks for them. Facebook Login gives a short-lived user token that the app exchanges (grant_type=fb_exchange_token) for a long-lived one of about 60 days; there are no refresh tokens, so the user reconnects when it expires (system-user tokens from Business Manager do not expire). If the app enables 'Require App Secret', every call also needs appsecret_proof, which this config does not add. Incremental reads filter on updated_time: the filtering parameter always carries an always-true updated_time > 0 condition so that it stays a valid JSON array when no since is given. Writes are POST to the edge (create), POST /{id} (update) and DELETE /{id}, form-encoded.",
     docsUrl: 'https://developers.facebook.com/docs/marketing-api/reference',
     entities: {
       ad_sets: {
@@ -353,7 +353,13 @@ export class MetaAdsAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://developers.facebook.com/documentation/ads-commerce/marketing-api/marketing-api-changelog/versions.md',
+      entities: {},
+      rateLimit: 'https://developers.facebook.com/docs/graph-api/overview/rate-limiting?locale=ja_JP',
+    },
     testConnection: { method: 'GET', path: '/me' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       docsUrl: 'https://developers.facebook.com/docs/graph-api/webhooks/getting-started',
       records: {},

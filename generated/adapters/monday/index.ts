@@ -215,7 +215,9 @@ export class MondayAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: { api: 'https://developer.monday.com/api-reference/docs/api-versioning.md', entities: {} },
     testConnection: { body: { query: '{me{id}}' }, method: 'POST', path: '/v2' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         "monday.com webhooks (create_webhook mutation, or board integrations) answer a challenge on creation; deliveries from app integrations carry a JWT signed with the app's signing secret in the Authorization header, and plain board webhooks are unsigned. Neither is a body HMAC or one of the named schemes, so no verification is configured.",

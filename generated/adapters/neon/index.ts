@@ -80,7 +80,8 @@ export class NeonAdapter extends BaseAdapter<NeonEntities, NeonCredentials, Neon
         idField: 'id',
         incremental: {
           kind: 'none',
-          reason: 'The branch list filters by search (name or id) only; updated_at is in the records.',
+          reason:
+            'The branch list filters by search (name or id) only; it sorts by updated_at descending by default (sort_by, sort_order) but takes no updated-since filter, and this config cannot stop a sorted read early.',
         },
         itemQuery: {},
         itemRecordPath: 'branch',
@@ -192,6 +193,7 @@ export class NeonAdapter extends BaseAdapter<NeonEntities, NeonCredentials, Neon
       in: 'query',
       kind: 'cursor',
       limitParam: 'limit',
+      maxLimit: 400,
       nextCursorPath: 'pagination.cursor',
     },
     rateLimit: {
@@ -211,10 +213,21 @@ export class NeonAdapter extends BaseAdapter<NeonEntities, NeonCredentials, Neon
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://api-docs.neon.tech/reference/getting-started-with-neon-api',
+      domains: ['neon.com'],
+      entities: {
+        branches: 'https://neon.com/docs/reference/api/branches/list-project-branches.md',
+        projects: 'https://neon.com/docs/reference/api/projects/list-projects.md',
+      },
+      pagination: 'https://neon.com/docs/reference/api/projects/list-projects.md',
+      webhooks: 'https://neon.com/docs/auth/guides/webhooks',
+    },
     testConnection: { method: 'GET', path: '/users/me' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
-        'The Neon API reference has no webhook subscription endpoints; changes (including async operation results) are observed by polling the operations and resource lists.',
+        'The Neon API has no webhooks for control-plane changes (projects, branches, endpoints, operations); those are observed by polling the operations and resource lists. The only Neon webhooks are Neon Auth (beta) authentication events (send.otp, send.magic_link, user.before_create, user.created), configured per project and branch with PUT /projects/{project_id}/branches/{branch_id}/auth/webhooks; they are signed with an asymmetric signature verified against the Neon Auth public keys, not a shared-secret HMAC this schema can express.',
       scheme: 'none',
     },
   };

@@ -25,7 +25,7 @@ import type {
 export type * from './types.js';
 
 /**
- * Notion adapter: Notion REST API (api.notion.com/v1), versioned by the required Notion-Version header. This config pins 2025-09-03, the release that made data sources first-class (a database holds one or more data sources; queries, search filters and page parents use data_source_id), whose shapes are the ones described here; 2026-03-11 was found as the newest version, and its changes were not reviewed, so moving the pin needs a check. Lists are cursor-paged with start_cursor in, next_cursor and has_more out, up to 100 per page: in the JSON body for POST search and query endpoints, in the query string for GET lists. An integration only sees pages and data sources that were shared with it. Public integrations use OAuth (token exchange at /v1/oauth/token with HTTP Basic client authentication, no PKCE); the token response carries a refresh_token, and each refresh (grant_type refresh_token) returns a new access and refresh token and invalidates the old refresh token; since June 8, 2026 each new authorization of a public connection also mints a fresh pair, so store the pair from every response. Internal integrations use a static secret as the bearer token.
+ * Notion adapter: Notion REST API (api.notion.com/v1), versioned by the required Notion-Version header. This config pins 2026-03-11, which keeps the data-source model of 2025-09-03 (a database holds one or more data sources; queries, search filters and page parents use data_source_id) and replaces the archived field with in_trash everywhere (plus block-positioning and meeting_notes changes that the entities here do not use). A later version, 2026-12-01, has an upgrade guide (Search and data-source queries then return only the title property unless filter_properties is passed); it is not pinned here. Lists are cursor-paged with start_cursor in, next_cursor and has_more out, up to 100 per page: in the JSON body for POST search and query endpoints, in the query string for GET lists. An integration only sees pages and data sources that were shared with it. Public integrations use OAuth (token exchange at /v1/oauth/token with HTTP Basic client authentication, no PKCE); the token response carries a refresh_token, and each refresh (grant_type refresh_token) returns a new access and refresh token and invalidates the old refresh token; since June 8, 2026 each new authorization of a public connection also mints a fresh pair, so store the pair from every response. Internal integrations use a static secret as the bearer token.
  *
  * @example
  * const adapter = new NotionAdapter({ credentials, connectionConfig });
@@ -38,7 +38,7 @@ export class NotionAdapter extends BaseAdapter<
   NotionStandardTypes
 > {
   static readonly meta: PlatformMeta = {
-    apiVersion: '2025-09-03',
+    apiVersion: '2026-03-11',
     auth: {
       authorizationParams: { owner: 'user' },
       authorizationUrl: 'https://api.notion.com/v1/oauth/authorize',
@@ -67,7 +67,7 @@ export class NotionAdapter extends BaseAdapter<
       },
     },
     description:
-      'Notion REST API (api.notion.com/v1), versioned by the required Notion-Version header. This config pins 2025-09-03, the release that made data sources first-class (a database holds one or more data sources; queries, search filters and page parents use data_source_id), whose shapes are the ones described here; 2026-03-11 was found as the newest version, and its changes were not reviewed, so moving the pin needs a check. Lists are cursor-paged with start_cursor in, next_cursor and has_more out, up to 100 per page: in the JSON body for POST search and query endpoints, in the query string for GET lists. An integration only sees pages and data sources that were shared with it. Public integrations use OAuth (token exchange at /v1/oauth/token with HTTP Basic client authentication, no PKCE); the token response carries a refresh_token, and each refresh (grant_type refresh_token) returns a new access and refresh token and invalidates the old refresh token; since June 8, 2026 each new authorization of a public connection also mints a fresh pair, so store the pair from every response. Internal integrations use a static secret as the bearer token.',
+      'Notion REST API (api.notion.com/v1), versioned by the required Notion-Version header. This config pins 2026-03-11, which keeps the data-source model of 2025-09-03 (a database holds one or more data sources; queries, search filters and page parents use data_source_id) and replaces the archived field with in_trash everywhere (plus block-positioning and meeting_notes changes that the entities here do not use). A later version, 2026-12-01, has an upgrade guide (Search and data-source queries then return only the title property unless filter_properties is passed); it is not pinned here. Lists are cursor-paged with start_cursor in, next_cursor and has_more out, up to 100 per page: in the JSON body for POST search and query endpoints, in the query string for GET lists. An integration only sees pages and data sources that were shared with it. Public integrations use OAuth (token exchange at /v1/oauth/token with HTTP Basic client authentication, no PKCE); the token response carries a refresh_token, and each refresh (grant_type refresh_token) returns a new access and refresh token and invalidates the old refresh token; since June 8, 2026 each new authorization of a public connection also mints a fresh pair, so store the pair from every response. Internal integrations use a static secret as the bearer token.',
     docsUrl: 'https://developers.notion.com/reference/intro',
     entities: {
       data_source_pages: {
@@ -75,7 +75,6 @@ export class NotionAdapter extends BaseAdapter<
         description:
           "Pages (rows) of the connection's data source (POST /v1/data_sources/{id}/query, the 2025-09-03 replacement of /v1/databases/{id}/query), oldest edit first. properties holds the column values keyed by property name, each typed (title, rich_text, number, select, date, relation...). New rows are created with POST /v1/pages and parent {data_source_id}, which this config cannot fill from the connection, so create is not declared here.",
         fields: {
-          archived: 'boolean',
           cover: 'object|null',
           created_by: 'object',
           created_time: 'string',
@@ -118,7 +117,6 @@ export class NotionAdapter extends BaseAdapter<
         description:
           'Pages shared with the integration, most recently edited first (POST /v1/search filtered to pages). Create is POST /v1/pages with a parent (page_id or data_source_id) and properties; PATCH /v1/pages/{id} updates properties, or trashes the page with in_trash: true (there is no DELETE). Page content is blocks, read with GET /v1/blocks/{id}/children.',
         fields: {
-          archived: 'boolean',
           cover: 'object|null',
           created_by: 'object',
           created_time: 'string',
@@ -225,7 +223,9 @@ export class NotionAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: { api: 'https://developers.notion.com/reference/changes-by-version', entities: {} },
     testConnection: { method: 'GET', path: '/users/me' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       algorithm: 'sha256',
       deliveryIdPath: 'id',

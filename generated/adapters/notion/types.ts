@@ -20,7 +20,6 @@ export interface NotionConnectionConfig {
 
 /** Pages (rows) of the connection's data source (POST /v1/data_sources/{id}/query, the 2025-09-03 replacement of /v1/databases/{id}/query), oldest edit first. properties holds the column values keyed by property name, each typed (title, rich_text, number, select, date, relation...). New rows are created with POST /v1/pages and parent {data_source_id}, which this config cannot fill from the connection, so create is not declared here. */
 export interface NotionDataSourcePage {
-  archived: boolean;
   cover: Record<string, unknown> | null;
   created_by: Record<string, unknown>;
   created_time: string;
@@ -42,7 +41,6 @@ export type NotionDataSourcePageUpdateInput = Partial<NotionDataSourcePage>;
 
 /** Pages shared with the integration, most recently edited first (POST /v1/search filtered to pages). Create is POST /v1/pages with a parent (page_id or data_source_id) and properties; PATCH /v1/pages/{id} updates properties, or trashes the page with in_trash: true (there is no DELETE). Page content is blocks, read with GET /v1/blocks/{id}/children. */
 export interface NotionPage {
-  archived: boolean;
   cover: Record<string, unknown> | null;
   created_by: Record<string, unknown>;
   created_time: string;

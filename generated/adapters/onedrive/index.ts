@@ -211,7 +211,15 @@ export class OnedriveAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://learn.microsoft.com/en-us/graph/api/driveitem-list-children',
+      entities: { drive_items: 'https://learn.microsoft.com/en-us/graph/api/driveitem-list-children' },
+      rateLimit:
+        'https://learn.microsoft.com/ja-jp/sharepoint/dev/general-development/how-to-avoid-getting-throttled-or-blocked-in-sharepoint-online',
+      webhooks: 'https://learn.microsoft.com/en-us/graph/api/resources/changenotification',
+    },
     testConnection: { method: 'GET', path: '/me/drive?$select=id,driveType,quota' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'Microsoft Graph change notifications (POST /subscriptions on a drive root or list) are not HMAC-signed: the endpoint answers a validationToken handshake, and each notification carries the clientState secret the subscriber chose, which the receiver compares; rich notifications with resource data are encrypted and carry validation JWTs instead. Neither is a body-signature scheme, and subscriptions on drives and lists expire after at most about 30 days.',

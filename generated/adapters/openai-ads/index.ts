@@ -162,7 +162,17 @@ export class OpenaiAdsAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://developers.openai.com/ads/openapi.json',
+      auth: 'https://developers.openai.com/ads/api-overview.md',
+      entities: {
+        ad_groups: 'https://developers.openai.com/ads/openapi.json',
+        campaigns: 'https://developers.openai.com/ads/api-reference/campaigns.md',
+      },
+      pagination: 'https://developers.openai.com/ads/api-reference/campaigns.md',
+    },
     testConnection: { method: 'GET', path: '/ad_account' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'The Advertiser API has no webhooks; objects and insights are polled. (Conversion events flow the other way, to the Conversions API at bzr.openai.com.)',

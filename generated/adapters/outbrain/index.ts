@@ -167,7 +167,9 @@ export class OutbrainAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: { api: 'https://developer.outbrain.com/home-page/amplify-api/', entities: {} },
     testConnection: { method: 'GET', path: '/marketers' },
+    verifiedAt: '2026-12-08',
     webhooks: { reason: 'The Amplify API has no webhooks; campaigns and performance data are polled.', scheme: 'none' },
   };
 

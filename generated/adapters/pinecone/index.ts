@@ -176,7 +176,23 @@ export class PineconeAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://github.com/pinecone-io/pinecone-api/blob/194c0f1e017520d23f3ac801164ff219795722a4/2026-07/db_control_2026-07.oas.yaml',
+      entities: {
+        backups:
+          'https://github.com/pinecone-io/pinecone-api/blob/194c0f1e017520d23f3ac801164ff219795722a4/2026-07/db_control_2026-07.oas.yaml',
+        collections:
+          'https://github.com/pinecone-io/pinecone-api/blob/194c0f1e017520d23f3ac801164ff219795722a4/2026-07/db_control_2026-07.oas.yaml',
+        indexes:
+          'https://github.com/pinecone-io/pinecone-api/blob/194c0f1e017520d23f3ac801164ff219795722a4/2026-07/db_control_2026-07.oas.yaml',
+      },
+      githubOrgs: ['pinecone-io'],
+      pagination:
+        'https://github.com/pinecone-io/pinecone-api/blob/194c0f1e017520d23f3ac801164ff219795722a4/2026-07/db_control_2026-07.oas.yaml',
+      rateLimit: 'https://docs.pinecone.io/reference/api/database-limits/rate-limits',
+    },
     testConnection: { method: 'GET', path: '/indexes' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         "Pinecone's API has no webhooks; index and backup state changes are observed by polling describe/list endpoints.",

@@ -259,7 +259,26 @@ export class PinterestAdsAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://github.com/pinterest/api-description/blob/c05b18971472342ebdf4bafc15fea8a91c78bf79/v5/openapi.json',
+      auth: 'https://github.com/pinterest/api-description/blob/c05b18971472342ebdf4bafc15fea8a91c78bf79/v5/openapi.json',
+      entities: {
+        ad_accounts:
+          'https://github.com/pinterest/api-description/blob/c05b18971472342ebdf4bafc15fea8a91c78bf79/v5/openapi.json',
+        ad_groups:
+          'https://github.com/pinterest/api-description/blob/c05b18971472342ebdf4bafc15fea8a91c78bf79/v5/openapi.json',
+        ads: 'https://github.com/pinterest/api-description/blob/c05b18971472342ebdf4bafc15fea8a91c78bf79/v5/openapi.json',
+        campaigns:
+          'https://github.com/pinterest/api-description/blob/c05b18971472342ebdf4bafc15fea8a91c78bf79/v5/openapi.json',
+      },
+      githubOrgs: ['pinterest'],
+      pagination:
+        'https://github.com/pinterest/api-description/blob/c05b18971472342ebdf4bafc15fea8a91c78bf79/v5/openapi.json',
+      webhooks:
+        'https://github.com/pinterest/api-description/blob/c05b18971472342ebdf4bafc15fea8a91c78bf79/v5/openapi.json',
+    },
     testConnection: { method: 'GET', path: '/user_account' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'The Pinterest API v5 has no webhooks for ad objects (campaigns, ad groups, ads); they are read by polling.',

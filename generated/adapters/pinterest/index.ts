@@ -178,7 +178,9 @@ export class PinterestAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: { entities: {}, rateLimit: 'https://developers.pinterest.com/docs/reference/rate-limits/' },
     testConnection: { method: 'GET', path: '/user_account' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason: "Pinterest's public API offers no webhooks for boards, Pins or followers; changes have to be polled.",
       scheme: 'none',

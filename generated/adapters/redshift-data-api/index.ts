@@ -153,7 +153,19 @@ export class RedshiftDataApiAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://raw.githubusercontent.com/aws/api-models-aws/main/models/redshift-data/service/2019-12-20/redshift-data-2019-12-20.json',
+      domains: ['amazonaws.cn'],
+      entities: {
+        failed_statements: 'https://docs.amazonaws.cn/redshift-data/latest/APIReference/API_ListStatements.html',
+        statements: 'https://docs.amazonaws.cn/redshift-data/latest/APIReference/API_ListStatements.html',
+      },
+      githubOrgs: ['aws'],
+      pagination: 'https://docs.amazonaws.cn/redshift-data/latest/APIReference/API_ListStatements.html',
+      webhooks: 'https://docs.aws.amazon.com/redshift/latest/mgmt/data-api.html',
+    },
     testConnection: { method: 'POST', path: '/' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'The Data API has no webhooks. With WithEvent=true on ExecuteStatement it publishes a completion event to Amazon EventBridge, which delivers to AWS targets (or API destinations with credentials the user configures), not a signed callback.',

@@ -88,7 +88,7 @@ export class SearchAds360Adapter extends BaseAdapter<
         incremental: {
           kind: 'none',
           reason:
-            'Search Ads 360 resources expose no last-modified field to filter on in the query language, so reads are full.',
+            "The resource does have a last-modified field, ad_group.last_modified_time (output only; 'the datetime when this ad group was last modified', in the customer's time zone, 'yyyy-MM-dd HH:mm:ss.ssssss'), but whether the query language accepts it in a WHERE clause (Filterable) is not established here, so reads stay full until a WHERE ad_group.last_modified_time >= '{since}' clause is confirmed.",
         },
         itemQuery: {},
         itemRecordPath: '',
@@ -116,7 +116,7 @@ export class SearchAds360Adapter extends BaseAdapter<
         incremental: {
           kind: 'none',
           reason:
-            'Search Ads 360 resources expose no last-modified field to filter on in the query language, so reads are full.',
+            "The resource does have a last-modified field, campaign.last_modified_time (output only; 'the datetime when this campaign was last modified', in the customer's time zone, 'yyyy-MM-dd HH:mm:ss.ssssss'), but whether the query language accepts it in a WHERE clause (Filterable) is not established here, so reads stay full until a WHERE campaign.last_modified_time >= '{since}' clause is confirmed.",
         },
         itemQuery: {},
         itemRecordPath: '',
@@ -152,7 +152,7 @@ export class SearchAds360Adapter extends BaseAdapter<
         incremental: {
           kind: 'none',
           reason:
-            'Search Ads 360 resources expose no last-modified field to filter on in the query language, so reads are full.',
+            "The resource does have a last-modified field, ad_group_criterion.last_modified_time (output only; 'the datetime when this ad group criterion was last modified', in the customer's time zone, 'yyyy-MM-dd HH:mm:ss.ssssss'), but whether the query language accepts it in a WHERE clause (Filterable) is not established here, so reads stay full until a WHERE ad_group_criterion.last_modified_time >= '{since}' clause is confirmed.",
         },
         itemQuery: {},
         itemRecordPath: '',
@@ -210,7 +210,20 @@ export class SearchAds360Adapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://github.com/googleapis/google-api-python-client/blob/613b4fb3f49158e9ddb79d36f9e1d481a2e91eab/googleapiclient/discovery_cache/documents/searchads360.v0.json',
+      entities: {
+        ad_groups:
+          'https://github.com/googleapis/google-api-python-client/blob/613b4fb3f49158e9ddb79d36f9e1d481a2e91eab/googleapiclient/discovery_cache/documents/searchads360.v0.json',
+        campaigns:
+          'https://github.com/googleapis/google-api-python-client/blob/613b4fb3f49158e9ddb79d36f9e1d481a2e91eab/googleapiclient/discovery_cache/documents/searchads360.v0.json',
+        keywords:
+          'https://github.com/googleapis/google-api-python-client/blob/613b4fb3f49158e9ddb79d36f9e1d481a2e91eab/googleapiclient/discovery_cache/documents/searchads360.v0.json',
+      },
+      githubOrgs: ['googleapis'],
+    },
     testConnection: { method: 'GET', path: '/customers:listAccessibleCustomers' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason: 'The Search Ads 360 Reporting API is read-only and has no webhooks; data is polled with queries.',
       scheme: 'none',

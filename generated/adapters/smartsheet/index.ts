@@ -194,7 +194,13 @@ export class SmartsheetAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://developers.smartsheet.com/api',
+      entities: {},
+      pagination: 'https://developers.smartsheet.com/api/smartsheet/guides/basics/pagination',
+    },
     testConnection: { method: 'GET', path: '/users/me' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       algorithm: 'sha256',
       docsUrl: 'https://developers.smartsheet.com/api/smartsheet/guides/webhooks/webhook-verification',

@@ -198,7 +198,9 @@ export class SnapchatAdsAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: { entities: {}, rateLimit: 'https://developers.snap.com/api/marketing-api/Ads-API/rate-limits' },
     testConnection: { method: 'GET', path: '/me' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason: 'The Snap Marketing API offers no webhooks for ad objects; changes are found by polling.',
       scheme: 'none',

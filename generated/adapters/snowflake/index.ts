@@ -228,7 +228,12 @@ export class SnowflakeAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://docs.snowflake.com/developer-guide/sql-api/intro',
+      entities: { databases: 'https://docs.snowflake.com/sql-reference/sql/show-databases' },
+    },
     testConnection: { method: 'GET', path: '/databases?showLimit=1' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'Snowflake sends no signed HTTP webhooks to integrations. Outbound notifications (SYSTEM$SEND_SNOWFLAKE_NOTIFICATION to webhook notification integrations for Slack, Teams or PagerDuty) are configured inside the account and carry no signature scheme a receiver can verify; changes are found by polling.',

@@ -210,7 +210,7 @@ export class SpotifyAdsAdapter extends BaseAdapter<
       headers: { retryAfter: 'Retry-After' },
       model: 'fixed-window',
       notes:
-        "Spotify publishes no numeric request quota for this API in the Ads API pages consulted (the docs have a 'Rate Limiting' page whose figures could not be confirmed). The window above is NOT a platform figure: it is a conservative client-side pacing budget chosen by this config so that a connection backs off before the platform throttles it; the platform's own signal is HTTP 429. Spotify's Web API uses a rolling 30-second window with Retry-After on 429; that the Ads API sends Retry-After is assumed from the shared platform, not confirmed.",
+        "developer.spotify.com/documentation/ads-api, 'API Design > Rate Limiting': the Ads API applies requests-per-second limits on a per-user basis for each calling app (regardless of the number of simultaneous app users) and answers HTTP 429 with a Retry-After header giving the seconds to wait before retrying. An earlier version of the same page (per client ID) gave 1,500 requests per 30-second window, i.e. 50 RPS sustained, per client ID, with a separate per-IP row. The window above is NOT a platform figure: it is a conservative client-side pace chosen by this config, kept until the current per-user figure is read from that page; the platform's own signal is HTTP 429 with Retry-After.",
       requests: 5,
       scope: 'connection',
       statusCodes: [429],
@@ -223,7 +223,13 @@ export class SpotifyAdsAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://developer.spotify.com/documentation/ads-api',
+      entities: {},
+      rateLimit: 'https://developer.spotify.com/documentation/ads-api',
+    },
     testConnection: { method: 'GET', path: '/ad_accounts/{adAccountId}' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'The Spotify Ads API has no webhooks; objects are polled and reports are requested (aggregate, insight or async CSV reports).',

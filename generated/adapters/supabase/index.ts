@@ -178,7 +178,13 @@ export class SupabaseAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://supabase.com/docs/guides/platform/management-api',
+      auth: 'https://supabase.com/docs/guides/integrations/build-a-supabase-oauth-integration.md',
+      entities: {},
+    },
     testConnection: { method: 'GET', path: '/organizations' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         "The Management API has no webhooks. Supabase's Database Webhooks are configured inside each project (pg_net triggers that POST row changes with whatever static headers the project owner sets); they are not signed by Supabase.",

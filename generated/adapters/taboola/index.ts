@@ -182,7 +182,7 @@ export class TaboolaAdapter extends BaseAdapter<
       headers: {},
       model: 'fixed-window',
       notes:
-        "Taboola publishes no numeric request quota for this API (developers.taboola.com/backstage-api: limits are enforced per OAuth client at the gateway; heavy integrations coordinate with their account manager). The window above is NOT a platform figure: it is a conservative client-side pacing budget chosen by this config so that a connection backs off before the platform throttles it; the platform's own signal is HTTP 429. No rate-limit or Retry-After headers are documented.",
+        'developers.taboola.com/backstage-api/reference/rate-limits (updated 2026-09-28): the Backstage API now documents rate limits. They apply only to accounts created after October 4, 2026 (an account in a network only if the network and every account in it were created after that date); older accounts are not limited. Each limited request is measured against three windows at once (a one-second window, a one-minute rate and an hourly volume) and must fit all three; limits are per account and per endpoint group, with reads (GET/HEAD/OPTIONS) and writes (all other methods) budgeted separately, and the windows refill continuously rather than resetting on the clock. Each endpoint group belongs to a rate-limit tier whose figures are on that page; the window above is still a conservative client-side pace chosen by this config, not a tier figure, pending those figures. Throttled calls answer HTTP 429.',
       requests: 10,
       scope: 'connection',
       statusCodes: [429],
@@ -195,7 +195,9 @@ export class TaboolaAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: { entities: {}, rateLimit: 'https://developers.taboola.com/backstage-api/reference/rate-limits' },
     testConnection: { method: 'GET', path: '/users/current/account' },
+    verifiedAt: '2026-12-08',
     webhooks: { reason: 'The Backstage API has no webhooks; campaigns, items and reports are polled.', scheme: 'none' },
   };
 

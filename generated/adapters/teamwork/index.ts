@@ -77,11 +77,7 @@ export class TeamworkAdapter extends BaseAdapter<
         },
         getById: true,
         idField: 'id',
-        incremental: {
-          kind: 'none',
-          reason:
-            'An updated-after filter for v3 people was not confirmed from documentation, so every read is a full read.',
-        },
+        incremental: { cursorField: 'updatedAt', format: 'iso8601', kind: 'query-param', param: 'updatedAfter' },
         itemPath: '/people/{id}.json',
         itemQuery: {},
         itemRecordPath: 'person',
@@ -185,11 +181,7 @@ export class TeamworkAdapter extends BaseAdapter<
         },
         getById: false,
         idField: 'id',
-        incremental: {
-          kind: 'none',
-          reason:
-            'An updated-after filter for v3 time logs was not confirmed from documentation, so every read is a full read.',
-        },
+        incremental: { cursorField: 'updatedAt', format: 'iso8601', kind: 'query-param', param: 'updatedAfter' },
         itemQuery: {},
         itemRecordPath: '',
         mapping: {},
@@ -230,11 +222,31 @@ export class TeamworkAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      entities: {
+        people: 'https://apidocs.teamwork.com/docs/teamwork/endpoints-by-object/people/get-projects-api-v3-people-json',
+        time_entries:
+          'https://apidocs.teamwork.com/docs/teamwork/endpoints-by-object/time-tracking/get-projects-api-v3-time-json',
+      },
+      rateLimit: 'https://apidocs.teamwork.com/guides/spaces/rate-limiting',
+      webhooks: 'https://developer.teamwork.com/projects/webhooks/setup',
+    },
     testConnection: { method: 'GET', path: '/me.json' },
+    verifiedAt: '2026-12-08',
     webhooks: {
-      reason:
-        'Teamwork.com has webhooks (site or project settings, paid plans), but their signing scheme could not be confirmed from documentation for this entry, so no verification is configured.',
-      scheme: 'none',
+      algorithm: 'sha256',
+      docsUrl: 'https://developer.teamwork.com/projects/webhooks/setup',
+      encoding: 'hex',
+      prefix: '',
+      records: {},
+      registration: {
+        instructions:
+          "Enable webhooks in the Teamwork.com site settings (Settings > Webhooks; paid plans, site administrators) or in a project's settings, add a webhook per event with the endpoint URL, choose Version 2 and JSON content, and enter a token. Teamwork sends X-Projects-Signature: the hex HMAC-SHA256 of the payload keyed with that token; the same token is the secret configured here.",
+        kind: 'dashboard',
+      },
+      scheme: 'hmac-body',
+      secretEncoding: 'utf8',
+      signatureHeader: 'X-Projects-Signature',
     },
   };
 

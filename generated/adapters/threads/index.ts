@@ -223,7 +223,9 @@ export class ThreadsAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: { entities: {}, rateLimit: 'https://developers.facebook.com/documentation/threads/overview' },
     testConnection: { method: 'GET', path: '/me?fields=id,username' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       docsUrl: 'https://developers.facebook.com/docs/threads/webhooks',
       records: {},

@@ -219,7 +219,19 @@ export class TiktokAdsAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      entities: {
+        ad_groups:
+          'https://github.com/tiktok/tiktok-business-api-sdk/blob/f809c396520df2d7b201a9ccc5378d822b728ed3/js_sdk/docs/FilteringAdgroupGet.md',
+        ads: 'https://github.com/tiktok/tiktok-business-api-sdk/blob/f809c396520df2d7b201a9ccc5378d822b728ed3/js_sdk/docs/FilteringAdGet.md',
+        campaigns:
+          'https://github.com/tiktok/tiktok-business-api-sdk/blob/f809c396520df2d7b201a9ccc5378d822b728ed3/js_sdk/docs/FilteringCampaignGet.md',
+      },
+      githubOrgs: ['tiktok'],
+      webhooks: 'https://developers.tiktok.com/doc/webhooks-verification',
+    },
     testConnection: { method: 'GET', path: '/user/info/' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         "TikTok API for Business webhooks (subscribed with /business/webhook/update/, retried for up to 72 hours) carry a tiktok-signature header whose scheme is documented on the portal's verification page (docs?id=1759978341579777) and is not one of the named schemes here, nor a plain HMAC of the body, so no verification is configured; the Marketing API objects (campaigns, ad groups, ads) themselves are read by polling.",

@@ -260,7 +260,9 @@ export class TrelloAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: { entities: {}, webhooks: 'https://developer.atlassian.com/cloud/trello/guides/rest-api/webhooks' },
     testConnection: { method: 'GET', path: '/members/me?fields=id' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         "Trello webhooks (POST /webhooks with callbackURL and idModel) are signed, but with a scheme no named or generic scheme here expresses: X-Trello-Webhook is the base64 HMAC-SHA1 of the raw body followed by the callback URL, keyed with the application's secret. No verification is configured; the webhook itself must be created with the API.",

@@ -216,7 +216,9 @@ export class WrikeAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: { auth: 'https://developers.wrike.com/documentation/', entities: {} },
     testConnection: { method: 'GET', path: '/contacts?me=true' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       algorithm: 'sha256',
       docsUrl: 'https://developers.wrike.com/webhooks/',

@@ -288,8 +288,15 @@ export class XAdapter extends BaseAdapter<XEntities, XCredentials, XConnectionCo
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
-    sources: { domains: ['twitter.com'], entities: {} },
+    sources: {
+      domains: ['twitter.com'],
+      entities: {
+        followers: 'https://docs.x.com/x-api/users/follows/migrate/overview',
+        following: 'https://docs.x.com/x-api/users/follows/migrate/overview',
+      },
+    },
     testConnection: { method: 'GET', path: '/users/me' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       algorithm: 'sha256',
       docsUrl: 'https://docs.x.com/x-api/account-activity/introduction',

@@ -275,7 +275,9 @@ export class YoutubeAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: { entities: { comment_threads: 'https://developers.google.com/youtube/v3/docs/commentThreads/list' } },
     testConnection: { method: 'GET', path: '/channels?part=id&mine=true' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       algorithm: 'sha1',
       docsUrl: 'https://developers.google.com/youtube/v3/guides/push_notifications',
