@@ -1,7 +1,7 @@
 /**
  * `tsx scripts/catalogue/check-sources.ts [config file]`: every URL the catalogue cites (each entry's `docsUrl`,
  * `sources`, `webhooks.docsUrl` and `openapi.source`) must be a well-formed https URL on the vendor's own domain or
- * in one of its official GitHub organisations (`sources.githubOrgs`). CI runs it; exit 1 lists each problem as
+ * in one of its official GitHub organisations (`sources.githubOrgs`: their repositories and `<org>.github.io` sites). CI runs it; exit 1 lists each problem as
  * `<file>: <platform id> <json pointer>: <message>`.
  *
  * The vendor's domains are the registrable domains (public suffix list, via `tldts`) of the hosts the entry itself
@@ -98,6 +98,8 @@ function urlProblem(text: string, vendor: ReadonlySet<string>, orgs: ReadonlySet
       ? undefined
       : `${text} is on GitHub but "${org}" is not one of the vendor's organisations in /sources/githubOrgs`;
   }
+  // An organisation's GitHub Pages site (`<org>.github.io`) is the organisation's, like its repositories.
+  if (host.endsWith('.github.io') && orgs.has(host.slice(0, -'.github.io'.length))) return undefined;
   const unit = vendorUnit(host);
   if (unit && vendor.has(unit)) return undefined;
   return `${text} is not on the vendor's own domain (${[...vendor].sort().join(', ')}) or its GitHub organisations`;

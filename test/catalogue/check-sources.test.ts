@@ -21,6 +21,11 @@ describe('check-sources: where a cited URL may point', () => {
       'https://github.com/acme-inc/openapi',
       { githubOrgs: ['Acme-Inc'] },
     ],
+    [
+      'the GitHub Pages site of an official organisation',
+      'https://acme-inc.github.io/sdk/limits.html',
+      { githubOrgs: ['acme-inc'] },
+    ],
     ['a page on a declared official domain', 'https://docs.acme-legacy.test/limits', { domains: ['acme-legacy.test'] }],
   ])('accepts %s', (_, url, sources) => {
     expect(checkSources(citing(url, sources))).toEqual([]);
