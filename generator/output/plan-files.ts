@@ -164,6 +164,10 @@ const VERIFICATION_FIELDS = [
   'timestampHeader',
   'toleranceSeconds',
   'deliveryIdHeader',
+  'content',
+  'signatureList',
+  'additionalSignatureHeaders',
+  'timestampFormat',
 ] as const;
 
 /**

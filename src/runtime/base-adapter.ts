@@ -586,7 +586,7 @@ export abstract class BaseAdapter<
       body: config.method === 'POST' ? (body ?? {}) : body,
     };
     const context: PaginationContext = {
-      fetchPage: (request) => this.#fetchPage(request, params.signal),
+      fetchPage: (request) => this.#fetchPage(request, params.signal, parts.headers),
       recordsOf: (pageBody) => this.#recordsOf(entity, config, pageBody),
       idField: config.idField,
       pageSize: pageSizeFor(pagination, params.pageSize, params.limit),
@@ -600,17 +600,32 @@ export abstract class BaseAdapter<
     return createPaginator(pagination).pages(from ?? first, context);
   }
 
-  async #fetchPage(request: PageRequest, signal: AbortSignal | undefined): Promise<PageResponse> {
+  /** One page; `headers` are the incremental filter's (a `header` kind with a `since`), sent on every page. */
+  async #fetchPage(
+    request: PageRequest,
+    signal: AbortSignal | undefined,
+    headers: Readonly<Record<string, string>> = {},
+  ): Promise<PageResponse> {
+    const filtered = Object.keys(headers).length > 0;
     const req: HttpRequest = {
       method: request.method,
       url: request.url,
       query: request.query,
       idempotent: true,
       signal,
+      ...(filtered ? { headers } : {}),
     };
     if (request.method === 'POST' || request.body !== undefined) req.json = request.body ?? {};
-    const response = await this.http.request(req);
-    return { status: response.status, headers: response.headers, body: response.body, url: response.url };
+    try {
+      const response = await this.http.request(req);
+      return { status: response.status, headers: response.headers, body: response.body, url: response.url };
+    } catch (error) {
+      // 304 Not Modified to an If-Modified-Since filter: nothing changed since then, an empty page that ends it.
+      if (filtered && error instanceof ApiError && error.status === 304) {
+        return { status: 304, headers: error.headers, body: undefined, url: request.url };
+      }
+      throw error;
+    }
   }
 
   #recordsOf(entity: string, config: EntityConfig, body: unknown): unknown[] {

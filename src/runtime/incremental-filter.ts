@@ -1,11 +1,11 @@
 /**
- * Incremental reads: turning a `since` instant into the entity's query parameter or query-template clause, and
- * reading a record's cursor field back as an instant.
+ * Incremental reads: turning a `since` instant into the entity's query parameter, query-template clause or request
+ * header, and reading a record's cursor field back as an instant.
  */
 import { getPath } from './dotted-path.js';
 import type { EntityConfig } from './platform-schema.js';
 
-export type SinceFormat = 'iso8601' | 'unix-seconds' | 'unix-millis' | 'date';
+export type SinceFormat = 'iso8601' | 'iso8601-offset' | 'unix-seconds' | 'unix-millis' | 'date';
 
 /**
  * Formats an instant for a platform. ISO 8601 and unix seconds are floored to the second, so a filter never
@@ -13,6 +13,7 @@ export type SinceFormat = 'iso8601' | 'unix-seconds' | 'unix-millis' | 'date';
  *
  * @example
  * formatSince(new Date('2024-05-01T10:20:30.456Z'), 'iso8601');      // '2024-05-01T10:20:30Z'
+ * formatSince(new Date('2024-05-01T10:20:30.456Z'), 'iso8601-offset'); // '2024-05-01T10:20:30+00:00'
  * formatSince(new Date('2024-05-01T10:20:30.456Z'), 'unix-seconds'); // '1714558830'
  * formatSince(new Date('2024-05-01T10:20:30.456Z'), 'date');         // '2024-05-01'
  */
@@ -22,6 +23,8 @@ export function formatSince(since: Date, format: SinceFormat): string {
   switch (format) {
     case 'iso8601':
       return `${new Date(Math.floor(ms / 1000) * 1000).toISOString().slice(0, 19)}Z`;
+    case 'iso8601-offset':
+      return `${new Date(Math.floor(ms / 1000) * 1000).toISOString().slice(0, 19)}+00:00`;
     case 'unix-seconds':
       return String(Math.floor(ms / 1000));
     case 'unix-millis':
@@ -34,6 +37,8 @@ export function formatSince(since: Date, format: SinceFormat): string {
 export interface ListRequestParts {
   query: Record<string, string>;
   body: Record<string, unknown> | undefined;
+  /** Request headers the incremental filter adds (`header` kind with a `since`); empty otherwise. */
+  headers: Record<string, string>;
 }
 
 const INCREMENTAL = '{incremental}';
@@ -52,12 +57,16 @@ function replaceDeep(value: unknown, replacement: string): unknown {
 /**
  * The entity's static query and body with `since` applied per its `incremental` kind:
  * `query-param` adds the formatted instant as the parameter; `query-template` puts the clause (its `{since}`
- * filled) in place of `{incremental}`, or removes `{incremental}` when there is no `since`.
+ * filled) in place of `{incremental}`, or removes `{incremental}` when there is no `since`; `header` sends the
+ * formatted instant as the request header (Xero's and Zoho CRM's `If-Modified-Since`).
  *
  * @example
  * applyIncremental({ query: { q: 'SELECT Id FROM Account{incremental}' }, incremental: { kind: 'query-template',
  *   cursorField: 'SystemModstamp', clause: ' WHERE SystemModstamp > {since}', format: 'iso8601' } }, since);
- * // { query: { q: 'SELECT Id FROM Account WHERE SystemModstamp > 2024-05-01T00:00:00Z' }, body: undefined }
+ * // { query: { q: 'SELECT Id FROM Account WHERE SystemModstamp > 2024-05-01T00:00:00Z' }, body: undefined, headers: {} }
+ * applyIncremental({ query: {}, incremental: { kind: 'header', cursorField: 'UpdatedDateUTC',
+ *   header: 'If-Modified-Since', format: 'iso8601' } }, since);
+ * // { query: {}, body: undefined, headers: { 'If-Modified-Since': '2024-05-01T00:00:00Z' } }
  */
 export function applyIncremental(
   entity: Pick<EntityConfig, 'query' | 'body' | 'incremental'>,
@@ -68,7 +77,10 @@ export function applyIncremental(
   const inc = entity.incremental;
   if (inc.kind === 'query-param') {
     if (since) query[inc.param] = formatSince(since, inc.format);
-    return { query, body };
+    return { query, body, headers: {} };
+  }
+  if (inc.kind === 'header') {
+    return { query, body, headers: since ? { [inc.header]: formatSince(since, inc.format) } : {} };
   }
   if (inc.kind === 'query-template') {
     const clause = since ? inc.clause.split('{since}').join(formatSince(since, inc.format)) : '';
@@ -77,14 +89,22 @@ export function applyIncremental(
     return {
       query: replaceDeep(query, clause) as Record<string, string>,
       body: body === undefined ? undefined : (replaceDeep(body, clause) as Record<string, unknown>),
+      headers: {},
     };
   }
-  return { query, body };
+  return { query, body, headers: {} };
 }
 
+/** Microsoft JSON dates as .NET serializers write them (Xero's `UpdatedDateUTC`): `/Date(1573755038314+0000)/`. */
+const MS_JSON_DATE = /^\/Date\((-?\d+)(?:[+-]\d{4})?\)\/$/;
+
 /**
- * A record's cursor-field value as epoch ms: ISO/date strings, or numbers (seconds below 1e11, else ms).
+ * A record's cursor-field value as epoch ms: ISO/date strings, Microsoft JSON dates (`/Date(ms+0000)/`, whose
+ * milliseconds are UTC whatever the offset says), or numbers (seconds below 1e11, else ms).
  * `undefined` when absent or unreadable.
+ *
+ * @example
+ * cursorInstant({ UpdatedDateUTC: '/Date(1573755038314+0000)/' }, 'UpdatedDateUTC'); // 1573755038314
  */
 export function cursorInstant(record: unknown, cursorField: string): number | undefined {
   const value = getPath(record, cursorField);
@@ -94,6 +114,8 @@ export function cursorInstant(record: unknown, cursorField: string): number | un
       const n = Number(value);
       return n < 1e11 ? n * 1000 : n;
     }
+    const msJson = MS_JSON_DATE.exec(value);
+    if (msJson) return Number(msJson[1]);
     const ms = Date.parse(value);
     return Number.isNaN(ms) ? undefined : ms;
   }

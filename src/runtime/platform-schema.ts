@@ -13,6 +13,7 @@ import { type FieldKind, STANDARD_FIELDS, type StandardEntityType } from './norm
 import { PAGINATION_KIND_SCHEMAS, paginationKindOf } from './pagination/pagination-kinds.js';
 import { rateLimitModelSchemas } from './rate-limit/rate-limit-models.js';
 import { jsonPointerPath, NAME_PATTERN, urlTemplate } from './schema-primitives.js';
+import { signedContentConfigProblem } from './webhooks/signed-content-hmac-scheme.js';
 
 export { camelCase } from './camel-case.js';
 
@@ -185,6 +186,12 @@ const fieldType = z
     'must be a field type such as "string", "number|null", "string[]" or "object?"',
   );
 
+/**
+ * How a `since` instant is written: `iso8601` (`2024-05-01T10:20:30Z`), `iso8601-offset` (`…T10:20:30+00:00`, for
+ * platforms that document a numeric offset), unix seconds or milliseconds, or a `date` (`2024-05-01`).
+ */
+const sinceFormat = z.enum(['iso8601', 'iso8601-offset', 'unix-seconds', 'unix-millis', 'date']).default('iso8601');
+
 const incrementalSchema = z.discriminatedUnion('kind', [
   z
     .object({
@@ -193,7 +200,7 @@ const incrementalSchema = z.discriminatedUnion('kind', [
       cursorField: z.string().min(1),
       /** Query parameter that filters by it. */
       param: z.string().min(1),
-      format: z.enum(['iso8601', 'unix-seconds', 'unix-millis', 'date']).default('iso8601'),
+      format: sinceFormat,
     })
     .strict(),
   z
@@ -205,7 +212,17 @@ const incrementalSchema = z.discriminatedUnion('kind', [
        * (e.g. a SOQL ` WHERE SystemModstamp > {since}`); removed otherwise.
        */
       clause: z.string().min(1),
-      format: z.enum(['iso8601', 'unix-seconds', 'unix-millis', 'date']).default('iso8601'),
+      format: sinceFormat,
+    })
+    .strict(),
+  z
+    .object({
+      /** A request header filters the list (Xero's and Zoho CRM's `If-Modified-Since`), sent only with a `since`. */
+      kind: z.literal('header'),
+      cursorField: z.string().min(1),
+      /** Header name, e.g. `If-Modified-Since`. */
+      header: z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/, 'must be an HTTP header name'),
+      format: sinceFormat,
     })
     .strict(),
   z.object({ kind: z.literal('none'), reason: z.string().min(1) }).strict(),
@@ -414,6 +431,49 @@ const webhookSchema = z.discriminatedUnion('scheme', [
       docsUrl: httpsUrl,
     })
     .strict(),
+  z
+    .object({
+      /**
+       * An HMAC over a signed string (a template over `{timestamp}`, `{body}` and `{id}`), for platforms that sign a
+       * timestamp (and delivery id) with the body in a layout no named scheme has: Paddle's `ts=…;h1=…` over
+       * `{timestamp}:{body}`, Box's body followed by its delivery timestamp.
+       */
+      scheme: z.literal('hmac-signed-content'),
+      algorithm: z.enum(['sha1', 'sha256', 'sha512']),
+      encoding: z.enum(['hex', 'base64']),
+      /** Text before each digest, e.g. `v1=`. */
+      prefix: z.string().default(''),
+      secretEncoding: z.enum(['utf8', 'base64']).default('utf8'),
+      /** The signed content, e.g. `{timestamp}:{body}`: literal text, `{body}` once, `{timestamp}` and `{id}`. */
+      content: z.string().min(1),
+      signatureHeader: z.string().min(1),
+      /** The signature header as `key=value` entries (Paddle's `ts=…;h1=…`): separators and keys. */
+      signatureList: z
+        .object({
+          separator: z.string().min(1),
+          keyValueSeparator: z.string().min(1).default('='),
+          signatureKey: z.string().min(1),
+          timestampKey: z.string().min(1).optional(),
+        })
+        .strict()
+        .optional(),
+      /** Headers with digests by the account's other keys (Box's `BOX-SIGNATURE-SECONDARY`), read when present. */
+      additionalSignatureHeaders: z.array(z.string().min(1)).min(1).optional(),
+      timestampHeader: z.string().min(1).optional(),
+      timestampFormat: z.enum(['unix-seconds', 'unix-millis', 'rfc3339']).default('unix-seconds'),
+      deliveryIdHeader: z.string().min(1).optional(),
+      eventTypeHeader: z.string().min(1).optional(),
+      /** Replay window for the signed timestamp, as the vendor documents it. */
+      toleranceSeconds: z.number().int().positive().default(300),
+      ...webhookDeliveryFields,
+      registration: webhookRegistration,
+      docsUrl: httpsUrl,
+    })
+    .strict()
+    .superRefine((webhooks, ctx) => {
+      const problem = signedContentConfigProblem(webhooks);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
   z.object({ scheme: z.literal('none'), reason: z.string().min(1) }).strict(),
 ]);
 

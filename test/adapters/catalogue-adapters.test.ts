@@ -147,8 +147,9 @@ for (const { info, meta } of platforms) {
       });
 
       const incremental = config.incremental;
-      if (incremental.kind === 'query-param') {
-        it(`lists only the ${entity} records changed since an instant (${incremental.param})`, async () => {
+      if (incremental.kind === 'query-param' || incremental.kind === 'header') {
+        const filter = incremental.kind === 'header' ? `${incremental.header} header` : incremental.param;
+        it(`lists only the ${entity} records changed since an instant (${filter})`, async () => {
           const seeded = emulator.control.records(entity);
           const from = seeded.length - 6; // the last six records changed at or after the instant
           const since = new Date(cursorInstant(seeded[from], incremental.cursorField) ?? Number.NaN);

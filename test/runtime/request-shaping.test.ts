@@ -29,6 +29,7 @@ describe('formatSince', () => {
   const at = new Date('2024-05-01T10:20:30.456Z');
   it.each([
     ['iso8601', '2024-05-01T10:20:30Z'],
+    ['iso8601-offset', '2024-05-01T10:20:30+00:00'],
     ['unix-seconds', '1714558830'],
     ['unix-millis', '1714558830456'],
     ['date', '2024-05-01'],
@@ -48,7 +49,7 @@ describe('applyIncremental', () => {
         },
         new Date('2024-01-01T00:00:00Z'),
       ),
-    ).toEqual({ query: { status: 'any', updated_at_min: '2024-01-01T00:00:00Z' }, body: undefined });
+    ).toEqual({ query: { status: 'any', updated_at_min: '2024-01-01T00:00:00Z' }, body: undefined, headers: {} });
   });
 
   it('replaces {incremental} in query values (SOQL)', () => {

@@ -155,7 +155,7 @@ describe('every catalogue entity that allows writes', () => {
         const updated = await adapter.update(entity, id, { engarde_note: 'updated-by-adapter' });
         expect(mentions(updated, 'updated-by-adapter')).toBe(true);
         expect(idOf(updated, config)).toBe(id);
-        if (config.incremental.kind === 'query-param') {
+        if (config.incremental.kind === 'query-param' || config.incremental.kind === 'header') {
           const since = await listed(adapter, entity, new Date(JUNE_2));
           expect(since.map((r) => idOf(r, config))).toEqual([id]);
         }
@@ -315,7 +315,7 @@ describe('writes through the generated adapter', () => {
     const all = await listed(adapter, c.entity);
     expect(all).toHaveLength(SEEDED + 1);
     expect(all.at(-1), 'a created record is listed last, as it was changed').toEqual(updated);
-    if (config.incremental.kind === 'query-param') {
+    if (config.incremental.kind === 'query-param' || config.incremental.kind === 'header') {
       expect(ids(await listed(adapter, c.entity, new Date(JUNE_2)))).toEqual([id]);
     }
 

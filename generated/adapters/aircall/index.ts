@@ -182,7 +182,14 @@ export class AircallAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://developer.aircall.io/',
+      entities: { calls: 'https://support.aircall.io/en-gb/articles/34702023578397' },
+      pagination: 'https://support.aircall.io/en-gb/articles/34702023578397',
+      webhooks: 'https://developer.aircall.io/tutorials/webhooks-guide',
+    },
     testConnection: { method: 'GET', path: '/ping' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         "Aircall webhooks (created in the dashboard or with POST /v1/webhooks) are not signed with an HMAC: each payload carries the webhook's token field, a per-webhook secret the receiver compares with the token returned at creation.",

@@ -251,9 +251,25 @@ export class BoxAdapter extends BaseAdapter<BoxEntities, BoxCredentials, BoxConn
     testConnection: { method: 'GET', path: '/users/me?fields=id,login' },
     verifiedAt: '2026-12-08',
     webhooks: {
-      reason:
-        "Box V2 webhooks are signed, but not with a plain body HMAC: BOX-SIGNATURE-PRIMARY and BOX-SIGNATURE-SECONDARY are base64 HMAC-SHA256 digests, keyed with the app's primary and secondary signature keys, of the raw body concatenated with the BOX-DELIVERY-TIMESTAMP header value (reject deliveries older than 10 minutes; BOX-SIGNATURE-ALGORITHM is HmacSHA256, BOX-SIGNATURE-VERSION 1). None of the named schemes nor hmac-body covers body+timestamp with two keys, so verification is not declared. Webhooks are created per file or folder with POST /2.0/webhooks (manage_webhook scope).",
-      scheme: 'none',
+      additionalSignatureHeaders: ['BOX-SIGNATURE-SECONDARY'],
+      algorithm: 'sha256',
+      content: '{body}{timestamp}',
+      deliveryIdHeader: 'BOX-DELIVERY-ID',
+      docsUrl: 'https://developer.box.com/guides/webhooks/handle/setup-signatures',
+      encoding: 'base64',
+      prefix: '',
+      records: {},
+      registration: {
+        instructions:
+          'In the Box developer console open the application, click the Webhooks tab, then Manage signature keys, and Generate Key for the primary (and, to rotate, the secondary) key; enter each key here (both while rotating). Webhooks themselves are created per file or folder with POST /2.0/webhooks (manage_webhook scope) or in the same Webhooks tab. Box signs each delivery with BOX-SIGNATURE-PRIMARY and BOX-SIGNATURE-SECONDARY: base64 HMAC-SHA256, keyed with the primary and secondary key, of the raw body followed by the BOX-DELIVERY-TIMESTAMP value (RFC 3339); deliveries older than 10 minutes are refused.',
+        kind: 'dashboard',
+      },
+      scheme: 'hmac-signed-content',
+      secretEncoding: 'utf8',
+      signatureHeader: 'BOX-SIGNATURE-PRIMARY',
+      timestampFormat: 'rfc3339',
+      timestampHeader: 'BOX-DELIVERY-TIMESTAMP',
+      toleranceSeconds: 600,
     },
   };
 

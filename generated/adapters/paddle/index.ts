@@ -288,9 +288,23 @@ export class PaddleAdapter extends BaseAdapter<
     testConnection: { method: 'GET', path: '/customers?per_page=1' },
     verifiedAt: '2026-12-08',
     webhooks: {
-      reason:
-        "Paddle signs notifications, but not in a form this config can declare: the Paddle-Signature header is 'ts=<unix seconds>;h1=<hex HMAC-SHA256>' computed over '<ts>:<raw body>' with the notification destination's secret key (close to, but not the same as, Stripe's t=/v1= scheme over '<t>.<body>'). Destinations are created in the dashboard (Developer tools > Notifications) or with POST /notification-settings; see https://developer.paddle.com/webhooks/signature-verification.",
-      scheme: 'none',
+      algorithm: 'sha256',
+      content: '{timestamp}:{body}',
+      docsUrl: 'https://developer.paddle.com/webhooks/signature-verification',
+      encoding: 'hex',
+      prefix: '',
+      records: {},
+      registration: {
+        instructions:
+          "Go to Paddle > Developer tools > Notifications and create a notification destination of type url (webhook) with the endpoint URL and the events to send. Then click the … next to the destination, choose Edit destination and copy its secret key (pdl_ntfset_…; the API's GET /notification-settings/{id} returns it as endpoint_secret_key). Paddle signs each delivery with Paddle-Signature: ts=<unix seconds>;h1=<hex HMAC-SHA256 of '<ts>:<raw body>'>, and its SDKs refuse a ts more than five seconds away.",
+        kind: 'dashboard',
+      },
+      scheme: 'hmac-signed-content',
+      secretEncoding: 'utf8',
+      signatureHeader: 'Paddle-Signature',
+      signatureList: { keyValueSeparator: '=', separator: ';', signatureKey: 'h1', timestampKey: 'ts' },
+      timestampFormat: 'unix-seconds',
+      toleranceSeconds: 5,
     },
   };
 

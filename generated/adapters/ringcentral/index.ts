@@ -192,7 +192,19 @@ export class RingcentralAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      api: 'https://developers.ringcentral.com/guide/messaging/message-store/working-with-message-store',
+      entities: {
+        extensions:
+          'https://ringcentral.github.io/RingCentral.Net/html/classRingCentral_1_1ListExtensionsParameters.html',
+        messages: 'https://ringcentral.github.io/RingCentral.Net/html/classRingCentral_1_1ListMessagesParameters.html',
+      },
+      githubOrgs: ['ringcentral'],
+      rateLimit: 'https://developers.ringcentral.com/guide/basics/rate-limits',
+      webhooks: 'https://developers.ringcentral.com/guide/notifications/webhooks/receiving',
+    },
     testConnection: { method: 'GET', path: '/account/~/extension/~' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       reason:
         'RingCentral push notifications (POST /restapi/v1.0/subscription with deliveryMode { transportType: WebHook, address }) are not HMAC-signed: at creation RingCentral sends a Validation-Token header the receiver must echo, and each delivery carries the verificationToken chosen for the subscription in a Verification-Token header, a static shared secret to compare rather than a signature.',

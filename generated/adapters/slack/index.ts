@@ -226,8 +226,20 @@ export class SlackAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
-    sources: { entities: {}, githubOrgs: ['slackapi'] },
+    sources: {
+      api: 'https://docs.slack.dev/reference/methods/conversations.list/',
+      entities: {
+        conversations: 'https://docs.slack.dev/reference/methods/conversations.list/',
+        messages: 'https://docs.slack.dev/reference/methods/conversations.history',
+        users: 'https://api.slack.com/methods/users.list',
+      },
+      githubOrgs: ['slackapi'],
+      pagination: 'https://docs.slack.dev/reference/methods/conversations.list/',
+      rateLimit: 'https://docs.slack.dev/apis/web-api/rate-limits',
+      webhooks: 'https://api.slack.com/docs/verifying-requests-from-slack',
+    },
     testConnection: { method: 'GET', path: '/auth.test' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       deliveryIdPath: 'event_id',
       docsUrl: 'https://docs.slack.dev/authentication/verifying-requests-from-slack',

@@ -100,11 +100,7 @@ export class XeroAdapter extends BaseAdapter<XeroEntities, XeroCredentials, Xero
         },
         getById: true,
         idField: 'ContactID',
-        incremental: {
-          kind: 'none',
-          reason:
-            "Xero filters by modification time through the If-Modified-Since request header (UpdatedDateUTC), which this config cannot send per request; the where parameter's DateTime(yyyy,mm,dd,...) literal is not one of the supported since formats.",
-        },
+        incremental: { cursorField: 'UpdatedDateUTC', format: 'iso8601', header: 'If-Modified-Since', kind: 'header' },
         itemPath: '/Contacts/{id}',
         itemQuery: {},
         itemRecordPath: 'Contacts.0',
@@ -144,11 +140,7 @@ export class XeroAdapter extends BaseAdapter<XeroEntities, XeroCredentials, Xero
         },
         getById: true,
         idField: 'InvoiceID',
-        incremental: {
-          kind: 'none',
-          reason:
-            "Xero filters by modification time through the If-Modified-Since request header (UpdatedDateUTC), which this config cannot send per request; the where parameter's DateTime(yyyy,mm,dd,...) literal is not one of the supported since formats.",
-        },
+        incremental: { cursorField: 'UpdatedDateUTC', format: 'iso8601', header: 'If-Modified-Since', kind: 'header' },
         itemPath: '/Invoices/{id}',
         itemQuery: {},
         itemRecordPath: 'Invoices.0',
@@ -191,11 +183,7 @@ export class XeroAdapter extends BaseAdapter<XeroEntities, XeroCredentials, Xero
         },
         getById: true,
         idField: 'ItemID',
-        incremental: {
-          kind: 'none',
-          reason:
-            'Xero filters by modification time through the If-Modified-Since request header (UpdatedDateUTC), which this config cannot send per request.',
-        },
+        incremental: { cursorField: 'UpdatedDateUTC', format: 'iso8601', header: 'If-Modified-Since', kind: 'header' },
         itemPath: '/Items/{id}',
         itemQuery: {},
         itemRecordPath: 'Items.0',
@@ -233,11 +221,7 @@ export class XeroAdapter extends BaseAdapter<XeroEntities, XeroCredentials, Xero
         },
         getById: true,
         idField: 'PaymentID',
-        incremental: {
-          kind: 'none',
-          reason:
-            "Xero filters by modification time through the If-Modified-Since request header (UpdatedDateUTC), which this config cannot send per request; the where parameter's DateTime(yyyy,mm,dd,...) literal is not one of the supported since formats.",
-        },
+        incremental: { cursorField: 'UpdatedDateUTC', format: 'iso8601', header: 'If-Modified-Since', kind: 'header' },
         itemPath: '/Payments/{id}',
         itemQuery: {},
         itemRecordPath: 'Payments.0',

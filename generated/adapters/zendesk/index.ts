@@ -221,7 +221,18 @@ export class ZendeskAdapter extends BaseAdapter<
       maxRetryAfterMs: 60000,
       statusCodes: [408, 429, 500, 502, 503, 504],
     },
+    sources: {
+      entities: {
+        organizations: 'https://developer.zendesk.com/api-reference/ticketing/organizations/organizations',
+        tickets: 'https://developer.zendesk.com/api-reference/ticketing/tickets/tickets/#list-tickets',
+        users:
+          'https://developer.zendesk.com/documentation/ticketing/managing-tickets/using-the-incremental-export-api',
+      },
+      rateLimit: 'https://developer.zendesk.com/api-reference/introduction/rate-limits',
+      webhooks: 'https://developer.zendesk.com/documentation/webhooks/verifying/',
+    },
     testConnection: { method: 'GET', path: '/users/me' },
+    verifiedAt: '2026-12-08',
     webhooks: {
       deliveryIdHeader: 'X-Zendesk-Webhook-Invocation-Id',
       deliveryIdPath: 'id',

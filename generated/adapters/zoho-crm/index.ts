@@ -92,9 +92,10 @@ export class ZohoCrmAdapter extends BaseAdapter<
         getById: true,
         idField: 'id',
         incremental: {
-          kind: 'none',
-          reason:
-            'Zoho CRM has no modified-since query parameter on GET /crm/v8/{module}: changes are filtered with the If-Modified-Since request header (records modified after it), which the config cannot express (incremental filters are query parameters or query templates only). COQL (POST /coql with a WHERE Modified_Time > clause) is the alternative, with its own 2,000-per-query paging.',
+          cursorField: 'Modified_Time',
+          format: 'iso8601-offset',
+          header: 'If-Modified-Since',
+          kind: 'header',
         },
         itemQuery: { fields: 'Account_Name,Website,Phone,Industry,Owner,Created_Time,Modified_Time' },
         itemRecordPath: 'data.0',
@@ -134,9 +135,10 @@ export class ZohoCrmAdapter extends BaseAdapter<
         getById: true,
         idField: 'id',
         incremental: {
-          kind: 'none',
-          reason:
-            'Zoho CRM has no modified-since query parameter on GET /crm/v8/{module}: changes are filtered with the If-Modified-Since request header (records modified after it), which the config cannot express (incremental filters are query parameters or query templates only). COQL (POST /coql with a WHERE Modified_Time > clause) is the alternative, with its own 2,000-per-query paging.',
+          cursorField: 'Modified_Time',
+          format: 'iso8601-offset',
+          header: 'If-Modified-Since',
+          kind: 'header',
         },
         itemQuery: {
           fields: 'First_Name,Last_Name,Full_Name,Email,Phone,Title,Account_Name,Owner,Created_Time,Modified_Time',
@@ -183,9 +185,10 @@ export class ZohoCrmAdapter extends BaseAdapter<
         getById: true,
         idField: 'id',
         incremental: {
-          kind: 'none',
-          reason:
-            'Zoho CRM has no modified-since query parameter on GET /crm/v8/{module}: changes are filtered with the If-Modified-Since request header (records modified after it), which the config cannot express (incremental filters are query parameters or query templates only). COQL (POST /coql with a WHERE Modified_Time > clause) is the alternative, with its own 2,000-per-query paging.',
+          cursorField: 'Modified_Time',
+          format: 'iso8601-offset',
+          header: 'If-Modified-Since',
+          kind: 'header',
         },
         itemQuery: {
           fields: 'Deal_Name,Amount,Stage,Pipeline,Closing_Date,Account_Name,Owner,Created_Time,Modified_Time',
@@ -231,9 +234,10 @@ export class ZohoCrmAdapter extends BaseAdapter<
         getById: true,
         idField: 'id',
         incremental: {
-          kind: 'none',
-          reason:
-            'Zoho CRM has no modified-since query parameter on GET /crm/v8/{module}: changes are filtered with the If-Modified-Since request header (records modified after it), which the config cannot express (incremental filters are query parameters or query templates only). COQL (POST /coql with a WHERE Modified_Time > clause) is the alternative, with its own 2,000-per-query paging.',
+          cursorField: 'Modified_Time',
+          format: 'iso8601-offset',
+          header: 'If-Modified-Since',
+          kind: 'header',
         },
         itemQuery: {
           fields:

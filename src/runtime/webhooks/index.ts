@@ -1,5 +1,10 @@
 /** Webhook signature verification (inbound) and signing (the sandbox emulator's outbound deliveries). */
 export { signWebhook } from './sign-webhook.js';
+export type {
+  GenericSignedContentConfig,
+  SignatureListFormat,
+  SignedTimestampFormat,
+} from './signed-content-hmac-scheme.js';
 export { verifyWebhook, verifyWebhookSignature } from './verify-webhook.js';
 export type { WebhookMetaSource } from './webhook-config-registry.js';
 export {

@@ -19,6 +19,7 @@
 
 import { types } from 'node:util';
 import { genericBodyHmacConfigProblem, genericBodyHmacScheme } from './body-hmac-scheme.js';
+import { signedContentConfigProblem, signedContentHmacScheme } from './signed-content-hmac-scheme.js';
 import { lookupWebhookConfig } from './webhook-config-registry.js';
 import { constantTimeEqual, rawBodyBytes } from './webhook-crypto.js';
 import { WebhookHeaderReader } from './webhook-headers.js';
@@ -85,6 +86,11 @@ export function verifyWebhook(
       const problem = genericBodyHmacConfigProblem(config);
       if (problem) return fail(`invalid webhook configuration: ${problem}`);
       return verifyWithScheme(genericBodyHmacScheme(config), undefined, request, options);
+    }
+    if (config.scheme === 'hmac-signed-content') {
+      const problem = signedContentConfigProblem(config);
+      if (problem) return fail(`invalid webhook configuration: ${problem}`);
+      return verifyWithScheme(signedContentHmacScheme(config), undefined, request, options);
     }
     return verifyBySchemeName(config.scheme, config, request, options);
   });

@@ -50,8 +50,11 @@ export interface SchemeSignature {
 }
 
 export interface WebhookScheme {
-  /** The vendor scheme's name, or `hmac-body` for a plain body HMAC declared in a platform's config. */
-  readonly name: WebhookSchemeName | 'hmac-body';
+  /**
+   * The vendor scheme's name, or the generic scheme a platform's config declares: `hmac-body` (a plain body HMAC)
+   * or `hmac-signed-content` (an HMAC over a template of timestamp, body and delivery id).
+   */
+  readonly name: WebhookSchemeName | 'hmac-body' | 'hmac-signed-content';
   /** The vendor's documented header names (and replay window, where a timestamp is signed). */
   readonly defaults: Readonly<ResolvedWebhookConfig>;
   /** The scheme signs the request URL, so a request without an absolute http(s) URL cannot verify. */

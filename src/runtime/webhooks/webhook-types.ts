@@ -1,6 +1,7 @@
 /** The public shapes of webhook verification and signing. */
 import type { WEBHOOK_SCHEMES } from '../platform-schema.js';
 import type { GenericBodyHmacConfig } from './body-hmac-scheme.js';
+import type { GenericSignedContentConfig } from './signed-content-hmac-scheme.js';
 
 /** A signature scheme name, e.g. `stripe-v1`: the `webhooks.scheme` of a platform config. */
 export type WebhookSchemeName = (typeof WEBHOOK_SCHEMES)[number];
@@ -54,6 +55,7 @@ export interface ResolvedWebhookConfig {
 export type PlatformWebhookConfig =
   | ({ scheme: WebhookSchemeName } & WebhookSignatureConfig)
   | GenericBodyHmacConfig
+  | GenericSignedContentConfig
   | { scheme: 'none'; reason?: string };
 
 export interface VerifyWebhookSignatureOptions {

@@ -205,12 +205,16 @@ function startValueOf(route: ListRoute): string | undefined {
   return name === undefined ? undefined : route.config.query[name];
 }
 
-/** The `since` a list request filters by (query-param incremental entities), as epoch ms. */
+/** The `since` a list request filters by (query-param and header incremental entities), as epoch ms. */
 function sinceOf(request: EmulatorRequest, config: EntityConfig): number | undefined {
   const inc = config.incremental;
-  if (inc.kind !== 'query-param') return undefined;
-  const raw = request.url.searchParams.get(inc.param);
-  if (raw === null || raw === '') return undefined;
+  let raw: string | null | undefined;
+  if (inc.kind === 'query-param') raw = request.url.searchParams.get(inc.param);
+  else if (inc.kind === 'header') {
+    const value = request.headers[inc.header.toLowerCase()];
+    raw = Array.isArray(value) ? value[0] : value;
+  } else return undefined;
+  if (raw === null || raw === undefined || raw === '') return undefined;
   if (inc.format === 'unix-seconds') return Number(raw) * 1000;
   if (inc.format === 'unix-millis') return Number(raw);
   return Date.parse(raw);

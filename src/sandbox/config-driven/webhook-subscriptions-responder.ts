@@ -26,6 +26,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { PlatformMeta } from '../../runtime/adapter-types.js';
 import { genericBodyHmacScheme } from '../../runtime/webhooks/body-hmac-scheme.js';
 import { signWebhook } from '../../runtime/webhooks/sign-webhook.js';
+import { signedContentHmacScheme } from '../../runtime/webhooks/signed-content-hmac-scheme.js';
 import type { ApiWebhookRegistration } from '../../runtime/webhooks/webhook-subscriptions.js';
 import type { EmulatorRequest, EmulatorResponse } from '../emulator-server.js';
 import { decodeBracketForm } from '../platforms/stripe-emulator.js';
@@ -268,6 +269,19 @@ export function createWebhookSubscriptionResponder(
         ...(webhooks.deliveryIdHeader ? { [webhooks.deliveryIdHeader]: deliveryId } : {}),
         ...signature.headers,
       };
+    }
+    if (webhooks.scheme === 'hmac-signed-content') {
+      const scheme = signedContentHmacScheme(webhooks);
+      return scheme.sign({
+        secret,
+        body: Buffer.from(rawBody),
+        url,
+        method: 'POST',
+        timestamp: new Date(now()),
+        deliveryId,
+        contentType: 'application/json',
+        config: scheme.defaults,
+      }).headers;
     }
     const { signatureHeader, timestampHeader, deliveryIdHeader, toleranceSeconds } = webhooks;
     return signWebhook(webhooks.scheme, {

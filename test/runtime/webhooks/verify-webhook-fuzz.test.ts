@@ -18,6 +18,7 @@ import {
   type WebhookSchemeName,
   type WebhookVerificationResult,
 } from '../../../src/runtime/index.js';
+import type { GenericSignedContentConfig } from '../../../src/runtime/webhooks/signed-content-hmac-scheme.js';
 import { webhookSchemeDefaults } from '../../../src/runtime/webhooks/webhook-schemes.js';
 import { seededRandom } from '../../../src/sandbox/fault-injector.js';
 import {
@@ -25,6 +26,7 @@ import {
   NOW,
   registerConfiguredWebhooks,
   SIGNS_URL,
+  signWithConfig,
   WEBHOOK_PLATFORMS,
   type WebhookPlatform,
 } from './webhook-scheme-cases.js';
@@ -165,6 +167,21 @@ function signedDelivery(r: Random, platform: WebhookPlatform, secret: string): D
     const headers = { [HMAC_BODY_CONFIG.signatureHeader]: `${HMAC_BODY_CONFIG.prefix}${digest}` };
     return { request: { method, url, headers, rawBody }, secret, contentType };
   }
+  if (scheme === 'hmac-signed-content') {
+    // Inside the platform's replay window, however narrow (Paddle's is five seconds).
+    const window = Math.min(250_000, ((platform.config as GenericSignedContentConfig).toleranceSeconds ?? 300) * 1000);
+    const headers = signWithConfig(platform.config as GenericSignedContentConfig, {
+      secret,
+      rawBody,
+      timestamp: new Date(NOW.getTime() + r.int(2 * window + 1) - window),
+      deliveryId: `msg_${r.text(ALNUM, 4, 20)}`,
+    });
+    return {
+      request: { method, url, headers: { 'content-type': contentType, ...headers }, rawBody },
+      secret,
+      contentType,
+    };
+  }
   const signed = signWebhook(scheme, {
     secret,
     rawBody,
@@ -179,6 +196,7 @@ function signedDelivery(r: Random, platform: WebhookPlatform, secret: string): D
 }
 
 function signatureHeaderOf(platform: WebhookPlatform): string {
+  if (platform.scheme === 'hmac-signed-content') return (platform.config as GenericSignedContentConfig).signatureHeader;
   return platform.scheme === 'hmac-body'
     ? HMAC_BODY_CONFIG.signatureHeader
     : webhookSchemeDefaults(platform.scheme).signatureHeader;
@@ -186,6 +204,7 @@ function signatureHeaderOf(platform: WebhookPlatform): string {
 
 /** How the scheme writes its digest: always last in the signature header, in hex or base64. */
 function digestEncoding(platform: WebhookPlatform): 'hex' | 'base64' {
+  if (platform.scheme === 'hmac-signed-content') return (platform.config as GenericSignedContentConfig).encoding;
   const hex: Array<WebhookSchemeName | 'hmac-body'> = [
     'stripe-v1',
     'slack-v0',

@@ -21,6 +21,7 @@ import {
   signed,
   signedRequest,
   WEBHOOK_PLATFORMS,
+  type WebhookPlatform,
 } from './webhook-scheme-cases.js';
 
 beforeAll(registerConfiguredWebhooks);
@@ -66,6 +67,19 @@ function expectRefusal(verify: () => WebhookVerificationResult, secrets: readonl
 }
 
 const nullPrototype = Object.create(null) as object;
+
+/** A configured `hmac-signed-content` platform's signed delivery, with some headers replaced. */
+const SIGNED_CONTENT = (id: string) =>
+  WEBHOOK_PLATFORMS.find((p) => p.platformId === id && p.scheme === 'hmac-signed-content') as WebhookPlatform;
+function signedContentWith(id: string, headers: Record<string, unknown>): unknown[] {
+  const platform = SIGNED_CONTENT(id);
+  const delivery = signedRequest(platform);
+  return [
+    id,
+    { ...delivery, headers: { ...delivery.headers, ...headers } },
+    { secrets: [secretOf(platform)], now: NOW },
+  ];
+}
 
 describe('verifyWebhook refuses, without throwing,', () => {
   it('(after accepting the untouched delivery every case starts from)', () => {
@@ -287,7 +301,90 @@ describe('verifyWebhook refuses, without throwing,', () => {
     ],
   ];
 
-  it.each(cases)('%s', (_name, { given }) => {
+  const signedContentCases: Array<[string, { given: unknown[] }]> = [
+    [
+      'a numeric Paddle-Signature header (hmac-signed-content)',
+      { given: signedContentWith('paddle', { 'Paddle-Signature': 1 }) },
+    ],
+    [
+      'a Paddle-Signature header sent twice (hmac-signed-content)',
+      { given: signedContentWith('paddle', { 'Paddle-Signature': ['ts=1;h1=00', 'ts=2;h1=00'] }) },
+    ],
+    [
+      'a Paddle-Signature header with a huge ts (hmac-signed-content)',
+      { given: signedContentWith('paddle', { 'Paddle-Signature': `ts=${'9'.repeat(400)};h1=00` }) },
+    ],
+    [
+      'a Paddle-Signature header of separators only (hmac-signed-content)',
+      { given: signedContentWith('paddle', { 'Paddle-Signature': ';;==;' }) },
+    ],
+    [
+      'a numeric BOX-DELIVERY-TIMESTAMP header (hmac-signed-content)',
+      { given: signedContentWith('box', { 'BOX-DELIVERY-TIMESTAMP': NOW.getTime() }) },
+    ],
+    [
+      'a null-prototype object BOX-SIGNATURE-PRIMARY header (hmac-signed-content)',
+      { given: signedContentWith('box', { 'BOX-SIGNATURE-PRIMARY': nullPrototype }) },
+    ],
+    [
+      'an impossible BOX-DELIVERY-TIMESTAMP (hmac-signed-content)',
+      { given: signedContentWith('box', { 'BOX-DELIVERY-TIMESTAMP': '2016-13-45T99:99:99Z' }) },
+    ],
+    [
+      'a hmac-signed-content config without its content',
+      {
+        given: [
+          'acme',
+          stripe,
+          {
+            ...stripeOptions,
+            config: { scheme: 'hmac-signed-content', algorithm: 'sha256', encoding: 'hex', signatureHeader: 'X' },
+          },
+        ],
+      },
+    ],
+    [
+      'a hmac-signed-content config whose signature list is a string',
+      {
+        given: [
+          'acme',
+          stripe,
+          {
+            ...stripeOptions,
+            config: {
+              scheme: 'hmac-signed-content',
+              algorithm: 'sha256',
+              encoding: 'hex',
+              content: '{body}',
+              signatureHeader: 'Stripe-Signature',
+              signatureList: 't=,v1=',
+            },
+          },
+        ],
+      },
+    ],
+    [
+      'a hmac-signed-content config whose content is an object, not text',
+      {
+        given: [
+          'acme',
+          stripe,
+          {
+            ...stripeOptions,
+            config: {
+              scheme: 'hmac-signed-content',
+              algorithm: 'sha256',
+              encoding: 'hex',
+              signatureHeader: 'Stripe-Signature',
+              content: { toString: () => '{body}' },
+            },
+          },
+        ],
+      },
+    ],
+  ];
+
+  it.each([...cases, ...signedContentCases])('%s', (_name, { given }) => {
     const secrets = Object.values(CASES).map((c) => c.secret);
     expect(expectRefusal(() => verifyUntyped(...given), secrets)).not.toBe(BACKSTOP_REASON);
   });

@@ -14,6 +14,10 @@ import {
   type WebhookSchemeName,
 } from '../../../src/runtime/index.js';
 import { WEBHOOK_SCHEMES } from '../../../src/runtime/platform-schema.js';
+import {
+  type GenericSignedContentConfig,
+  signedContentHmacScheme,
+} from '../../../src/runtime/webhooks/signed-content-hmac-scheme.js';
 import { webhookSchemeDefaults } from '../../../src/runtime/webhooks/webhook-schemes.js';
 
 export const NOW = new Date('2025-06-01T12:00:00Z');
@@ -123,11 +127,51 @@ export const HMAC_BODY_CONFIG = {
   signatureHeader: 'X-Acme-Signature',
 } as const satisfies PlatformWebhookConfig;
 
+/**
+ * A signed string declared in config, with what the catalogue's platforms leave out: the timestamp in its own header
+ * (in milliseconds), a signed delivery id, a prefix and SHA-512.
+ */
+export const HMAC_SIGNED_CONTENT_CONFIG = {
+  scheme: 'hmac-signed-content',
+  algorithm: 'sha512',
+  encoding: 'hex',
+  prefix: 'v1=',
+  content: '{id}.{timestamp}.{body}',
+  signatureHeader: 'X-Acme-Signature',
+  timestampHeader: 'X-Acme-Timestamp',
+  timestampFormat: 'unix-millis',
+  deliveryIdHeader: 'X-Acme-Delivery',
+} as const satisfies GenericSignedContentConfig;
+
+/**
+ * A delivery signed as a `hmac-signed-content` config says (what the sandbox sends): the headers to send with
+ * `rawBody`.
+ *
+ * @example
+ * signWithConfig(paddleWebhooks, { secret, rawBody, timestamp: NOW }); // { 'Paddle-Signature': 'ts=…;h1=…' }
+ */
+export function signWithConfig(
+  config: GenericSignedContentConfig,
+  input: { secret: string; rawBody: Buffer | string; timestamp?: Date; deliveryId?: string },
+): Record<string, string> {
+  const scheme = signedContentHmacScheme(config);
+  return scheme.sign({
+    secret: input.secret,
+    body: Buffer.from(input.rawBody),
+    url: undefined,
+    method: 'POST',
+    timestamp: input.timestamp ?? NOW,
+    deliveryId: input.deliveryId ?? 'delivery-1',
+    contentType: 'application/json',
+    config: scheme.defaults,
+  }).headers;
+}
+
 /** One way `verifyWebhook` reaches a scheme: a platform id, plus the config passed with it. */
 export interface WebhookPlatform {
   label: string;
   platformId: string;
-  scheme: WebhookSchemeName | 'hmac-body';
+  scheme: WebhookSchemeName | 'hmac-body' | 'hmac-signed-content';
   config?: PlatformWebhookConfig;
 }
 
@@ -149,13 +193,14 @@ export function registerConfiguredWebhooks(): void {
 /**
  * For each named scheme, the first configured platform that uses it (with its config from
  * `configs/platform_configs_extended.json`), then each scheme no configured platform uses (through a bare config),
- * then a `hmac-body` config.
+ * then a `hmac-body` config, then every configured `hmac-signed-content` platform and a config of that scheme.
  */
 export const WEBHOOK_PLATFORMS: readonly WebhookPlatform[] = (() => {
   const platforms: WebhookPlatform[] = [];
   for (const { id, webhooks } of CONFIGURED) {
     const scheme = webhooks.scheme;
-    if (scheme === 'none' || scheme === 'hmac-body' || platforms.some((p) => p.scheme === scheme)) continue;
+    if (scheme === 'none' || scheme === 'hmac-body' || scheme === 'hmac-signed-content') continue;
+    if (platforms.some((p) => p.scheme === scheme)) continue;
     // The cases sign with the scheme's own headers: a platform that renames them (Moneybird's Stripe-style
     // Moneybird-Signature) is not the scheme's vendor.
     const ownHeader = webhookSchemeDefaults(scheme).signatureHeader.toLowerCase();
@@ -167,6 +212,17 @@ export const WEBHOOK_PLATFORMS: readonly WebhookPlatform[] = (() => {
     platforms.push({ label: `acme (${scheme})`, platformId: 'acme', scheme, config: { scheme } });
   }
   platforms.push({ label: 'acme (hmac-body)', platformId: 'acme', scheme: 'hmac-body', config: HMAC_BODY_CONFIG });
+  // Each of these is its own format (header layout, content, timestamp), so every configured one is covered.
+  for (const { id, webhooks } of CONFIGURED) {
+    if (webhooks.scheme !== 'hmac-signed-content') continue;
+    platforms.push({ label: `${id} (hmac-signed-content)`, platformId: id, scheme: webhooks.scheme, config: webhooks });
+  }
+  platforms.push({
+    label: 'acme (hmac-signed-content)',
+    platformId: 'acme',
+    scheme: 'hmac-signed-content',
+    config: HMAC_SIGNED_CONTENT_CONFIG,
+  });
   return platforms;
 })();
 
@@ -185,10 +241,17 @@ export function signedRequest(platform: WebhookPlatform, timestamp: Date = NOW):
       rawBody: c.rawBody,
     };
   }
+  if (platform.scheme === 'hmac-signed-content') {
+    const c = CASES['github-sha256'];
+    const config = platform.config as GenericSignedContentConfig;
+    const headers = signWithConfig(config, { secret: c.secret, rawBody: c.rawBody, timestamp });
+    return { method: 'POST', url: c.url, headers: { 'content-type': c.contentType, ...headers }, rawBody: c.rawBody };
+  }
   return request(platform.scheme, signed(platform.scheme, { timestamp }));
 }
 
 /** The secret `signedRequest` signs the platform's deliveries with. */
 export function secretOf(platform: WebhookPlatform): string {
-  return CASES[platform.scheme === 'hmac-body' ? 'github-sha256' : platform.scheme].secret;
+  const { scheme } = platform;
+  return CASES[scheme === 'hmac-body' || scheme === 'hmac-signed-content' ? 'github-sha256' : scheme].secret;
 }
