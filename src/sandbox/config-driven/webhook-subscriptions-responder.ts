@@ -27,7 +27,9 @@ import type { PlatformMeta } from '../../runtime/adapter-types.js';
 import { genericBodyHmacScheme } from '../../runtime/webhooks/body-hmac-scheme.js';
 import { signWebhook } from '../../runtime/webhooks/sign-webhook.js';
 import { signedContentHmacScheme } from '../../runtime/webhooks/signed-content-hmac-scheme.js';
+import type { WebhookSignContext } from '../../runtime/webhooks/webhook-scheme.js';
 import type { ApiWebhookRegistration } from '../../runtime/webhooks/webhook-subscriptions.js';
+import type { ResolvedWebhookConfig } from '../../runtime/webhooks/webhook-types.js';
 import type { EmulatorRequest, EmulatorResponse } from '../emulator-server.js';
 import { decodeBracketForm } from '../platforms/stripe-emulator.js';
 import { compilePathTemplate, matchPath, type PathMatcher } from './path-template.js';
@@ -254,34 +256,26 @@ export function createWebhookSubscriptionResponder(
 
   const signedHeaders = (secret: string, rawBody: string, url: string, deliveryId: string): Record<string, string> => {
     if (webhooks.scheme === 'none') throw new TypeError(`${meta.id} does not sign webhooks`);
+    // The two config-declared schemes: signed by the scheme built from the platform's own config.
+    const delivery = (config: ResolvedWebhookConfig): WebhookSignContext => ({
+      secret,
+      body: Buffer.from(rawBody),
+      url,
+      method: 'POST',
+      timestamp: new Date(now()),
+      deliveryId,
+      contentType: 'application/json',
+      config,
+    });
     if (webhooks.scheme === 'hmac-body') {
-      const signature = genericBodyHmacScheme(webhooks).sign({
-        secret,
-        body: Buffer.from(rawBody),
-        url,
-        method: 'POST',
-        timestamp: new Date(now()),
-        deliveryId,
-        contentType: 'application/json',
-        config: { signatureHeader: webhooks.signatureHeader, toleranceSeconds: 300 },
-      });
-      return {
-        ...(webhooks.deliveryIdHeader ? { [webhooks.deliveryIdHeader]: deliveryId } : {}),
-        ...signature.headers,
-      };
+      const { headers } = genericBodyHmacScheme(webhooks).sign(
+        delivery({ signatureHeader: webhooks.signatureHeader, toleranceSeconds: 300 }),
+      );
+      return { ...(webhooks.deliveryIdHeader ? { [webhooks.deliveryIdHeader]: deliveryId } : {}), ...headers };
     }
     if (webhooks.scheme === 'hmac-signed-content') {
       const scheme = signedContentHmacScheme(webhooks);
-      return scheme.sign({
-        secret,
-        body: Buffer.from(rawBody),
-        url,
-        method: 'POST',
-        timestamp: new Date(now()),
-        deliveryId,
-        contentType: 'application/json',
-        config: scheme.defaults,
-      }).headers;
+      return scheme.sign(delivery(scheme.defaults)).headers;
     }
     const { signatureHeader, timestampHeader, deliveryIdHeader, toleranceSeconds } = webhooks;
     return signWebhook(webhooks.scheme, {
