@@ -14,6 +14,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { runEngarde } from './engarde-cli-run.js';
 
 const repo = new URL('../../', import.meta.url).pathname;
 const { values } = parseArgs({
@@ -60,22 +61,12 @@ async function synthesize(dir: string): Promise<{ ids: string[]; openapi: number
   return { ids: platforms.map((p) => p.id).sort(), openapi };
 }
 
-const RSS_HOOK =
-  'data:text/javascript,process.on("exit",()=>process.stderr.write("\\nBENCH_RSS_KB="+process.resourceUsage().maxRSS+"\\n"))';
-
 function runCli(dir: string, args: string[]): { ms: number; rssMb: number; code: number } {
-  const started = performance.now();
-  const child = spawnSync(process.execPath, ['--import', RSS_HOOK, join(repo, 'bin/engarde.js'), ...args], {
-    cwd: dir,
-    encoding: 'utf8',
-    env: { ...process.env, CI: 'true' },
-  });
-  const ms = performance.now() - started;
-  const rss = /BENCH_RSS_KB=(\d+)/.exec(child.stderr)?.[1];
-  if (child.status !== 0 && !args.includes('--check')) {
-    throw new Error(`engarde ${args.join(' ')} failed (${child.status}):\n${child.stdout}\n${child.stderr}`);
+  const run = runEngarde(dir, args);
+  if (run.code !== 0 && !args.includes('--check')) {
+    throw new Error(`engarde ${args.join(' ')} failed (${run.code}):\n${run.stdout}\n${run.stderr}`);
   }
-  return { ms, rssMb: Number(rss) / 1024, code: child.status ?? -1 };
+  return run;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

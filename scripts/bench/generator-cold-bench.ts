@@ -20,21 +20,18 @@
  *
  * Usage: npx tsx scripts/bench/generator-cold-bench.ts [--runs 5]
  */
-import { spawnSync } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { runEngarde } from './engarde-cli-run.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' } } });
 const runs = Number(values.runs);
 const TARGET_MS = 4000;
 const TARGET_MB = 500;
-
-const RSS_HOOK =
-  'data:text/javascript,process.on("exit",()=>process.stderr.write("\\nBENCH_RSS_KB="+process.resourceUsage().maxRSS+"\\n"))';
 
 interface Sample {
   ms: number;
@@ -43,22 +40,15 @@ interface Sample {
 }
 
 function runCli(dir: string, args: string[]): Sample {
-  const started = performance.now();
-  const child = spawnSync(process.execPath, ['--import', RSS_HOOK, join(repo, 'bin/engarde.js'), ...args], {
-    cwd: dir,
-    encoding: 'utf8',
-    env: { ...process.env, CI: 'true' },
-  });
-  const ms = performance.now() - started;
-  if (child.status !== 0) {
-    throw new Error(`engarde ${args.join(' ')} failed (${child.status}):\n${child.stdout}\n${child.stderr}`);
+  const child = runEngarde(dir, args);
+  if (child.code !== 0) {
+    throw new Error(`engarde ${args.join(' ')} failed (${child.code}):\n${child.stdout}\n${child.stderr}`);
   }
-  const rss = /BENCH_RSS_KB=(\d+)/.exec(child.stderr)?.[1];
   const stages: Record<string, number> = {};
   for (const [, stage, value] of `${child.stdout}\n${child.stderr}`.matchAll(/([a-z][a-z ,-]*): (\d+) ms/g)) {
     stages[stage!.trim()] = Number(value);
   }
-  return { ms, rssMb: Number(rss) / 1024, stages };
+  return { ms: child.ms, rssMb: child.rssMb, stages };
 }
 
 async function layOut(dir: string): Promise<void> {
